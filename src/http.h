@@ -1,0 +1,110 @@
+/*-------------------------------------------------------------------------
+ * http.h
+ *		libcurl behind a small asynchronous, cancellable interface.
+ *
+ * Only http.c includes curl.h.  A transfer is started with http_start() and
+ * completed with http_wait(); several transfers may be in flight at once on
+ * one HttpConn (a curl multi handle with its own connection cache, one per
+ * server and user mapping per backend).  Waiting is done in short slices
+ * with CHECK_FOR_INTERRUPTS() in between, never inside a curl callback, so a
+ * cancel or statement_timeout can always longjmp out.  Everything curl owns
+ * is released when the memory context the transfer was started in is reset
+ * or deleted, so an ERROR anywhere cannot leak a handle, socket or buffer.
+ *-------------------------------------------------------------------------
+ */
+#ifndef PAGED_HTTP_H
+#define PAGED_HTTP_H
+
+#include "postgres.h"
+#include "nodes/pg_list.h"
+#include "options.h"
+
+typedef struct HttpConn HttpConn;
+typedef struct HttpTransfer HttpTransfer;
+
+typedef struct HttpRequest
+{
+	const char *operation;		/* for messages, e.g. "GetDocflowsByPacketId" */
+	char	   *url;			/* full URL; never contains credentials */
+	const char *body;
+	size_t		body_len;
+	List	   *headers;		/* "Name: value" strings, may be shown */
+	List	   *secret_headers; /* "Name: value" strings, never shown */
+	const char *basic_user;		/* HTTP Basic credentials, or NULL */
+	const char *basic_password;
+} HttpRequest;
+
+typedef enum HttpOutcome
+{
+	HTTP_COMPLETED,				/* an HTTP status line was received */
+	HTTP_CONNECT_FAILED,		/* DNS, connect or TLS handshake failed */
+	HTTP_TIMED_OUT,				/* connect_timeout or request_timeout */
+	HTTP_TRANSPORT_FAILED,		/* reset, truncated transfer, other I/O */
+	HTTP_TOO_LARGE				/* body exceeded max_response_size */
+} HttpOutcome;
+
+typedef struct HttpResponse
+{
+	HttpOutcome outcome;
+	long		status;			/* 0 unless HTTP_COMPLETED */
+	char	   *body;			/* NUL-terminated, owned by the transfer */
+	size_t		len;
+	char	   *content_type;	/* or NULL */
+	double		retry_after;	/* seconds from Retry-After, or -1 */
+	char	   *transport_error;	/* curl's text for failures, or NULL */
+	double		elapsed;		/* seconds from start to completion */
+} HttpResponse;
+
+/* Per-backend connection (multi handle) for these options' server+mapping. */
+extern HttpConn *http_get_conn(const PagedOptions *opts);
+
+/*
+ * Start a transfer.  The request is copied.  The transfer's resources are
+ * released by http_release() or, at the latest, when "owner" is reset.
+ */
+extern HttpTransfer *http_start(HttpConn *conn, const HttpRequest *req,
+								MemoryContext owner);
+
+/* Drive all transfers of the connection without blocking. */
+extern void http_progress(HttpConn *conn);
+
+/* True once the transfer has finished (http_progress/http_wait drive it). */
+extern bool http_finished(HttpTransfer *t);
+
+/* Block (cancellably) until the transfer has finished; returns its result. */
+extern HttpResponse *http_wait(HttpTransfer *t);
+
+/* Abort if still running and free everything the transfer holds. */
+extern void http_release(HttpTransfer *t);
+
+/* The request a transfer was started with (for messages). */
+extern const HttpRequest *http_request(HttpTransfer *t);
+
+typedef enum HttpClass
+{
+	HTTP_CLASS_OK,				/* 2xx */
+	HTTP_CLASS_RETRY,			/* transport failure, timeout, 408, 429, 5xx */
+	HTTP_CLASS_FATAL			/* anything else */
+} HttpClass;
+
+extern HttpClass http_classify(const HttpResponse *resp);
+
+/*
+ * ereport(ERROR) for a failed response with the SQLSTATE the design maps
+ * its outcome/status to, naming the operation, status and URL and quoting a
+ * short sanitized excerpt of the body.  "what" overrides the excerpt (e.g. a
+ * SOAP faultstring) when not NULL.
+ */
+extern void http_raise(const HttpRequest *req, const HttpResponse *resp,
+					   int sqlstate, const char *what) pg_attribute_noreturn();
+
+/* SQLSTATE for an HTTP status (design section 4). */
+extern int	http_status_sqlstate(long status);
+
+/* Printable, truncated, control-character-free copy of remote text. */
+extern char *http_excerpt(const char *text, size_t len, size_t maxlen);
+
+/* Percent-encode a query string value. */
+extern char *http_escape(const char *s);
+
+#endif							/* PAGED_HTTP_H */
