@@ -7,6 +7,7 @@
 #define PAGED_OPTIONS_H
 
 #include "postgres.h"
+#include "access/attnum.h"
 #include "nodes/pg_list.h"
 
 /*
@@ -43,6 +44,7 @@ typedef struct PagedOptions
 	int64		max_response_size;	/* bytes */
 	int			max_pages;		/* 0 = unlimited */
 	int			max_concurrency;
+	bool		prefetch;		/* ask for pages before they are needed */
 	bool		ssl_verify;
 	char	   *ca_file;
 } PagedOptions;

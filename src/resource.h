@@ -31,6 +31,7 @@ typedef struct ResourceColumn
 	const char *name;
 	Oid			typid;			/* type the resource produces */
 	int			push;			/* RC_PUSH_* bits */
+	bool		recheck;		/* pushed conditions still evaluated locally */
 } ResourceColumn;
 
 typedef enum PagedOp

@@ -1,0 +1,853 @@
+/*-------------------------------------------------------------------------
+ * paged_fdw.c
+ *		Foreign data wrapper for paginated web APIs.
+ *
+ * The FDW callbacks: planning (which conditions are pushed, parameterized
+ * paths for joins, costs), execution (evaluate pushed values, walk the
+ * pages through the pager, convert records) and EXPLAIN.  Everything about
+ * a particular API lives behind src/resource.h; nothing here knows curl,
+ * protobuf or XML.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_table.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parse_coerce.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "options.h"
+#include "pager.h"
+#include "quals.h"
+#include "resource.h"
+
+PG_MODULE_MAGIC;
+
+/*
+ * Cost model, in the planner's units (seq_page_cost = 1).  A remote request
+ * costs far more than a local page read; the numbers only need to rank
+ * plans sensibly: a parameterized scan per outer row beats fetching
+ * everything, and a scan the API cannot answer is never chosen.
+ */
+#define PAGED_STARTUP_COST		100.0	/* connection, first request */
+#define PAGED_REQUEST_COST		50.0	/* each further page */
+#define PAGED_ROWS_PER_KEY_STREAM	10.0	/* e.g. documents in a packet */
+#define PAGED_ROWS_PER_OFFSET_STREAM	1000.0	/* e.g. unit changes in an interval */
+#define PAGED_STREAMS_UNKNOWN	10.0	/* IN list of unknown length */
+
+/* Planner state, in baserel->fdw_private. */
+typedef struct PagedRelInfo
+{
+	PagedOptions *opts;
+	const PagedResource *res;
+	int			natts;
+	int		   *attr_colno;		/* resource column per attribute, or -1 */
+	char	   *relname;
+	int			page_size;
+	double		local_selectivity;	/* of the clauses kept local */
+	double		base_streams;	/* streams the base restrictions make */
+} PagedRelInfo;
+
+/* Indexes into ForeignScan.fdw_private. */
+enum PagedPlanPrivate
+{
+	PP_COLNOS,					/* IntList: resource column of each fdw_expr */
+	PP_OPS,						/* IntList: PagedOp of each fdw_expr */
+	PP_DESCS,					/* List of String: the pushed conditions */
+	PP_RETRIEVED,				/* IntList: attnos the query needs */
+	PP_PAGE_SIZE,				/* Integer */
+	PP_LIMIT					/* Integer: rows the query needs, -1 = all */
+};
+
+/* Executor state. */
+typedef struct PagedScanState
+{
+	PagedOptions *opts;
+	const PagedResource *res;
+	int			natts;
+	int		   *attr_colno;
+	bool	   *want;			/* per resource column */
+	bool	   *attr_needed;	/* per attribute */
+	/* conversion of resource values to declared types that differ */
+	bool	   *convert;
+	FmgrInfo   *out_funcs;		/* resource type's output function */
+	FmgrInfo   *in_funcs;		/* declared type's input function */
+	Oid		   *in_ioparams;
+	int32	   *typmods;
+	char	  **attnames;
+
+	List	   *exprstates;
+	List	   *colnos;
+	List	   *ops;
+	int			page_size;
+	int			limit;
+
+	MemoryContext scan_cxt;		/* one scan (reset on rescan) */
+	MemoryContext row_cxt;		/* one row's conversions */
+	ResourceCtx rctx;
+	Pager	   *pager;
+	bool		started;
+	Datum	   *values;			/* per resource column */
+	bool	   *nulls;
+
+	PagerStats	totals;			/* of pagers already ended (rescans) */
+	int64		scans;
+
+	/* for error context */
+	PagerRow	row;
+	const char *converting;
+} PagedScanState;
+
+PG_FUNCTION_INFO_V1(paged_fdw_handler);
+PG_FUNCTION_INFO_V1(paged_fdw_validator);
+
+/*
+ * Resolve options, resource and the attribute-to-column map of a foreign
+ * table.  Errors here come before any request is sent.
+ */
+static void
+paged_resolve(Oid relid, Oid userid, PagedOptions **opts_out,
+			  const PagedResource **res_out, int **attr_colno_out,
+			  int *natts_out)
+{
+	PagedOptions *opts = paged_get_options(relid, userid);
+	const PagedResource *res = paged_find_resource(opts->api, opts->resource);
+	Relation	rel;
+	TupleDesc	tupdesc;
+	int		   *attr_colno;
+	int			i;
+
+	if (res == NULL)
+	{
+		StringInfoData names;
+
+		initStringInfo(&names);
+		for (i = 0; paged_resources[i] != NULL; i++)
+		{
+			if (strcmp(paged_resources[i]->api, opts->api) == 0)
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+								 paged_resources[i]->name);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("api \"%s\" has no resource \"%s\"",
+						opts->api, opts->resource),
+				 errhint("Valid resources for api \"%s\": %s.",
+						 opts->api, names.data)));
+	}
+
+	if (opts->page_size > res->max_page_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("value %d for option \"page_size\" is out of range for resource \"%s\"",
+						opts->page_size, res->name),
+				 errdetail("%s accepts at most %d rows per page.",
+						   res->operation, res->max_page_size)));
+	if (res->check_options)
+		res->check_options(opts);
+
+	rel = table_open(relid, NoLock);
+	tupdesc = RelationGetDescr(rel);
+	attr_colno = palloc(sizeof(int) * Max(tupdesc->natts, 1));
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		char	   *name;
+		int			colno;
+
+		attr_colno[i] = -1;
+		if (att->attisdropped)
+			continue;
+		name = paged_column_name(relid, att->attnum);
+		if (name == NULL)
+			name = NameStr(att->attname);
+		colno = paged_resource_column(res, name);
+		if (colno < 0)
+		{
+			StringInfoData names;
+			int			j;
+
+			initStringInfo(&names);
+			for (j = 0; j < res->ncolumns; j++)
+				appendStringInfo(&names, "%s%s", j ? ", " : "",
+								 res->columns[j].name);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+					 errmsg("resource \"%s\" has no column \"%s\"",
+							res->name, name),
+					 errdetail("Column \"%s\" of foreign table \"%s\" maps to it.",
+							   NameStr(att->attname), RelationGetRelationName(rel)),
+					 errhint("Valid column names are: %s. Use the column option column_name to map a differently named column.",
+							 names.data)));
+		}
+		attr_colno[i] = colno;
+	}
+	*natts_out = tupdesc->natts;
+	table_close(rel, NoLock);
+
+	*opts_out = opts;
+	*res_out = res;
+	*attr_colno_out = attr_colno;
+}
+
+/* Bitmask of pushed ops per column for a list of PagedQualInfo. */
+static int *
+paged_pushed_mask(const PagedResource *res, List *quals)
+{
+	int		   *mask = palloc0(sizeof(int) * res->ncolumns);
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+
+		mask[q->colno] |= 1 << q->op;
+	}
+	return mask;
+}
+
+/* Number of streams a set of pushed conditions makes, roughly. */
+static double
+paged_estimate_streams(const PagedResource *res, List *quals)
+{
+	double		streams = 1.0;
+	ListCell   *lc;
+
+	if (res->paging != PAGING_KEY)
+		return 1.0;
+	foreach(lc, quals)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+
+		if (q->op != PAGED_OP_IN)
+			continue;
+		if (IsA(q->value, Const) && !((Const *) q->value)->constisnull)
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(((Const *) q->value)->constvalue);
+
+			streams = Min(streams == 1.0 ? 1e10 : streams,
+						  (double) ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)));
+		}
+		else if (IsA(q->value, ArrayExpr))
+			streams = Min(streams == 1.0 ? 1e10 : streams,
+						  (double) list_length(((ArrayExpr *) q->value)->elements));
+		else
+			streams = Max(streams, PAGED_STREAMS_UNKNOWN);
+	}
+	return Max(streams, 1.0);
+}
+
+static List *
+paged_classify_list(PlannerInfo *root, RelOptInfo *baserel,
+					PagedRelInfo *info, List *rinfos, List **local)
+{
+	List	   *pushed = NIL;
+	ListCell   *lc;
+
+	foreach(lc, rinfos)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		PagedQualInfo q;
+
+		if (!ri->pseudoconstant &&
+			quals_classify(root, baserel, info->res, info->attr_colno,
+						   ri->clause, &q))
+		{
+			PagedQualInfo *copy = palloc(sizeof(PagedQualInfo));
+
+			*copy = q;
+			pushed = lappend(pushed, copy);
+			if (info->res->columns[q.colno].recheck && local)
+				*local = lappend(*local, ri);
+		}
+		else if (local)
+			*local = lappend(*local, ri);
+	}
+	return pushed;
+}
+
+static void
+pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	PagedRelInfo *info = palloc0(sizeof(PagedRelInfo));
+	List	   *local = NIL;
+	List	   *pushed;
+	double		rows_per_stream;
+
+	paged_resolve(foreigntableid, userid, &info->opts, &info->res,
+				  &info->attr_colno, &info->natts);
+	info->relname = get_rel_name(foreigntableid);
+	info->page_size = info->opts->page_size > 0 ?
+		info->opts->page_size : info->res->default_page_size;
+
+	pushed = paged_classify_list(root, baserel, info,
+								 baserel->baserestrictinfo, &local);
+	info->local_selectivity = clauselist_selectivity(root, local, baserel->relid,
+													 JOIN_INNER, NULL);
+	info->base_streams = paged_estimate_streams(info->res, pushed);
+
+	rows_per_stream = info->res->paging == PAGING_KEY ?
+		PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM;
+	baserel->rows = clamp_row_est(info->base_streams * rows_per_stream *
+								  info->local_selectivity);
+	baserel->tuples = info->base_streams * rows_per_stream;
+	baserel->fdw_private = info;
+}
+
+/* Total cost of fetching "rows" rows in "streams" streams. */
+static void
+paged_cost(PagedRelInfo *info, double streams, double rows,
+		   Cost *startup, Cost *total)
+{
+	double		pages = streams * Max(1.0, ceil(rows / streams / info->page_size));
+
+	*startup = PAGED_STARTUP_COST;
+	*total = PAGED_STARTUP_COST + (pages - 1) * PAGED_REQUEST_COST +
+		rows * (cpu_tuple_cost * 2 + cpu_operator_cost * 10);
+}
+
+/* Callback for generate_implied_equalities_for_column: our column? */
+typedef struct PagedEcArg
+{
+	Index		relid;
+	AttrNumber	attno;
+} PagedEcArg;
+
+static bool
+paged_ec_member_matches(PlannerInfo *root, RelOptInfo *rel,
+						EquivalenceClass *ec, EquivalenceMember *em,
+						void *arg)
+{
+	PagedEcArg *a = (PagedEcArg *) arg;
+	Expr	   *expr = em->em_expr;
+
+	while (expr && IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	return IsA(expr, Var) && ((Var *) expr)->varno == a->relid &&
+		((Var *) expr)->varattno == a->attno &&
+		((Var *) expr)->varlevelsup == 0;
+}
+
+static void
+pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+					 Oid foreigntableid)
+{
+	PagedRelInfo *info = (PagedRelInfo *) baserel->fdw_private;
+	const PagedResource *res = info->res;
+	List	   *base_pushed;
+	List	   *candidates = NIL;
+	List	   *outer_sets = NIL;
+	Cost		startup;
+	Cost		total;
+	ListCell   *lc;
+	int			attno;
+
+	base_pushed = paged_classify_list(root, baserel, info,
+									  baserel->baserestrictinfo, NULL);
+	paged_cost(info, info->base_streams, baserel->tuples, &startup, &total);
+
+	/*
+	 * A scan without its required condition cannot be sent; keep the path
+	 * (so that planning still succeeds and GetForeignPlan can explain why)
+	 * but make it so expensive that any parameterized path wins.
+	 */
+	if (!res->has_required(paged_pushed_mask(res, base_pushed)))
+	{
+		startup += disable_cost;
+		total += disable_cost;
+	}
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 startup, total, NIL, baserel->lateral_relids,
+									 NULL, NIL));
+
+	/* Join clauses that could feed a pushed condition: parameterized paths. */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		PagedQualInfo q;
+
+		if (join_clause_is_movable_to(ri, baserel) &&
+			quals_classify(root, baserel, res, info->attr_colno, ri->clause, &q))
+			candidates = lappend(candidates, ri);
+	}
+	for (attno = 1; attno <= info->natts; attno++)
+	{
+		int			colno = info->attr_colno[attno - 1];
+		PagedEcArg	arg;
+		List	   *clauses;
+
+		if (colno < 0 || !(res->columns[colno].push & (RC_PUSH_EQ | RC_PUSH_IN)))
+			continue;
+		arg.relid = baserel->relid;
+		arg.attno = attno;
+		clauses = generate_implied_equalities_for_column(root, baserel,
+														 paged_ec_member_matches,
+														 &arg,
+														 baserel->lateral_referencers);
+		foreach(lc, clauses)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+			PagedQualInfo q;
+
+			if (join_clause_is_movable_to(ri, baserel) &&
+				quals_classify(root, baserel, res, info->attr_colno, ri->clause, &q))
+				candidates = lappend(candidates, ri);
+		}
+	}
+
+	foreach(lc, candidates)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		required_outer;
+		ParamPathInfo *ppi;
+		List	   *pushed;
+		double		rows;
+		double		streams;
+		ListCell   *lc2;
+		bool		seen = false;
+
+		required_outer = bms_union(ri->clause_relids, baserel->lateral_relids);
+		required_outer = bms_del_member(required_outer, baserel->relid);
+		if (bms_is_empty(required_outer))
+			continue;
+		foreach(lc2, outer_sets)
+		{
+			if (bms_equal((Relids) lfirst(lc2), required_outer))
+				seen = true;
+		}
+		if (seen)
+			continue;
+		outer_sets = lappend(outer_sets, required_outer);
+
+		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
+		pushed = list_concat(paged_classify_list(root, baserel, info,
+												 ppi->ppi_clauses, NULL),
+							 base_pushed);
+		if (!res->has_required(paged_pushed_mask(res, pushed)))
+			continue;
+
+		/* Per outer row: one value of the joined column, so one stream. */
+		streams = Min(info->base_streams, 1.0);
+		rows = clamp_row_est(streams *
+							 (res->paging == PAGING_KEY ?
+							  PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM) *
+							 info->local_selectivity);
+		ppi->ppi_rows = rows;
+		paged_cost(info, streams, rows, &startup, &total);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, rows,
+										 startup, total, NIL, required_outer,
+										 NULL, NIL));
+	}
+}
+
+/*
+ * The LIMIT (plus OFFSET) the scan may stop at, or -1.  It is safe to push
+ * only when every row the scan returns reaches the LIMIT node unchanged in
+ * number: this relation is the query's only one, no condition is evaluated
+ * locally, and nothing (ORDER BY, DISTINCT, aggregates, SRFs, window
+ * functions) sits between the scan and the LIMIT.  The planner already
+ * folds the last three into limit_tuples < 0.
+ */
+static int
+paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel, List *local)
+{
+	Query	   *parse = root->parse;
+
+	if (root->limit_tuples < 0 || local != NIL)
+		return -1;
+	if (bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		!bms_is_member(baserel->relid, root->all_baserels))
+		return -1;
+	if (parse->sortClause != NIL || parse->distinctClause != NIL ||
+		parse->hasAggs || parse->hasWindowFuncs || parse->hasTargetSRFs ||
+		parse->groupClause != NIL || parse->groupingSets != NIL ||
+		root->hasHavingQual || parse->setOperations != NULL)
+		return -1;
+	if (root->limit_tuples > PG_INT32_MAX)
+		return -1;
+	return (int) root->limit_tuples;
+}
+
+static ForeignScan *
+pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+					Oid foreigntableid, ForeignPath *best_path,
+					List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	PagedRelInfo *info = (PagedRelInfo *) baserel->fdw_private;
+	const PagedResource *res = info->res;
+	List	   *local = NIL;
+	List	   *pushed;
+	List	   *fdw_exprs = NIL;
+	List	   *colnos = NIL;
+	List	   *ops = NIL;
+	List	   *descs = NIL;
+	List	   *retrieved = NIL;
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	int			i;
+
+	pushed = paged_classify_list(root, baserel, info, scan_clauses, &local);
+	if (!res->has_required(paged_pushed_mask(res, pushed)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("foreign table \"%s\" needs a condition on %s",
+						info->relname, res->required_columns),
+				 errdetail("%s cannot be called without it, so the scan cannot be sent.",
+						   res->operation),
+				 errhint("%s", res->required_hint)));
+
+	foreach(lc, pushed)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+
+		fdw_exprs = lappend(fdw_exprs, q->value);
+		colnos = lappend_int(colnos, q->colno);
+		ops = lappend_int(ops, (int) q->op);
+		descs = lappend(descs, makeString(quals_describe(root, res, q)));
+	}
+
+	/* The columns anybody reads: only those are converted. */
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, local)
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause,
+					   baserel->relid, &attrs);
+	for (i = 1; i <= info->natts; i++)
+	{
+		if (bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs) ||
+			bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs))
+			retrieved = lappend_int(retrieved, i);
+	}
+
+	return make_foreignscan(tlist,
+							extract_actual_clauses(local, false),
+							baserel->relid,
+							fdw_exprs,
+							lappend(list_make5(colnos, ops, descs, retrieved,
+											   makeInteger(info->page_size)),
+									makeInteger(paged_pushable_limit(root, baserel, local))),
+							NIL,
+							NIL,
+							outer_plan);
+}
+
+static void
+pagedBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid			relid = RelationGetRelid(node->ss.ss_currentRelation);
+	TupleDesc	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
+	PagedScanState *st = palloc0(sizeof(PagedScanState));
+	ListCell   *lc;
+
+	node->fdw_state = st;
+	paged_resolve(relid, userid, &st->opts, &st->res, &st->attr_colno,
+				  &st->natts);
+	st->colnos = (List *) list_nth(fsplan->fdw_private, PP_COLNOS);
+	st->ops = (List *) list_nth(fsplan->fdw_private, PP_OPS);
+	st->page_size = intVal(list_nth(fsplan->fdw_private, PP_PAGE_SIZE));
+	st->limit = intVal(list_nth(fsplan->fdw_private, PP_LIMIT));
+
+	st->want = palloc0(sizeof(bool) * st->res->ncolumns);
+	st->attr_needed = palloc0(sizeof(bool) * Max(st->natts, 1));
+	st->convert = palloc0(sizeof(bool) * Max(st->natts, 1));
+	st->out_funcs = palloc0(sizeof(FmgrInfo) * Max(st->natts, 1));
+	st->in_funcs = palloc0(sizeof(FmgrInfo) * Max(st->natts, 1));
+	st->in_ioparams = palloc0(sizeof(Oid) * Max(st->natts, 1));
+	st->typmods = palloc0(sizeof(int32) * Max(st->natts, 1));
+	st->attnames = palloc0(sizeof(char *) * Max(st->natts, 1));
+	st->values = palloc0(sizeof(Datum) * st->res->ncolumns);
+	st->nulls = palloc0(sizeof(bool) * st->res->ncolumns);
+
+	foreach(lc, (List *) list_nth(fsplan->fdw_private, PP_RETRIEVED))
+	{
+		int			attno = lfirst_int(lc);
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
+		int			colno = st->attr_colno[attno - 1];
+		Oid			restype;
+
+		if (colno < 0)
+			continue;
+		st->attr_needed[attno - 1] = true;
+		st->want[colno] = true;
+		st->attnames[attno - 1] = pstrdup(NameStr(att->attname));
+		restype = st->res->columns[colno].typid;
+		if (att->atttypid != restype &&
+			!(IsBinaryCoercible(restype, att->atttypid) && att->atttypmod < 0))
+		{
+			Oid			outfunc;
+			bool		isvarlena;
+			Oid			infunc;
+
+			/* A declared type other than the resource's: go through text. */
+			getTypeOutputInfo(restype, &outfunc, &isvarlena);
+			getTypeInputInfo(att->atttypid, &infunc, &st->in_ioparams[attno - 1]);
+			fmgr_info(outfunc, &st->out_funcs[attno - 1]);
+			fmgr_info(infunc, &st->in_funcs[attno - 1]);
+			st->typmods[attno - 1] = att->atttypmod;
+			st->convert[attno - 1] = true;
+		}
+	}
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	st->exprstates = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "paged_fdw scan",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										"paged_fdw row",
+										ALLOCSET_DEFAULT_SIZES);
+	st->rctx.opts = st->opts;
+	st->rctx.page_size = st->page_size;
+	st->rctx.scan_cxt = st->scan_cxt;
+	st->rctx.conn = http_get_conn(st->opts);
+}
+
+/* Evaluate the pushed values and start the pager. */
+static void
+paged_start(ForeignScanState *node, PagedScanState *st)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	List	   *values;
+	List	   *streams;
+	MemoryContext old;
+
+	values = quals_evaluate(st->res, st->exprstates, st->colnos, st->ops,
+							econtext, st->scan_cxt);
+	old = MemoryContextSwitchTo(st->scan_cxt);
+	if (st->res->begin)
+		st->res->begin(&st->rctx);
+	streams = st->res->make_streams(&st->rctx, values);
+	st->pager = pager_begin(st->res, &st->rctx, streams, st->limit,
+							st->scan_cxt);
+	MemoryContextSwitchTo(old);
+	st->started = true;
+	st->scans++;
+}
+
+/* Stop the pager, keeping its statistics for EXPLAIN ANALYZE. */
+static void
+paged_stop(PagedScanState *st)
+{
+	if (st->pager)
+	{
+		const PagerStats *s = pager_stats(st->pager);
+
+		st->totals.requests += s->requests;
+		st->totals.pages += s->pages;
+		st->totals.rows += s->rows;
+		st->totals.bytes += s->bytes;
+		st->totals.retries += s->retries;
+		st->totals.wait_secs += s->wait_secs;
+		pager_end(st->pager);
+		st->pager = NULL;
+	}
+	if (st->scan_cxt)
+		MemoryContextReset(st->scan_cxt);
+	st->rctx.state = NULL;
+	st->started = false;
+}
+
+/* Error context: which record of which page a bad value came from. */
+static void
+paged_row_error_callback(void *arg)
+{
+	PagedScanState *st = (PagedScanState *) arg;
+
+	if (st->converting)
+		errcontext("column \"%s\" of record %d of page %d of %s (%s)",
+				   st->converting, st->row.index + 1, st->row.page_no + 1,
+				   st->row.stream->label, st->res->operation);
+	else
+		errcontext("record %d of page %d of %s (%s)",
+				   st->row.index + 1, st->row.page_no + 1,
+				   st->row.stream->label, st->res->operation);
+}
+
+static TupleTableSlot *
+pagedIterateForeignScan(ForeignScanState *node)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ErrorContextCallback errcb;
+	MemoryContext old;
+	int			i;
+
+	ExecClearTuple(slot);
+	if (!st->started)
+		paged_start(node, st);
+
+	if (!pager_next(st->pager, &st->row))
+		return slot;
+
+	MemoryContextReset(st->row_cxt);
+	old = MemoryContextSwitchTo(st->row_cxt);
+
+	errcb.callback = paged_row_error_callback;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	st->converting = NULL;
+
+	memset(st->nulls, true, sizeof(bool) * st->res->ncolumns);
+	st->res->fill_row(&st->rctx, st->row.stream, st->row.records,
+					  st->row.index, st->want, st->values, st->nulls);
+
+	for (i = 0; i < st->natts; i++)
+	{
+		int			colno = st->attr_colno[i];
+
+		if (!st->attr_needed[i] || colno < 0 || st->nulls[colno])
+		{
+			slot->tts_isnull[i] = true;
+			slot->tts_values[i] = (Datum) 0;
+			continue;
+		}
+		slot->tts_isnull[i] = false;
+		if (st->convert[i])
+		{
+			char	   *text;
+
+			st->converting = st->attnames[i];
+			text = OutputFunctionCall(&st->out_funcs[i], st->values[colno]);
+			slot->tts_values[i] = InputFunctionCall(&st->in_funcs[i], text,
+													st->in_ioparams[i],
+													st->typmods[i]);
+			st->converting = NULL;
+		}
+		else
+			slot->tts_values[i] = st->values[colno];
+	}
+
+	error_context_stack = errcb.previous;
+	MemoryContextSwitchTo(old);
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+static void
+pagedReScanForeignScan(ForeignScanState *node)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	/*
+	 * Parameters may have changed (nested loop, new cursor position): start
+	 * over, evaluating the pushed values again.
+	 */
+	paged_stop(st);
+}
+
+static void
+pagedEndForeignScan(ForeignScanState *node)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	if (st == NULL || st->scan_cxt == NULL)
+		return;
+	paged_stop(st);
+}
+
+static void
+pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	List	   *descs = (List *) list_nth(fsplan->fdw_private, PP_DESCS);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	ExplainPropertyText("Remote Operation", st->res->operation, es);
+	initStringInfo(&buf);
+	foreach(lc, descs)
+		appendStringInfo(&buf, "%s%s", buf.len ? " AND " : "", strVal(lfirst(lc)));
+	if (buf.len > 0)
+		ExplainPropertyText("Pushed Conditions", buf.data, es);
+	ExplainPropertyInteger("Page Size", NULL,
+						   intVal(list_nth(fsplan->fdw_private, PP_PAGE_SIZE)), es);
+	if (intVal(list_nth(fsplan->fdw_private, PP_LIMIT)) >= 0)
+		ExplainPropertyInteger("Pushed Limit", NULL,
+							   intVal(list_nth(fsplan->fdw_private, PP_LIMIT)), es);
+
+	if (es->analyze)
+	{
+		PagerStats	s = st->totals;
+
+		if (st->pager)
+		{
+			const PagerStats *cur = pager_stats(st->pager);
+
+			s.requests += cur->requests;
+			s.pages += cur->pages;
+			s.rows += cur->rows;
+			s.bytes += cur->bytes;
+			s.retries += cur->retries;
+			s.wait_secs += cur->wait_secs;
+		}
+		ExplainPropertyInteger("Remote Requests", NULL, s.requests, es);
+		ExplainPropertyInteger("Remote Pages", NULL, s.pages, es);
+		ExplainPropertyInteger("Remote Rows", NULL, s.rows, es);
+		ExplainPropertyInteger("Remote Bytes", NULL, s.bytes, es);
+		ExplainPropertyInteger("Retries", NULL, s.retries, es);
+		if (es->timing)
+			ExplainPropertyFloat("Network Wait", "ms", s.wait_secs * 1000.0, 3, es);
+	}
+}
+
+Datum
+paged_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = pagedGetForeignRelSize;
+	routine->GetForeignPaths = pagedGetForeignPaths;
+	routine->GetForeignPlan = pagedGetForeignPlan;
+	routine->BeginForeignScan = pagedBeginForeignScan;
+	routine->IterateForeignScan = pagedIterateForeignScan;
+	routine->ReScanForeignScan = pagedReScanForeignScan;
+	routine->EndForeignScan = pagedEndForeignScan;
+	routine->ExplainForeignScan = pagedExplainForeignScan;
+
+	PG_RETURN_POINTER(routine);
+}
+
+Datum
+paged_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+
+	paged_validate_options(options, catalog);
+	PG_RETURN_VOID();
+}

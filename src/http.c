@@ -1,0 +1,1316 @@
+/*-------------------------------------------------------------------------
+ * http.c
+ *		libcurl behind the small asynchronous, cancellable interface of http.h.
+ *
+ * Connections.  Each backend keeps a hash of HttpConn keyed by (server,
+ * user mapping).  An HttpConn owns one curl multi handle, whose connection
+ * cache gives keep-alive reuse across pages and scans, and a small pool of
+ * idle easy handles.  Syscache invalidation of the server or the user
+ * mapping marks the entry invalid; it is rebuilt (dropping its cached
+ * connections) by the next http_get_conn() that finds no transfer running
+ * on it.
+ *
+ * Transfers.  A transfer has two halves:
+ *	- HttpTransfer, palloc'd in the caller's "owner" context: the copied
+ *	  request, the HttpResponse handed out, and a reset callback on "owner";
+ *	- HttpXfer, malloc'd: everything curl touches (easy handle, header list,
+ *	  response buffer, error buffer).  curl callbacks only ever see this
+ *	  half, and they never palloc or ereport, because a longjmp through curl
+ *	  would leave it in an undefined state.
+ * The owner's reset callback releases a transfer that the caller did not
+ * release itself, so an ERROR (or a cancel) anywhere cannot leak a handle,
+ * socket or buffer.  Memory context callbacks run before the context's
+ * memory is freed, so the request body copied into "owner" (which curl
+ * reads through CURLOPT_POSTFIELDS) outlives the transfer.  As a last
+ * safety net, top-level transaction abort detaches every transfer still
+ * attached to a multi handle, touching only malloc'd state.
+ *
+ * Waiting is done with curl_multi_poll() in slices of at most
+ * HTTP_WAIT_SLICE_MS, with CHECK_FOR_INTERRUPTS() between slices, so a
+ * cancel, statement_timeout or terminate wins quickly, and the longjmp
+ * happens outside of any curl call.  (The poll also returns early when a
+ * signal interrupts it.)
+ *
+ * Classification (design section 4): 2xx is OK; transport failures,
+ * timeouts, 408, 429 and 5xx may be retried by the caller; everything else
+ * is fatal.  Connect/DNS/TLS failures are fatal (HV00N) rather than
+ * retried: they are almost always configuration errors, and this matches
+ * both postgres_fdw and curl's own notion of a transient error; a connect
+ * *timeout* is reported as HTTP_TIMED_OUT and is retried.
+ *
+ * No message ever contains request headers, credentials or the request
+ * body; URLs have any userinfo part removed before they are printed.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "utils/memutils.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/hsearch.h"
+#include "lib/ilist.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+
+#include "http.h"
+
+#define HTTP_USER_AGENT		"paged_fdw/1.0"
+#define HTTP_WAIT_SLICE_MS	100 /* longest wait between interrupt checks */
+#define HTTP_POOL_SIZE		8	/* idle easy handles kept per connection */
+#define HTTP_EXCERPT_LEN	300 /* bytes of remote text quoted in errors */
+#define HTTP_REASON_LEN		300 /* bytes of curl's error text quoted */
+#define HTTP_CT_LEN			256 /* longest Content-Type kept */
+
+typedef struct HttpConnKey
+{
+	Oid			serverid;
+	Oid			umid;
+} HttpConnKey;
+
+struct HttpConn
+{
+	HttpConnKey key;			/* hash key, must be first */
+	CURLM	   *multi;			/* NULL until (re)built */
+	bool		invalid;		/* server or mapping changed: rebuild */
+	uint32		server_hash;	/* syscache hash of the server OID */
+	uint32		mapping_hash;	/* syscache hash of the user mapping OID */
+	dlist_head	xfers;			/* unreleased HttpXfers of this multi */
+	int			nidle;
+	CURL	   *idle[HTTP_POOL_SIZE];	/* reset easy handles for reuse */
+
+	/* settings from the most recent http_get_conn() */
+	long		connect_timeout_ms; /* 0 = curl's default */
+	long		request_timeout_ms; /* 0 = none */
+	size_t		max_response_size;	/* 0 = unlimited */
+	bool		ssl_verify;
+	char	   *ca_file;		/* in TopMemoryContext, or NULL */
+};
+
+/*
+ * The curl side of a transfer.  malloc'd: curl callbacks and the abort
+ * safety net may touch it; neither may depend on palloc'd memory.
+ */
+typedef struct HttpXfer
+{
+	dlist_node	node;			/* in conn->xfers while conn != NULL */
+	HttpConn   *conn;			/* NULL once orphaned by a rebuild */
+	CURL	   *easy;
+	bool		attached;		/* currently added to conn->multi */
+	bool		done;			/* finished (or aborted) */
+	bool		aborted;		/* detached by transaction abort */
+	CURLcode	result;
+	struct curl_slist *headers;
+
+	/* response, filled by the callbacks */
+	char	   *buf;			/* NUL-terminated once anything arrived */
+	size_t		len;
+	size_t		cap;
+	size_t		limit;			/* max_response_size, 0 = unlimited */
+	bool		too_large;		/* write callback refused: over limit */
+	bool		oom;			/* write callback refused: realloc failed */
+	double		retry_after;	/* seconds, -1 if none */
+	char		errbuf[CURL_ERROR_SIZE];
+} HttpXfer;
+
+struct HttpTransfer
+{
+	HttpConn   *conn;
+	HttpXfer   *x;				/* NULL once released */
+	MemoryContext owner;
+	HttpRequest req;			/* copy, in owner */
+	HttpResponse resp;			/* valid once have_resp */
+	bool		have_resp;
+	MemoryContextCallback reset_cb;
+};
+
+static HTAB *http_conns = NULL;
+static bool http_curl_ready = false;
+
+static void http_init(void);
+static void http_inval_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void http_xact_callback(XactEvent event, void *arg);
+static void http_conn_rebuild(HttpConn *conn);
+static bool http_conn_busy(HttpConn *conn);
+static void http_xfer_free(HttpXfer *x);
+static void http_owner_reset(void *arg);
+static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg);
+static size_t http_header_cb(char *ptr, size_t size, size_t nitems, void *arg);
+static void http_fill_response(HttpTransfer *t);
+static HttpOutcome http_outcome(CURLcode rc);
+static char *http_safe_url(const char *url);
+static long http_ms(double seconds);
+
+/* ----------------------------------------------------------------
+ *		Connection cache
+ * ----------------------------------------------------------------
+ */
+
+/* One-time setup: curl, the hash and the callbacks. */
+static void
+http_init(void)
+{
+	HASHCTL		ctl;
+
+	if (!http_curl_ready)
+	{
+		CURLcode	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+		if (rc != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not initialize libcurl: %s",
+							curl_easy_strerror(rc))));
+		http_curl_ready = true;
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(HttpConnKey);
+	ctl.entrysize = sizeof(HttpConn);
+	ctl.hcxt = CacheMemoryContext;
+	http_conns = hash_create("paged_fdw connections", 8, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, http_inval_callback,
+								  (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, http_inval_callback,
+								  (Datum) 0);
+	RegisterXactCallback(http_xact_callback, NULL);
+}
+
+/*
+ * Mark entries of a changed server or user mapping invalid.  Rebuilding
+ * waits for http_get_conn(): a transfer may be running right now.
+ */
+static void
+http_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	HttpConn   *conn;
+
+	hash_seq_init(&scan, http_conns);
+	while ((conn = (HttpConn *) hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && conn->server_hash == hashvalue) ||
+			(cacheid == USERMAPPINGOID && conn->mapping_hash == hashvalue))
+			conn->invalid = true;
+	}
+}
+
+/*
+ * Safety net: at top-level abort, no transfer may stay attached to a multi
+ * handle.  Normally the owners' reset callbacks have already released them
+ * (or will, when the portal's memory goes); this only catches transfers
+ * whose owner context outlives the transaction.  Only malloc'd state is
+ * touched.  The transfers stay unreleased (their owner still points at
+ * them) and report HTTP_TRANSPORT_FAILED if anyone waits on them.
+ *
+ * Subtransaction abort is deliberately left alone: memory that dies with
+ * the subtransaction fires the reset callbacks, and transfers whose owner
+ * survives belong to scans still open in the parent (a cursor fetched
+ * inside a rolled-back savepoint), which must keep working.
+ */
+static void
+http_xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS scan;
+	HttpConn   *conn;
+
+	if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	if (http_conns == NULL)
+		return;
+
+	hash_seq_init(&scan, http_conns);
+	while ((conn = (HttpConn *) hash_seq_search(&scan)) != NULL)
+	{
+		dlist_iter	iter;
+
+		dlist_foreach(iter, &conn->xfers)
+		{
+			HttpXfer   *x = dlist_container(HttpXfer, node, iter.cur);
+
+			if (x->attached)
+			{
+				curl_multi_remove_handle(conn->multi, x->easy);
+				x->attached = false;
+				x->done = true;
+				x->aborted = true;
+				x->result = CURLE_ABORTED_BY_CALLBACK;
+			}
+		}
+	}
+}
+
+/* True if a transfer of this connection is still attached to its multi. */
+static bool
+http_conn_busy(HttpConn *conn)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &conn->xfers)
+	{
+		HttpXfer   *x = dlist_container(HttpXfer, node, iter.cur);
+
+		if (x->attached)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Drop the multi handle (closing its cached connections) and the idle easy
+ * handles.  Finished but unreleased transfers are orphaned: they keep their
+ * easy handle and clean it up themselves when released.
+ */
+static void
+http_conn_rebuild(HttpConn *conn)
+{
+	dlist_mutable_iter iter;
+
+	Assert(!http_conn_busy(conn));
+
+	dlist_foreach_modify(iter, &conn->xfers)
+	{
+		HttpXfer   *x = dlist_container(HttpXfer, node, iter.cur);
+
+		dlist_delete(&x->node);
+		x->conn = NULL;
+	}
+	while (conn->nidle > 0)
+		curl_easy_cleanup(conn->idle[--conn->nidle]);
+	if (conn->multi != NULL)
+		curl_multi_cleanup(conn->multi);
+	conn->multi = NULL;
+	conn->invalid = false;
+}
+
+/* Milliseconds for a curl timeout option; 0 stays "none". */
+static long
+http_ms(double seconds)
+{
+	if (seconds <= 0 || isnan(seconds))
+		return 0;
+	if (seconds > (double) LONG_MAX / 1000.0)
+		return LONG_MAX;
+	return (long) ceil(seconds * 1000.0);
+}
+
+HttpConn *
+http_get_conn(const PagedOptions *opts)
+{
+	HttpConnKey key;
+	HttpConn   *conn;
+	bool		found;
+
+	if (http_conns == NULL)
+		http_init();
+
+	memset(&key, 0, sizeof(key));
+	key.serverid = opts->serverid;
+	key.umid = opts->umid;
+
+	conn = (HttpConn *) hash_search(http_conns, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		/* make the entry consistent before anything can ereport */
+		conn->multi = NULL;
+		conn->invalid = false;
+		dlist_init(&conn->xfers);
+		conn->nidle = 0;
+		conn->ca_file = NULL;
+		conn->server_hash = GetSysCacheHashValue1(FOREIGNSERVEROID,
+												  ObjectIdGetDatum(key.serverid));
+		conn->mapping_hash = GetSysCacheHashValue1(USERMAPPINGOID,
+												   ObjectIdGetDatum(key.umid));
+	}
+
+	if (conn->invalid && !http_conn_busy(conn))
+		http_conn_rebuild(conn);
+
+	if (conn->multi == NULL)
+	{
+		conn->multi = curl_multi_init();
+		if (conn->multi == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl multi handle")));
+	}
+
+	/* settings apply to transfers started from now on */
+	conn->connect_timeout_ms = http_ms(opts->connect_timeout);
+	conn->request_timeout_ms = http_ms(opts->request_timeout);
+	conn->max_response_size = opts->max_response_size > 0 ?
+		(size_t) opts->max_response_size : 0;
+	conn->ssl_verify = opts->ssl_verify;
+	if (conn->ca_file == NULL || opts->ca_file == NULL ||
+		strcmp(conn->ca_file, opts->ca_file) != 0)
+	{
+		char	   *ca = NULL;
+
+		if (opts->ca_file != NULL && opts->ca_file[0] != '\0')
+			ca = MemoryContextStrdup(TopMemoryContext, opts->ca_file);
+		if (conn->ca_file != NULL)
+			pfree(conn->ca_file);
+		conn->ca_file = ca;
+	}
+
+	return conn;
+}
+
+/* ----------------------------------------------------------------
+ *		curl callbacks: malloc'd state only, no palloc, no ereport
+ * ----------------------------------------------------------------
+ */
+
+static size_t
+http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	HttpXfer   *x = (HttpXfer *) arg;
+	size_t		n = size * nmemb;
+
+	if (x->limit > 0 && (n > x->limit || x->len > x->limit - n))
+	{
+		x->too_large = true;
+		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+
+	if (x->len + n + 1 > x->cap)
+	{
+		size_t		newcap = x->cap;
+		char	   *nbuf;
+
+		if (newcap == 0)
+		{
+			curl_off_t	clen = -1;
+
+			/* size the first buffer from Content-Length when there is one */
+			newcap = 16384;
+			if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+								  &clen) == CURLE_OK &&
+				clen > 0 && (x->limit == 0 || (size_t) clen <= x->limit) &&
+				(uint64) clen < (uint64) (SIZE_MAX / 4))
+				newcap = (size_t) clen + 1;
+		}
+		while (newcap < x->len + n + 1)
+			newcap = newcap < SIZE_MAX / 2 ? newcap * 2 : x->len + n + 1;
+		/* never hold more than the limit allows */
+		if (x->limit > 0 && newcap > x->limit + 1)
+			newcap = x->limit + 1;
+
+		nbuf = realloc(x->buf, newcap);
+		if (nbuf == NULL)
+		{
+			x->oom = true;
+			return 0;
+		}
+		x->buf = nbuf;
+		x->cap = newcap;
+	}
+
+	memcpy(x->buf + x->len, ptr, n);
+	x->len += n;
+	x->buf[x->len] = '\0';
+	return n;
+}
+
+/*
+ * Captures Retry-After.  Called for every header line of every response,
+ * including interim 1xx ones; a status line starts a new response.
+ */
+static size_t
+http_header_cb(char *ptr, size_t size, size_t nitems, void *arg)
+{
+	HttpXfer   *x = (HttpXfer *) arg;
+	size_t		n = size * nitems;
+	char		value[128];
+	size_t		vlen;
+	const char *p;
+	const char *end = ptr + n;
+
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+	{
+		x->retry_after = -1;
+		return n;
+	}
+	if (n <= 12 || pg_strncasecmp(ptr, "Retry-After:", 12) != 0)
+		return n;
+
+	/* trim the value */
+	p = ptr + 12;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == '\r' || end[-1] == '\n' ||
+					   end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	vlen = end - p;
+	if (vlen == 0 || vlen >= sizeof(value))
+	{
+		x->retry_after = -1;
+		return n;
+	}
+	memcpy(value, p, vlen);
+	value[vlen] = '\0';
+
+	if (strspn(value, "0123456789") == vlen)
+	{
+		/* delay-seconds; absurd values are capped at a day */
+		x->retry_after = vlen > 6 ? 86400.0 : Min(atof(value), 86400.0);
+	}
+	else
+	{
+		/* HTTP-date */
+		time_t		when = curl_getdate(value, NULL);
+
+		if (when == (time_t) -1)
+			x->retry_after = -1;
+		else
+		{
+			double		delta = difftime(when, time(NULL));
+
+			x->retry_after = delta > 0 ? Min(delta, 86400.0) : 0;
+		}
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------------
+ *		Transfers
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Undo everything of the curl side: detach, give the easy handle back to
+ * the pool (or clean it up), free the buffers.  Never ereports: it runs
+ * from memory context reset callbacks during error cleanup.
+ */
+static void
+http_xfer_free(HttpXfer *x)
+{
+	HttpConn   *conn = x->conn;
+
+	if (conn != NULL)
+	{
+		if (x->attached)
+			curl_multi_remove_handle(conn->multi, x->easy);
+		x->attached = false;
+		dlist_delete(&x->node);
+	}
+	if (x->easy != NULL)
+	{
+		if (conn != NULL && !conn->invalid && conn->nidle < HTTP_POOL_SIZE)
+		{
+			/* drops our pointers (buffers, lists) held as options */
+			curl_easy_reset(x->easy);
+			conn->idle[conn->nidle++] = x->easy;
+		}
+		else
+			curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->buf);
+	free(x);
+}
+
+static void
+http_owner_reset(void *arg)
+{
+	HttpTransfer *t = (HttpTransfer *) arg;
+
+	if (t->x != NULL)
+	{
+		HttpXfer   *x = t->x;
+
+		t->x = NULL;
+		http_xfer_free(x);
+	}
+}
+
+void
+http_release(HttpTransfer *t)
+{
+	if (t == NULL || t->x == NULL)
+		return;
+	http_owner_reset(t);
+	/* the body was the transfer's buffer */
+	t->resp.body = NULL;
+	t->resp.len = 0;
+}
+
+/* Copy a list of C strings into the current memory context. */
+static List *
+http_copy_strings(List *list)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list)
+		result = lappend(result, pstrdup((const char *) lfirst(lc)));
+	return result;
+}
+
+/* Append "Name: value" strings; false on out-of-memory. */
+static bool
+http_append_headers(struct curl_slist **slist, List *headers)
+{
+	ListCell   *lc;
+
+	foreach(lc, headers)
+	{
+		struct curl_slist *n = curl_slist_append(*slist,
+												 (const char *) lfirst(lc));
+
+		if (n == NULL)
+			return false;
+		*slist = n;
+	}
+	return true;
+}
+
+HttpTransfer *
+http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
+{
+	MemoryContext oldcxt;
+	HttpTransfer *t;
+	HttpXfer   *x;
+	CURL	   *easy;
+	CURLcode	rc = CURLE_OK;
+	CURLMcode	mc;
+	bool		slist_ok;
+
+	Assert(conn->multi != NULL);
+
+	/* everything palloc'd first, so an ERROR here leaks nothing of curl's */
+	oldcxt = MemoryContextSwitchTo(owner);
+	t = (HttpTransfer *) palloc0(sizeof(HttpTransfer));
+	t->conn = conn;
+	t->owner = owner;
+	t->req.operation = pstrdup(req->operation ? req->operation : "HTTP");
+	t->req.url = pstrdup(req->url);
+	if (req->body != NULL)
+	{
+		char	   *body = palloc(req->body_len + 1);
+
+		memcpy(body, req->body, req->body_len);
+		body[req->body_len] = '\0';
+		t->req.body = body;
+		t->req.body_len = req->body_len;
+	}
+	t->req.headers = http_copy_strings(req->headers);
+	t->req.secret_headers = http_copy_strings(req->secret_headers);
+	t->req.basic_user = req->basic_user ? pstrdup(req->basic_user) : NULL;
+	t->req.basic_password = req->basic_password ?
+		pstrdup(req->basic_password) : NULL;
+	t->resp.retry_after = -1;
+	MemoryContextSwitchTo(oldcxt);
+
+	x = (HttpXfer *) calloc(1, sizeof(HttpXfer));
+	if (x == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	x->retry_after = -1;
+	x->limit = conn->max_response_size;
+
+	if (conn->nidle > 0)
+		easy = conn->idle[--conn->nidle];
+	else
+		easy = curl_easy_init();
+	if (easy == NULL)
+	{
+		free(x);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl easy handle")));
+	}
+	x->easy = easy;
+
+	/* the request's headers; "Expect:" suppresses 100-continue round trips */
+	slist_ok = http_append_headers(&x->headers, t->req.headers) &&
+		http_append_headers(&x->headers, t->req.secret_headers);
+	if (slist_ok)
+	{
+		struct curl_slist *n = curl_slist_append(x->headers, "Expect:");
+
+		if (n == NULL)
+			slist_ok = false;
+		else
+			x->headers = n;
+	}
+
+	/*
+	 * Options.  Remember the first failure and report it after cleaning up,
+	 * rather than ereport'ing with the handle half set up.
+	 */
+#define HTTP_SETOPT(opt, val) \
+	do { \
+		if (rc == CURLE_OK) \
+			rc = curl_easy_setopt(easy, opt, val); \
+	} while (0)
+
+	HTTP_SETOPT(CURLOPT_PRIVATE, (void *) x);
+	HTTP_SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
+	HTTP_SETOPT(CURLOPT_URL, t->req.url);
+	HTTP_SETOPT(CURLOPT_NOSIGNAL, 1L);
+	HTTP_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	HTTP_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+	HTTP_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	HTTP_SETOPT(CURLOPT_USERAGENT, HTTP_USER_AGENT);
+	HTTP_SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+	HTTP_SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	HTTP_SETOPT(CURLOPT_TCP_KEEPIDLE, 60L);
+	HTTP_SETOPT(CURLOPT_TCP_KEEPINTVL, 30L);
+	HTTP_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, conn->connect_timeout_ms);
+	HTTP_SETOPT(CURLOPT_TIMEOUT_MS, conn->request_timeout_ms);
+	HTTP_SETOPT(CURLOPT_SSL_VERIFYPEER, conn->ssl_verify ? 1L : 0L);
+	HTTP_SETOPT(CURLOPT_SSL_VERIFYHOST, conn->ssl_verify ? 2L : 0L);
+	if (conn->ca_file != NULL)
+		HTTP_SETOPT(CURLOPT_CAINFO, conn->ca_file);
+	if (x->limit > 0)
+		HTTP_SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) x->limit);
+	HTTP_SETOPT(CURLOPT_WRITEFUNCTION, http_write_cb);
+	HTTP_SETOPT(CURLOPT_WRITEDATA, (void *) x);
+	HTTP_SETOPT(CURLOPT_HEADERFUNCTION, http_header_cb);
+	HTTP_SETOPT(CURLOPT_HEADERDATA, (void *) x);
+	HTTP_SETOPT(CURLOPT_HTTPHEADER, x->headers);
+	if (t->req.body != NULL)
+	{
+		/* the copy lives in "owner", which outlives the transfer */
+		HTTP_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) t->req.body_len);
+		HTTP_SETOPT(CURLOPT_POSTFIELDS, t->req.body);
+	}
+	else
+		HTTP_SETOPT(CURLOPT_HTTPGET, 1L);
+	if (t->req.basic_user != NULL)
+	{
+		HTTP_SETOPT(CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+		HTTP_SETOPT(CURLOPT_USERNAME, t->req.basic_user);
+		HTTP_SETOPT(CURLOPT_PASSWORD,
+					t->req.basic_password ? t->req.basic_password : "");
+	}
+#undef HTTP_SETOPT
+
+	if (rc != CURLE_OK || !slist_ok)
+	{
+		x->conn = NULL;			/* not in the list: clean up, don't pool */
+		http_xfer_free(x);
+		if (!slist_ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not set up %s request: %s",
+						t->req.operation, curl_easy_strerror(rc))));
+	}
+
+	mc = curl_multi_add_handle(conn->multi, easy);
+	if (mc != CURLM_OK)
+	{
+		x->conn = NULL;
+		http_xfer_free(x);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not start %s request: %s",
+						t->req.operation, curl_multi_strerror(mc))));
+	}
+	x->conn = conn;
+	x->attached = true;
+	dlist_push_tail(&conn->xfers, &x->node);
+	t->x = x;
+
+	t->reset_cb.func = http_owner_reset;
+	t->reset_cb.arg = (void *) t;
+	MemoryContextRegisterResetCallback(owner, &t->reset_cb);
+
+	/* get DNS and connect going now, not at the first wait */
+	http_progress(conn);
+
+	return t;
+}
+
+void
+http_progress(HttpConn *conn)
+{
+	CURLMcode	mc;
+	CURLMsg    *msg;
+	int			running;
+	int			left;
+
+	if (conn->multi == NULL)
+		return;
+
+	mc = curl_multi_perform(conn->multi, &running);
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("libcurl failed: %s", curl_multi_strerror(mc))));
+
+	while ((msg = curl_multi_info_read(conn->multi, &left)) != NULL)
+	{
+		HttpXfer   *x = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+							  (char **) &x) != CURLE_OK || x == NULL)
+			continue;
+		x->done = true;
+		x->result = msg->data.result;
+		/* its connection is back in the multi's cache; detach now */
+		curl_multi_remove_handle(conn->multi, x->easy);
+		x->attached = false;
+	}
+}
+
+bool
+http_finished(HttpTransfer *t)
+{
+	return t->x == NULL || t->x->done;
+}
+
+HttpResponse *
+http_wait(HttpTransfer *t)
+{
+	HttpXfer   *x = t->x;
+
+	if (x == NULL)
+		elog(ERROR, "paged_fdw: wait on a released HTTP transfer");
+
+	for (;;)
+	{
+		CURLMcode	mc;
+
+		CHECK_FOR_INTERRUPTS();
+		if (x->done)
+			break;
+		Assert(x->conn != NULL);
+		http_progress(x->conn);
+		if (x->done)
+			break;
+
+		/*
+		 * Sleep until a socket is ready, curl's next timeout, or the slice
+		 * ends.  Unlike curl_multi_wait(), curl_multi_poll() does not return
+		 * at once when curl has no socket to wait on, so this never spins.
+		 */
+		mc = curl_multi_poll(x->conn->multi, NULL, 0, HTTP_WAIT_SLICE_MS,
+							 NULL);
+		if (mc != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("libcurl failed: %s", curl_multi_strerror(mc))));
+	}
+
+	if (!t->have_resp)
+		http_fill_response(t);
+	return &t->resp;
+}
+
+const HttpRequest *
+http_request(HttpTransfer *t)
+{
+	return &t->req;
+}
+
+/* Map a finished transfer's CURLcode to an outcome. */
+static HttpOutcome
+http_outcome(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_OK:
+			return HTTP_COMPLETED;
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ENGINE_NOTFOUND:
+		case CURLE_SSL_ENGINE_SETFAILED:
+		case CURLE_SSL_ENGINE_INITFAILED:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
+		case CURLE_SSL_CLIENTCERT:
+		case CURLE_USE_SSL_FAILED:
+			return HTTP_CONNECT_FAILED;
+		case CURLE_OPERATION_TIMEDOUT:
+			return HTTP_TIMED_OUT;
+		case CURLE_FILESIZE_EXCEEDED:
+			return HTTP_TOO_LARGE;
+		default:
+			return HTTP_TRANSPORT_FAILED;
+	}
+}
+
+/* Build the HttpResponse of a finished transfer, in the owner context. */
+static void
+http_fill_response(HttpTransfer *t)
+{
+	HttpXfer   *x = t->x;
+	HttpResponse *resp = &t->resp;
+	MemoryContext oldcxt;
+	curl_off_t	total_us = 0;
+	char	   *ct = NULL;
+
+	Assert(x->done);
+
+	if (x->oom)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while receiving %s response",
+						t->req.operation),
+				 errdetail("Failed after %zu bytes.", x->len)));
+
+	oldcxt = MemoryContextSwitchTo(t->owner);
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	if (x->aborted)
+	{
+		resp->outcome = HTTP_TRANSPORT_FAILED;
+		resp->transport_error = pstrdup("transfer aborted by transaction abort");
+	}
+	else if (x->too_large || x->result == CURLE_FILESIZE_EXCEEDED)
+	{
+		resp->outcome = HTTP_TOO_LARGE;
+		resp->transport_error =
+			psprintf("response exceeds max_response_size (%zu bytes)",
+					 x->limit);
+	}
+	else
+	{
+		resp->outcome = http_outcome(x->result);
+		if (resp->outcome != HTTP_COMPLETED)
+			resp->transport_error = pstrdup(x->errbuf[0] != '\0' ?
+											x->errbuf :
+											curl_easy_strerror(x->result));
+	}
+
+	if (resp->outcome == HTTP_COMPLETED)
+	{
+		long		status = 0;
+
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		resp->status = status;
+		resp->retry_after = x->retry_after;
+		if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+			ct != NULL)
+			resp->content_type = pnstrdup(ct, Min(strlen(ct), HTTP_CT_LEN));
+
+		/* redirects are not followed: say where it pointed */
+		if (status >= 300 && status < 400)
+		{
+			char	   *loc = NULL;
+
+			if (curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) ==
+				CURLE_OK && loc != NULL)
+				resp->transport_error = psprintf("redirected to %s",
+												 http_safe_url(loc));
+		}
+	}
+
+	if (x->buf != NULL)
+		resp->body = x->buf;
+	else
+		resp->body = pstrdup("");
+	resp->len = x->len;
+
+	if (!x->aborted &&
+		curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us) == CURLE_OK)
+		resp->elapsed = (double) total_us / 1000000.0;
+
+	MemoryContextSwitchTo(oldcxt);
+	t->have_resp = true;
+}
+
+/* ----------------------------------------------------------------
+ *		Classification and errors
+ * ----------------------------------------------------------------
+ */
+
+HttpClass
+http_classify(const HttpResponse *resp)
+{
+	long		status = resp->status;
+
+	switch (resp->outcome)
+	{
+		case HTTP_COMPLETED:
+			break;
+		case HTTP_TIMED_OUT:
+		case HTTP_TRANSPORT_FAILED:
+			return HTTP_CLASS_RETRY;
+		case HTTP_CONNECT_FAILED:
+		case HTTP_TOO_LARGE:
+			return HTTP_CLASS_FATAL;
+	}
+
+	if (status >= 200 && status < 300)
+		return HTTP_CLASS_OK;
+	if (status == 408 || status == 429 || (status >= 500 && status < 600))
+		return HTTP_CLASS_RETRY;
+	return HTTP_CLASS_FATAL;
+}
+
+int
+http_status_sqlstate(long status)
+{
+	switch (status)
+	{
+		case 400:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case 401:
+		case 402:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case 403:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		default:
+			return ERRCODE_FDW_ERROR;
+	}
+}
+
+/* The URL with any "user:password@" removed, palloc'd. */
+static char *
+http_safe_url(const char *url)
+{
+	const char *auth;
+	const char *auth_end;
+	const char *at = NULL;
+	const char *p;
+	char	   *stripped;
+
+	if (url == NULL)
+		return pstrdup("(none)");
+	auth = strstr(url, "://");
+	if (auth == NULL)
+		return http_excerpt(url, strlen(url), 1000);
+	auth += 3;
+	auth_end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < auth_end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return http_excerpt(url, strlen(url), 1000);
+	stripped = psprintf("%.*s%s", (int) (auth - url), url, at + 1);
+	return http_excerpt(stripped, strlen(stripped), 1000);
+}
+
+/* Drop a trailing period so "...%s." does not print two. */
+static char *
+http_sentence(char *s)
+{
+	size_t		n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * sqlstate 0 means "the code the design maps this outcome/status to".  For
+ * a response without an HTTP status the generic ERRCODE_FDW_ERROR (what
+ * http_status_sqlstate(0) gives) is also replaced by the outcome's own code,
+ * so that a caller passing http_status_sqlstate(resp->status) still gets
+ * HV00N for a connection failure.
+ */
+void
+http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
+		   const char *what)
+{
+	const char *op = (req && req->operation) ? req->operation : "HTTP";
+	char	   *url = http_safe_url(req ? req->url : NULL);
+	char	   *said = NULL;
+	const char *hint = NULL;
+
+	if (resp == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate ? sqlstate : ERRCODE_FDW_ERROR),
+				 errmsg("%s request failed", op),
+				 errdetail("URL: %s.", url)));
+
+	if (what != NULL)
+		said = http_excerpt(what, strlen(what), HTTP_EXCERPT_LEN);
+	else if (resp->outcome == HTTP_COMPLETED && resp->body != NULL &&
+			 resp->len > 0)
+		said = http_excerpt(resp->body, resp->len, HTTP_EXCERPT_LEN);
+	if (said != NULL && said[0] == '\0')
+		said = NULL;
+
+	if (resp->outcome != HTTP_COMPLETED)
+	{
+		const char *reason = said;
+		char	   *curl_text = NULL;
+
+		if (sqlstate == 0 || sqlstate == ERRCODE_FDW_ERROR)
+			sqlstate = resp->outcome == HTTP_CONNECT_FAILED ?
+				ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION : ERRCODE_FDW_ERROR;
+		if (resp->transport_error != NULL)
+			curl_text = http_sentence(http_excerpt(resp->transport_error,
+												   strlen(resp->transport_error),
+												   HTTP_REASON_LEN));
+		if (reason == NULL)
+			reason = curl_text;
+
+		switch (resp->outcome)
+		{
+			case HTTP_CONNECT_FAILED:
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("%s request failed: could not connect to server",
+								op),
+						 reason ? errdetail("URL: %s. %s.", url, reason) :
+						 errdetail("URL: %s.", url),
+						 errhint("Check the server option \"url\" and the network; for TLS errors, the options \"ssl_verify\" and \"ca_file\".")));
+				break;
+			case HTTP_TIMED_OUT:
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("%s request failed: timed out after %.1f s",
+								op, resp->elapsed),
+						 reason ? errdetail("URL: %s. %s.", url, reason) :
+						 errdetail("URL: %s.", url),
+						 errhint("Raise the option \"request_timeout\" or \"connect_timeout\".")));
+				break;
+			case HTTP_TOO_LARGE:
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("%s request failed: %s", op,
+								curl_text ? curl_text :
+								"response exceeds max_response_size"),
+						 errdetail("URL: %s.", url),
+						 errhint("Raise the option \"max_response_size\" or lower \"page_size\".")));
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("%s request failed: connection error", op),
+						 reason ? errdetail("URL: %s. %s.", url, reason) :
+						 errdetail("URL: %s.", url)));
+				break;
+		}
+		pg_unreachable();
+	}
+
+	if (sqlstate == 0)
+		sqlstate = http_status_sqlstate(resp->status);
+
+	if (resp->status == 401)
+		hint = "Check the credentials in the user mapping for this server.";
+	else if (resp->status == 402)
+		hint = "The API subscription of this account may have ended.";
+	else if (resp->status == 403)
+		hint = "The credentials in the user mapping are not allowed to access this resource; check them and, for Diadoc, the option \"box_id\".";
+	else if (resp->status == 429)
+		hint = "The server is limiting the request rate; lower \"max_concurrency\" or raise \"max_retries\".";
+	else if (resp->status >= 300 && resp->status < 400)
+		hint = "Redirects are not followed: set the server option \"url\" to the final address.";
+
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("%s request failed with HTTP status %ld", op, resp->status),
+			 said ? errdetail("URL: %s. Server said: \"%s\".", url, said) :
+			 (resp->status >= 300 && resp->status < 400 &&
+			  resp->transport_error) ?
+			 errdetail("URL: %s. The server %s.", url, resp->transport_error) :
+			 errdetail("URL: %s.", url),
+			 hint ? errhint("%s", hint) : 0));
+	pg_unreachable();
+}
+
+/*
+ * At the '<' (offset i) of an element whose content is not prose (head,
+ * script, style), the offset just past its end tag; otherwise 0.
+ */
+static size_t
+http_skip_element(const unsigned char *s, size_t len, size_t i)
+{
+	static const char *const names[] = {"head", "script", "style"};
+	int			k;
+
+	for (k = 0; k < (int) lengthof(names); k++)
+	{
+		size_t		nlen = strlen(names[k]);
+		size_t		j;
+
+		if (i + 1 + nlen >= len ||
+			pg_strncasecmp((const char *) s + i + 1, names[k], nlen) != 0 ||
+			!(s[i + 1 + nlen] == '>' || s[i + 1 + nlen] == ' ' ||
+			  s[i + 1 + nlen] == '\t' || s[i + 1 + nlen] == '\r' ||
+			  s[i + 1 + nlen] == '\n'))
+			continue;
+
+		/* find "</name", then the '>' closing it */
+		for (j = i + 1 + nlen; j + 2 + nlen <= len; j++)
+		{
+			if (s[j] == '<' && s[j + 1] == '/' &&
+				pg_strncasecmp((const char *) s + j + 2, names[k], nlen) == 0)
+			{
+				const unsigned char *gt = memchr(s + j, '>', len - j);
+
+				return gt ? (size_t) (gt - s) + 1 : len;
+			}
+		}
+		return len;
+	}
+	return 0;
+}
+
+/*
+ * A printable excerpt of remote text: at most maxlen bytes, then "..." if
+ * cut.  Control characters become spaces and runs of white space collapse;
+ * markup is stripped crudely when the text starts with '<'; bytes that are
+ * not valid UTF-8 (or any non-ASCII byte when the database encoding is not
+ * UTF-8) become '?'.  The content of head, script and style elements is
+ * skipped.  Binary data is not quoted at all.
+ */
+char *
+http_excerpt(const char *text, size_t len, size_t maxlen)
+{
+	StringInfoData buf;
+	const unsigned char *s = (const unsigned char *) text;
+	bool		utf8 = (GetDatabaseEncoding() == PG_UTF8);
+	bool		markup = false;
+	bool		in_tag = false;
+	bool		space = false;
+	size_t		i;
+	size_t		nctl = 0;
+	size_t		probe;
+
+	initStringInfo(&buf);
+	if (text == NULL || len == 0)
+		return buf.data;
+
+	/* binary (protobuf, images): say so instead of quoting noise */
+	probe = Min(len, 512);
+	for (i = 0; i < probe; i++)
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			nctl++;
+	if (nctl > 0 && (memchr(s, '\0', probe) != NULL || nctl * 10 > probe))
+	{
+		appendStringInfo(&buf, "(%zu bytes of binary data)", len);
+		return buf.data;
+	}
+
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' ||
+							s[i] == '\r' || s[i] == '\n'); i++)
+		;
+	markup = (i < len && s[i] == '<');
+
+	while (i < len)
+	{
+		unsigned char c = s[i];
+		int			clen = 1;
+		bool		bad = false;
+
+		if (markup)
+		{
+			if (in_tag)
+			{
+				if (c == '>')
+				{
+					in_tag = false;
+					space = true;
+				}
+				i++;
+				continue;
+			}
+			if (c == '<')
+			{
+				size_t		skip = http_skip_element(s, len, i);
+
+				if (skip > 0)
+				{
+					i = skip;
+					space = true;
+				}
+				else
+				{
+					in_tag = true;
+					i++;
+				}
+				continue;
+			}
+		}
+		if (c <= 0x20 || c == 0x7f)
+		{
+			space = true;
+			i++;
+			continue;
+		}
+		if (c >= 0x80)
+		{
+			clen = pg_utf_mblen(&s[i]);
+			if (!utf8 || clen < 2 || i + clen > len ||
+				!pg_utf8_islegal(&s[i], clen))
+			{
+				bad = true;
+				clen = 1;
+			}
+			else if (c == 0xc2 && s[i + 1] < 0xa0)
+			{
+				/* U+0080..U+009F are control characters too */
+				space = true;
+				i += clen;
+				continue;
+			}
+		}
+
+		if ((size_t) buf.len + (space && buf.len > 0 ? 1 : 0) +
+			(size_t) clen > maxlen)
+		{
+			appendStringInfoString(&buf, "...");
+			break;
+		}
+		if (space && buf.len > 0)
+			appendStringInfoChar(&buf, ' ');
+		space = false;
+		if (bad)
+			appendStringInfoChar(&buf, '?');
+		else
+			appendBinaryStringInfo(&buf, (const char *) &s[i], clen);
+		i += clen;
+	}
+	return buf.data;
+}
+
+/* Percent-encode everything but RFC 3986 unreserved characters. */
+char *
+http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	StringInfoData buf;
+	const unsigned char *p;
+
+	initStringInfo(&buf);
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		unsigned char c = *p;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(c >= '0' && c <= '9') ||
+			c == '-' || c == '.' || c == '_' || c == '~')
+			appendStringInfoChar(&buf, (char) c);
+		else
+		{
+			appendStringInfoChar(&buf, '%');
+			appendStringInfoChar(&buf, hex[c >> 4]);
+			appendStringInfoChar(&buf, hex[c & 0x0f]);
+		}
+	}
+	return buf.data;
+}

@@ -1,0 +1,1642 @@
+/*-------------------------------------------------------------------------
+ * mercury.c
+ *		Resource "unit_changes": VetIS Mercury DictionaryService
+ *		GetUnitChangesList (SOAP 1.1 over HTTP, offset paging).
+ *
+ * One scan is one stream: the tightest update-date interval the pushed
+ * conditions allow.  Each page is one SOAP request with listOptions
+ * (count, offset); the answer's unitList@total tells the pager when to stop.
+ *
+ * Answers are read with libxml2's streaming reader, never built into a tree:
+ * elements are matched by local name so that both the v2 schema (bs/dt
+ * namespaces) and the older v1 schema (one argc namespace) parse, and every
+ * unit field is kept as text until fill_row converts the wanted columns.
+ * The converters are our own strict parsers for the XML Schema lexical
+ * forms, so a bad value is reported with the column it belongs to.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xmlversion.h>
+
+#include "catalog/pg_type_d.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+#include "utils/xml.h"
+
+#include "resource.h"
+
+#define MERCURY_OPERATION	"GetUnitChangesList"
+#define MERCURY_MAX_PAGE	1000
+
+#define SOAP_ENV_NS		"http://schemas.xmlsoap.org/soap/envelope/"
+#define XSI_NS			"http://www.w3.org/2001/XMLSchema-instance"
+
+/* libxml2 2.12 made the structured error argument const. */
+#if LIBXML_VERSION >= 21200
+#define MERCURY_XML_ERROR const xmlError
+#else
+#define MERCURY_XML_ERROR xmlError
+#endif
+
+/*
+ * Column numbers.  The first MU_NFIELDS columns come one-to-one from the
+ * children of a unit element (see mercury_fields); the last two describe
+ * the request.
+ */
+enum
+{
+	MC_UUID,
+	MC_GUID,
+	MC_ACTIVE,
+	MC_LAST,
+	MC_STATUS,
+	MC_CREATE_DATE,
+	MC_UPDATE_DATE,
+	MC_PREVIOUS,
+	MC_NEXT,
+	MC_NAME,
+	MC_FULL_NAME,
+	MC_COMMON_UNIT_GUID,
+	MC_FACTOR,
+	MC_BEGIN_DATE,
+	MC_END_DATE,
+	MC_NCOLUMNS
+};
+
+#define MU_NFIELDS	MC_BEGIN_DATE
+
+static const ResourceColumn mercury_columns[MC_NCOLUMNS] = {
+	{"uuid", UUIDOID, 0, false},
+	{"guid", UUIDOID, 0, false},
+	{"active", BOOLOID, 0, false},
+	{"last", BOOLOID, 0, false},
+	{"status", TEXTOID, 0, false},
+	{"create_date", TIMESTAMPTZOID, 0, false},
+	{"update_date", TIMESTAMPTZOID, RC_PUSH_RANGE, true},
+	{"previous", UUIDOID, 0, false},
+	{"next", UUIDOID, 0, false},
+	{"name", TEXTOID, 0, false},
+	{"full_name", TEXTOID, 0, false},
+	{"common_unit_guid", UUIDOID, 0, false},
+	{"factor", NUMERICOID, 0, false},
+	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
+	{"end_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
+};
+
+/* Local names of the unit children, indexed by column number. */
+static const char *const mercury_fields[MU_NFIELDS] = {
+	"uuid", "guid", "active", "last", "status", "createDate", "updateDate",
+	"previous", "next", "name", "fullName", "commonUnitGuid", "factor"
+};
+
+/* One unit of a page: raw texts, NULL where the element was absent. */
+typedef struct MercuryUnit
+{
+	char	   *value[MU_NFIELDS];
+	int			len[MU_NFIELDS];
+	uint32		seen;			/* bit per field, to refuse duplicates */
+} MercuryUnit;
+
+/* The interval of one scan (ResourceStream.arg). */
+typedef struct MercuryStream
+{
+	TimestampTz begin;			/* beginDate sent */
+	bool		has_end;
+	TimestampTz end;			/* endDate sent (exclusive) */
+	bool		has_begin_eq;	/* begin_date = value given by the user */
+	TimestampTz begin_eq;
+	bool		has_end_eq;		/* end_date = value given by the user */
+	TimestampTz end_eq;
+} MercuryStream;
+
+/* What an element on the reader's path is to us. */
+typedef enum MercuryElem
+{
+	ME_ENVELOPE,
+	ME_BODY,
+	ME_RESPONSE,
+	ME_LIST,
+	ME_UNIT,
+	ME_FIELD,
+	ME_FAULT,
+	ME_FAULTSTRING,
+	ME_FAULTCODE,
+	ME_DETAIL
+} MercuryElem;
+
+#define MERCURY_MAX_DEPTH	8
+
+/* Next move of the reader after a node was handled. */
+typedef enum MercuryMove
+{
+	MM_READ,					/* descend / go on in document order */
+	MM_SKIP,					/* skip the current element's subtree */
+	MM_STOP						/* failed: stop reading */
+} MercuryMove;
+
+/* State and result of reading one answer. */
+typedef struct MercuryParse
+{
+	/* the path from the root to the current node, elements we track */
+	MercuryElem stack[MERCURY_MAX_DEPTH];
+	int			depth;
+	bool		seen_body;
+	bool		seen_response;
+	bool		seen_list;
+	int			field;			/* unit field being read */
+	bool		field_nil;		/* it carries xsi:nil="true" */
+	StringInfoData text;		/* text of the element being read */
+
+	/* list answer */
+	int64		total;			/* unitList attributes, -1 if absent */
+	int64		count;
+	int64		offset;
+	MercuryUnit *units;
+	int			nunits;
+	int			maxunits;
+
+	/* fault answer */
+	bool		is_fault;
+	char	   *faultstring;
+	char	   *faultcode;
+	char	   *fault_kind;		/* local name of the element under detail */
+
+	/* first problem met (libxml2's or ours), remote text not yet cleaned */
+	bool		failed;
+	int			errline;
+	char		errmsg[256];
+} MercuryParse;
+
+static TimestampTz mercury_min_send_ts(void);
+
+/*
+ * ---------------------------------------------------------------------
+ * Small text helpers
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * A printable excerpt of remote text for messages: control characters and
+ * bytes that are not valid UTF-8 become '?', non-ASCII characters are kept
+ * only when the database encoding is UTF-8 (messages are in the server
+ * encoding), and at most maxchars characters are kept.
+ */
+static char *
+mercury_excerpt(const char *s, size_t len, int maxchars)
+{
+	StringInfoData buf;
+	bool		keep_utf8 = (GetDatabaseEncoding() == PG_UTF8);
+	size_t		i = 0;
+	int			nchars = 0;
+
+	initStringInfo(&buf);
+	while (i < len)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (nchars >= maxchars)
+		{
+			appendStringInfoString(&buf, "...");
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f)
+		{
+			appendStringInfoChar(&buf, (char) c);
+			i++;
+		}
+		else if (c == '\t' || c == '\n' || c == '\r')
+		{
+			appendStringInfoChar(&buf, ' ');
+			i++;
+		}
+		else if (c >= 0x80 && keep_utf8)
+		{
+			int			l = pg_utf_mblen((const unsigned char *) s + i);
+
+			/* C1 controls (U+0080..U+009F) are as unprintable as C0 ones */
+			if (l > 1 && i + l <= len &&
+				pg_utf8_islegal((const unsigned char *) s + i, l) &&
+				!(c == 0xC2 && (unsigned char) s[i + 1] < 0xA0))
+			{
+				appendBinaryStringInfo(&buf, s + i, l);
+				i += l;
+			}
+			else
+			{
+				appendStringInfoChar(&buf, '?');
+				i++;
+			}
+		}
+		else
+		{
+			appendStringInfoChar(&buf, '?');
+			i++;
+		}
+		nchars++;
+	}
+	return buf.data;
+}
+
+/*
+ * Append text as XML character data or attribute content.  Everything we
+ * send is formatted by us, but it goes through here anyway so that no value
+ * can ever add markup.
+ */
+static void
+mercury_append_escaped(StringInfo buf, const char *s)
+{
+	for (; *s != '\0'; s++)
+	{
+		switch (*s)
+		{
+			case '&':
+				appendStringInfoString(buf, "&amp;");
+				break;
+			case '<':
+				appendStringInfoString(buf, "&lt;");
+				break;
+			case '>':
+				appendStringInfoString(buf, "&gt;");
+				break;
+			case '"':
+				appendStringInfoString(buf, "&quot;");
+				break;
+			case '\'':
+				appendStringInfoString(buf, "&apos;");
+				break;
+			default:
+				appendStringInfoChar(buf, *s);
+				break;
+		}
+	}
+}
+
+static void
+mercury_append_element(StringInfo buf, const char *indent, const char *qname,
+					   const char *value)
+{
+	appendStringInfo(buf, "%s<%s>", indent, qname);
+	mercury_append_escaped(buf, value);
+	appendStringInfo(buf, "</%s>", qname);
+}
+
+/*
+ * Format a finite timestamp in UTC: "2024-01-01T00:00:00Z" for the wire,
+ * "2024-01-01 00:00:00+00" for labels.  Fractional seconds only when there
+ * are any.
+ */
+static void
+mercury_append_timestamp(StringInfo buf, TimestampTz ts, bool wire)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts) ||
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "timestamp out of range for " MERCURY_OPERATION);
+
+	appendStringInfo(buf, "%04d-%02d-%02d%c%02d:%02d:%02d",
+					 tm.tm_year, tm.tm_mon, tm.tm_mday, wire ? 'T' : ' ',
+					 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (fsec != 0)
+		appendStringInfo(buf, ".%06d", (int) fsec);
+	appendStringInfoString(buf, wire ? "Z" : "+00");
+}
+
+static bool
+mercury_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* XML Schema's whiteSpace="collapse" types: ignore surrounding blanks. */
+static void
+mercury_trim(const char **s, int *len)
+{
+	while (*len > 0 && mercury_is_space(**s))
+	{
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && mercury_is_space((*s)[*len - 1]))
+		(*len)--;
+}
+
+static bool
+mercury_streq(const xmlChar *a, const char *b)
+{
+	return a != NULL && strcmp((const char *) a, b) == 0;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Plan time: required conditions and options
+ * ---------------------------------------------------------------------
+ */
+
+/* The API needs beginDate: begin_date = ... or a lower update_date bound. */
+static bool
+mercury_has_required(const int *pushed)
+{
+	return (pushed[MC_BEGIN_DATE] & (1 << PAGED_OP_EQ)) != 0 ||
+		(pushed[MC_UPDATE_DATE] &
+		 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE))) != 0;
+}
+
+static void
+mercury_check_options(const PagedOptions *opts)
+{
+	const char *missing = NULL;
+
+	if (opts->user == NULL || opts->user[0] == '\0')
+		missing = "user";
+	else if (opts->password == NULL || opts->password[0] == '\0')
+		missing = "password";
+
+	if (missing != NULL)
+	{
+		ForeignServer *server = GetForeignServer(opts->serverid);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has no option \"%s\"",
+						server->servername, missing),
+				 errdetail(MERCURY_OPERATION " uses HTTP Basic authentication with the user mapping's options \"user\" and \"password\"."),
+				 errhint("Use CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (user '...', password '...'), or ALTER USER MAPPING ... OPTIONS (ADD %s '...').",
+						 quote_identifier(server->servername), missing)));
+	}
+
+	if (opts->page_size > MERCURY_MAX_PAGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"page_size\": %d",
+						opts->page_size),
+				 errdetail(MERCURY_OPERATION " returns at most %d units per page.",
+						   MERCURY_MAX_PAGE)));
+}
+
+static void
+mercury_begin(ResourceCtx *ctx)
+{
+	/* Basic authentication: nothing to obtain before the first page. */
+	ctx->state = NULL;
+}
+
+static bool
+mercury_reauth(ResourceCtx *ctx)
+{
+	/* Basic credentials cannot be refreshed; a 401 is final. */
+	return false;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Streams: the update-date interval of the scan
+ * ---------------------------------------------------------------------
+ */
+
+/* Earliest beginDate we send: xs:dateTime years before 1 are murky. */
+static TimestampTz
+mercury_min_send_ts(void)
+{
+	return (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static void
+mercury_raise_begin(bool *has, TimestampTz *begin, TimestampTz v)
+{
+	if (!*has || v > *begin)
+		*begin = v;
+	*has = true;
+}
+
+/* +infinity as an upper bound constrains nothing. */
+static void
+mercury_lower_end(bool *has, TimestampTz *end, TimestampTz v)
+{
+	if (TIMESTAMP_IS_NOEND(v))
+		return;
+	if (!*has || v < *end)
+		*end = v;
+	*has = true;
+}
+
+static List *
+mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
+{
+	MercuryStream *ms = palloc0(sizeof(MercuryStream));
+	ResourceStream *stream;
+	bool		has_begin = false;
+	TimestampTz begin = 0;
+	StringInfoData label;
+	ListCell   *lc;
+
+	foreach(lc, pushed_values)
+	{
+		PushedValue *pv = (PushedValue *) lfirst(lc);
+		TimestampTz v;
+
+		if (pv->colno != MC_BEGIN_DATE && pv->colno != MC_END_DATE &&
+			pv->colno != MC_UPDATE_DATE)
+			continue;
+		/* A comparison with NULL: no row can match. */
+		if (pv->nvalues == 0)
+			return NIL;
+		/* IN lists are never declared pushable here. */
+		if (pv->op == PAGED_OP_IN)
+			continue;
+		v = DatumGetTimestampTz(pv->values[0]);
+
+		switch (pv->colno)
+		{
+			case MC_BEGIN_DATE:
+				if (pv->op != PAGED_OP_EQ)
+					break;
+				if (ms->has_begin_eq && ms->begin_eq != v)
+					return NIL; /* begin_date = a AND begin_date = b */
+				ms->has_begin_eq = true;
+				ms->begin_eq = v;
+				mercury_raise_begin(&has_begin, &begin, v);
+				break;
+
+			case MC_END_DATE:
+				if (pv->op != PAGED_OP_EQ)
+					break;
+				if (ms->has_end_eq && ms->end_eq != v)
+					return NIL;
+				ms->has_end_eq = true;
+				ms->end_eq = v;
+				mercury_lower_end(&ms->has_end, &ms->end, v);
+				break;
+
+			case MC_UPDATE_DATE:
+				switch (pv->op)
+				{
+					case PAGED_OP_GT:
+						/* sent as >=; update_date is rechecked locally */
+					case PAGED_OP_GE:
+						mercury_raise_begin(&has_begin, &begin, v);
+						break;
+					case PAGED_OP_LT:
+						mercury_lower_end(&ms->has_end, &ms->end, v);
+						break;
+					case PAGED_OP_LE:
+						/* endDate is exclusive: send the next microsecond */
+						if (TIMESTAMP_IS_NOBEGIN(v))
+							mercury_lower_end(&ms->has_end, &ms->end, v);
+						else if (!TIMESTAMP_IS_NOEND(v) && v < END_TIMESTAMP - 1)
+							mercury_lower_end(&ms->has_end, &ms->end, v + 1);
+						break;
+					default:
+						break;
+				}
+				break;
+		}
+	}
+
+	if (!has_begin)
+		elog(ERROR, MERCURY_OPERATION " scan has no lower bound for beginDate");
+
+	/* Remote dates are finite: nothing is updated at or after +infinity. */
+	if (TIMESTAMP_IS_NOEND(begin))
+		return NIL;
+	if (begin < mercury_min_send_ts())
+		begin = mercury_min_send_ts();
+	if (ms->has_end && ms->end <= begin)
+		return NIL;
+	ms->begin = begin;
+
+	initStringInfo(&label);
+	if (!ms->has_end)
+		appendStringInfoString(&label, "from ");
+	mercury_append_timestamp(&label, ms->begin, false);
+	if (ms->has_end)
+	{
+		appendStringInfoString(&label, " .. ");
+		mercury_append_timestamp(&label, ms->end, false);
+	}
+
+	stream = palloc0(sizeof(ResourceStream));
+	stream->label = label.data;
+	stream->arg = ms;
+	return list_make1(stream);
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Request
+ * ---------------------------------------------------------------------
+ */
+
+static void
+mercury_build_request(ResourceCtx *ctx, ResourceStream *stream,
+					  const PageCursor *cursor, HttpRequest *req)
+{
+	MercuryStream *ms = (MercuryStream *) stream->arg;
+	StringInfoData body;
+	StringInfoData ts;
+	char		num[32];
+
+	initStringInfo(&body);
+	initStringInfo(&ts);
+
+	appendStringInfoString(&body,
+						   "<soapenv:Envelope xmlns:soapenv=\"" SOAP_ENV_NS "\"\n"
+						   "    xmlns:ws=\"http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2\"\n"
+						   "    xmlns:bs=\"http://api.vetrf.ru/schema/cdm/base\">\n"
+						   "  <soapenv:Header/>\n"
+						   "  <soapenv:Body>\n"
+						   "    <ws:getUnitChangesListRequest>\n"
+						   "      <bs:listOptions>");
+	snprintf(num, sizeof(num), "%d", cursor->count);
+	mercury_append_element(&body, "", "bs:count", num);
+	snprintf(num, sizeof(num), INT64_FORMAT, cursor->offset);
+	mercury_append_element(&body, "", "bs:offset", num);
+	appendStringInfoString(&body,
+						   "</bs:listOptions>\n"
+						   "      <bs:updateDateInterval>\n");
+	mercury_append_timestamp(&ts, ms->begin, true);
+	mercury_append_element(&body, "        ", "bs:beginDate", ts.data);
+	appendStringInfoChar(&body, '\n');
+	if (ms->has_end)
+	{
+		resetStringInfo(&ts);
+		mercury_append_timestamp(&ts, ms->end, true);
+		mercury_append_element(&body, "        ", "bs:endDate", ts.data);
+		appendStringInfoChar(&body, '\n');
+	}
+	appendStringInfoString(&body,
+						   "      </bs:updateDateInterval>\n"
+						   "    </ws:getUnitChangesListRequest>\n"
+						   "  </soapenv:Body>\n"
+						   "</soapenv:Envelope>\n");
+	pfree(ts.data);
+
+	req->operation = MERCURY_OPERATION;
+	req->url = pstrdup(ctx->opts->url);
+	req->body = body.data;
+	req->body_len = body.len;
+	req->headers = list_make2(pstrdup("Content-Type: text/xml; charset=utf-8"),
+							  pstrdup("SOAPAction: \"" MERCURY_OPERATION "\""));
+	req->secret_headers = NIL;
+	req->basic_user = ctx->opts->user;
+	req->basic_password = ctx->opts->password;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Answer: streaming XML reader
+ * ---------------------------------------------------------------------
+ */
+
+static void mercury_xml_fail(MercuryParse *p, xmlTextReaderPtr reader,
+							 const char *fmt,...) pg_attribute_printf(3, 4);
+
+/* Record the first problem; the caller decides whether it is an ERROR. */
+static void
+mercury_xml_fail(MercuryParse *p, xmlTextReaderPtr reader, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	p->errline = reader != NULL ? xmlTextReaderGetParserLineNumber(reader) : 0;
+	va_start(ap, fmt);
+	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libxml2's errors for this reader come here instead of PostgreSQL's
+ * handler: we only note the first one (no ereport inside libxml2) and turn
+ * it into our own message with a cleaned excerpt afterwards.
+ */
+static void
+mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	if (error == NULL || error->level < XML_ERR_ERROR || p->failed)
+		return;
+	p->failed = true;
+	p->errline = error->line;
+	strlcpy(p->errmsg,
+			error->message != NULL ? error->message : "XML error",
+			sizeof(p->errmsg));
+}
+
+/* A copy of the text just read, in the current (page) context. */
+static char *
+mercury_take_text(MercuryParse *p)
+{
+	char	   *s = palloc(p->text.len + 1);
+
+	memcpy(s, p->text.data, p->text.len);
+	s[p->text.len] = '\0';
+	return s;
+}
+
+/* Non-negative integer attribute (unitList total/count/offset). */
+static bool
+mercury_parse_attr_int(const char *s, int64 *result)
+{
+	int			len = strlen(s);
+	int64		v = 0;
+	int			i;
+
+	mercury_trim(&s, &len);
+	if (len == 0 || len > 18)
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*result = v;
+	return true;
+}
+
+static void
+mercury_read_list_attrs(xmlTextReaderPtr reader, MercuryParse *p)
+{
+	if (xmlTextReaderMoveToFirstAttribute(reader) != 1)
+		return;
+	do
+	{
+		const xmlChar *name = xmlTextReaderConstLocalName(reader);
+		const char *value = (const char *) xmlTextReaderConstValue(reader);
+		int64	   *target = NULL;
+
+		/* namespace declarations and qualified attributes are not ours */
+		if (xmlTextReaderConstNamespaceUri(reader) != NULL || value == NULL)
+			continue;
+		if (mercury_streq(name, "total"))
+			target = &p->total;
+		else if (mercury_streq(name, "count"))
+			target = &p->count;
+		else if (mercury_streq(name, "offset"))
+			target = &p->offset;
+		if (target != NULL && !mercury_parse_attr_int(value, target))
+		{
+			mercury_xml_fail(p, reader,
+							 "unitList attribute %s=\"%.40s\" is not a non-negative integer",
+							 (const char *) name, value);
+			break;
+		}
+	} while (xmlTextReaderMoveToNextAttribute(reader) == 1);
+	xmlTextReaderMoveToElement(reader);
+}
+
+/* xsi:nil="true" on a unit field means an absent value. */
+static bool
+mercury_is_nil(xmlTextReaderPtr reader)
+{
+	bool		nil = false;
+
+	if (xmlTextReaderMoveToFirstAttribute(reader) != 1)
+		return false;
+	do
+	{
+		if (mercury_streq(xmlTextReaderConstLocalName(reader), "nil") &&
+			mercury_streq(xmlTextReaderConstNamespaceUri(reader), XSI_NS))
+		{
+			const char *v = (const char *) xmlTextReaderConstValue(reader);
+			int			len = v != NULL ? strlen(v) : 0;
+
+			if (v != NULL)
+				mercury_trim(&v, &len);
+			nil = (len == 4 && strncmp(v, "true", 4) == 0) ||
+				(len == 1 && v[0] == '1');
+		}
+	} while (xmlTextReaderMoveToNextAttribute(reader) == 1);
+	xmlTextReaderMoveToElement(reader);
+	return nil;
+}
+
+static const char *
+mercury_elem_name(MercuryElem e)
+{
+	switch (e)
+	{
+		case ME_ENVELOPE:
+			return "Envelope";
+		case ME_BODY:
+			return "Body";
+		case ME_RESPONSE:
+			return "getUnitChangesListResponse";
+		case ME_LIST:
+			return "unitList";
+		case ME_UNIT:
+			return "unit";
+		case ME_FIELD:
+			return "a unit field";
+		case ME_FAULT:
+			return "Fault";
+		case ME_FAULTSTRING:
+			return "faultstring";
+		case ME_FAULTCODE:
+			return "faultcode";
+		case ME_DETAIL:
+			return "detail";
+	}
+	return "?";
+}
+
+/* An element we track has ended (end tag, or it was empty). */
+static void
+mercury_xml_close(MercuryParse *p)
+{
+	MercuryElem e = p->stack[--p->depth];
+
+	switch (e)
+	{
+		case ME_FIELD:
+			if (!p->field_nil)
+			{
+				MercuryUnit *u = &p->units[p->nunits - 1];
+
+				u->value[p->field] = mercury_take_text(p);
+				u->len[p->field] = p->text.len;
+			}
+			p->field = -1;
+			break;
+		case ME_FAULTSTRING:
+			if (p->faultstring == NULL)
+				p->faultstring = mercury_take_text(p);
+			break;
+		case ME_FAULTCODE:
+			if (p->faultcode == NULL)
+				p->faultcode = mercury_take_text(p);
+			break;
+		default:
+			break;
+	}
+}
+
+/* A new unit element: a zeroed record at the end of the array. */
+static bool
+mercury_add_unit(MercuryParse *p, xmlTextReaderPtr reader)
+{
+	if (p->nunits >= MERCURY_MAX_PAGE)
+	{
+		mercury_xml_fail(p, reader, "unitList holds more than %d units",
+						 MERCURY_MAX_PAGE);
+		return false;
+	}
+	if (p->nunits == p->maxunits)
+	{
+		p->maxunits = p->maxunits == 0 ? 64 : p->maxunits * 2;
+		if (p->units == NULL)
+			p->units = palloc(sizeof(MercuryUnit) * p->maxunits);
+		else
+			p->units = repalloc(p->units, sizeof(MercuryUnit) * p->maxunits);
+	}
+	memset(&p->units[p->nunits], 0, sizeof(MercuryUnit));
+	p->nunits++;
+	return true;
+}
+
+/* A start tag: decide from its parent what it is, and whether to look in. */
+static MercuryMove
+mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
+{
+	const xmlChar *lname = xmlTextReaderConstLocalName(reader);
+	const xmlChar *ns = xmlTextReaderConstNamespaceUri(reader);
+	const char *name = lname != NULL ? (const char *) lname : "?";
+	int			depth = xmlTextReaderDepth(reader);
+	int			empty = xmlTextReaderIsEmptyElement(reader);
+	MercuryElem kind;
+
+	if (depth != p->depth || empty < 0)
+	{
+		mercury_xml_fail(p, reader, "inconsistent element nesting at <%s>", name);
+		return MM_STOP;
+	}
+
+	if (depth == 0)
+	{
+		if (!mercury_streq(lname, "Envelope") || !mercury_streq(ns, SOAP_ENV_NS))
+		{
+			mercury_xml_fail(p, reader,
+							 "the root element is <%s>, not a SOAP 1.1 Envelope",
+							 name);
+			return MM_STOP;
+		}
+		kind = ME_ENVELOPE;
+	}
+	else
+	{
+		switch (p->stack[depth - 1])
+		{
+			case ME_ENVELOPE:
+				/* Header and any extension elements are of no interest */
+				if (!mercury_streq(lname, "Body") || !mercury_streq(ns, SOAP_ENV_NS))
+					return MM_SKIP;
+				if (p->seen_body)
+				{
+					mercury_xml_fail(p, reader, "the Envelope has more than one Body");
+					return MM_STOP;
+				}
+				p->seen_body = true;
+				kind = ME_BODY;
+				break;
+
+			case ME_BODY:
+				if (mercury_streq(lname, "Fault") && mercury_streq(ns, SOAP_ENV_NS))
+				{
+					p->is_fault = true;
+					kind = ME_FAULT;
+				}
+				else if (mercury_streq(lname, "getUnitChangesListResponse"))
+				{
+					if (p->seen_response)
+					{
+						mercury_xml_fail(p, reader,
+										 "the Body has more than one getUnitChangesListResponse");
+						return MM_STOP;
+					}
+					p->seen_response = true;
+					kind = ME_RESPONSE;
+				}
+				else
+				{
+					mercury_xml_fail(p, reader,
+									 "unexpected element <%s> in the SOAP Body",
+									 name);
+					return MM_STOP;
+				}
+				break;
+
+			case ME_RESPONSE:
+				if (!mercury_streq(lname, "unitList"))
+					return MM_SKIP;
+				if (p->seen_list)
+				{
+					mercury_xml_fail(p, reader,
+									 "getUnitChangesListResponse has more than one unitList");
+					return MM_STOP;
+				}
+				p->seen_list = true;
+				mercury_read_list_attrs(reader, p);
+				if (p->failed)
+					return MM_STOP;
+				kind = ME_LIST;
+				break;
+
+			case ME_LIST:
+				if (!mercury_streq(lname, "unit"))
+					return MM_SKIP;
+				if (!mercury_add_unit(p, reader))
+					return MM_STOP;
+				kind = ME_UNIT;
+				break;
+
+			case ME_UNIT:
+				{
+					MercuryUnit *u = &p->units[p->nunits - 1];
+					int			f;
+
+					for (f = 0; f < MU_NFIELDS; f++)
+					{
+						if (mercury_streq(lname, mercury_fields[f]))
+							break;
+					}
+					if (f == MU_NFIELDS)
+						return MM_SKIP; /* a field we do not map */
+					if (u->seen & (1U << f))
+					{
+						mercury_xml_fail(p, reader,
+										 "unit %d has more than one %s element",
+										 p->nunits, mercury_fields[f]);
+						return MM_STOP;
+					}
+					u->seen |= 1U << f;
+					p->field = f;
+					p->field_nil = mercury_is_nil(reader);
+					resetStringInfo(&p->text);
+					kind = ME_FIELD;
+				}
+				break;
+
+			case ME_FAULT:
+				if (mercury_streq(lname, "faultstring"))
+					kind = ME_FAULTSTRING;
+				else if (mercury_streq(lname, "faultcode"))
+					kind = ME_FAULTCODE;
+				else if (mercury_streq(lname, "detail"))
+					kind = ME_DETAIL;
+				else
+					return MM_SKIP;
+				resetStringInfo(&p->text);
+				break;
+
+			case ME_DETAIL:
+				/* the first element under detail names the fault */
+				if (p->fault_kind == NULL)
+					p->fault_kind = pstrdup(name);
+				return MM_SKIP;
+
+			default:
+				mercury_xml_fail(p, reader, "unexpected element <%s> inside %s",
+								 name, mercury_elem_name(p->stack[depth - 1]));
+				return MM_STOP;
+		}
+	}
+
+	if (p->depth >= MERCURY_MAX_DEPTH)
+	{
+		mercury_xml_fail(p, reader, "elements nested too deeply");
+		return MM_STOP;
+	}
+	p->stack[p->depth++] = kind;
+	if (empty)
+		mercury_xml_close(p);
+	return MM_READ;
+}
+
+static MercuryMove
+mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
+{
+	switch (xmlTextReaderNodeType(reader))
+	{
+		case XML_READER_TYPE_ELEMENT:
+			return mercury_xml_element(reader, p);
+
+		case XML_READER_TYPE_END_ELEMENT:
+			if (p->depth == 0 || xmlTextReaderDepth(reader) != p->depth - 1)
+			{
+				mercury_xml_fail(p, reader, "inconsistent element nesting at an end tag");
+				return MM_STOP;
+			}
+			mercury_xml_close(p);
+			return MM_READ;
+
+		case XML_READER_TYPE_TEXT:
+		case XML_READER_TYPE_CDATA:
+		case XML_READER_TYPE_WHITESPACE:
+		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+			if (p->depth > 0)
+			{
+				MercuryElem top = p->stack[p->depth - 1];
+
+				if (top == ME_FIELD || top == ME_FAULTSTRING || top == ME_FAULTCODE)
+				{
+					const xmlChar *v = xmlTextReaderConstValue(reader);
+
+					if (v != NULL)
+						appendStringInfoString(&p->text, (const char *) v);
+				}
+			}
+			return MM_READ;
+
+		case XML_READER_TYPE_DOCUMENT_TYPE:
+			/* SOAP 1.1 forbids a DTD; refusing it also refuses entities */
+			mercury_xml_fail(p, reader, "a SOAP message must not contain a DOCTYPE declaration");
+			return MM_STOP;
+
+		case XML_READER_TYPE_ENTITY_REFERENCE:
+			mercury_xml_fail(p, reader, "entity references are not allowed");
+			return MM_STOP;
+
+		default:
+			/* comments, processing instructions, XML declaration */
+			return MM_READ;
+	}
+}
+
+static void
+mercury_parse_init(MercuryParse *p)
+{
+	memset(p, 0, sizeof(MercuryParse));
+	p->field = -1;
+	p->total = -1;
+	p->count = -1;
+	p->offset = -1;
+	initStringInfo(&p->text);
+}
+
+/*
+ * Read a whole answer into *p.  Returns false, with p->failed set and
+ * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
+ * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
+ * out-of-memory and the like are ERRORs here; the reader is freed and
+ * libxml2's global state restored on every path.
+ */
+static bool
+mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
+{
+	PgXmlErrorContext *xmlerrcxt;
+	xmlTextReaderPtr volatile reader = NULL;
+	volatile bool done = false;
+
+	if (body == NULL || len == 0)
+	{
+		mercury_xml_fail(p, NULL, "the body is empty");
+		return false;
+	}
+	if (len > (size_t) INT_MAX)
+	{
+		mercury_xml_fail(p, NULL, "the body is too large to parse");
+		return false;
+	}
+
+	xmlerrcxt = pg_xml_init(PG_XML_STRICTNESS_ALL);
+	PG_TRY();
+	{
+		int			ret;
+
+		xmlResetLastError();
+		/* XML_PARSE_NONET only: no entity substitution, no DTD loading */
+		reader = xmlReaderForMemory(body, (int) len, NULL, NULL,
+									XML_PARSE_NONET);
+		if (reader == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not create an XML reader.")));
+		xmlTextReaderSetStructuredErrorHandler(reader, mercury_xml_error, p);
+
+		ret = xmlTextReaderRead(reader);
+		while (ret == 1 && !p->failed)
+		{
+			MercuryMove move = mercury_xml_node(reader, p);
+
+			if (move == MM_STOP || p->failed)
+				break;
+			if (move == MM_SKIP)
+				ret = xmlTextReaderNext(reader);
+			else
+				ret = xmlTextReaderRead(reader);
+		}
+
+		if (!p->failed && ret < 0)
+		{
+			/* an error that did not reach our handler */
+			xmlErrorPtr e = xmlGetLastError();
+
+			mercury_xml_fail(p, reader, "%s",
+							 e != NULL && e->message != NULL ?
+							 e->message : "the XML reader failed");
+		}
+		if (!p->failed && pg_xml_error_occurred(xmlerrcxt))
+			mercury_xml_fail(p, reader, "libxml2 reported an error");
+
+		/* The document ended: is it what we asked for? */
+		if (!p->failed)
+		{
+			if (p->depth != 0)
+				mercury_xml_fail(p, reader, "the document ended inside <%s>",
+								 mercury_elem_name(p->stack[p->depth - 1]));
+			else if (!p->seen_body)
+				mercury_xml_fail(p, reader, "the SOAP Envelope has no Body");
+			else if (!p->is_fault && !p->seen_response)
+				mercury_xml_fail(p, reader,
+								 "the SOAP Body holds neither getUnitChangesListResponse nor a Fault");
+			else if (!p->is_fault && !p->seen_list)
+				mercury_xml_fail(p, reader,
+								 "getUnitChangesListResponse has no unitList");
+		}
+		done = true;
+	}
+	PG_FINALLY();
+	{
+		if (reader != NULL)
+			xmlFreeTextReader(reader);
+		pg_xml_done(xmlerrcxt, !done || pg_xml_error_occurred(xmlerrcxt));
+	}
+	PG_END_TRY();
+
+	return !p->failed;
+}
+
+static void mercury_parse_error(const MercuryParse *p) pg_attribute_noreturn();
+
+static void
+mercury_parse_error(const MercuryParse *p)
+{
+	char	   *msg;
+	int			len = strlen(p->errmsg);
+
+	/* libxml2 ends its messages with a newline; we add our own period */
+	while (len > 0 && (mercury_is_space(p->errmsg[len - 1]) ||
+					   p->errmsg[len - 1] == '.'))
+		len--;
+	msg = mercury_excerpt(p->errmsg, len, 200);
+
+	if (p->errline > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not parse " MERCURY_OPERATION " response"),
+				 errdetail("Line %d: %s.", p->errline, msg)));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not parse " MERCURY_OPERATION " response"),
+				 errdetail("%s.", msg)));
+}
+
+/* A SOAP Fault: end, retry, or an ERROR with the SQLSTATE of its kind. */
+static PageVerdict
+mercury_fault(const PageCursor *cursor, const HttpRequest *req,
+			  const HttpResponse *resp, HttpClass cls, const MercuryParse *p)
+{
+	const char *kind = p->fault_kind;
+	const char *fs = p->faultstring != NULL ? p->faultstring : "(no faultstring)";
+	char	   *what;
+	int			sqlstate;
+
+	what = mercury_excerpt(fs, strlen(fs), 200);
+	if (kind != NULL)
+		what = psprintf("%s: %s", mercury_excerpt(kind, strlen(kind), 60), what);
+
+	if (kind == NULL)
+	{
+		/* a bare fault: go by the HTTP status */
+		if (cls == HTTP_CLASS_RETRY)
+			return PAGE_RETRY;
+		sqlstate = cls == HTTP_CLASS_OK ? ERRCODE_FDW_ERROR :
+			http_status_sqlstate(resp->status);
+	}
+	else if (strcmp(kind, "offsetOutOfRangeFault") == 0)
+	{
+		/* the list shrank while we paged through it */
+		if (cursor->page_no > 0 || cursor->offset > 0)
+			return PAGE_END;
+		sqlstate = ERRCODE_FDW_ERROR;
+	}
+	else if (strcmp(kind, "internalServiceFault") == 0)
+		return PAGE_RETRY;
+	else if (strcmp(kind, "accessDeniedFault") == 0)
+		sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+	else if (strcmp(kind, "incorrectRequestFault") == 0)
+		sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+	else
+		sqlstate = ERRCODE_FDW_ERROR;	/* entityNotFoundFault, unknown */
+
+	http_raise(req, resp, sqlstate, what);
+}
+
+static PageVerdict
+mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				   const PageCursor *cursor,
+				   const HttpRequest *req, const HttpResponse *resp,
+				   PageResult *out)
+{
+	HttpClass	cls = http_classify(resp);
+	MercuryParse p;
+	bool		parsed;
+
+	if (resp->outcome != HTTP_COMPLETED)
+	{
+		if (cls == HTTP_CLASS_RETRY)
+			return PAGE_RETRY;
+		http_raise(req, resp, http_status_sqlstate(resp->status), NULL);
+	}
+
+	/* Failures are usually SOAP faults, so every answer is read first. */
+	mercury_parse_init(&p);
+	parsed = mercury_parse_xml(resp->body, resp->len, &p);
+
+	if (parsed && p.is_fault)
+		return mercury_fault(cursor, req, resp, cls, &p);
+	if (cls == HTTP_CLASS_RETRY)
+		return PAGE_RETRY;
+	if (cls != HTTP_CLASS_OK)
+		http_raise(req, resp, http_status_sqlstate(resp->status), NULL);
+	if (!parsed)
+		mercury_parse_error(&p);
+
+	/* The list must agree with itself and with what we asked for. */
+	if (p.count >= 0 && p.count != p.nunits)
+	{
+		snprintf(p.errmsg, sizeof(p.errmsg),
+				 "unitList says count=\"" INT64_FORMAT "\" but holds %d unit elements",
+				 p.count, p.nunits);
+		p.errline = 0;
+		mercury_parse_error(&p);
+	}
+	if (p.offset >= 0 && p.offset != cursor->offset)
+	{
+		snprintf(p.errmsg, sizeof(p.errmsg),
+				 "unitList says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
+				 p.offset, cursor->offset);
+		p.errline = 0;
+		mercury_parse_error(&p);
+	}
+
+	pfree(p.text.data);
+	out->nrecords = p.nunits;
+	out->records = p.units;
+	out->has_next = false;
+	out->next_key = NULL;
+	out->next_keylen = 0;
+	out->total = p.total;
+	return PAGE_OK;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Rows: strict converters for the XML Schema lexical forms
+ * ---------------------------------------------------------------------
+ */
+
+static void mercury_bad_value(int colno, int sqlstate, const char *what,
+							  const char *s, int len,
+							  const char *reason) pg_attribute_noreturn();
+
+static void
+mercury_bad_value(int colno, int sqlstate, const char *what,
+				  const char *s, int len, const char *reason)
+{
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("%s in column \"%s\": \"%s\"", what,
+					mercury_columns[colno].name, mercury_excerpt(s, len, 60)),
+			 errdetail("%s", reason)));
+}
+
+static int
+mercury_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 8-4-4-4-12 hexadecimal digits, either case; nothing else. */
+static Datum
+mercury_uuid_datum(int colno, const char *s0, int len0)
+{
+	const char *s = s0;
+	int			len = len0;
+	pg_uuid_t  *u;
+	int			i;
+	int			n = 0;
+
+	mercury_trim(&s, &len);
+	if (len != 36)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type uuid", s0, len0,
+						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
+
+	u = palloc(sizeof(pg_uuid_t));
+	for (i = 0; i < 36;)
+	{
+		int			hi,
+					lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (s[i] != '-')
+				mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+								  "invalid input syntax for type uuid", s0, len0,
+								  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
+			i++;
+			continue;
+		}
+		hi = mercury_hexval(s[i]);
+		lo = mercury_hexval(s[i + 1]);
+		if (hi < 0 || lo < 0 || i + 1 == 8 || i + 1 == 13 ||
+			i + 1 == 18 || i + 1 == 23)
+			mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+							  "invalid input syntax for type uuid", s0, len0,
+							  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
+		u->data[n++] = (unsigned char) (hi << 4 | lo);
+		i += 2;
+	}
+	return UUIDPGetDatum(u);
+}
+
+/* xs:boolean: true, false, 1, 0. */
+static Datum
+mercury_bool_datum(int colno, const char *s0, int len0)
+{
+	const char *s = s0;
+	int			len = len0;
+
+	mercury_trim(&s, &len);
+	if ((len == 4 && memcmp(s, "true", 4) == 0) || (len == 1 && s[0] == '1'))
+		return BoolGetDatum(true);
+	if ((len == 5 && memcmp(s, "false", 5) == 0) || (len == 1 && s[0] == '0'))
+		return BoolGetDatum(false);
+	mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+					  "invalid input syntax for type boolean", s0, len0,
+					  "Expected true, false, 1 or 0.");
+}
+
+/* Read exactly n digits at *p; false if they are not there. */
+static bool
+mercury_digits(const char **p, const char *end, int n, int *result)
+{
+	int			v = 0;
+	int			i;
+
+	if (end - *p < n)
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		char		c = (*p)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*result = v;
+	return true;
+}
+
+static bool
+mercury_expect(const char **p, const char *end, char c)
+{
+	if (*p >= end || **p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/*
+ * xs:dateTime: YYYY-MM-DDThh:mm:ss[.fraction][Z|(+|-)hh:mm].
+ *
+ * Mercury always writes an offset (+03:00).  A value without one is taken
+ * as UTC, not as the session's TimeZone, so that a row converts the same
+ * way for every session (and a materialized view does not depend on who
+ * refreshed it).  Fractions beyond microseconds are rounded.  Years before
+ * 1 are refused (XML Schema 1.0 and 1.1 disagree about them).
+ */
+static Datum
+mercury_timestamp_datum(int colno, const char *s0, int len0)
+{
+	const char *s = s0;
+	int			len = len0;
+	const char *p;
+	const char *end;
+	const char *what = "invalid input syntax for type timestamp with time zone";
+	int			ndigits = 0;
+	int			year = 0;
+	int			month,
+				day,
+				hour,
+				minute,
+				second;
+	int64		usec = 0;
+	int			tzsec = 0;
+	int64		days;
+	TimestampTz result;
+
+	mercury_trim(&s, &len);
+	p = s;
+	end = s + len;
+
+	if (p < end && (*p == '-' || *p == '+'))
+		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						  "timestamp out of range", s0, len0,
+						  "Years before 1 and signed years are not supported.");
+	while (p + ndigits < end && p[ndigits] >= '0' && p[ndigits] <= '9')
+		ndigits++;
+	if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
+		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+	if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) || year == 0)
+		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						  "timestamp out of range", s0, len0,
+						  "The year is out of range.");
+
+	if (!mercury_expect(&p, end, '-') ||
+		!mercury_digits(&p, end, 2, &month) ||
+		!mercury_expect(&p, end, '-') ||
+		!mercury_digits(&p, end, 2, &day) ||
+		!mercury_expect(&p, end, 'T') ||
+		!mercury_digits(&p, end, 2, &hour) ||
+		!mercury_expect(&p, end, ':') ||
+		!mercury_digits(&p, end, 2, &minute) ||
+		!mercury_expect(&p, end, ':') ||
+		!mercury_digits(&p, end, 2, &second))
+		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+
+	if (p < end && *p == '.')
+	{
+		int			nfrac = 0;
+
+		p++;
+		while (p < end && *p >= '0' && *p <= '9')
+		{
+			if (nfrac < 6)
+				usec = usec * 10 + (*p - '0');
+			else if (nfrac == 6 && *p >= '5')
+				usec++;			/* round half up to microseconds */
+			nfrac++;
+			p++;
+		}
+		if (nfrac == 0)
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "A decimal point must be followed by digits.");
+		for (; nfrac < 6; nfrac++)
+			usec *= 10;
+	}
+
+	if (p < end && *p == 'Z')
+		p++;
+	else if (p < end && (*p == '+' || *p == '-'))
+	{
+		int			sign = *p == '-' ? -1 : 1;
+		int			tzh,
+					tzm;
+
+		p++;
+		if (!mercury_digits(&p, end, 2, &tzh) ||
+			!mercury_expect(&p, end, ':') ||
+			!mercury_digits(&p, end, 2, &tzm))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "A time zone offset must look like +03:00.");
+		if (tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "The time zone offset is out of range.");
+		tzsec = sign * (tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE);
+	}
+	if (p != end)
+		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+						  "Unexpected characters after the time.");
+
+	if (month < 1 || month > 12 ||
+		day < 1 || day > day_tab[isleap(year) ? 1 : 0][month - 1])
+		mercury_bad_value(colno, ERRCODE_DATETIME_FIELD_OVERFLOW,
+						  "date/time field value out of range", s0, len0,
+						  "The month or day is out of range.");
+	/* 24:00:00 is allowed by XML Schema as the end of the day */
+	if (minute > 59 || second > 59 ||
+		(hour > 23 && !(hour == 24 && minute == 0 && second == 0 && usec == 0)))
+		mercury_bad_value(colno, ERRCODE_DATETIME_FIELD_OVERFLOW,
+						  "date/time field value out of range", s0, len0,
+						  "The hour, minute or second is out of range.");
+
+	/* years <= 999999: no overflow in int64 microseconds */
+	days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+	result = days * USECS_PER_DAY +
+		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
+		 tzsec) * USECS_PER_SEC + usec;
+	if (!IS_VALID_TIMESTAMP(result))
+		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						  "timestamp out of range", s0, len0,
+						  "The value is outside the range of timestamp with time zone.");
+	return TimestampTzGetDatum(result);
+}
+
+/* numeric's limit on digits before the decimal point */
+#define MERCURY_MAX_INT_DIGITS	131072
+
+/* xs:integer: optional sign and decimal digits, any size. */
+static Datum
+mercury_integer_datum(int colno, const char *s0, int len0)
+{
+	const char *s = s0;
+	int			len = len0;
+	int			i = 0;
+	char	   *copy;
+
+	mercury_trim(&s, &len);
+	if (len > 0 && (s[0] == '+' || s[0] == '-'))
+		i = 1;
+	if (i == len)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type numeric", s0, len0,
+						  "Expected an xs:integer: an optional sign and decimal digits.");
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+							  "invalid input syntax for type numeric", s0, len0,
+							  "Expected an xs:integer: an optional sign and decimal digits.");
+	}
+	if (len > MERCURY_MAX_INT_DIGITS)
+		mercury_bad_value(colno, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+						  "value out of range for type numeric", s0, len0,
+						  "The integer has too many digits.");
+
+	copy = pnstrdup(s, len);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(copy),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/* Text from libxml2 is UTF-8; check it and convert to the database's. */
+static Datum
+mercury_text_datum(int colno, const char *s, int len)
+{
+	char	   *conv;
+
+	if (memchr(s, '\0', len) != NULL)
+		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+						  "invalid byte sequence for encoding \"UTF8\"", s, len,
+						  "The text contains a zero byte.");
+	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
+		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+						  "invalid byte sequence for encoding \"UTF8\"", s, len,
+						  "The text is not valid UTF-8.");
+	conv = pg_any_to_server(s, len, PG_UTF8);
+	if (conv == s)
+		return PointerGetDatum(cstring_to_text_with_len(s, len));
+	return PointerGetDatum(cstring_to_text(conv));
+}
+
+static void
+mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
+				 int index, const bool *want, Datum *values, bool *nulls)
+{
+	MercuryUnit *u = &((MercuryUnit *) records)[index];
+	MercuryStream *ms = (MercuryStream *) stream->arg;
+	int			colno;
+
+	for (colno = 0; colno < MC_NCOLUMNS; colno++)
+	{
+		const char *v;
+		int			len;
+
+		if (!want[colno])
+			continue;
+
+		/* The request's interval, as the user gave it where possible. */
+		if (colno == MC_BEGIN_DATE)
+		{
+			values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
+												ms->begin_eq : ms->begin);
+			nulls[colno] = false;
+			continue;
+		}
+		if (colno == MC_END_DATE)
+		{
+			if (ms->has_end_eq)
+				values[colno] = TimestampTzGetDatum(ms->end_eq);
+			else if (ms->has_end)
+				values[colno] = TimestampTzGetDatum(ms->end);
+			nulls[colno] = !ms->has_end_eq && !ms->has_end;
+			continue;
+		}
+
+		v = u->value[colno];
+		len = u->len[colno];
+		if (v == NULL)
+		{
+			nulls[colno] = true;
+			continue;
+		}
+		nulls[colno] = false;
+
+		switch (mercury_columns[colno].typid)
+		{
+			case UUIDOID:
+				values[colno] = mercury_uuid_datum(colno, v, len);
+				break;
+			case BOOLOID:
+				values[colno] = mercury_bool_datum(colno, v, len);
+				break;
+			case TIMESTAMPTZOID:
+				values[colno] = mercury_timestamp_datum(colno, v, len);
+				break;
+			case NUMERICOID:
+				values[colno] = mercury_integer_datum(colno, v, len);
+				break;
+			default:
+				values[colno] = mercury_text_datum(colno, v, len);
+				break;
+		}
+	}
+}
+
+const PagedResource mercury_unit_changes_resource = {
+	.api = "mercury",
+	.name = "unit_changes",
+	.operation = MERCURY_OPERATION,
+	.columns = mercury_columns,
+	.ncolumns = MC_NCOLUMNS,
+	.paging = PAGING_OFFSET,
+	.default_page_size = MERCURY_MAX_PAGE,
+	.max_page_size = MERCURY_MAX_PAGE,
+	.has_required = mercury_has_required,
+	.required_columns = "begin_date or update_date",
+	.required_hint = "Add WHERE begin_date = '2024-01-01' (and optionally end_date = ...), or a lower bound such as update_date >= now() - interval '7 days'.",
+	.check_options = mercury_check_options,
+	.begin = mercury_begin,
+	.make_streams = mercury_make_streams,
+	.build_request = mercury_build_request,
+	.parse_page = mercury_parse_page,
+	.reauth = mercury_reauth,
+	.fill_row = mercury_fill_row,
+};

@@ -1,0 +1,563 @@
+/*-------------------------------------------------------------------------
+ * pager.c
+ *		The paging engine.
+ *
+ * A scan is a list of streams (independent paged sequences).  Rows come out
+ * stream by stream, page by page, in order.  Pages are requested through a
+ * window of in-flight requests ("slots", kept in the order they will be
+ * consumed):
+ *
+ *	- key paging: page N+1 of a stream can only be asked for once page N
+ *	  told its key, so it is requested as soon as page N is parsed, i.e.
+ *	  while its rows are being consumed (prefetch);
+ *	- offset paging: once the first page told the total, the following
+ *	  offsets are requested up to the window size;
+ *	- further streams start their first page while earlier ones are read.
+ *
+ * A pushed-down LIMIT shrinks the window to what is needed: no request asks
+ * for rows past the limit.  With prefetch off the window is strictly lazy:
+ * a page is requested only when its rows are needed.
+ *
+ * Every slot lives in its own memory context (request, transfer, parsed
+ * records), deleted once its rows are consumed, so memory is bounded by the
+ * window and not by the result.  Deleting the context also releases the
+ * curl transfer, which is what makes an ERROR or cancel leak-free.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "pager.h"
+
+typedef struct PagerSlot
+{
+	int			stream_no;
+	PageCursor	cursor;
+	MemoryContext cxt;			/* request, transfer, parsed page */
+	HttpRequest req;
+	HttpTransfer *xfer;
+	int			attempts;		/* retries so far */
+	bool		reauthed;
+	TimestampTz first_sent;
+} PagerSlot;
+
+typedef struct StreamState
+{
+	bool		done;			/* nothing more to request */
+	bool		next_known;		/* the next request's position is known */
+	bool		sequential;		/* offset paging saw a short page */
+	int			pages_requested;
+	/* key paging */
+	char	   *next_key;
+	int			next_keylen;
+	/* offset paging */
+	int64		next_offset;
+	int64		total;			/* -1 until the first page told it */
+} StreamState;
+
+struct Pager
+{
+	const PagedResource *res;
+	ResourceCtx *ctx;
+	MemoryContext cxt;
+	ResourceStream **streams;
+	StreamState *ss;
+	int			nstreams;
+	int			cur_stream;		/* stream being consumed */
+	int			window;			/* max requests in flight */
+	bool		prefetch;
+	int64		limit;			/* -1: none */
+	int64		emitted;
+
+	List	   *slots;			/* PagerSlot * in flight, in consumption order */
+	PagerSlot  *cur;			/* parsed page being consumed (not in slots) */
+	PageResult	page;
+	int			row;
+
+	PagerStats	stats;
+};
+
+static void pager_start_slot(Pager *p, PagerSlot *slot);
+
+Pager *
+pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
+			int64 limit, MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "paged_fdw pager",
+											  ALLOCSET_DEFAULT_SIZES);
+	Pager	   *p = MemoryContextAllocZero(cxt, sizeof(Pager));
+	ListCell   *lc;
+	int			i = 0;
+
+	p->res = res;
+	p->ctx = ctx;
+	p->cxt = cxt;
+	p->nstreams = list_length(streams);
+	p->streams = MemoryContextAlloc(cxt, sizeof(ResourceStream *) * Max(p->nstreams, 1));
+	p->ss = MemoryContextAllocZero(cxt, sizeof(StreamState) * Max(p->nstreams, 1));
+	foreach(lc, streams)
+	{
+		p->streams[i] = (ResourceStream *) lfirst(lc);
+		p->ss[i].next_known = true;
+		p->ss[i].total = -1;
+		i++;
+	}
+	p->limit = limit;
+	p->prefetch = ctx->opts->prefetch;
+	p->window = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
+	return p;
+}
+
+const PagerStats *
+pager_stats(Pager *p)
+{
+	return &p->stats;
+}
+
+/*
+ * Rows the consumer may still need beyond those in hand or asked for: what
+ * limits the count of the next request.
+ */
+static int64
+pager_rows_wanted(Pager *p)
+{
+	int64		wanted;
+	ListCell   *lc;
+
+	if (p->limit < 0)
+		return PG_INT64_MAX;
+	wanted = p->limit - p->emitted;
+	if (p->cur != NULL)
+		wanted -= p->page.nrecords - p->row;
+	foreach(lc, p->slots)
+		wanted -= ((PagerSlot *) lfirst(lc))->cursor.count;
+	return wanted;
+}
+
+/*
+ * The next request of stream s, if its position is known and it is still
+ * needed; fills *cursor.
+ */
+static bool
+pager_next_request(Pager *p, int s, PageCursor *cursor)
+{
+	StreamState *st = &p->ss[s];
+	int64		wanted = pager_rows_wanted(p);
+	int			max_pages = p->ctx->opts->max_pages;
+
+	if (st->done || !st->next_known || wanted <= 0)
+		return false;
+	if (p->res->paging == PAGING_OFFSET && st->total >= 0 &&
+		st->next_offset >= st->total)
+	{
+		st->done = true;
+		return false;
+	}
+	if (max_pages > 0 && st->pages_requested >= max_pages)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned more than max_pages (%d) pages for %s",
+						p->res->operation, max_pages, p->streams[s]->label),
+				 errhint("Raise the max_pages option of the server or foreign table, or narrow the query.")));
+
+	memset(cursor, 0, sizeof(PageCursor));
+	cursor->page_no = st->pages_requested;
+	cursor->count = p->ctx->page_size;
+	if (wanted < cursor->count)
+		cursor->count = (int) wanted;
+	if (p->res->paging == PAGING_KEY)
+	{
+		cursor->key = st->next_key;
+		cursor->keylen = st->next_keylen;
+	}
+	else
+	{
+		cursor->offset = st->next_offset;
+		if (st->total >= 0 && st->total - cursor->offset < cursor->count)
+			cursor->count = (int) (st->total - cursor->offset);
+	}
+	return true;
+}
+
+/* Mark the request in *cursor as sent: advance the stream's position. */
+static void
+pager_advance(Pager *p, int s, const PageCursor *cursor)
+{
+	StreamState *st = &p->ss[s];
+
+	st->pages_requested++;
+	if (p->res->paging == PAGING_KEY)
+		st->next_known = false;
+	else if (st->total < 0 || st->sequential)
+		st->next_known = false; /* wait for this page's answer */
+	else
+		st->next_offset = cursor->offset + cursor->count;
+}
+
+static void
+pager_add_slot(Pager *p, int s, const PageCursor *cursor)
+{
+	MemoryContext cxt = AllocSetContextCreate(p->cxt, "paged_fdw page",
+											  ALLOCSET_DEFAULT_SIZES);
+	PagerSlot  *slot = MemoryContextAllocZero(cxt, sizeof(PagerSlot));
+	ListCell   *lc;
+	int			pos = 0;
+
+	slot->stream_no = s;
+	slot->cursor = *cursor;
+	slot->cxt = cxt;
+	if (cursor->key != NULL)
+	{
+		slot->cursor.key = MemoryContextAlloc(cxt, cursor->keylen + 1);
+		memcpy(slot->cursor.key, cursor->key, cursor->keylen);
+	}
+	pager_advance(p, s, cursor);
+	pager_start_slot(p, slot);
+
+	/* Keep consumption order: by stream, then by page. */
+	foreach(lc, p->slots)
+	{
+		PagerSlot  *o = (PagerSlot *) lfirst(lc);
+
+		if (o->stream_no > s)
+			break;
+		pos++;
+	}
+	p->slots = list_insert_nth(p->slots, pos, slot);
+}
+
+/* Fill the window with the requests that will be needed next. */
+static void
+pager_fill(Pager *p)
+{
+	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+	int			s;
+
+	for (s = p->cur_stream; s < p->nstreams; s++)
+	{
+		PageCursor	cursor;
+
+		/* Later streams only when nothing limits us and prefetch is on. */
+		if (s > p->cur_stream && (!p->prefetch || p->limit >= 0))
+			break;
+		while (list_length(p->slots) < p->window)
+		{
+			if (!pager_next_request(p, s, &cursor))
+				break;
+			pager_add_slot(p, s, &cursor);
+		}
+		if (list_length(p->slots) >= p->window)
+			break;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+pager_start_slot(Pager *p, PagerSlot *slot)
+{
+	MemoryContext old = MemoryContextSwitchTo(slot->cxt);
+
+	memset(&slot->req, 0, sizeof(HttpRequest));
+	p->res->build_request(p->ctx, p->streams[slot->stream_no], &slot->cursor,
+						  &slot->req);
+	slot->xfer = http_start(p->ctx->conn, &slot->req, slot->cxt);
+	if (slot->first_sent == 0)
+		slot->first_sent = GetCurrentTimestamp();
+	p->stats.requests++;
+	MemoryContextSwitchTo(old);
+}
+
+static void
+pager_free_slot(Pager *p, PagerSlot *slot)
+{
+	p->slots = list_delete_ptr(p->slots, slot);
+	/* Releases the transfer through its reset callback. */
+	MemoryContextDelete(slot->cxt);
+}
+
+/* Drop every queued request of stream s (it ended or must be redone). */
+static void
+pager_drop_stream_slots(Pager *p, int s)
+{
+	ListCell   *lc;
+
+	foreach(lc, p->slots)
+	{
+		PagerSlot  *o = (PagerSlot *) lfirst(lc);
+
+		if (o->stream_no == s)
+		{
+			p->slots = foreach_delete_current(p->slots, lc);
+			MemoryContextDelete(o->cxt);
+		}
+	}
+}
+
+/* Sleep "secs", waking for interrupts so cancel wins quickly. */
+static void
+pager_sleep(double secs)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													(int64) (secs * 1000));
+
+	for (;;)
+	{
+		long		ms;
+
+		CHECK_FOR_INTERRUPTS();
+		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+		if (ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(ms, 100), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * Delay before retry number "attempt" (0-based): exponential backoff with
+ * jitter, or the server's Retry-After, capped.
+ */
+static double
+pager_backoff(int attempt, double retry_after)
+{
+	double		base = 0.2 * (1 << Min(attempt, 10));
+	double		delay;
+
+	if (base > 10.0)
+		base = 10.0;
+	/* "Equal jitter": half fixed, half random, so clients spread out. */
+	delay = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
+	if (retry_after >= 0)
+		delay = Max(delay, Min(retry_after, 30.0));
+	return delay;
+}
+
+static int
+pager_failure_sqlstate(const HttpResponse *resp)
+{
+	if (resp->outcome == HTTP_CONNECT_FAILED)
+		return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+	if (resp->outcome == HTTP_COMPLETED)
+		return http_status_sqlstate(resp->status);
+	return ERRCODE_FDW_ERROR;
+}
+
+/*
+ * Wait for the head slot and parse it, retrying as needed.  Returns the
+ * verdict: PAGE_OK (p->page filled, slot becomes p->cur) or PAGE_END.
+ */
+static PageVerdict
+pager_complete(Pager *p, PagerSlot *slot)
+{
+	const PagedOptions *opts = p->ctx->opts;
+
+	for (;;)
+	{
+		HttpResponse *resp = http_wait(slot->xfer);
+		PageVerdict verdict;
+		MemoryContext old;
+		PageResult	result;
+
+		p->stats.bytes += resp->len;
+		p->stats.wait_secs += resp->elapsed;
+
+		memset(&result, 0, sizeof(result));
+		result.total = -1;
+		old = MemoryContextSwitchTo(slot->cxt);
+		if (resp->outcome == HTTP_COMPLETED)
+			verdict = p->res->parse_page(p->ctx, p->streams[slot->stream_no],
+										 &slot->cursor, &slot->req, resp,
+										 &result);
+		else if (resp->outcome == HTTP_TOO_LARGE)
+			http_raise(&slot->req, resp, ERRCODE_FDW_ERROR, NULL);
+		else
+			verdict = PAGE_RETRY;
+		MemoryContextSwitchTo(old);
+
+		if (verdict == PAGE_OK || verdict == PAGE_END)
+		{
+			http_release(slot->xfer);
+			slot->xfer = NULL;
+			p->page = result;
+			return verdict;
+		}
+
+		if (verdict == PAGE_REAUTH)
+		{
+			if (slot->reauthed || p->res->reauth == NULL ||
+				!p->res->reauth(p->ctx))
+				http_raise(&slot->req, resp,
+						   ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, NULL);
+			slot->reauthed = true;
+		}
+		else
+		{
+			double		delay = pager_backoff(slot->attempts, resp->retry_after);
+			double		spent = (double) (GetCurrentTimestamp() - slot->first_sent) / USECS_PER_SEC;
+
+			if (slot->attempts >= opts->max_retries ||
+				spent + delay > opts->retry_max_time)
+				http_raise(&slot->req, resp, pager_failure_sqlstate(resp), NULL);
+			slot->attempts++;
+			p->stats.retries++;
+			http_release(slot->xfer);
+			slot->xfer = NULL;
+			pager_sleep(delay);
+		}
+
+		/* Ask again for the same page: same key or offset. */
+		if (slot->xfer != NULL)
+			http_release(slot->xfer);
+		slot->xfer = NULL;
+		pager_start_slot(p, slot);
+	}
+}
+
+/* Learn from a parsed page where its stream goes next. */
+static void
+pager_after_page(Pager *p, PagerSlot *slot)
+{
+	int			s = slot->stream_no;
+	StreamState *st = &p->ss[s];
+	const PageCursor *c = &slot->cursor;
+	int			n = p->page.nrecords;
+
+	p->stats.pages++;
+
+	if (p->res->paging == PAGING_KEY)
+	{
+		if (!p->page.has_next)
+		{
+			st->done = true;
+			return;
+		}
+		if (c->key != NULL && p->page.next_keylen == c->keylen &&
+			memcmp(p->page.next_key, c->key, c->keylen) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("%s returned the same page key twice for %s",
+							p->res->operation, p->streams[s]->label),
+					 errdetail("Page %d's NextPageIndexKey equals the key it was requested with, so paging would never end.",
+							   c->page_no + 1)));
+		st->next_key = MemoryContextAlloc(p->cxt, Max(p->page.next_keylen, 1));
+		memcpy(st->next_key, p->page.next_key, p->page.next_keylen);
+		st->next_keylen = p->page.next_keylen;
+		st->next_known = true;
+		return;
+	}
+
+	/* Offset paging. */
+	if (st->total < 0 && p->page.total >= 0)
+		st->total = p->page.total;
+	if (n == 0 || (p->page.total < 0 && n < c->count))
+	{
+		/* An empty page, or a short one with no total: the list ended. */
+		st->done = true;
+		pager_drop_stream_slots(p, s);
+		return;
+	}
+	if (n < c->count && !st->sequential)
+	{
+		/*
+		 * A short page that is not the last one: the server pages by its
+		 * own size, so offsets already requested past it are wrong.  Drop
+		 * them and continue one page at a time from where this page ended.
+		 */
+		st->sequential = true;
+		pager_drop_stream_slots(p, s);
+		st->pages_requested = c->page_no + 1;
+	}
+	if (st->sequential || !st->next_known)
+	{
+		st->next_offset = c->offset + n;
+		st->next_known = true;
+	}
+}
+
+bool
+pager_next(Pager *p, PagerRow *row)
+{
+	for (;;)
+	{
+		PagerSlot  *head;
+		PageVerdict verdict;
+
+		if (p->cur != NULL && p->row < p->page.nrecords)
+		{
+			if (p->limit >= 0 && p->emitted >= p->limit)
+				return false;
+			row->stream = p->streams[p->cur->stream_no];
+			row->records = p->page.records;
+			row->index = p->row++;
+			row->page_no = p->cur->cursor.page_no;
+			p->emitted++;
+			p->stats.rows++;
+			return true;
+		}
+		if (p->limit >= 0 && p->emitted >= p->limit)
+			return false;
+
+		/* The current page is used up: free it. */
+		if (p->cur != NULL)
+		{
+			MemoryContextDelete(p->cur->cxt);
+			p->cur = NULL;
+			memset(&p->page, 0, sizeof(PageResult));
+		}
+
+		/* Move past finished streams. */
+		while (p->cur_stream < p->nstreams && p->ss[p->cur_stream].done &&
+			   (p->slots == NIL ||
+				((PagerSlot *) linitial(p->slots))->stream_no != p->cur_stream))
+			p->cur_stream++;
+		if (p->cur_stream >= p->nstreams)
+			return false;
+
+		pager_fill(p);
+		if (p->slots == NIL)
+		{
+			/* Nothing can be asked: the limit is met or the stream ended. */
+			if (p->ss[p->cur_stream].done || pager_rows_wanted(p) <= 0)
+			{
+				p->ss[p->cur_stream].done = true;
+				if (pager_rows_wanted(p) <= 0)
+					return false;
+				continue;
+			}
+			elog(ERROR, "paged_fdw: no request to send for %s",
+				 p->streams[p->cur_stream]->label);
+		}
+
+		head = (PagerSlot *) linitial(p->slots);
+		p->cur_stream = head->stream_no;
+		verdict = pager_complete(p, head);
+		if (verdict == PAGE_END)
+		{
+			p->ss[head->stream_no].done = true;
+			pager_free_slot(p, head);
+			pager_drop_stream_slots(p, p->cur_stream);
+			continue;
+		}
+		p->slots = list_delete_first(p->slots);
+		p->cur = head;
+		p->row = 0;
+		pager_after_page(p, head);
+		/* Prefetch while this page's rows are consumed. */
+		if (p->prefetch)
+			pager_fill(p);
+	}
+}
+
+void
+pager_end(Pager *p)
+{
+	/* Deleting the context releases every transfer still in flight. */
+	MemoryContextDelete(p->cxt);
+}

@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ * pager.h
+ *		The paging engine: walks the streams of a scan page by page.
+ *-------------------------------------------------------------------------
+ */
+#ifndef PAGED_PAGER_H
+#define PAGED_PAGER_H
+
+#include "postgres.h"
+#include "resource.h"
+
+typedef struct PagerStats
+{
+	int64		requests;		/* HTTP requests sent, retries included */
+	int64		pages;			/* pages parsed */
+	int64		rows;			/* records handed out */
+	int64		bytes;			/* response bytes received */
+	int64		retries;
+	double		wait_secs;		/* time spent waiting for responses */
+} PagerStats;
+
+/* Where the row being converted comes from (for error context). */
+typedef struct PagerRow
+{
+	ResourceStream *stream;
+	void	   *records;
+	int			index;			/* record within the page, 0-based */
+	int			page_no;		/* page within the stream, 0-based */
+} PagerRow;
+
+typedef struct Pager Pager;
+
+/*
+ * Start walking "streams" (ResourceStream *).  limit >= 0 means no more than
+ * that many rows will be consumed, so no page asks for more.  All memory
+ * lives in a child of "parent".
+ */
+extern Pager *pager_begin(const PagedResource *res, ResourceCtx *ctx,
+						  List *streams, int64 limit, MemoryContext parent);
+
+/* Next record, fetching pages as needed; false at the end. */
+extern bool pager_next(Pager *p, PagerRow *row);
+
+/* Abort transfers and free everything. */
+extern void pager_end(Pager *p);
+
+extern const PagerStats *pager_stats(Pager *p);
+
+#endif							/* PAGED_PAGER_H */

@@ -1,0 +1,73 @@
+-- Example queries against the bundled mock API (run by test/demo.sh).
+\getenv mock MOCK_URL
+\set durl :mock '/diadoc/ok'
+\set murl :mock '/mercury/ok'
+\pset null '(null)'
+\echo
+\echo '== setup =='
+CREATE EXTENSION paged_fdw;
+
+CREATE SERVER diadoc FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc
+  OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
+CREATE FOREIGN TABLE diadoc_docflows (
+  box_id text, packet_id text, index_key bytea, message_id text, entity_id text,
+  last_event_id text, last_event_at timestamptz, document_type text, direction text,
+  is_test boolean, custom_document_id text, counteragent_box_id text,
+  document_date date, document_number text, version text, is_finished boolean,
+  is_deleted boolean, department_id text, sent_at timestamptz, delivered_at timestamptz,
+  status text, status_severity text, document jsonb
+) SERVER diadoc OPTIONS (resource 'docflows_by_packet');
+
+CREATE SERVER mercury FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'murl');
+CREATE USER MAPPING FOR CURRENT_USER SERVER mercury
+  OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE mercury_unit_changes (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor numeric,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+
+SET timezone = 'UTC';
+
+\echo '== the documents of one packet =='
+SELECT message_id, entity_id, document_type, direction, document_date, status, last_event_at
+FROM diadoc_docflows WHERE packet_id = 'p5';
+
+\echo '== several packets at once, and the whole document as jsonb =='
+SELECT packet_id, count(*) FROM diadoc_docflows
+WHERE packet_id IN ('p3', 'p250', 'nothing-here') GROUP BY packet_id ORDER BY packet_id;
+SELECT jsonb_pretty(document) FROM diadoc_docflows WHERE packet_id = 'p2' LIMIT 1;
+
+\echo '== a join with a local table =='
+CREATE TABLE my_packets (packet_id text PRIMARY KEY, note text);
+INSERT INTO my_packets VALUES ('p1', 'one document'), ('p4', 'four documents');
+SELECT p.note, d.entity_id, d.document_number
+FROM my_packets p JOIN diadoc_docflows d ON d.packet_id = p.packet_id ORDER BY 1, 2;
+
+\echo '== unit changes of one day =='
+SELECT uuid, name, status, active, update_date, factor
+FROM mercury_unit_changes
+WHERE begin_date = '2024-01-02' AND end_date = '2024-01-02 01:00' ORDER BY update_date;
+
+\echo '== a range on update_date narrows the request =='
+SELECT count(*), min(update_date), max(update_date)
+FROM mercury_unit_changes
+WHERE update_date >= '2024-01-10' AND update_date < '2024-01-20';
+EXPLAIN (COSTS OFF)
+SELECT * FROM mercury_unit_changes WHERE update_date >= '2024-01-10' AND update_date < '2024-01-20';
+
+\echo '== a sync into a local table =='
+CREATE TABLE units (uuid uuid PRIMARY KEY, name text, factor numeric, update_date timestamptz);
+INSERT INTO units
+SELECT uuid, name, factor, update_date FROM mercury_unit_changes
+WHERE begin_date = '2024-01-01' AND end_date = '2024-01-03'
+ON CONFLICT (uuid) DO UPDATE SET name = EXCLUDED.name, factor = EXCLUDED.factor;
+SELECT count(*) AS synced, max(factor) AS biggest_factor FROM units;
+
+\echo '== a query the API cannot answer fails before sending anything =='
+\set ON_ERROR_STOP 0
+SELECT count(*) FROM diadoc_docflows;

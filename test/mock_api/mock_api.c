@@ -1,0 +1,1675 @@
+/*-------------------------------------------------------------------------
+ *
+ * mock_api.c
+ *		Mock Kontur Diadoc and VetIS Mercury servers for paged_fdw's tests.
+ *
+ * One process serves both APIs on 127.0.0.1.  Every answer is computed
+ * from the record number alone, so a page costs O(page size) however big
+ * the data set is, and the same request always gets the same bytes.  The
+ * second path segment names a scenario (a misbehaviour); each API request
+ * is logged in memory so that tests can assert what was pushed down.
+ *
+ * The contract the tests rely on is test/mock_api/PROTOCOL.md.
+ *
+ * Threading: libmicrohttpd runs a thread per connection, so concurrent
+ * requests are served in parallel and a slow answer only stalls its own
+ * connection.  Handlers keep their data on the stack or in per-request
+ * buffers; the few shared things live in "state" under one mutex.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "diadoc.pb-c.h"
+
+#define LOG_CAP			1000000		/* log lines kept; oldest dropped first */
+#define MAX_BODY		(16 * 1024 * 1024)
+#define MAX_PACKET_ID	1000		/* keeps per-document strings on the stack */
+#define FIELD_MAX		64			/* longest Mercury request value we keep */
+
+/* Diadoc: .NET ticks (100 ns since 0001-01-01) of 2024-01-01T00:00:00Z */
+#define TICKS_2024		INT64_C(638396640000000000)
+#define TICKS_MINUTE	INT64_C(600000000)
+#define DAYS_2024		19723		/* 2024-01-01 in days since 1970-01-01 */
+
+/* Mercury: record i was updated at 2024-01-01T00:00:00+03:00 + i * 10 min */
+#define MSK_OFFSET		(3 * 3600)
+#define UNIT_BASE		INT64_C(1704056400)
+#define UNIT_STEP		600
+
+#define NS_SOAP		"http://schemas.xmlsoap.org/soap/envelope/"
+#define NS_WS_V2	"http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2"
+#define NS_BS		"http://api.vetrf.ru/schema/cdm/base"
+#define NS_DT		"http://api.vetrf.ru/schema/cdm/dictionary/v2"
+#define NS_ARGC		"http://api.vetrf.ru/schema/cdm/argus/common"
+#define NS_WS_BASE	"http://api.vetrf.ru/schema/cdm/base/ws-definitions"
+
+#define CT_TEXT		"text/plain; charset=utf-8"
+#define CT_XML		"text/xml; charset=utf-8"
+#define CT_PROTO	"application/x-protobuf"
+
+/* Command line settings; read-only once the daemon runs. */
+static int64_t n_units = 10000;
+static int64_t max_docs = 10000000;
+static const char *fixture_dir;
+
+/* Everything shared between connection threads. */
+static struct
+{
+	pthread_mutex_t lock;
+	uint64_t	connections;	/* TCP connections accepted */
+	uint64_t	requests;		/* API requests served (= lines logged) */
+	uint64_t	tokens_issued;	/* issued-N is valid iff */
+	uint64_t	tokens_expired; /* tokens_expired < N <= tokens_issued */
+	char	  **log;			/* ring of malloc'd lines */
+	size_t		log_head;
+	size_t		log_count;
+}			state = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+
+/* ---------------------------------------------------------------------
+ * Growable buffer
+ * ---------------------------------------------------------------------
+ */
+typedef struct Buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} Buf;
+
+static void *
+xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size);
+	if (p == NULL)
+	{
+		fprintf(stderr, "mock_api: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+/* Makes room for n more bytes plus a terminating NUL. */
+static void
+buf_reserve(Buf *b, size_t n)
+{
+	size_t		cap = b->cap ? b->cap : 256;
+
+	if (b->len + n + 1 <= b->cap)
+		return;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+static void
+buf_append(Buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void
+buf_puts(Buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+static void
+buf_printf(Buf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	for (;;)
+	{
+		size_t		room;
+
+		buf_reserve(b, 64);
+		room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->data + b->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			abort();
+		if ((size_t) n < room)
+			break;
+		buf_reserve(b, n);
+	}
+	b->len += n;
+}
+
+/* A log value: never empty, no spaces or control characters. */
+static void
+buf_word(Buf *b, const char *s)
+{
+	size_t		k;
+
+	if (s == NULL || *s == '\0')
+	{
+		buf_puts(b, "-");
+		return;
+	}
+	for (k = 0; s[k] != '\0' && k < 200; k++)
+	{
+		unsigned char c = s[k];
+
+		buf_append(b, (c <= ' ' || c == 0x7f) ? "_" : (const char *) &c, 1);
+	}
+}
+
+static void
+buf_hex(Buf *b, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t		k;
+
+	if (p == NULL || n == 0)
+	{
+		buf_puts(b, "-");
+		return;
+	}
+	buf_reserve(b, 2 * n);
+	for (k = 0; k < n; k++)
+	{
+		b->data[b->len++] = digits[p[k] >> 4];
+		b->data[b->len++] = digits[p[k] & 15];
+	}
+	b->data[b->len] = '\0';
+}
+
+static void
+buf_xml_escaped(Buf *b, const char *s)
+{
+	for (; *s; s++)
+	{
+		switch (*s)
+		{
+			case '<':
+				buf_puts(b, "&lt;");
+				break;
+			case '>':
+				buf_puts(b, "&gt;");
+				break;
+			case '&':
+				buf_puts(b, "&amp;");
+				break;
+			case '"':
+				buf_puts(b, "&quot;");
+				break;
+			default:
+				buf_append(b, s, 1);
+		}
+	}
+}
+
+
+/* ---------------------------------------------------------------------
+ * Shared state: log, counters, tokens
+ * ---------------------------------------------------------------------
+ */
+static void
+log_add(const Buf *line)
+{
+	char	   *copy = strdup(line->data ? line->data : "");
+
+	if (copy == NULL)
+		abort();
+	pthread_mutex_lock(&state.lock);
+	state.requests++;
+	if (state.log_count == LOG_CAP)
+	{
+		free(state.log[state.log_head]);
+		state.log[state.log_head] = copy;
+		state.log_head = (state.log_head + 1) % LOG_CAP;
+	}
+	else
+		state.log[(state.log_head + state.log_count++) % LOG_CAP] = copy;
+	pthread_mutex_unlock(&state.lock);
+}
+
+/* Moves every logged line into b, oldest first. */
+static void
+log_take(Buf *b)
+{
+	pthread_mutex_lock(&state.lock);
+	for (; state.log_count > 0; state.log_count--)
+	{
+		buf_puts(b, state.log[state.log_head]);
+		buf_puts(b, "\n");
+		free(state.log[state.log_head]);
+		state.log_head = (state.log_head + 1) % LOG_CAP;
+	}
+	state.log_head = 0;
+	pthread_mutex_unlock(&state.lock);
+}
+
+static bool
+token_valid(const char *token)
+{
+	uint64_t	n = 0;
+	const char *p;
+	bool		ok;
+
+	if (strcmp(token, "test-token") == 0)
+		return true;
+	if (strncmp(token, "issued-", 7) != 0 || token[7] == '\0')
+		return false;
+	for (p = token + 7; *p; p++)
+	{
+		if (*p < '0' || *p > '9' || n > UINT64_MAX / 20)
+			return false;
+		n = n * 10 + (*p - '0');
+	}
+	pthread_mutex_lock(&state.lock);
+	ok = n > state.tokens_expired && n <= state.tokens_issued;
+	pthread_mutex_unlock(&state.lock);
+	return ok;
+}
+
+
+/* ---------------------------------------------------------------------
+ * Scenarios
+ *
+ * A scenario is looked up once per request; handlers switch on its kind.
+ * A new misbehaviour is one enum value, one table row and a case in the
+ * handler(s) it affects.  Scenarios meaningless for an API ("-" in
+ * PROTOCOL.md) behave like "ok" there.
+ * ---------------------------------------------------------------------
+ */
+typedef enum ScenarioKind
+{
+	SC_OK,
+	SC_V1,
+	SC_EMPTY_PAGES,
+	SC_SHORT_PAGES,
+	SC_LOOP,
+	SC_SHRINK,
+	SC_FAULT,					/* arg: FaultKind */
+	SC_STATUS,					/* arg: HTTP status */
+	SC_GARBAGE,
+	SC_FIXTURE
+} ScenarioKind;
+
+typedef enum FaultKind
+{
+	FAULT_INCORRECT,
+	FAULT_INTERNAL,
+	FAULT_ACCESS,
+	FAULT_NOTFOUND,
+	FAULT_OFFSET
+} FaultKind;
+
+/* Indexed by FaultKind. */
+static const struct
+{
+	const char *name;			/* as in the scenario name */
+	const char *element;		/* detail element */
+	const char *faultcode;
+}			faults[] =
+{
+	{"incorrect", "incorrectRequestFault", "soap:Client"},
+	{"internal", "internalServiceFault", "soap:Server"},
+	{"access", "accessDeniedFault", "soap:Client"},
+	{"notfound", "entityNotFoundFault", "soap:Client"},
+	{"offset", "offsetOutOfRangeFault", "soap:Client"},
+};
+
+typedef struct Scenario
+{
+	ScenarioKind kind;
+	int			arg;
+} Scenario;
+
+static const struct
+{
+	const char *name;
+	ScenarioKind kind;
+	int			arg;
+}			scenarios[] =
+{
+	{"ok", SC_OK, 0},
+	{"v1", SC_V1, 0},
+	{"empty-pages", SC_EMPTY_PAGES, 0},
+	{"short-pages", SC_SHORT_PAGES, 0},
+	{"loop", SC_LOOP, 0},
+	{"shrink", SC_SHRINK, 0},
+	{"fault-incorrect", SC_FAULT, FAULT_INCORRECT},
+	{"fault-internal", SC_FAULT, FAULT_INTERNAL},
+	{"fault-access", SC_FAULT, FAULT_ACCESS},
+	{"fault-notfound", SC_FAULT, FAULT_NOTFOUND},
+	{"fault-offset", SC_FAULT, FAULT_OFFSET},
+	{"garbage", SC_GARBAGE, 0},
+	{"fixture", SC_FIXTURE, 0},
+	{NULL, SC_OK, 0}
+};
+
+static bool
+scenario_lookup(const char *name, size_t len, Scenario *sc)
+{
+	int			k;
+
+	for (k = 0; scenarios[k].name; k++)
+	{
+		if (strlen(scenarios[k].name) == len &&
+			memcmp(scenarios[k].name, name, len) == 0)
+		{
+			sc->kind = scenarios[k].kind;
+			sc->arg = scenarios[k].arg;
+			return true;
+		}
+	}
+	/* status-NNN */
+	if (len == 10 && memcmp(name, "status-", 7) == 0 &&
+		name[7] >= '1' && name[7] <= '5' &&
+		name[8] >= '0' && name[8] <= '9' &&
+		name[9] >= '0' && name[9] <= '9')
+	{
+		sc->kind = SC_STATUS;
+		sc->arg = (name[7] - '0') * 100 + (name[8] - '0') * 10 + (name[9] - '0');
+		return true;
+	}
+	return false;
+}
+
+
+/* ---------------------------------------------------------------------
+ * Replies
+ * ---------------------------------------------------------------------
+ */
+typedef struct Reply
+{
+	int			status;
+	const char *content_type;
+	Buf			body;
+	bool		basic_challenge;	/* add WWW-Authenticate: Basic */
+} Reply;
+
+static void
+reply_text(Reply *r, int status, const char *fmt,...)
+{
+	va_list		ap;
+	char		text[512];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	r->status = status;
+	r->content_type = CT_TEXT;
+	r->body.len = 0;
+	buf_puts(&r->body, text);
+}
+
+/* The "status-NNN" scenario's answer. */
+static void
+reply_status(Reply *r, int status)
+{
+	reply_text(r, status, "mock status %d", status);
+}
+
+
+/* ---------------------------------------------------------------------
+ * Calendar arithmetic (proleptic Gregorian, days since 1970-01-01)
+ * ---------------------------------------------------------------------
+ */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t		era;
+	int64_t		yoe,
+				doy,
+				doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t		era,
+				doe,
+				yoe,
+				doy,
+				mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int) (doy - (153 * mp + 2) / 5 + 1);
+	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int
+parse_digits(const char *s, int n)
+{
+	int			v = 0;
+	int			k;
+
+	for (k = 0; k < n; k++)
+	{
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (s[k] - '0');
+	}
+	return v;
+}
+
+/*
+ * Parses an xs:dateTime "YYYY-MM-DDThh:mm:ss[.f…][Z|±hh:mm]" into
+ * microseconds since the Unix epoch.  Without an offset the time is taken
+ * as Moscow time, like the real service does.
+ */
+static bool
+parse_datetime(const char *s, int64_t *usec)
+{
+	int			y = parse_digits(s, 4),
+				mo,
+				d,
+				h,
+				mi,
+				sec,
+				off = MSK_OFFSET;
+	int64_t		frac = 0,
+				scale = 100000;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const char *p;
+
+	if (strlen(s) < 19 || y < 0 || s[4] != '-' || s[7] != '-' ||
+		s[10] != 'T' || s[13] != ':' || s[16] != ':')
+		return false;
+	mo = parse_digits(s + 5, 2);
+	d = parse_digits(s + 8, 2);
+	h = parse_digits(s + 11, 2);
+	mi = parse_digits(s + 14, 2);
+	sec = parse_digits(s + 17, 2);
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 ||
+		mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return false;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	p = s + 19;
+	if (*p == '.')
+	{
+		if (p[1] < '0' || p[1] > '9')
+			return false;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p == 'Z')
+	{
+		off = 0;
+		p++;
+	}
+	else if (*p == '+' || *p == '-')
+	{
+		int			oh = parse_digits(p + 1, 2),
+					om = (p[1] && p[2] && p[3] == ':') ? parse_digits(p + 4, 2) : -1;
+
+		if (oh < 0 || oh > 14 || om < 0 || om > 59)
+			return false;
+		off = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+		p += 6;
+	}
+	if (*p != '\0')
+		return false;
+	*usec = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off) *
+		INT64_C(1000000) + frac;
+	return true;
+}
+
+
+/* ---------------------------------------------------------------------
+ * Diadoc
+ * ---------------------------------------------------------------------
+ */
+
+/* Protobuf wire helpers for the parts protobuf-c cannot produce. */
+static void
+pb_varint(Buf *b, uint64_t v)
+{
+	uint8_t		tmp[10];
+	int			n = 0;
+
+	while (v > 0x7f)
+	{
+		tmp[n++] = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (uint8_t) v;
+	buf_append(b, tmp, n);
+}
+
+static void
+pb_tag(Buf *b, uint32_t field, int wiretype)
+{
+	pb_varint(b, ((uint64_t) field << 3) | wiretype);
+}
+
+static void
+pb_bytes(Buf *b, uint32_t field, const void *p, size_t n)
+{
+	pb_tag(b, field, 2);
+	pb_varint(b, n);
+	buf_append(b, p, n);
+}
+
+static void
+pb_fixed(Buf *b, uint32_t field, uint64_t v, int size)
+{
+	uint8_t		tmp[8];
+	int			k;
+
+	pb_tag(b, field, size == 8 ? 1 : 5);
+	for (k = 0; k < size; k++)
+		tmp[k] = (uint8_t) (v >> (8 * k));
+	buf_append(b, tmp, size);
+}
+
+/* Appends protobuf-c's encoding of m. */
+static void
+pb_message(Buf *b, const ProtobufCMessage *m)
+{
+	size_t		n = protobuf_c_message_get_packed_size(m);
+
+	buf_reserve(b, n);
+	b->len += protobuf_c_message_pack(m, (uint8_t *) b->data + b->len);
+}
+
+static void
+index_key(uint8_t key[8], int64_t v)
+{
+	int			k;
+
+	for (k = 0; k < 8; k++)
+		key[k] = (uint8_t) ((uint64_t) v >> (56 - 8 * k));
+}
+
+/*
+ * Number of documents in a packet: "pN" or "pN-anything" holds N (up to
+ * --max-docs), anything else none.
+ */
+static int64_t
+packet_size(const char *packet)
+{
+	int64_t		n = 0;
+	const char *p = packet + 1;
+
+	if (packet[0] != 'p' || *p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		n = n * 10 + (*p - '0');
+		if (n > max_docs)
+			return 0;
+	}
+	return (*p == '\0' || *p == '-') ? n : 0;
+}
+
+/*
+ * Document i of packet P, as PROTOCOL.md's table says.  Known fields are
+ * packed by protobuf-c; each DocumentWithDocflow, DocumentInfo and Docflow
+ * then gets fields the FDW's schema lacks (of every wire type), which its
+ * decoder must skip.  "sub" is scratch space.
+ */
+static void
+diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i)
+{
+	static const int types[] = {0, 1, 12, 19, 35, 999};
+	char		msgid[MAX_PACKET_ID + 32],
+				entid[MAX_PACKET_ID + 32],
+				evtid[MAX_PACKET_ID + 32],
+				msg0[MAX_PACKET_ID + 32],
+				ent0[MAX_PACKET_ID + 32],
+				custom[48],
+				cpbox[48],
+				date[48],
+				number[48],
+				version[48],
+				text[64],
+				hint[48],
+				opaque[48];
+	int64_t		ticks = TICKS_2024 + i * TICKS_MINUTE,
+				year;
+	int			month,
+				day;
+	Diadoc__Api__Proto__DocumentWithDocflow head = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__DocumentWithDocflow tail = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__DocumentId id = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
+	Diadoc__Api__Proto__DocumentId initial = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
+	Diadoc__Api__Proto__DocumentId *initials[1] = {&initial};
+	Diadoc__Api__Proto__Timestamp last = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Timestamp sent = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Timestamp delivered = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__DocumentInfo info = DIADOC__API__PROTO__DOCUMENT_INFO__INIT;
+	Diadoc__Api__Proto__DocumentDateAndNumber dn = DIADOC__API__PROTO__DOCUMENT_DATE_AND_NUMBER__INIT;
+	Diadoc__Api__Proto__Docflow flow = DIADOC__API__PROTO__DOCFLOW__INIT;
+	Diadoc__Api__Proto__DocflowStatus status = DIADOC__API__PROTO__DOCFLOW_STATUS__INIT;
+	Diadoc__Api__Proto__DocflowStatusModel primary = DIADOC__API__PROTO__DOCFLOW_STATUS_MODEL__INIT;
+	Buf			attachment = {0};
+
+	/* fields 1-3 */
+	snprintf(msgid, sizeof(msgid), "msg-%s-%" PRId64, P, i / 3);
+	snprintf(entid, sizeof(entid), "ent-%s-%" PRId64, P, i);
+	snprintf(evtid, sizeof(evtid), "evt-%s-%" PRId64, P, i);
+	id.messageid = msgid;
+	id.entityid = entid;
+	last.ticks = ticks;
+	head.documentid = &id;
+	head.lasteventid = evtid;
+	head.lasteventtimestamp = &last;
+	pb_message(out, &head.base);
+
+	/* field 4: DocumentInfo */
+	info.has_documenttype = true;
+	info.documenttype = types[i % 6];
+	info.has_documentdirection = true;
+	info.documentdirection = i % 4;
+	info.has_istest = true;
+	info.istest = i % 5 == 0;
+	snprintf(custom, sizeof(custom), "custom-%" PRId64, i);
+	info.customdocumentid = i % 4 == 3 ? NULL : custom;
+	snprintf(cpbox, sizeof(cpbox), "box-cp-%d", (int) (i % 10));
+	info.counteragentboxid = cpbox;
+	civil_from_days(DAYS_2024 + i, &year, &month, &day);
+	if (i % 13 == 12)
+		snprintf(date, sizeof(date), "31.02.2024");
+	else
+		snprintf(date, sizeof(date), "%02d.%02d.%04" PRId64, day, month, year);
+	snprintf(number, sizeof(number), "N-%" PRId64, i);
+	dn.documentdate = date;
+	dn.documentnumber = number;
+	info.documentdateandnumber = &dn;
+	snprintf(version, sizeof(version), "v%d", (int) (1 + i % 3));
+	info.version = version;
+	sub->len = 0;
+	pb_message(sub, &info.base);
+	snprintf(opaque, sizeof(opaque), "unknown info %" PRId64, i);
+	pb_bytes(sub, 9, opaque, strlen(opaque));
+	pb_fixed(sub, 1000, (uint64_t) i, 4);
+	pb_bytes(out, 4, sub->data, sub->len);
+
+	/* field 5: Docflow */
+	flow.has_isfinished = true;
+	flow.isfinished = i % 2 == 0;
+	flow.departmentid = "00000000-0000-0000-0000-000000000000";
+	flow.has_documentisdeleted = true;
+	flow.documentisdeleted = i % 11 == 10;
+	primary.has_severity = true;
+	primary.severity = i % 5;
+	snprintf(text, sizeof(text), "Статус %" PRId64, i);
+	snprintf(hint, sizeof(hint), "hint %" PRId64, i);
+	primary.statustext = text;
+	primary.statushint = hint;
+	status.primarystatus = &primary;
+	flow.docflowstatus = &status;
+	sent.ticks = ticks - 60 * TICKS_MINUTE;
+	flow.sendtimestamp = &sent;
+	delivered.ticks = ticks - 30 * TICKS_MINUTE;
+	flow.deliverytimestamp = i % 7 == 6 ? NULL : &delivered;
+	flow.packetid = (char *) P;
+	sub->len = 0;
+	pb_message(sub, &flow.base);
+	/* field 2 stands for the real SignedAttachment: a nested message */
+	pb_bytes(&attachment, 1, "attachment content", 18);
+	pb_bytes(&attachment, 2, "signature", 9);
+	pb_tag(&attachment, 3, 0);
+	pb_varint(&attachment, 1);
+	pb_bytes(sub, 2, attachment.data, attachment.len);
+	pb_tag(sub, 20, 0);
+	pb_varint(sub, (uint64_t) i * 1000003 + 1);
+	pb_bytes(out, 5, sub->data, sub->len);
+	free(attachment.data);
+
+	/* field 6, then unknown fields 9 (bytes) and 100 (fixed64) */
+	if (i > 0)
+	{
+		snprintf(msg0, sizeof(msg0), "msg-%s-0", P);
+		snprintf(ent0, sizeof(ent0), "ent-%s-0", P);
+		initial.messageid = msg0;
+		initial.entityid = ent0;
+		tail.n_initialdocumentids = 1;
+		tail.initialdocumentids = initials;
+		pb_message(out, &tail.base);
+	}
+	snprintf(opaque, sizeof(opaque), "\x01\x02opaque %" PRId64, i);
+	pb_bytes(out, 9, opaque, strlen(opaque));
+	pb_fixed(out, 100, (uint64_t) i * 7, 8);
+}
+
+/*
+ * Reads "DiadocAuth ddauth_api_client_id=test-client[,ddauth_token=T]".
+ * False when the header is missing, malformed or names another client;
+ * else token receives T ("" when absent).
+ */
+static bool
+diadoc_auth(struct MHD_Connection *conn, char *token, size_t toksize)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												MHD_HTTP_HEADER_AUTHORIZATION);
+	bool		client_ok = false;
+
+	token[0] = '\0';
+	if (h == NULL || strncasecmp(h, "DiadocAuth ", 11) != 0)
+		return false;
+	h += 11;
+	while (*h)
+	{
+		const char *eq,
+				   *end;
+		size_t		klen,
+					vlen;
+
+		while (*h == ' ' || *h == ',')
+			h++;
+		if (*h == '\0')
+			break;
+		eq = strchr(h, '=');
+		if (eq == NULL)
+			return false;
+		end = strchr(eq, ',');
+		if (end == NULL)
+			end = eq + strlen(eq);
+		klen = eq - h;
+		vlen = end - eq - 1;
+		while (vlen > 0 && eq[vlen] == ' ')
+			vlen--;
+		if (klen == 20 && strncmp(h, "ddauth_api_client_id", 20) == 0)
+			client_ok = vlen == 11 && strncmp(eq + 1, "test-client", 11) == 0;
+		else if (klen == 12 && strncmp(h, "ddauth_token", 12) == 0)
+		{
+			if (vlen >= toksize)
+				return false;
+			memcpy(token, eq + 1, vlen);
+			token[vlen] = '\0';
+		}
+		h = end;
+	}
+	return client_ok;
+}
+
+/* The answer of the "fixture" scenario: DIR/<PacketId>.bin as it is. */
+static void
+diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
+{
+	char		path[4096];
+	FILE	   *f;
+	char		chunk[65536];
+	size_t		n;
+	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *resp;
+
+	/* a packet id must not lead out of the directory */
+	if (fixture_dir == NULL || packet[0] == '.' || strchr(packet, '/') != NULL ||
+		snprintf(path, sizeof(path), "%s/%s.bin", fixture_dir, packet) >= (int) sizeof(path) ||
+		(f = fopen(path, "rb")) == NULL)
+	{
+		reply_text(r, 404, "mock: no fixture for packet %s", packet);
+		return;
+	}
+	r->status = 200;
+	r->content_type = CT_PROTO;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&r->body, chunk, n);
+	fclose(f);
+
+	/* for the log only; a fixture may well be malformed on purpose */
+	resp = diadoc__api__proto__get_docflows_by_packet_id_response__unpack(NULL, r->body.len,
+																		  (uint8_t *) r->body.data);
+	if (resp)
+	{
+		*docs = (int) resp->n_documents;
+		if (resp->has_nextpageindexkey)
+			buf_hex(next, resp->nextpageindexkey.data, resp->nextpageindexkey.len);
+		diadoc__api__proto__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
+	}
+	else
+		*docs = -1;
+}
+
+/*
+ * POST …/GetDocflowsByPacketId?boxId=BOX.
+ *
+ * Keys are 8 bytes, big-endian i+1 of the page's last document.  The
+ * empty-pages scenario answers an 8-byte key with an empty page whose key
+ * is the same plus a marker byte, so that it differs from the previous
+ * key, and serves the real next page for that 9-byte key.
+ */
+static void
+diadoc_docflows(struct MHD_Connection *conn, const char *method,
+				const Scenario *sc, const Buf *body, Reply *r, Buf *log)
+{
+	Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req;
+	const char *box = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "boxId");
+	char		token[256];
+	int			docs = 0;
+	Buf			next = {0};
+
+	req = diadoc__api__proto__get_docflows_by_packet_id_request__unpack(NULL, body->len,
+																		(const uint8_t *) body->data);
+	if (sc->kind == SC_STATUS)
+		reply_status(r, sc->arg);
+	else if (strcmp(method, "POST") != 0)
+		reply_text(r, 405, "mock: GetDocflowsByPacketId needs POST");
+	else if (!diadoc_auth(conn, token, sizeof(token)) || !token_valid(token))
+		reply_text(r, 401, "mock: missing or invalid DiadocAuth credentials");
+	else if (box == NULL || (strcmp(box, "box-1") != 0 && strcmp(box, "box-2") != 0))
+		reply_text(r, 403, "mock: box %s is not allowed for this token", box ? box : "(none)");
+	else if (req == NULL)
+		reply_text(r, 400, "mock: body is not a GetDocflowsByPacketIdRequest");
+	else if (req->count < 1 || req->count > 100)
+		reply_text(r, 400, "mock: Count must be between 1 and 100");
+	else if (strlen(req->packetid) > MAX_PACKET_ID)
+		reply_text(r, 400, "mock: PacketId longer than %d bytes", MAX_PACKET_ID);
+	else if (sc->kind == SC_FIXTURE)
+		diadoc_fixture(req->packetid, r, &docs, &next);
+	else if (sc->kind == SC_GARBAGE)
+	{
+		/* field 1, length 100, but the body ends long before */
+		static const char garbage[] = "\x0a\x64mock garbage";
+
+		r->status = 200;
+		r->content_type = CT_PROTO;
+		buf_append(&r->body, garbage, sizeof(garbage) - 1);
+	}
+	else
+	{
+		int64_t		ndocs = packet_size(req->packetid),
+					start = 0,
+					n,
+					k;
+		const ProtobufCBinaryData *after = req->has_afterindexkey ? &req->afterindexkey : NULL;
+		bool		marked = false;
+		uint8_t		key[9];
+		Diadoc__Api__Proto__GetDocflowsByPacketIdResponse resp =
+			DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
+
+		if (after)
+		{
+			int			j;
+
+			marked = sc->kind == SC_EMPTY_PAGES && after->len == 9 && after->data[8] == 0xee;
+			if (after->len == 8 || marked)
+				for (j = 0; j < 8; j++)
+					start = (start << 8) | after->data[j];
+			if ((after->len != 8 && !marked) || start < 1 || start > ndocs)
+			{
+				reply_text(r, 400, "mock: AfterIndexKey is not a key of packet %s", req->packetid);
+				goto done;
+			}
+		}
+
+		if (sc->kind == SC_EMPTY_PAGES && after && !marked)
+			n = 0;
+		else if (sc->kind == SC_SHORT_PAGES)
+			n = req->count / 2 > 0 ? req->count / 2 : 1;
+		else
+			n = req->count;
+		if (n > ndocs - start)
+			n = ndocs - start;
+
+		r->status = 200;
+		r->content_type = CT_PROTO;
+		{
+			Buf			doc = {0},
+						sub = {0},
+						fetched = {0};
+
+			for (k = start; k < start + n; k++)
+			{
+				doc.len = 0;
+				fetched.len = 0;
+				diadoc_document(&doc, &sub, req->packetid, k);
+				index_key(key, k + 1);
+				pb_bytes(&fetched, 1, doc.data, doc.len);
+				pb_bytes(&fetched, 2, key, 8);
+				pb_bytes(&r->body, 1, fetched.data, fetched.len);
+			}
+			free(doc.data);
+			free(sub.data);
+			free(fetched.data);
+		}
+		docs = (int) n;
+
+		if (sc->kind == SC_LOOP && after)
+		{
+			/* hand back the key we were given: the client must notice */
+			resp.has_nextpageindexkey = true;
+			resp.nextpageindexkey = *after;
+		}
+		else if (sc->kind == SC_EMPTY_PAGES && after && !marked && start < ndocs)
+		{
+			index_key(key, start);
+			key[8] = 0xee;
+			resp.has_nextpageindexkey = true;
+			resp.nextpageindexkey.data = key;
+			resp.nextpageindexkey.len = 9;
+		}
+		else if (start + n < ndocs)
+		{
+			index_key(key, start + n);
+			resp.has_nextpageindexkey = true;
+			resp.nextpageindexkey.data = key;
+			resp.nextpageindexkey.len = 8;
+		}
+		if (resp.has_nextpageindexkey)
+		{
+			pb_message(&r->body, &resp.base);
+			buf_hex(&next, resp.nextpageindexkey.data, resp.nextpageindexkey.len);
+		}
+	}
+
+done:
+	if (req)
+	{
+		buf_puts(log, "diadoc GetDocflowsByPacketId box=");
+		buf_word(log, box);
+		buf_puts(log, " packet=");
+		buf_word(log, req->packetid);
+		buf_printf(log, " count=%d after=", (int) req->count);
+		if (req->has_afterindexkey)
+			buf_hex(log, req->afterindexkey.data, req->afterindexkey.len);
+		else
+			buf_puts(log, "-");
+		buf_printf(log, " status=%d", r->status);
+		if (docs >= 0)
+			buf_printf(log, " docs=%d next=%s", docs, next.len ? next.data : "-");
+		else
+			buf_puts(log, " docs=- next=-");
+		diadoc__api__proto__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
+	}
+	else
+		buf_printf(log, "diadoc GetDocflowsByPacketId status=%d error=%s", r->status,
+				   r->status == 405 ? "method-not-allowed" : "bad-protobuf");
+	free(next.data);
+}
+
+/* POST …/V3/Authenticate?type=password with a LoginPassword body. */
+static void
+diadoc_authenticate(struct MHD_Connection *conn, const char *method,
+					const Scenario *sc, const Buf *body, Reply *r, Buf *log)
+{
+	Diadoc__Api__Proto__LoginPassword *lp;
+	const char *type = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "type");
+	char		token[256];
+
+	lp = diadoc__api__proto__login_password__unpack(NULL, body->len,
+													(const uint8_t *) body->data);
+	if (sc->kind == SC_STATUS)
+		reply_status(r, sc->arg);
+	else if (strcmp(method, "POST") != 0)
+		reply_text(r, 405, "mock: Authenticate needs POST");
+	else if (!diadoc_auth(conn, token, sizeof(token)))
+		reply_text(r, 401, "mock: missing or invalid ddauth_api_client_id");
+	else if (lp == NULL)
+		reply_text(r, 400, "mock: body is not a LoginPassword");
+	else if (type == NULL || strcmp(type, "password") != 0 ||
+			 strcmp(lp->login, "test-login") != 0 ||
+			 strcmp(lp->password, "test-password") != 0)
+		reply_text(r, 401, "mock: wrong login or password");
+	else
+	{
+		uint64_t	n;
+
+		pthread_mutex_lock(&state.lock);
+		n = ++state.tokens_issued;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "issued-%" PRIu64, n);
+	}
+
+	buf_puts(log, "diadoc Authenticate login=");
+	buf_word(log, lp ? lp->login : NULL);
+	buf_printf(log, " status=%d", r->status);
+	if (lp)
+		diadoc__api__proto__login_password__free_unpacked(lp, NULL);
+}
+
+
+/* ---------------------------------------------------------------------
+ * Mercury
+ * ---------------------------------------------------------------------
+ */
+
+/* What we read from a getUnitChangesListRequest; "" = element absent. */
+typedef struct UnitRequest
+{
+	bool		found;			/* saw getUnitChangesListRequest */
+	char		count[FIELD_MAX];
+	char		offset[FIELD_MAX];
+	char		begin[FIELD_MAX];
+	char		end[FIELD_MAX];
+} UnitRequest;
+
+/* Copies an element's trimmed text; overlong text becomes "?" (invalid). */
+static void
+xml_text(xmlNode *node, char *dst)
+{
+	xmlChar    *content = xmlNodeGetContent(node);
+	const char *s = content ? (const char *) content : "";
+	size_t		n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	if (n >= FIELD_MAX)
+		strcpy(dst, "?");
+	else
+	{
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+	}
+	xmlFree(content);
+}
+
+/* Matches by local name only, so any prefix or namespace version parses. */
+static void
+mercury_walk(xmlNode *node, const char *parent, UnitRequest *ur)
+{
+	for (; node; node = node->next)
+	{
+		const char *name = (const char *) node->name;
+
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp(name, "getUnitChangesListRequest") == 0)
+			ur->found = true;
+		else if (strcmp(parent, "listOptions") == 0 && strcmp(name, "count") == 0)
+			xml_text(node, ur->count);
+		else if (strcmp(parent, "listOptions") == 0 && strcmp(name, "offset") == 0)
+			xml_text(node, ur->offset);
+		else if (strcmp(parent, "updateDateInterval") == 0 && strcmp(name, "beginDate") == 0)
+			xml_text(node, ur->begin);
+		else if (strcmp(parent, "updateDateInterval") == 0 && strcmp(name, "endDate") == 0)
+			xml_text(node, ur->end);
+		mercury_walk(node->children, name, ur);
+	}
+}
+
+/* Returns NULL on success, else a short reason for the log. */
+static const char *
+mercury_parse(const Buf *body, UnitRequest *ur)
+{
+	xmlDoc	   *doc;
+
+	memset(ur, 0, sizeof(*ur));
+	if (body->len == 0)
+		return "empty-body";
+	/* no network, no entity expansion, no DTD loading */
+	doc = xmlReadMemory(body->data, (int) body->len, "request.xml", NULL,
+						XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return "malformed-xml";
+	mercury_walk(xmlDocGetRootElement(doc), "", ur);
+	xmlFreeDoc(doc);
+	return ur->found ? NULL : "not-getUnitChangesListRequest";
+}
+
+/* Strict non-negative decimal; -1 when s is not one (or too big). */
+static int64_t
+parse_count(const char *s)
+{
+	int64_t		v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++)
+	{
+		if (*s < '0' || *s > '9' || v > INT64_C(1000000000000))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static int64_t
+ceil_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static void
+mercury_fault(Reply *r, FaultKind kind, const char *message)
+{
+	r->status = 500;
+	r->content_type = CT_XML;
+	r->body.len = 0;
+	buf_printf(&r->body,
+			   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body><soap:Fault>"
+			   "<faultcode>%s</faultcode><faultstring>",
+			   faults[kind].faultcode);
+	buf_xml_escaped(&r->body, message);
+	buf_printf(&r->body,
+			   "</faultstring><detail><ws:%s xmlns:ws=\"" NS_WS_BASE "\" xmlns:bs=\"" NS_BS "\">"
+			   "<bs:message>",
+			   faults[kind].element);
+	buf_xml_escaped(&r->body, message);
+	buf_printf(&r->body,
+			   "</bs:message></ws:%s></detail></soap:Fault></soap:Body></soap:Envelope>\n",
+			   faults[kind].element);
+}
+
+static void
+xml_elem(Buf *b, const char *prefix, const char *name, const char *text)
+{
+	buf_puts(b, "<");
+	buf_puts(b, prefix);
+	buf_puts(b, ":");
+	buf_puts(b, name);
+	buf_puts(b, ">");
+	buf_puts(b, text);
+	buf_puts(b, "</");
+	buf_puts(b, prefix);
+	buf_puts(b, ":");
+	buf_puts(b, name);
+	buf_puts(b, ">");
+}
+
+/* updateDate of record i, in Moscow time. */
+static void
+unit_date(char *dst, size_t size, int64_t i)
+{
+	int64_t		local = UNIT_BASE + i * UNIT_STEP + MSK_OFFSET,
+				secs = local % 86400,
+				year;
+	int			month,
+				day;
+
+	civil_from_days(local / 86400, &year, &month, &day);
+	snprintf(dst, size, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d+03:00",
+			 year, month, day, (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+}
+
+/* Records first … first+n-1, as PROTOCOL.md's table says. */
+static void
+mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
+{
+	const char *bs = v1 ? "argc" : "bs";
+	const char *dt = v1 ? "argc" : "dt";
+	char		v[128];
+	int64_t		i;
+
+	for (i = first; i < first + n; i++)
+	{
+		bool		current = i % 3 == 2 || i == n_units - 1;
+		int			zeros;
+
+		buf_printf(b, "<%s:unit>", dt);
+		snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i);
+		xml_elem(b, bs, "uuid", v);
+		snprintf(v, sizeof(v), "00000000-0000-4000-9000-%012" PRIx64, i / 3);
+		xml_elem(b, bs, "guid", v);
+		xml_elem(b, bs, "active", current ? "true" : "false");
+		xml_elem(b, bs, "last", current ? "true" : "false");
+		xml_elem(b, bs, "status", i % 3 == 0 ? "CREATED" : "UPDATED");
+		unit_date(v, sizeof(v), i - i % 3);
+		xml_elem(b, bs, "createDate", v);
+		unit_date(v, sizeof(v), i);
+		xml_elem(b, bs, "updateDate", v);
+		if (i % 3 > 0)
+		{
+			snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i - 1);
+			xml_elem(b, bs, "previous", v);
+		}
+		if (i % 3 < 2 && i + 1 < n_units)
+		{
+			snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i + 1);
+			xml_elem(b, bs, "next", v);
+		}
+		snprintf(v, sizeof(v), "unit %" PRId64, i);
+		xml_elem(b, dt, "name", v);
+		snprintf(v, sizeof(v), "Единица измерения %" PRId64, i);
+		xml_elem(b, dt, "fullName", v);
+		if (i % 5 != 4)
+		{
+			snprintf(v, sizeof(v), "00000000-0000-4000-a000-%012" PRIx64, i % 7);
+			xml_elem(b, dt, "commonUnitGuid", v);
+		}
+		v[0] = '1';
+		for (zeros = 0; zeros < i % 25; zeros++)
+			v[1 + zeros] = '0';
+		v[1 + zeros] = '\0';
+		xml_elem(b, dt, "factor", v);
+		buf_printf(b, "</%s:unit>\n", dt);
+	}
+}
+
+/* POST /mercury/SCENARIO: GetUnitChangesList. */
+static void
+mercury_unit_changes(struct MHD_Connection *conn, const char *method,
+					 const Scenario *sc, const Buf *body, Reply *r, Buf *log)
+{
+	UnitRequest ur;
+	const char *error = mercury_parse(body, &ur);
+	char	   *user,
+			   *password = NULL;
+	bool		auth_ok;
+	int64_t		count = -1,
+				offset = -1,
+				begin,
+				end,
+				total = 0,
+				units = 0;
+
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	auth_ok = user && password && strcmp(user, "test-user") == 0 &&
+		strcmp(password, "test-password") == 0;
+	MHD_free(user);
+	MHD_free(password);
+
+	if (!error)
+	{
+		count = ur.count[0] ? parse_count(ur.count) : 100;
+		offset = ur.offset[0] ? parse_count(ur.offset) : 0;
+	}
+
+	if (sc->kind == SC_STATUS)
+		reply_status(r, sc->arg);
+	else if (strcmp(method, "POST") != 0)
+		reply_text(r, 405, "mock: GetUnitChangesList needs POST");
+	else if (!auth_ok)
+	{
+		reply_text(r, 401, "mock: HTTP Basic authentication required");
+		r->basic_challenge = true;
+	}
+	else if (error)
+		mercury_fault(r, FAULT_INCORRECT, "Request is not a valid getUnitChangesListRequest");
+	else if (sc->kind == SC_FAULT)
+	{
+		char		message[64];
+
+		snprintf(message, sizeof(message), "mock fault: %s", faults[sc->arg].name);
+		mercury_fault(r, sc->arg, message);
+	}
+	else if (sc->kind == SC_GARBAGE)
+	{
+		r->status = 200;
+		r->content_type = CT_XML;
+		buf_puts(&r->body, "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body><unclosed");
+	}
+	else if (count < 1 || count > 1000)
+		mercury_fault(r, FAULT_INCORRECT, "listOptions/count must be between 1 and 1000");
+	else if (offset < 0)
+		mercury_fault(r, FAULT_INCORRECT, "listOptions/offset must be a non-negative integer");
+	else if (!ur.begin[0] || !parse_datetime(ur.begin, &begin))
+		mercury_fault(r, FAULT_INCORRECT, "updateDateInterval/beginDate is missing or invalid");
+	else if (ur.end[0] && !parse_datetime(ur.end, &end))
+		mercury_fault(r, FAULT_INCORRECT, "updateDateInterval/endDate is invalid");
+	else
+	{
+		/* records in [lo, hi) have beginDate <= updateDate < endDate */
+		const int64_t step = INT64_C(1000000) * UNIT_STEP;
+		int64_t		lo = ceil_div(begin - UNIT_BASE * INT64_C(1000000), step),
+					hi = ur.end[0] ? ceil_div(end - UNIT_BASE * INT64_C(1000000), step) : n_units;
+		bool		v1 = sc->kind == SC_V1;
+		const char *pfx = v1 ? "argc" : "dt";
+
+		lo = lo < 0 ? 0 : lo > n_units ? n_units : lo;
+		hi = hi < lo ? lo : hi > n_units ? n_units : hi;
+		total = hi - lo;
+
+		if (offset > 0 && (offset >= total || sc->kind == SC_SHRINK))
+		{
+			mercury_fault(r, FAULT_OFFSET, "offset is out of range");
+			goto done;
+		}
+		units = sc->kind == SC_SHORT_PAGES ? (count / 2 > 0 ? count / 2 : 1) : count;
+		if (units > total - offset)
+			units = total - offset;
+
+		r->status = 200;
+		r->content_type = CT_XML;
+		buf_reserve(&r->body, 1024 + units * 900);
+		buf_printf(&r->body,
+				   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
+				   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" %s>\n"
+				   "<%s:unitList count=\"%" PRId64 "\" total=\"%" PRId64 "\" offset=\"%" PRId64 "\"",
+				   v1 ? "xmlns:argc=\"" NS_ARGC "\"" : "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\"",
+				   pfx, units, total, offset);
+		/* hasMore came with the v2 schema */
+		if (!v1)
+			buf_printf(&r->body, " hasMore=\"%s\"", offset + units < total ? "true" : "false");
+		buf_puts(&r->body, ">\n");
+		mercury_units(&r->body, v1, lo + offset, units);
+		buf_printf(&r->body, "</%s:unitList></ws:getUnitChangesListResponse>"
+				   "</soap:Body></soap:Envelope>\n", pfx);
+	}
+
+done:
+	if (r->status == 405)
+		error = "method-not-allowed";
+	if (error)
+		buf_printf(log, "mercury GetUnitChangesList status=%d error=%s", r->status, error);
+	else
+	{
+		buf_puts(log, "mercury GetUnitChangesList count=");
+		buf_word(log, ur.count[0] ? ur.count : "100");
+		buf_puts(log, " offset=");
+		buf_word(log, ur.offset[0] ? ur.offset : "0");
+		buf_puts(log, " begin=");
+		buf_word(log, ur.begin);
+		buf_puts(log, " end=");
+		buf_word(log, ur.end);
+		buf_printf(log, " status=%d units=%" PRId64 " total=%" PRId64, r->status, units, total);
+	}
+}
+
+
+/* ---------------------------------------------------------------------
+ * HTTP plumbing
+ * ---------------------------------------------------------------------
+ */
+
+/* Per-request state: the body as it arrives. */
+typedef struct Request
+{
+	Buf			body;
+	bool		too_big;
+} Request;
+
+/* /_log, /_stats, /_control/…: not API requests, never logged. */
+static void
+control(const char *url, Reply *r)
+{
+	if (strcmp(url, "/_log") == 0)
+	{
+		reply_text(r, 200, "%s", "");
+		log_take(&r->body);
+	}
+	else if (strcmp(url, "/_stats") == 0)
+	{
+		uint64_t	c,
+					q;
+
+		pthread_mutex_lock(&state.lock);
+		c = state.connections;
+		q = state.requests;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64 "\n", c, q);
+	}
+	else if (strcmp(url, "/_control/expire-tokens") == 0)
+	{
+		pthread_mutex_lock(&state.lock);
+		state.tokens_expired = state.tokens_issued;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "ok\n");
+	}
+	else
+		reply_text(r, 404, "mock: no control endpoint %s", url);
+}
+
+/*
+ * Routes /API/SCENARIO/OPERATION to its handler.  Every API request leaves
+ * exactly one log line, the handlers' own or an error line written here.
+ */
+static void
+dispatch(struct MHD_Connection *conn, const char *url, const char *method,
+		 Request *req, Reply *r)
+{
+	const char *api = url + 1,
+			   *scen,
+			   *op,
+			   *opname,
+			   *error = NULL;
+	bool		diadoc;
+	Scenario	sc;
+	Buf			log = {0};
+
+	if (strncmp(url, "/_", 2) == 0)
+	{
+		control(url, r);
+		return;
+	}
+	scen = strchr(api, '/');
+	diadoc = scen && scen - api == 6 && strncmp(api, "diadoc", 6) == 0;
+	if (!diadoc && !(scen && scen - api == 7 && strncmp(api, "mercury", 7) == 0))
+	{
+		reply_text(r, 404, "mock: use /diadoc/SCENARIO/... or /mercury/SCENARIO");
+		return;
+	}
+	scen++;
+	op = scen + strcspn(scen, "/");
+
+	if (!scenario_lookup(scen, op - scen, &sc))
+	{
+		reply_text(r, 404, "mock: unknown scenario");
+		error = "unknown-scenario";
+	}
+	else if (req->too_big)
+	{
+		reply_text(r, 413, "mock: body too large");
+		error = "body-too-large";
+	}
+	else if (diadoc && strcmp(op, "/GetDocflowsByPacketId") == 0)
+		diadoc_docflows(conn, method, &sc, &req->body, r, &log);
+	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
+		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
+	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))
+		mercury_unit_changes(conn, method, &sc, &req->body, r, &log);
+	else
+	{
+		reply_text(r, 404, "mock: unknown operation");
+		error = "unknown-operation";
+	}
+
+	if (error)
+	{
+		if (!diadoc)
+			opname = "GetUnitChangesList";
+		else if (strcmp(op, "/V3/Authenticate") == 0)
+			opname = "Authenticate";
+		else
+			opname = op + (*op == '/');
+		buf_puts(&log, diadoc ? "diadoc " : "mercury ");
+		buf_word(&log, opname);
+		buf_printf(&log, " status=%d error=%s", r->status, error);
+	}
+	log_add(&log);
+	free(log.data);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+		   const char *method, const char *version, const char *upload_data,
+		   size_t *upload_data_size, void **con_cls)
+{
+	Request    *req = *con_cls;
+	Reply		r = {0};
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	/* first call: headers only */
+	if (req == NULL)
+	{
+		req = calloc(1, sizeof(Request));
+		if (req == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		return MHD_YES;
+	}
+	/* body chunks */
+	if (*upload_data_size > 0)
+	{
+		if (req->body.len + *upload_data_size > MAX_BODY)
+			req->too_big = true;
+		else
+			buf_append(&req->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	dispatch(conn, url, method, req, &r);
+
+	if (r.body.data)
+		resp = MHD_create_response_from_buffer(r.body.len, r.body.data, MHD_RESPMEM_MUST_FREE);
+	else
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+	{
+		free(r.body.data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type);
+	if (r.basic_challenge)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"mock\"");
+	ret = MHD_queue_response(conn, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	Request    *req = *con_cls;
+
+	if (req)
+	{
+		free(req->body.data);
+		free(req);
+		*con_cls = NULL;
+	}
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	{
+		pthread_mutex_lock(&state.lock);
+		state.connections++;
+		pthread_mutex_unlock(&state.lock);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+			"usage: mock_api --port PORT [--units M] [--max-docs N] [--fixture-dir DIR]\n"
+			"  --port 0 picks a free port; the port is printed as port=NNNN\n");
+	exit(2);
+}
+
+static int64_t
+arg_number(const char *s, int64_t max)
+{
+	int64_t		v = parse_count(s);
+
+	if (v < 0 || v > max)
+	{
+		fprintf(stderr, "mock_api: invalid number \"%s\"\n", s);
+		usage();
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	int			port = 0;
+	int			k;
+	sigset_t	sigs;
+	int			sig;
+	struct sockaddr_in addr;
+	struct MHD_Daemon *daemon;
+	const union MHD_DaemonInfo *info;
+
+	for (k = 1; k < argc; k++)
+	{
+		if (k + 1 >= argc)
+			usage();
+		if (strcmp(argv[k], "--port") == 0)
+			port = (int) arg_number(argv[++k], 65535);
+		else if (strcmp(argv[k], "--units") == 0)
+			n_units = arg_number(argv[++k], INT64_C(1000000000));
+		else if (strcmp(argv[k], "--max-docs") == 0)
+			max_docs = arg_number(argv[++k], INT64_C(1000000000));
+		else if (strcmp(argv[k], "--fixture-dir") == 0)
+			fixture_dir = argv[++k];
+		else
+			usage();
+	}
+
+	/*
+	 * Block the stop signals before any thread exists, so every thread
+	 * inherits the mask and main() alone receives them in sigwait().
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	xmlInitParser();
+	state.log = calloc(LOG_CAP, sizeof(char *));
+	if (state.log == NULL)
+		abort();
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t) port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+	daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+							  MHD_USE_INTERNAL_POLLING_THREAD |
+							  MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+							  (uint16_t) port, NULL, NULL, on_request, NULL,
+							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+							  MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+							  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1000,
+							  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
+							  MHD_OPTION_END);
+	if (daemon == NULL)
+	{
+		fprintf(stderr, "mock_api: could not listen on 127.0.0.1:%d\n", port);
+		return 1;
+	}
+	info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+	printf("port=%u\n", info ? (unsigned) info->port : (unsigned) port);
+	fflush(stdout);
+
+	sigwait(&sigs, &sig);
+
+	MHD_stop_daemon(daemon);
+	for (; state.log_count > 0; state.log_count--)
+	{
+		free(state.log[state.log_head]);
+		state.log_head = (state.log_head + 1) % LOG_CAP;
+	}
+	free(state.log);
+	xmlCleanupParser();
+	return 0;
+}
