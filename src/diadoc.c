@@ -263,6 +263,22 @@ diadoc_excerpt(const char *s, size_t len, size_t start)
 	return buf.data;
 }
 
+/* Which value was being converted, for errors raised by the conversion. */
+typedef struct DiadocConvArg
+{
+	const char *column;
+	const char *field;
+} DiadocConvArg;
+
+static void
+diadoc_conv_errcontext(void *arg)
+{
+	DiadocConvArg *a = (DiadocConvArg *) arg;
+
+	errcontext("converting Diadoc field %s for column \"%s\" to the database encoding",
+			   a->field, a->column);
+}
+
 /*
  * A protobuf string (allocated by diadoc_pb_alloc) in the database
  * encoding.  Remote strings must be UTF-8 without NUL bytes; anything else
@@ -275,6 +291,8 @@ diadoc_server_string(const char *s, const char *column, const char *field,
 	size_t		len = diadoc_pb_strlen(s);
 	const char *nul;
 	char	   *res;
+	DiadocConvArg arg;
+	ErrorContextCallback errcb;
 
 	if (len >= MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -316,7 +334,14 @@ diadoc_server_string(const char *s, const char *column, const char *field,
 		*outlen = (int) len;
 		return unconstify(char *, s);
 	}
+	arg.column = column;
+	arg.field = field;
+	errcb.callback = diadoc_conv_errcontext;
+	errcb.arg = &arg;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 	res = pg_any_to_server(s, (int) len, PG_UTF8);
+	error_context_stack = errcb.previous;
 	*outlen = (res == s) ? (int) len : (int) strlen(res);
 	return res;
 }
@@ -337,16 +362,16 @@ diadoc_to_utf8(const char *s)
 	return pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
-/* Enum value name as in the .proto, or the number if unknown. */
-static const char *
-diadoc_enum_name(const ProtobufCEnumDescriptor *desc, int value)
+/* Enum value name as in the .proto, or the number if unknown, as text. */
+static Datum
+diadoc_enum_datum(const ProtobufCEnumDescriptor *desc, int value)
 {
 	const ProtobufCEnumValue *ev;
 
 	ev = protobuf_c_enum_descriptor_get_value(desc, value);
 	if (ev != NULL)
-		return ev->name;
-	return psprintf("%d", value);
+		return CStringGetTextDatum(ev->name);
+	return CStringGetTextDatum(psprintf("%d", value));
 }
 
 /* ----------------------------------------------------------------
@@ -389,7 +414,8 @@ diadoc_header_safe(const char *s)
 }
 
 static void
-diadoc_missing_option(const PagedOptions *opts, const char *what)
+diadoc_missing_option(const PagedOptions *opts, const char *what,
+					  const char *example)
 {
 	if (!OidIsValid(opts->umid))
 		ereport(ERROR,
@@ -402,8 +428,8 @@ diadoc_missing_option(const PagedOptions *opts, const char *what)
 			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 			 errmsg("user mapping for server %s lacks %s",
 					diadoc_server_name(opts), what),
-			 errhint("Add it to the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD ...).",
-					 diadoc_server_name(opts))));
+			 errhint("Add it to the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s).",
+					 diadoc_server_name(opts), example)));
 }
 
 static void
@@ -418,7 +444,7 @@ diadoc_check_options(const PagedOptions *opts)
 						 diadoc_server_name(opts))));
 
 	if (opts->client_id == NULL || opts->client_id[0] == '\0')
-		diadoc_missing_option(opts, "option \"client_id\"");
+		diadoc_missing_option(opts, "option \"client_id\"", "client_id '...'");
 	if (!diadoc_header_safe(opts->client_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
@@ -445,11 +471,14 @@ diadoc_check_options(const PagedOptions *opts)
 	}
 	else if (opts->login == NULL && opts->password == NULL)
 		diadoc_missing_option(opts,
-							  "option \"token\", or options \"login\" and \"password\"");
+							  "option \"token\", or options \"login\" and \"password\"",
+							  "token '...'");
 	else if (opts->login == NULL)
-		diadoc_missing_option(opts, "option \"login\" (\"password\" is set)");
+		diadoc_missing_option(opts, "option \"login\" (\"password\" is set)",
+							  "login '...'");
 	else if (opts->password == NULL)
-		diadoc_missing_option(opts, "option \"password\" (\"login\" is set)");
+		diadoc_missing_option(opts, "option \"password\" (\"login\" is set)",
+							  "password '...'");
 
 	if (opts->page_size > DIADOC_MAX_PAGE_SIZE)
 		ereport(ERROR,
@@ -626,7 +655,10 @@ diadoc_authenticate(ResourceCtx *ctx)
 
 			/* the answer is the bare token; tolerate surrounding blanks */
 			while (len > 0 && isspace((unsigned char) b[0]))
-				b++, len--;
+			{
+				b++;
+				len--;
+			}
 			while (len > 0 && isspace((unsigned char) b[len - 1]))
 				len--;
 			token = pnstrdup(b, len);
@@ -642,7 +674,8 @@ diadoc_authenticate(ResourceCtx *ctx)
 
 		if (cls == HTTP_CLASS_RETRY && attempt < opts->max_retries)
 		{
-			double		delay = resp->retry_after >= 0 ? resp->retry_after :
+			double		delay = resp->retry_after >= 0 ?
+				Min(resp->retry_after, 60.0) :
 				Min(0.5 * (1 << Min(attempt, 6)), 30.0);
 			double		spent = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
 
@@ -1442,15 +1475,17 @@ diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				break;
 			case DIADOC_COL_DOCUMENT_TYPE:
 				if (info && info->has_documenttype)
-					values[col] = CStringGetTextDatum(diadoc_enum_name(&diadoc__api__proto__document_type__descriptor,
-																	   info->documenttype));
+					values[col] =
+						diadoc_enum_datum(&diadoc__api__proto__document_type__descriptor,
+										  info->documenttype);
 				else
 					nulls[col] = true;
 				break;
 			case DIADOC_COL_DIRECTION:
 				if (info && info->has_documentdirection)
-					values[col] = CStringGetTextDatum(diadoc_enum_name(&diadoc__api__proto__document_direction__descriptor,
-																	   info->documentdirection));
+					values[col] =
+						diadoc_enum_datum(&diadoc__api__proto__document_direction__descriptor,
+										  info->documentdirection);
 				else
 					nulls[col] = true;
 				break;
@@ -1528,8 +1563,9 @@ diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				break;
 			case DIADOC_COL_STATUS_SEVERITY:
 				if (st && st->has_severity)
-					values[col] = CStringGetTextDatum(diadoc_enum_name(&diadoc__api__proto__docflow_status_severity__descriptor,
-																	   st->severity));
+					values[col] =
+						diadoc_enum_datum(&diadoc__api__proto__docflow_status_severity__descriptor,
+										  st->severity);
 				else
 					nulls[col] = true;
 				break;

@@ -19,6 +19,7 @@
 
 #include <limits.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlversion.h>
@@ -178,8 +179,6 @@ typedef struct MercuryParse
 	char		errmsg[256];
 } MercuryParse;
 
-static TimestampTz mercury_min_send_ts(void);
-
 /*
  * ---------------------------------------------------------------------
  * Small text helpers
@@ -224,12 +223,14 @@ mercury_excerpt(const char *s, size_t len, int maxchars)
 		{
 			int			l = pg_utf_mblen((const unsigned char *) s + i);
 
-			/* C1 controls (U+0080..U+009F) are as unprintable as C0 ones */
 			if (l > 1 && i + l <= len &&
-				pg_utf8_islegal((const unsigned char *) s + i, l) &&
-				!(c == 0xC2 && (unsigned char) s[i + 1] < 0xA0))
+				pg_utf8_islegal((const unsigned char *) s + i, l))
 			{
-				appendBinaryStringInfo(&buf, s + i, l);
+				/* C1 controls (U+0080..U+009F) are as unprintable as C0 */
+				if (c == 0xC2 && (unsigned char) s[i + 1] < 0xA0)
+					appendStringInfoChar(&buf, '?');
+				else
+					appendBinaryStringInfo(&buf, s + i, l);
 				i += l;
 			}
 			else
@@ -483,8 +484,8 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 			case MC_UPDATE_DATE:
 				switch (pv->op)
 				{
+						/* > is sent as >=: update_date is rechecked locally */
 					case PAGED_OP_GT:
-						/* sent as >=; update_date is rechecked locally */
 					case PAGED_OP_GE:
 						mercury_raise_begin(&has_begin, &begin, v);
 						break;
@@ -618,6 +619,36 @@ mercury_xml_fail(MercuryParse *p, xmlTextReaderPtr reader, const char *fmt,...)
 	va_end(ap);
 }
 
+/* Name of the tracked element at "level" of the path, for messages. */
+static const char *
+mercury_elem_name(const MercuryParse *p, int level)
+{
+	switch (p->stack[level])
+	{
+		case ME_ENVELOPE:
+			return "Envelope";
+		case ME_BODY:
+			return "Body";
+		case ME_RESPONSE:
+			return "getUnitChangesListResponse";
+		case ME_LIST:
+			return "unitList";
+		case ME_UNIT:
+			return "unit";
+		case ME_FIELD:
+			return p->field >= 0 ? mercury_fields[p->field] : "?";
+		case ME_FAULT:
+			return "Fault";
+		case ME_FAULTSTRING:
+			return "faultstring";
+		case ME_FAULTCODE:
+			return "faultcode";
+		case ME_DETAIL:
+			return "detail";
+	}
+	return "?";
+}
+
 /*
  * libxml2's errors for this reader come here instead of PostgreSQL's
  * handler: we only note the first one (no ereport inside libxml2) and turn
@@ -627,14 +658,29 @@ static void
 mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 {
 	MercuryParse *p = (MercuryParse *) arg;
+	xmlParserCtxtPtr ctxt;
 
 	if (error == NULL || error->level < XML_ERR_ERROR || p->failed)
 		return;
 	p->failed = true;
 	p->errline = error->line;
-	strlcpy(p->errmsg,
-			error->message != NULL ? error->message : "XML error",
-			sizeof(p->errmsg));
+
+	/*
+	 * At the end of the input the push parser inside the reader says "Extra
+	 * content at the end of the document" even when the document merely
+	 * stopped early.  The parser's own stack of open elements (it reads
+	 * ahead of the nodes we have seen) tells the two apart.
+	 */
+	ctxt = (xmlParserCtxtPtr) error->ctxt;
+	if (error->code == XML_ERR_DOCUMENT_END && ctxt != NULL &&
+		ctxt->nameNr > 0 && ctxt->name != NULL)
+		snprintf(p->errmsg, sizeof(p->errmsg),
+				 "The document ends inside <%.60s>: it is truncated",
+				 (const char *) ctxt->name);
+	else
+		strlcpy(p->errmsg,
+				error->message != NULL ? error->message : "XML error",
+				sizeof(p->errmsg));
 }
 
 /* A copy of the text just read, in the current (page) context. */
@@ -726,35 +772,6 @@ mercury_is_nil(xmlTextReaderPtr reader)
 	return nil;
 }
 
-static const char *
-mercury_elem_name(MercuryElem e)
-{
-	switch (e)
-	{
-		case ME_ENVELOPE:
-			return "Envelope";
-		case ME_BODY:
-			return "Body";
-		case ME_RESPONSE:
-			return "getUnitChangesListResponse";
-		case ME_LIST:
-			return "unitList";
-		case ME_UNIT:
-			return "unit";
-		case ME_FIELD:
-			return "a unit field";
-		case ME_FAULT:
-			return "Fault";
-		case ME_FAULTSTRING:
-			return "faultstring";
-		case ME_FAULTCODE:
-			return "faultcode";
-		case ME_DETAIL:
-			return "detail";
-	}
-	return "?";
-}
-
 /* An element we track has ended (end tag, or it was empty). */
 static void
 mercury_xml_close(MercuryParse *p)
@@ -822,7 +839,7 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 
 	if (depth != p->depth || empty < 0)
 	{
-		mercury_xml_fail(p, reader, "inconsistent element nesting at <%s>", name);
+		mercury_xml_fail(p, reader, "Inconsistent element nesting at <%s>", name);
 		return MM_STOP;
 	}
 
@@ -831,7 +848,7 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 		if (!mercury_streq(lname, "Envelope") || !mercury_streq(ns, SOAP_ENV_NS))
 		{
 			mercury_xml_fail(p, reader,
-							 "the root element is <%s>, not a SOAP 1.1 Envelope",
+							 "The root element is <%s>, not a SOAP 1.1 Envelope",
 							 name);
 			return MM_STOP;
 		}
@@ -847,7 +864,7 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 					return MM_SKIP;
 				if (p->seen_body)
 				{
-					mercury_xml_fail(p, reader, "the Envelope has more than one Body");
+					mercury_xml_fail(p, reader, "The Envelope has more than one Body");
 					return MM_STOP;
 				}
 				p->seen_body = true;
@@ -865,7 +882,7 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 					if (p->seen_response)
 					{
 						mercury_xml_fail(p, reader,
-										 "the Body has more than one getUnitChangesListResponse");
+										 "The Body has more than one getUnitChangesListResponse");
 						return MM_STOP;
 					}
 					p->seen_response = true;
@@ -874,7 +891,7 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 				else
 				{
 					mercury_xml_fail(p, reader,
-									 "unexpected element <%s> in the SOAP Body",
+									 "Unexpected element <%s> in the SOAP Body",
 									 name);
 					return MM_STOP;
 				}
@@ -950,15 +967,15 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 				return MM_SKIP;
 
 			default:
-				mercury_xml_fail(p, reader, "unexpected element <%s> inside %s",
-								 name, mercury_elem_name(p->stack[depth - 1]));
+				mercury_xml_fail(p, reader, "Unexpected element <%s> inside <%s>",
+								 name, mercury_elem_name(p, depth - 1));
 				return MM_STOP;
 		}
 	}
 
 	if (p->depth >= MERCURY_MAX_DEPTH)
 	{
-		mercury_xml_fail(p, reader, "elements nested too deeply");
+		mercury_xml_fail(p, reader, "Elements are nested too deeply");
 		return MM_STOP;
 	}
 	p->stack[p->depth++] = kind;
@@ -978,7 +995,7 @@ mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
 		case XML_READER_TYPE_END_ELEMENT:
 			if (p->depth == 0 || xmlTextReaderDepth(reader) != p->depth - 1)
 			{
-				mercury_xml_fail(p, reader, "inconsistent element nesting at an end tag");
+				mercury_xml_fail(p, reader, "Inconsistent element nesting at an end tag");
 				return MM_STOP;
 			}
 			mercury_xml_close(p);
@@ -1004,11 +1021,11 @@ mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
 
 		case XML_READER_TYPE_DOCUMENT_TYPE:
 			/* SOAP 1.1 forbids a DTD; refusing it also refuses entities */
-			mercury_xml_fail(p, reader, "a SOAP message must not contain a DOCTYPE declaration");
+			mercury_xml_fail(p, reader, "A SOAP message must not contain a DOCTYPE declaration");
 			return MM_STOP;
 
 		case XML_READER_TYPE_ENTITY_REFERENCE:
-			mercury_xml_fail(p, reader, "entity references are not allowed");
+			mercury_xml_fail(p, reader, "Entity references are not allowed");
 			return MM_STOP;
 
 		default:
@@ -1044,12 +1061,12 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 
 	if (body == NULL || len == 0)
 	{
-		mercury_xml_fail(p, NULL, "the body is empty");
+		mercury_xml_fail(p, NULL, "The body is empty");
 		return false;
 	}
 	if (len > (size_t) INT_MAX)
 	{
-		mercury_xml_fail(p, NULL, "the body is too large to parse");
+		mercury_xml_fail(p, NULL, "The body is too large to parse");
 		return false;
 	}
 
@@ -1085,26 +1102,26 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		if (!p->failed && ret < 0)
 		{
 			/* an error that did not reach our handler */
-			xmlErrorPtr e = xmlGetLastError();
+			MERCURY_XML_ERROR *e = xmlGetLastError();
 
 			mercury_xml_fail(p, reader, "%s",
 							 e != NULL && e->message != NULL ?
-							 e->message : "the XML reader failed");
+							 e->message : "The XML reader failed");
 		}
 		if (!p->failed && pg_xml_error_occurred(xmlerrcxt))
-			mercury_xml_fail(p, reader, "libxml2 reported an error");
+			mercury_xml_fail(p, reader, "libxml2 reported an error outside the parser");
 
 		/* The document ended: is it what we asked for? */
 		if (!p->failed)
 		{
 			if (p->depth != 0)
-				mercury_xml_fail(p, reader, "the document ended inside <%s>",
-								 mercury_elem_name(p->stack[p->depth - 1]));
+				mercury_xml_fail(p, reader, "The document ended inside <%s>",
+								 mercury_elem_name(p, p->depth - 1));
 			else if (!p->seen_body)
-				mercury_xml_fail(p, reader, "the SOAP Envelope has no Body");
+				mercury_xml_fail(p, reader, "The SOAP Envelope has no Body");
 			else if (!p->is_fault && !p->seen_response)
 				mercury_xml_fail(p, reader,
-								 "the SOAP Body holds neither getUnitChangesListResponse nor a Fault");
+								 "The SOAP Body holds neither getUnitChangesListResponse nor a Fault");
 			else if (!p->is_fault && !p->seen_list)
 				mercury_xml_fail(p, reader,
 								 "getUnitChangesListResponse has no unitList");
@@ -1313,8 +1330,7 @@ mercury_uuid_datum(int colno, const char *s0, int len0)
 		}
 		hi = mercury_hexval(s[i]);
 		lo = mercury_hexval(s[i + 1]);
-		if (hi < 0 || lo < 0 || i + 1 == 8 || i + 1 == 13 ||
-			i + 1 == 18 || i + 1 == 23)
+		if (hi < 0 || lo < 0)
 			mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 							  "invalid input syntax for type uuid", s0, len0,
 							  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
@@ -1398,7 +1414,7 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 				second;
 	int64		usec = 0;
 	int			tzsec = 0;
-	int64		days;
+	int64		ndays;
 	TimestampTz result;
 
 	mercury_trim(&s, &len);
@@ -1414,7 +1430,9 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 	if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
 		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
 						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
-	if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) || year == 0)
+	/* beyond timestamptz's last year; also keeps the arithmetic below safe */
+	if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) ||
+		year == 0 || year > 294276)
 		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
 						  "timestamp out of range", s0, len0,
 						  "The year is out of range.");
@@ -1488,9 +1506,9 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 						  "date/time field value out of range", s0, len0,
 						  "The hour, minute or second is out of range.");
 
-	/* years <= 999999: no overflow in int64 microseconds */
-	days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
-	result = days * USECS_PER_DAY +
+	/* year <= 294276 and |offset| <= 14h: no int64 overflow here */
+	ndays = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+	result = ndays * USECS_PER_DAY +
 		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
 		 tzsec) * USECS_PER_SEC + usec;
 	if (!IS_VALID_TIMESTAMP(result))

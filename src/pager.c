@@ -540,7 +540,23 @@ pager_next(Pager *p, PagerRow *row)
 		verdict = pager_complete(p, head);
 		if (verdict == PAGE_END)
 		{
-			p->ss[head->stream_no].done = true;
+			StreamState *st = &p->ss[head->stream_no];
+
+			/*
+			 * The list ended before the total its first page announced: it
+			 * shrank while we read it, so rows may have moved to offsets
+			 * already read.  The API gives no way to know which; say so.
+			 */
+			if (p->res->paging == PAGING_OFFSET && st->total >= 0 &&
+				head->cursor.offset < st->total)
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
+								p->res->operation, p->streams[head->stream_no]->label,
+								head->cursor.offset, st->total),
+						 errdetail("The list changed during the scan; rows may be missing."),
+						 errhint("Run the query again, or narrow the date interval.")));
+			st->done = true;
 			pager_free_slot(p, head);
 			pager_drop_stream_slots(p, p->cur_stream);
 			continue;

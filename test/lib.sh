@@ -21,16 +21,23 @@ encode_fixtures() {
 	done
 }
 
-# start_mock [extra args]: sets MOCK_PID and MOCK_URL.
+# start_mock [extra args]: sets MOCK_PID and MOCK_URL.  The port is
+# $MOCK_PORT (0: any free port); the tests use a fixed one because the URL
+# appears in expected error messages.
 start_mock() {
 	local out
 	out=$(mktemp)
-	"$top/test/mock_api/mock_api" --port 0 --fixture-dir "$top/test/fixtures/build" "$@" >"$out" 2>&1 &
+	"$top/test/mock_api/mock_api" --port "${MOCK_PORT:-0}" --fixture-dir "$top/test/fixtures/build" "$@" >"$out" 2>&1 &
 	MOCK_PID=$!
 	for _ in $(seq 1 100); do
 		grep -q '^port=' "$out" && break
 		sleep 0.05
 	done
+	if ! grep -q '^port=' "$out"; then
+		cat "$out" >&2
+		echo "mock_api did not start" >&2
+		return 1
+	fi
 	MOCK_URL="http://127.0.0.1:$(sed -n 's/^port=//p' "$out" | head -n1)"
 	export MOCK_URL
 	rm -f "$out"

@@ -28,7 +28,12 @@ fi
 encode_fixtures
 
 trap stop_mock EXIT
-start_mock --units 10000
+export MOCK_PORT=${MOCK_PORT:-47719}
+if ! start_mock --units 10000; then
+	fail "start mock_api on port $MOCK_PORT"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
 
 # The mock's own checks.
 if "$top/test/mock_api/smoke.sh" >/tmp/paged_fdw_smoke.log 2>&1; then

@@ -379,9 +379,9 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 			return true;
 		}
 	}
-	/* status-NNN */
+	/* status-NNN; no 1xx, which is not a final answer */
 	if (len == 10 && memcmp(name, "status-", 7) == 0 &&
-		name[7] >= '1' && name[7] <= '5' &&
+		name[7] >= '2' && name[7] <= '5' &&
 		name[8] >= '0' && name[8] <= '9' &&
 		name[9] >= '0' && name[9] <= '9')
 	{
@@ -855,13 +855,101 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
 }
 
 /*
- * POST …/GetDocflowsByPacketId?boxId=BOX.
+ * One page of a generated packet, for a request already checked; 400 when
+ * AfterIndexKey is not a key of the packet.
  *
  * Keys are 8 bytes, big-endian i+1 of the page's last document.  The
  * empty-pages scenario answers an 8-byte key with an empty page whose key
  * is the same plus a marker byte, so that it differs from the previous
  * key, and serves the real next page for that 9-byte key.
  */
+static void
+diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+			const Scenario *sc, Reply *r, int *docs, Buf *next)
+{
+	const ProtobufCBinaryData *after = req->has_afterindexkey ? &req->afterindexkey : NULL;
+	int64_t		ndocs = packet_size(req->packetid),
+				start = 0,
+				n,
+				k;
+	bool		marked = false;
+	uint8_t		key[9];
+	Buf			doc = {0},
+				sub = {0},
+				fetched = {0};
+	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse resp =
+		DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
+
+	if (after)
+	{
+		marked = sc->kind == SC_EMPTY_PAGES && after->len == 9 && after->data[8] == 0xee;
+		if (after->len == 8 || marked)
+			for (k = 0; k < 8; k++)
+				start = (start << 8) | after->data[k];
+		if ((after->len != 8 && !marked) || start < 1 || start > ndocs)
+		{
+			reply_text(r, 400, "mock: AfterIndexKey is not a key of packet %s", req->packetid);
+			return;
+		}
+	}
+
+	if (sc->kind == SC_EMPTY_PAGES && after && !marked)
+		n = 0;
+	else if (sc->kind == SC_SHORT_PAGES)
+		n = req->count / 2 > 0 ? req->count / 2 : 1;
+	else
+		n = req->count;
+	if (n > ndocs - start)
+		n = ndocs - start;
+
+	/* Documents: FetchedDocument { Document = 1; IndexKey = 2; } */
+	r->status = 200;
+	r->content_type = CT_PROTO;
+	for (k = start; k < start + n; k++)
+	{
+		doc.len = 0;
+		fetched.len = 0;
+		diadoc_document(&doc, &sub, req->packetid, k);
+		index_key(key, k + 1);
+		pb_bytes(&fetched, 1, doc.data, doc.len);
+		pb_bytes(&fetched, 2, key, 8);
+		pb_bytes(&r->body, 1, fetched.data, fetched.len);
+	}
+	free(doc.data);
+	free(sub.data);
+	free(fetched.data);
+	*docs = (int) n;
+
+	/* NextPageIndexKey */
+	if (sc->kind == SC_LOOP && after)
+	{
+		/* hand back the key we were given: the client must notice */
+		resp.has_nextpageindexkey = true;
+		resp.nextpageindexkey = *after;
+	}
+	else if (sc->kind == SC_EMPTY_PAGES && after && !marked && start < ndocs)
+	{
+		index_key(key, start);
+		key[8] = 0xee;
+		resp.has_nextpageindexkey = true;
+		resp.nextpageindexkey.data = key;
+		resp.nextpageindexkey.len = 9;
+	}
+	else if (start + n < ndocs)
+	{
+		index_key(key, start + n);
+		resp.has_nextpageindexkey = true;
+		resp.nextpageindexkey.data = key;
+		resp.nextpageindexkey.len = 8;
+	}
+	if (resp.has_nextpageindexkey)
+	{
+		pb_message(&r->body, &resp.base);
+		buf_hex(next, resp.nextpageindexkey.data, resp.nextpageindexkey.len);
+	}
+}
+
+/* POST …/GetDocflowsByPacketId?boxId=BOX */
 static void
 diadoc_docflows(struct MHD_Connection *conn, const char *method,
 				const Scenario *sc, const Buf *body, Reply *r, Buf *log)
@@ -900,93 +988,8 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 		buf_append(&r->body, garbage, sizeof(garbage) - 1);
 	}
 	else
-	{
-		int64_t		ndocs = packet_size(req->packetid),
-					start = 0,
-					n,
-					k;
-		const ProtobufCBinaryData *after = req->has_afterindexkey ? &req->afterindexkey : NULL;
-		bool		marked = false;
-		uint8_t		key[9];
-		Diadoc__Api__Proto__GetDocflowsByPacketIdResponse resp =
-			DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
+		diadoc_page(req, sc, r, &docs, &next);
 
-		if (after)
-		{
-			int			j;
-
-			marked = sc->kind == SC_EMPTY_PAGES && after->len == 9 && after->data[8] == 0xee;
-			if (after->len == 8 || marked)
-				for (j = 0; j < 8; j++)
-					start = (start << 8) | after->data[j];
-			if ((after->len != 8 && !marked) || start < 1 || start > ndocs)
-			{
-				reply_text(r, 400, "mock: AfterIndexKey is not a key of packet %s", req->packetid);
-				goto done;
-			}
-		}
-
-		if (sc->kind == SC_EMPTY_PAGES && after && !marked)
-			n = 0;
-		else if (sc->kind == SC_SHORT_PAGES)
-			n = req->count / 2 > 0 ? req->count / 2 : 1;
-		else
-			n = req->count;
-		if (n > ndocs - start)
-			n = ndocs - start;
-
-		r->status = 200;
-		r->content_type = CT_PROTO;
-		{
-			Buf			doc = {0},
-						sub = {0},
-						fetched = {0};
-
-			for (k = start; k < start + n; k++)
-			{
-				doc.len = 0;
-				fetched.len = 0;
-				diadoc_document(&doc, &sub, req->packetid, k);
-				index_key(key, k + 1);
-				pb_bytes(&fetched, 1, doc.data, doc.len);
-				pb_bytes(&fetched, 2, key, 8);
-				pb_bytes(&r->body, 1, fetched.data, fetched.len);
-			}
-			free(doc.data);
-			free(sub.data);
-			free(fetched.data);
-		}
-		docs = (int) n;
-
-		if (sc->kind == SC_LOOP && after)
-		{
-			/* hand back the key we were given: the client must notice */
-			resp.has_nextpageindexkey = true;
-			resp.nextpageindexkey = *after;
-		}
-		else if (sc->kind == SC_EMPTY_PAGES && after && !marked && start < ndocs)
-		{
-			index_key(key, start);
-			key[8] = 0xee;
-			resp.has_nextpageindexkey = true;
-			resp.nextpageindexkey.data = key;
-			resp.nextpageindexkey.len = 9;
-		}
-		else if (start + n < ndocs)
-		{
-			index_key(key, start + n);
-			resp.has_nextpageindexkey = true;
-			resp.nextpageindexkey.data = key;
-			resp.nextpageindexkey.len = 8;
-		}
-		if (resp.has_nextpageindexkey)
-		{
-			pb_message(&r->body, &resp.base);
-			buf_hex(&next, resp.nextpageindexkey.data, resp.nextpageindexkey.len);
-		}
-	}
-
-done:
 	if (req)
 	{
 		buf_puts(log, "diadoc GetDocflowsByPacketId box=");
@@ -1178,25 +1181,71 @@ mercury_fault(Reply *r, FaultKind kind, const char *message)
 			   faults[kind].element);
 }
 
+/*
+ * Number formatting by hand: a 1000-unit page has ~15,000 values, and
+ * snprintf was most of the time spent on it.
+ */
+static char *
+put_digits(char *dst, uint64_t v, int width, unsigned base)
+{
+	int			k;
+
+	for (k = width - 1; k >= 0; k--, v /= base)
+		dst[k] = "0123456789abcdef"[v % base];
+	dst[width] = '\0';
+	return dst + width;
+}
+
+static char *
+put_decimal(char *dst, uint64_t v)
+{
+	int			width = 1;
+	uint64_t	t;
+
+	for (t = v; t >= 10; t /= 10)
+		width++;
+	return put_digits(dst, v, width, 10);
+}
+
+/* <prefix:name>text</prefix:name> */
 static void
 xml_elem(Buf *b, const char *prefix, const char *name, const char *text)
 {
-	buf_puts(b, "<");
-	buf_puts(b, prefix);
-	buf_puts(b, ":");
-	buf_puts(b, name);
-	buf_puts(b, ">");
-	buf_puts(b, text);
-	buf_puts(b, "</");
-	buf_puts(b, prefix);
-	buf_puts(b, ":");
-	buf_puts(b, name);
-	buf_puts(b, ">");
+	size_t		pl = strlen(prefix),
+				nl = strlen(name),
+				tl = strlen(text);
+	char	   *p;
+
+	buf_reserve(b, 2 * (pl + nl) + tl + 6);
+	p = b->data + b->len;
+	*p++ = '<';
+	memcpy(p, prefix, pl), p += pl;
+	*p++ = ':';
+	memcpy(p, name, nl), p += nl;
+	*p++ = '>';
+	memcpy(p, text, tl), p += tl;
+	*p++ = '<';
+	*p++ = '/';
+	memcpy(p, prefix, pl), p += pl;
+	*p++ = ':';
+	memcpy(p, name, nl), p += nl;
+	*p++ = '>';
+	*p = '\0';
+	b->len = p - b->data;
 }
 
-/* updateDate of record i, in Moscow time. */
+/* "00000000-0000-4000-X000-" followed by 12 hex digits of v */
 static void
-unit_date(char *dst, size_t size, int64_t i)
+unit_uuid(char *dst, char kind, uint64_t v)
+{
+	memcpy(dst, "00000000-0000-4000-X000-", 24);
+	dst[19] = kind;
+	put_digits(dst + 24, v, 12, 16);
+}
+
+/* updateDate of record i, in Moscow time */
+static void
+unit_date(char *dst, int64_t i)
 {
 	int64_t		local = UNIT_BASE + i * UNIT_STEP + MSK_OFFSET,
 				secs = local % 86400,
@@ -1205,65 +1254,128 @@ unit_date(char *dst, size_t size, int64_t i)
 				day;
 
 	civil_from_days(local / 86400, &year, &month, &day);
-	snprintf(dst, size, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d+03:00",
-			 year, month, day, (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+	dst = put_digits(dst, year, 4, 10);
+	*dst++ = '-';
+	dst = put_digits(dst, month, 2, 10);
+	*dst++ = '-';
+	dst = put_digits(dst, day, 2, 10);
+	*dst++ = 'T';
+	dst = put_digits(dst, secs / 3600, 2, 10);
+	*dst++ = ':';
+	dst = put_digits(dst, secs / 60 % 60, 2, 10);
+	*dst++ = ':';
+	dst = put_digits(dst, secs % 60, 2, 10);
+	strcpy(dst, "+03:00");
 }
 
-/* Records first … first+n-1, as PROTOCOL.md's table says. */
+/* Records first ... first+n-1, as PROTOCOL.md's table says. */
 static void
 mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
 {
 	const char *bs = v1 ? "argc" : "bs";
 	const char *dt = v1 ? "argc" : "dt";
+	const char *open = v1 ? "<argc:unit>" : "<dt:unit>";
+	const char *close = v1 ? "</argc:unit>\n" : "</dt:unit>\n";
 	char		v[128];
 	int64_t		i;
 
 	for (i = first; i < first + n; i++)
 	{
 		bool		current = i % 3 == 2 || i == n_units - 1;
-		int			zeros;
 
-		buf_printf(b, "<%s:unit>", dt);
-		snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i);
+		buf_puts(b, open);
+		unit_uuid(v, '8', i);
 		xml_elem(b, bs, "uuid", v);
-		snprintf(v, sizeof(v), "00000000-0000-4000-9000-%012" PRIx64, i / 3);
+		unit_uuid(v, '9', i / 3);
 		xml_elem(b, bs, "guid", v);
 		xml_elem(b, bs, "active", current ? "true" : "false");
 		xml_elem(b, bs, "last", current ? "true" : "false");
 		xml_elem(b, bs, "status", i % 3 == 0 ? "CREATED" : "UPDATED");
-		unit_date(v, sizeof(v), i - i % 3);
+		unit_date(v, i - i % 3);
 		xml_elem(b, bs, "createDate", v);
-		unit_date(v, sizeof(v), i);
+		unit_date(v, i);
 		xml_elem(b, bs, "updateDate", v);
 		if (i % 3 > 0)
 		{
-			snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i - 1);
+			unit_uuid(v, '8', i - 1);
 			xml_elem(b, bs, "previous", v);
 		}
 		if (i % 3 < 2 && i + 1 < n_units)
 		{
-			snprintf(v, sizeof(v), "00000000-0000-4000-8000-%012" PRIx64, i + 1);
+			unit_uuid(v, '8', i + 1);
 			xml_elem(b, bs, "next", v);
 		}
-		snprintf(v, sizeof(v), "unit %" PRId64, i);
+		strcpy(v, "unit ");
+		put_decimal(v + 5, i);
 		xml_elem(b, dt, "name", v);
-		snprintf(v, sizeof(v), "Единица измерения %" PRId64, i);
+		strcpy(v, "Единица измерения ");
+		put_decimal(v + strlen(v), i);
 		xml_elem(b, dt, "fullName", v);
 		if (i % 5 != 4)
 		{
-			snprintf(v, sizeof(v), "00000000-0000-4000-a000-%012" PRIx64, i % 7);
+			unit_uuid(v, 'a', i % 7);
 			xml_elem(b, dt, "commonUnitGuid", v);
 		}
+		/* 10^(i mod 25) */
 		v[0] = '1';
-		for (zeros = 0; zeros < i % 25; zeros++)
-			v[1 + zeros] = '0';
-		v[1 + zeros] = '\0';
+		memset(v + 1, '0', i % 25);
+		v[1 + i % 25] = '\0';
 		xml_elem(b, dt, "factor", v);
-		buf_printf(b, "</%s:unit>\n", dt);
+		buf_puts(b, close);
 	}
 }
 
-/* POST /mercury/SCENARIO: GetUnitChangesList. */
+/*
+ * One page of the records with begin <= updateDate < end (end NULL: no
+ * upper bound), for a request already checked.  The selection is
+ * arithmetic: record i was updated at UNIT_BASE + i * UNIT_STEP.
+ */
+static void
+mercury_page(const Scenario *sc, int64_t count, int64_t offset, int64_t begin,
+			 const int64_t *end, Reply *r, int64_t *units, int64_t *total)
+{
+	const int64_t base = UNIT_BASE * INT64_C(1000000),
+				step = UNIT_STEP * INT64_C(1000000);
+	int64_t		lo = ceil_div(begin - base, step),
+				hi = end ? ceil_div(*end - base, step) : n_units,
+				n;
+	bool		v1 = sc->kind == SC_V1;
+	const char *list = v1 ? "argc:unitList" : "dt:unitList";
+
+	lo = lo < 0 ? 0 : lo > n_units ? n_units : lo;
+	hi = hi < lo ? lo : hi > n_units ? n_units : hi;
+	*total = hi - lo;
+
+	if (offset > 0 && (offset >= *total || sc->kind == SC_SHRINK))
+	{
+		mercury_fault(r, FAULT_OFFSET, "offset is out of range");
+		return;
+	}
+	n = sc->kind == SC_SHORT_PAGES ? (count / 2 > 0 ? count / 2 : 1) : count;
+	if (n > *total - offset)
+		n = *total - offset;
+	*units = n;
+
+	r->status = 200;
+	r->content_type = CT_XML;
+	buf_reserve(&r->body, 1024 + n * 900);
+	buf_printf(&r->body,
+			   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
+			   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" %s>\n"
+			   "<%s count=\"%" PRId64 "\" total=\"%" PRId64 "\" offset=\"%" PRId64 "\"",
+			   v1 ? "xmlns:argc=\"" NS_ARGC "\"" : "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\"",
+			   list, n, *total, offset);
+	/* hasMore came with the v2 schema */
+	if (!v1)
+		buf_printf(&r->body, " hasMore=\"%s\"", offset + n < *total ? "true" : "false");
+	buf_puts(&r->body, ">\n");
+	mercury_units(&r->body, v1, lo + offset, n);
+	buf_printf(&r->body, "</%s></ws:getUnitChangesListResponse></soap:Body></soap:Envelope>\n",
+			   list);
+}
+
+/* POST /mercury/SCENARIO: GetUnitChangesList */
 static void
 mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 					 const Scenario *sc, const Buf *body, Reply *r, Buf *log)
@@ -1273,8 +1385,8 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 	char	   *user,
 			   *password = NULL;
 	bool		auth_ok;
-	int64_t		count = -1,
-				offset = -1,
+	int64_t		count = ur.count[0] ? parse_count(ur.count) : 100,
+				offset = ur.offset[0] ? parse_count(ur.offset) : 0,
 				begin,
 				end,
 				total = 0,
@@ -1285,12 +1397,6 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 		strcmp(password, "test-password") == 0;
 	MHD_free(user);
 	MHD_free(password);
-
-	if (!error)
-	{
-		count = ur.count[0] ? parse_count(ur.count) : 100;
-		offset = ur.offset[0] ? parse_count(ur.offset) : 0;
-	}
 
 	if (sc->kind == SC_STATUS)
 		reply_status(r, sc->arg);
@@ -1325,47 +1431,8 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 	else if (ur.end[0] && !parse_datetime(ur.end, &end))
 		mercury_fault(r, FAULT_INCORRECT, "updateDateInterval/endDate is invalid");
 	else
-	{
-		/* records in [lo, hi) have beginDate <= updateDate < endDate */
-		const int64_t step = INT64_C(1000000) * UNIT_STEP;
-		int64_t		lo = ceil_div(begin - UNIT_BASE * INT64_C(1000000), step),
-					hi = ur.end[0] ? ceil_div(end - UNIT_BASE * INT64_C(1000000), step) : n_units;
-		bool		v1 = sc->kind == SC_V1;
-		const char *pfx = v1 ? "argc" : "dt";
+		mercury_page(sc, count, offset, begin, ur.end[0] ? &end : NULL, r, &units, &total);
 
-		lo = lo < 0 ? 0 : lo > n_units ? n_units : lo;
-		hi = hi < lo ? lo : hi > n_units ? n_units : hi;
-		total = hi - lo;
-
-		if (offset > 0 && (offset >= total || sc->kind == SC_SHRINK))
-		{
-			mercury_fault(r, FAULT_OFFSET, "offset is out of range");
-			goto done;
-		}
-		units = sc->kind == SC_SHORT_PAGES ? (count / 2 > 0 ? count / 2 : 1) : count;
-		if (units > total - offset)
-			units = total - offset;
-
-		r->status = 200;
-		r->content_type = CT_XML;
-		buf_reserve(&r->body, 1024 + units * 900);
-		buf_printf(&r->body,
-				   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-				   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
-				   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" %s>\n"
-				   "<%s:unitList count=\"%" PRId64 "\" total=\"%" PRId64 "\" offset=\"%" PRId64 "\"",
-				   v1 ? "xmlns:argc=\"" NS_ARGC "\"" : "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\"",
-				   pfx, units, total, offset);
-		/* hasMore came with the v2 schema */
-		if (!v1)
-			buf_printf(&r->body, " hasMore=\"%s\"", offset + units < total ? "true" : "false");
-		buf_puts(&r->body, ">\n");
-		mercury_units(&r->body, v1, lo + offset, units);
-		buf_printf(&r->body, "</%s:unitList></ws:getUnitChangesListResponse>"
-				   "</soap:Body></soap:Envelope>\n", pfx);
-	}
-
-done:
 	if (r->status == 405)
 		error = "method-not-allowed";
 	if (error)

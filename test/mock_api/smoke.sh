@@ -1,0 +1,192 @@
+#!/bin/bash
+#
+# smoke.sh - quick self-test of the mock API server
+#
+# Starts mock_api on a free port, sends requests of every kind with curl,
+# prints one "ok"/"FAIL" line per check and exits non-zero on any failure.
+# Needs curl, protoc (protobuf-compiler) and xmllint.
+#
+#	make mock && test/mock_api/smoke.sh [path/to/mock_api]
+#
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+mock=${1:-$here/mock_api}
+proto_dir=$here/../../proto
+tmp=$(mktemp -d)
+pid=
+
+cleanup()
+{
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$mock" --port 0 --units 100 --fixture-dir "$tmp" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do
+	grep -q '^port=' "$tmp/out" && break
+	sleep 0.02
+done
+port=$(sed -n 's/^port=//p' "$tmp/out")
+if [ -z "$port" ]; then
+	echo "FAIL - mock_api did not start"
+	cat "$tmp/err"
+	exit 1
+fi
+base=http://127.0.0.1:$port
+
+passed=0
+failed=0
+
+# check NAME EXPECTED ACTUAL
+check()
+{
+	if [ "$2" = "$3" ]; then
+		echo "ok   - $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL - $1"
+		echo "       expected: $2"
+		echo "       actual:   $3"
+		failed=$((failed + 1))
+	fi
+}
+
+log() { curl -s "$base/_log"; }
+
+# --- Diadoc -------------------------------------------------------------
+
+proto() { protoc -I"$proto_dir" "$proto_dir/diadoc.proto" "$@"; }
+token_auth="Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token"
+
+# diadoc SCENARIO REQUEST-TEXT [BOX [AUTH-HEADER]]: prints the HTTP status,
+# leaves the answer in $tmp/body
+diadoc()
+{
+	printf '%s' "$2" | proto --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest >"$tmp/req"
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "${4-$token_auth}" \
+		--data-binary @"$tmp/req" "$base/diadoc/$1/GetDocflowsByPacketId?boxId=${3:-box-1}"
+}
+
+# "DOCS NEXT" of the answer in $tmp/body (NEXT as protoc prints it, or -)
+page()
+{
+	proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+		awk '/^Documents/ { n++ } /^NextPageIndexKey/ { k = $2 } END { print n + 0, (k == "" ? "-" : k) }'
+}
+
+log >/dev/null
+check "diadoc p250 page 1" "200 100" "$(diadoc ok 'PacketId: "p250" Count: 100') $(page | cut -d' ' -f1)"
+check "diadoc document 0 fields" "yes" "$(proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+	grep -q 'EntityId: "ent-p250-0"' && echo yes)"
+# DocumentWithDocflow 9 and 100, DocumentInfo 9 and 1000, Docflow 2 and 20
+check "diadoc unknown fields present" "6" \
+	"$(proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+	sed -n '1,/^}/p' | grep -cE '^ +(9|100|1000|20): |^ +2 \{')"
+diadoc ok 'PacketId: "p250" Count: 100 AfterIndexKey: "\000\000\000\000\000\000\000d"' >/dev/null
+check "diadoc p250 page 2" "100" "$(page | cut -d' ' -f1)"
+check "diadoc p250 page 3" "200 50 -" \
+	"$(diadoc ok 'PacketId: "p250" Count: 100 AfterIndexKey: "\000\000\000\000\000\000\000\310"') $(page)"
+check "diadoc log of the three pages" \
+"diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=- status=200 docs=100 next=0000000000000064
+diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=0000000000000064 status=200 docs=100 next=00000000000000c8
+diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=00000000000000c8 status=200 docs=50 next=-" "$(log)"
+
+check "diadoc bad token -> 401" "401" \
+	"$(diadoc ok 'PacketId: "p1"' box-1 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=nope')"
+check "diadoc other box -> 403" "403" "$(diadoc ok 'PacketId: "p1"' box-9)"
+check "diadoc Count 0 -> 400" "400" "$(diadoc ok 'PacketId: "p1" Count: 0')"
+
+printf 'Login: "test-login" Password: "test-password"' |
+	proto --encode=Diadoc.Api.Proto.LoginPassword >"$tmp/login"
+token=$(curl -s -H 'Authorization: DiadocAuth ddauth_api_client_id=test-client' \
+	--data-binary @"$tmp/login" "$base/diadoc/ok/V3/Authenticate?type=password")
+check "diadoc Authenticate issues a token" "issued-1" "$token"
+issued_auth="Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=$token"
+check "diadoc issued token accepted" "200" "$(diadoc ok 'PacketId: "p1"' box-2 "$issued_auth")"
+curl -s "$base/_control/expire-tokens" >/dev/null
+check "diadoc expired token -> 401" "401" "$(diadoc ok 'PacketId: "p1"' box-2 "$issued_auth")"
+
+diadoc empty-pages 'PacketId: "p30" Count: 10' >/dev/null
+diadoc empty-pages 'PacketId: "p30" Count: 10 AfterIndexKey: "\000\000\000\000\000\000\000\n"' >/dev/null
+check "diadoc empty-pages: empty page with a key" '0 "\000\000\000\000\000\000\000\n\356"' "$(page)"
+
+diadoc loop 'PacketId: "p30" Count: 10 AfterIndexKey: "\000\000\000\000\000\000\000\n"' >/dev/null
+check "diadoc loop: key repeats" '10 "\000\000\000\000\000\000\000\n"' "$(page)"
+
+diadoc short-pages 'PacketId: "p30" Count: 10' >/dev/null
+check "diadoc short-pages" '5 "\000\000\000\000\000\000\000\005"' "$(page)"
+
+diadoc garbage 'PacketId: "p30"' >/dev/null
+check "diadoc garbage does not decode" "failed" "$(proto --decode_raw <"$tmp/body" >/dev/null 2>&1 || echo failed)"
+
+check "diadoc status-503" "503 mock status 503" "$(diadoc status-503 'PacketId: "p1"' box-1 'X-None: 1') $(cat "$tmp/body")"
+
+printf 'NextPageIndexKey: "k"' | proto --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse >"$tmp/pfix.bin"
+check "diadoc fixture served as is" "200 same" \
+	"$(diadoc fixture 'PacketId: "pfix"') $(cmp -s "$tmp/body" "$tmp/pfix.bin" && echo same)"
+check "diadoc fixture missing -> 404" "404" "$(diadoc fixture 'PacketId: "nothing"')"
+
+# --- Mercury ------------------------------------------------------------
+
+# mercury SCENARIO COUNT OFFSET BEGIN [END] [CURL-AUTH]: prints the status,
+# leaves the answer in $tmp/body
+mercury()
+{
+	cat >"$tmp/req" <<EOF
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:ws="http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2"
+    xmlns:bs="http://api.vetrf.ru/schema/cdm/base">
+  <soapenv:Header/>
+  <soapenv:Body>
+    <ws:getUnitChangesListRequest>
+      <bs:listOptions><bs:count>$2</bs:count><bs:offset>$3</bs:offset></bs:listOptions>
+      <bs:updateDateInterval>
+        <bs:beginDate>$4</bs:beginDate>${5:+<bs:endDate>$5</bs:endDate>}
+      </bs:updateDateInterval>
+    </ws:getUnitChangesListRequest>
+  </soapenv:Body>
+</soapenv:Envelope>
+EOF
+	curl -s -o "$tmp/body" -w '%{http_code}' ${6--u test-user:test-password} \
+		-H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "GetUnitChangesList"' \
+		--data-binary @"$tmp/req" "$base/mercury/$1"
+}
+unit_list() { grep -o '<[a-z]*:unitList [^>]*>' "$tmp/body"; }
+well_formed() { xmllint --noout "$tmp/body" 2>/dev/null && echo well-formed; }
+
+log >/dev/null
+check "mercury ok" "200 well-formed" "$(mercury ok 10 0 2024-01-01T00:00:00+03:00) $(well_formed)"
+check "mercury ok unitList" '<dt:unitList count="10" total="100" offset="0" hasMore="true">' "$(unit_list)"
+check "mercury ok last unit" "<bs:uuid>00000000-0000-4000-8000-000000000009</bs:uuid>" \
+	"$(grep -o '<bs:uuid>[^<]*</bs:uuid>' "$tmp/body" | tail -1)"
+mercury ok 1000 0 2023-12-31T21:05:00.5Z 2024-01-01T01:00:00+03:00 >/dev/null
+check "mercury date range" '<dt:unitList count="5" total="5" offset="0" hasMore="false">' "$(unit_list)"
+check "mercury v1" "200 well-formed 3" \
+	"$(mercury v1 3 0 2024-01-01T00:00:00Z) $(well_formed) $(grep -c '^<argc:unit><argc:uuid>' "$tmp/body")"
+mercury short-pages 10 0 2024-01-01T00:00:00+03:00 >/dev/null
+check "mercury short-pages" '<dt:unitList count="5" total="100" offset="0" hasMore="true">' "$(unit_list)"
+check "mercury shrink page 1" "200" "$(mercury shrink 10 0 2024-01-01T00:00:00+03:00)"
+check "mercury shrink page 2" "500 well-formed 1" \
+	"$(mercury shrink 10 10 2024-01-01T00:00:00+03:00) $(well_formed) $(grep -c 'offsetOutOfRangeFault' "$tmp/body")"
+check "mercury fault-internal" "500 <faultstring>mock fault: internal 1" \
+	"$(mercury fault-internal 10 0 2024-01-01T00:00:00Z) $(grep -o '<faultstring>[^<]*' "$tmp/body") $(grep -c '<ws:internalServiceFault ' "$tmp/body")"
+check "mercury count 1001 -> incorrectRequestFault" "500 1" \
+	"$(mercury ok 1001 0 2024-01-01T00:00:00Z) $(grep -c 'incorrectRequestFault' "$tmp/body")"
+check "mercury no auth -> 401" "401" "$(mercury ok 10 0 2024-01-01T00:00:00Z '' -s)"
+check "mercury garbage is not XML" "200 " "$(mercury garbage 10 0 2024-01-01T00:00:00Z) $(well_formed)"
+check "mercury log" \
+"mercury GetUnitChangesList count=10 offset=0 begin=2024-01-01T00:00:00+03:00 end=- status=200 units=10 total=100
+mercury GetUnitChangesList count=1000 offset=0 begin=2023-12-31T21:05:00.5Z end=2024-01-01T01:00:00+03:00 status=200 units=5 total=5
+mercury GetUnitChangesList count=3 offset=0 begin=2024-01-01T00:00:00Z end=- status=200 units=3 total=82" \
+	"$(log | head -3)"
+
+check "stats format" "yes" "$(curl -s "$base/_stats" | grep -qE '^connections=[0-9]+ requests=[0-9]+$' && echo yes)"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
