@@ -6,6 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install_deps.sh"
 . "$here/lib.sh"
+exec 9>/tmp/paged_fdw_tests.lock
+flock 9
 
 build_and_install
 encode_fixtures

@@ -7,6 +7,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/install_deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 . "$here/lib.sh"
 
+# One run at a time per machine: "make install" writes the system's
+# PostgreSQL directories and the mock listens on a fixed port.
+exec 9>/tmp/paged_fdw_tests.lock
+flock 9
+
 passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "ok   - $1"; }
