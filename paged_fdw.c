@@ -106,6 +106,7 @@ typedef struct PagedScanState
 	int			limit;
 
 	MemoryContext scan_cxt;		/* one scan (reset on rescan) */
+	MemoryContext explain_cxt;	/* lives as long as the executor state */
 	MemoryContext row_cxt;		/* one row's conversions */
 	ResourceCtx rctx;
 	Pager	   *pager;
@@ -115,6 +116,8 @@ typedef struct PagedScanState
 
 	PagerStats	totals;			/* of pagers already ended (rescans) */
 	int64		scans;
+	int64		streams;		/* streams over all scans */
+	char	   *first_request;	/* streams of the first scan, for EXPLAIN */
 
 	/* for error context */
 	PagerRow	row;
@@ -619,6 +622,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 		}
 	}
 
+	st->explain_cxt = estate->es_query_cxt;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -633,6 +637,30 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->rctx.page_size = st->page_size;
 	st->rctx.scan_cxt = st->scan_cxt;
 	st->rctx.conn = http_get_conn(st->opts);
+}
+
+/* "packet p1, packet p2" for EXPLAIN: at most ten, then a count. */
+static char *
+paged_stream_labels(List *streams)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	if (streams == NIL)
+		return pstrdup("none (no row can match)");
+	foreach(lc, streams)
+	{
+		if (++n > 10)
+		{
+			appendStringInfo(&buf, ", ... (%d in all)", list_length(streams));
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", n > 1 ? ", " : "",
+						 ((ResourceStream *) lfirst(lc))->label);
+	}
+	return buf.data;
 }
 
 /* Evaluate the pushed values and start the pager. */
@@ -655,6 +683,10 @@ paged_start(ForeignScanState *node, PagedScanState *st)
 	MemoryContextSwitchTo(old);
 	st->started = true;
 	st->scans++;
+	st->streams += list_length(streams);
+	if (st->first_request == NULL)
+		st->first_request = MemoryContextStrdup(st->explain_cxt,
+												paged_stream_labels(streams));
 }
 
 /* Stop the pager, keeping its statistics for EXPLAIN ANALYZE. */
@@ -779,6 +811,47 @@ pagedEndForeignScan(ForeignScanState *node)
 	paged_stop(st);
 }
 
+static bool
+paged_has_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param))
+		return true;
+	return expression_tree_walker(node, paged_has_param, context);
+}
+
+/*
+ * What a plain EXPLAIN can say of the request: when every pushed value is
+ * known before execution (no parameter), evaluate them and let the resource
+ * describe its streams, e.g. the exact date interval.  Nothing is sent.
+ */
+static char *
+paged_explain_request(ForeignScanState *node, PagedScanState *st)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	ExprContext *econtext;
+	List	   *exprstates;
+	List	   *values;
+	ResourceCtx rctx;
+
+	if (fsplan->fdw_exprs == NIL || paged_has_param((Node *) fsplan->fdw_exprs, NULL))
+		return NULL;
+	econtext = CreateStandaloneExprContext();
+	exprstates = ExecInitExprList(fsplan->fdw_exprs, NULL);
+	values = quals_evaluate(st->res, exprstates, st->colnos, st->ops,
+							econtext, CurrentMemoryContext);
+	memset(&rctx, 0, sizeof(rctx));
+	rctx.opts = st->opts;
+	rctx.page_size = st->page_size;
+	rctx.scan_cxt = CurrentMemoryContext;
+	FreeExprContext(econtext, true);
+	/* begin() only prepares state; resources authenticate lazily. */
+	if (st->res->begin)
+		st->res->begin(&rctx);
+	return paged_stream_labels(st->res->make_streams(&rctx, values));
+}
+
 static void
 pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -799,6 +872,37 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (intVal(list_nth(fsplan->fdw_private, PP_LIMIT)) >= 0)
 		ExplainPropertyInteger("Pushed Limit", NULL,
 							   intVal(list_nth(fsplan->fdw_private, PP_LIMIT)), es);
+
+	if (es->verbose)
+	{
+		StringInfoData cols;
+		int			i;
+
+		/* Only these are converted; "document" is never built otherwise. */
+		initStringInfo(&cols);
+		for (i = 0; i < st->res->ncolumns; i++)
+		{
+			if (st->want[i])
+				appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
+								 st->res->columns[i].name);
+		}
+		ExplainPropertyText("Remote Columns", cols.len ? cols.data : "none", es);
+	}
+
+	if (!es->analyze)
+	{
+		char	   *request = paged_explain_request(node, st);
+
+		if (request)
+			ExplainPropertyText("Remote Request", request, es);
+	}
+	else if (st->first_request)
+	{
+		ExplainPropertyText(st->scans > 1 ? "First Remote Request" : "Remote Request",
+							st->first_request, es);
+		if (st->scans > 1)
+			ExplainPropertyInteger("Remote Streams", NULL, st->streams, es);
+	}
 
 	if (es->analyze)
 	{

@@ -84,7 +84,7 @@ static const ResourceColumn mercury_columns[MC_NCOLUMNS] = {
 	{"last", BOOLOID, 0, false},
 	{"status", TEXTOID, 0, false},
 	{"create_date", TIMESTAMPTZOID, 0, false},
-	{"update_date", TIMESTAMPTZOID, RC_PUSH_RANGE, true},
+	{"update_date", TIMESTAMPTZOID, RC_PUSH_EQ | RC_PUSH_RANGE, true},
 	{"previous", UUIDOID, 0, false},
 	{"next", UUIDOID, 0, false},
 	{"name", TEXTOID, 0, false},
@@ -352,7 +352,7 @@ mercury_has_required(const int *pushed)
 {
 	return (pushed[MC_BEGIN_DATE] & (1 << PAGED_OP_EQ)) != 0 ||
 		(pushed[MC_UPDATE_DATE] &
-		 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE))) != 0;
+		 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE) | (1 << PAGED_OP_EQ))) != 0;
 }
 
 static void
@@ -492,6 +492,10 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 					case PAGED_OP_LT:
 						mercury_lower_end(&ms->has_end, &ms->end, v);
 						break;
+					case PAGED_OP_EQ:
+						/* the interval [v, v + 1 microsecond) */
+						mercury_raise_begin(&has_begin, &begin, v);
+						/* FALLTHROUGH */
 					case PAGED_OP_LE:
 						/* endDate is exclusive: send the next microsecond */
 						if (TIMESTAMP_IS_NOBEGIN(v))

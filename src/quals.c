@@ -230,6 +230,16 @@ quals_has_foreign_var(Node *node, void *context)
 	return expression_tree_walker(node, quals_has_foreign_var, context);
 }
 
+static bool
+quals_has_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, quals_has_exec_param, context);
+}
+
 char *
 quals_describe(PlannerInfo *root, const PagedResource *res,
 			   const PagedQualInfo *q)
@@ -250,6 +260,11 @@ quals_describe(PlannerInfo *root, const PagedResource *res,
 	}
 	else if (quals_has_foreign_var(value, NULL))
 		vtext = pstrdup("(expression over the outer relation)");
+	else if (IsA(value, Param) && ((Param *) value)->paramkind == PARAM_EXEC)
+		vtext = pstrdup("(value of a subquery or outer query)");
+	else if (quals_has_exec_param(value, NULL))
+		/* ruleutils cannot name an initplan's output without a plan tree */
+		vtext = pstrdup("(expression evaluated at scan start)");
 	else
 		vtext = deparse_expression(value, NIL, false, false);
 
