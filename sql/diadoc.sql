@@ -8,21 +8,11 @@
 \set emptyurl :mock '/diadoc/empty-pages'
 \set shorturl :mock '/diadoc/short-pages'
 \set loopurl :mock '/diadoc/loop'
-\set logcmd 'curl -s ' :mock '/_log'
 \set expirecmd 'curl -s ' :mock '/_control/expire-tokens'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
--- What the mock received since the last call, one line per request.
-CREATE TEMP TABLE mock_log_buf (line text);
-CREATE OR REPLACE FUNCTION mock_requests() RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE mock_log_buf;
-  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.logcmd'));
-  RETURN QUERY SELECT line FROM mock_log_buf;
-END $$;
-SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok;
-SELECT count(*) >= 0 AS cleared FROM mock_requests();
+\i sql/include/mock_log.sql
 
 CREATE SERVER diadoc FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');

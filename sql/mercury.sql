@@ -7,19 +7,10 @@
 \set v1url :mock '/mercury/v1'
 \set shorturl :mock '/mercury/short-pages'
 \set shrinkurl :mock '/mercury/shrink'
-\set logcmd 'curl -s ' :mock '/_log'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
-CREATE TEMP TABLE mock_log_buf (line text);
-CREATE OR REPLACE FUNCTION mock_requests() RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE mock_log_buf;
-  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.logcmd'));
-  RETURN QUERY SELECT line FROM mock_log_buf;
-END $$;
-SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok;
-SELECT count(*) >= 0 AS cleared FROM mock_requests();
+\i sql/include/mock_log.sql
 
 CREATE SERVER mercury FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'murl');
 CREATE USER MAPPING FOR CURRENT_USER SERVER mercury

@@ -4,19 +4,10 @@
 \getenv mock MOCK_URL
 \set durl :mock '/diadoc/ok'
 \set murl :mock '/mercury/ok'
-\set logcmd 'curl -s ' :mock '/_log'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
-CREATE TEMP TABLE mock_log_buf (line text);
-CREATE OR REPLACE FUNCTION mock_requests() RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE mock_log_buf;
-  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.logcmd'));
-  RETURN QUERY SELECT line FROM mock_log_buf;
-END $$;
-SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok;
-SELECT count(*) >= 0 AS cleared FROM mock_requests();
+\i sql/include/mock_log.sql
 
 CREATE SERVER pd_diadoc FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
