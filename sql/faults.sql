@@ -97,8 +97,9 @@ INSERT INTO mapping_cases
 SELECT api, scenario, (fault_case(fault_query(api, tbl))).*
 FROM mapping_cases ORDER BY api, scenario;
 
--- nothing listens on port 1: connection refused is retried, then HV00N;
--- TLS spoken to a plain HTTP port is a connect failure too
+-- nothing listens on port 1: connection refused is retried, then HV00N
+-- (no request reaches the mock); TLS spoken to a plain HTTP port is a
+-- connect failure too
 CREATE SERVER d_refused FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'diadoc', url 'http://127.0.0.1:1/diadoc', box_id 'box-1', max_retries '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_refused OPTIONS (client_id 'test-client', token 'test-token');
@@ -111,7 +112,8 @@ DO $$ BEGIN
                  'mercury', current_setting('paged.tlsurl'), '0');
 END $$;
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_tls OPTIONS (user 'test-user', password 'test-password');
-CREATE FOREIGN TABLE m_tls (uuid uuid, begin_date timestamptz) SERVER m_tls OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE m_tls (uuid uuid, begin_date timestamptz, end_date timestamptz)
+  SERVER m_tls OPTIONS (resource 'unit_changes');
 SELECT * FROM fault_case(fault_query('mercury', 'm_tls'));
 -- the full message of a few of them
 SELECT count(*) FROM d_status_403 WHERE packet_id = 'p5';
@@ -166,6 +168,7 @@ FROM mock_requests() line;
 SELECT fault_table('diadoc', 'retry-500-2-explain');
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT * FROM d_retry_500_2_explain WHERE packet_id = 'p150';
+SELECT * FROM mock_requests();
 -- 429 with Retry-After in seconds (1) and as an HTTP date (about 2 s ahead)
 SELECT fault_table('mercury', 'retry-429-1');
 SELECT count(*) FROM m_retry_429_1 WHERE begin_date = '2024-01-01' AND end_date = '2024-01-01 06:00';

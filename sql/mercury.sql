@@ -105,7 +105,9 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER mercury_shrink
 CREATE FOREIGN TABLE units_shrink (uuid uuid, begin_date timestamptz, end_date timestamptz)
   SERVER mercury_shrink OPTIONS (resource 'unit_changes', page_size '100');
 SELECT count(*) FROM units_shrink WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
-SELECT * FROM mock_requests() ORDER BY 1;
+-- (pages prefetched past offset 100 are dropped when it fails; whether
+-- their requests reached the server first is a race, so they are not shown)
+SELECT * FROM mock_requests() line WHERE line ~ ' offset=(0|100) ' ORDER BY 1;
 
 -- SOAP faults are reported with their faultstring and SQLSTATE
 

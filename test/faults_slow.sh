@@ -113,10 +113,10 @@ note "requests sent: $n"
 echo "$OUT" | grep -q 'HV000' && [ "$n" = 3 ] && between 3000 5000
 check "hang: timed-out request retried twice, then ERROR" $?
 
-# (each of the two pages hangs once: about 2 x 1 s)
-run_query "first answer of each page hangs, the retry answers" \
+# (one page of 144 units; its first answer hangs for request_timeout)
+run_query "first answer hangs, the retry answers" \
 	"SELECT count(*), count(DISTINCT uuid) FROM m_retry_hang WHERE begin_date = '2024-01-01' AND end_date = '2024-01-02'"
-[ "$(echo "$OUT" | tail -n 1)" = "144|144" ] && between 2000 4000
+[ "$(echo "$OUT" | tail -n 1)" = "144|144" ] && between 1000 3000
 check "timed-out page asked again: 144 rows, none twice" $?
 
 run_query "slow answer (300 ms) within request_timeout" \
@@ -208,11 +208,17 @@ check "the next session works after pg_terminate_backend" $?
 #
 rounds=60
 warmup=12
-measure="\\o
+# measure N: the numbers on stdout, what the descriptors are in fds.N
+measure() {
+	echo "\\o
 SELECT 'MEASURE', (SELECT count(*) FROM pg_ls_dir('/proc/self/fd')),
        (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\\s+(\\d+)'))[1],
        (SELECT sum(total_bytes) FROM pg_backend_memory_contexts);
+SELECT pg_backend_pid() AS leak_pid \\gset
+\\setenv LEAK_PID :leak_pid
+\\! ls -l /proc/\$LEAK_PID/fd 2>/dev/null | awk 'NR > 1 { print \$NF }' | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c >$tmp/fds.$1
 \\o /dev/null"
+}
 # one round: a scan ended by an ERROR, one by statement_timeout while
 # blocked on the network, one by a LIMIT with a page still in flight
 round="SELECT count(*) FROM d_garbage WHERE packet_id = 'p5';
@@ -222,18 +228,25 @@ SELECT count(*) FROM d_hang WHERE packet_id = 'p5';
 RESET statement_timeout;
 SELECT entity_id FROM d_ok WHERE packet_id = 'p450' AND entity_id LIKE '%7' LIMIT 3;
 SELECT name FROM m_ok WHERE begin_date = '2024-01-01' AND name LIKE '%7' LIMIT 3;"
-# Connections left idle in curl's cache depend on how the last scan of
-# each server ended: end with the same complete scans before measuring.
-settle="SELECT count(*) FROM d_ok WHERE packet_id = 'p450';
-SELECT count(*) FROM m_ok WHERE begin_date = '2024-01-01' AND end_date = '2024-01-02';"
+# How many connections stay idle in curl's cache depends on how the last
+# scan of a server ended (a prefetched page may or may not have completed
+# before the LIMIT stopped the scan).  Before measuring, changing the
+# servers of those scans makes the next scan drop their cached connections
+# (http.c rebuilds a connection whose server changed), and one complete
+# one-page scan of each leaves exactly one idle connection.  Leaked sockets
+# are not in curl's cache and would still be counted.
+settle="ALTER SERVER d_ok OPTIONS (SET url '$MOCK_URL/diadoc/ok');
+ALTER SERVER m_ok OPTIONS (SET url '$MOCK_URL/mercury/ok');
+SELECT count(*) FROM d_ok WHERE packet_id = 'p5';
+SELECT count(*) FROM m_ok WHERE begin_date = '2024-01-01' AND end_date = '2024-01-01 06:00';"
 {
 	echo "\\o /dev/null"
 	for _ in $(seq $warmup); do echo "$round"; done
 	echo "$settle"
-	echo "$measure"
+	measure before
 	for _ in $(seq $rounds); do echo "$round"; done
 	echo "$settle"
-	echo "$measure"
+	measure after
 } >"$tmp/leak.sql"
 t0=$(now_ms)
 "${psql[@]}" -f "$tmp/leak.sql" >"$tmp/leak.out" 2>"$tmp/leak.err"
@@ -249,6 +262,11 @@ note "after:  $fd1 fds, VmRSS $rss1 kB, memory contexts $ctx1 bytes"
 check "leak run: every scan ended as intended" $?
 [ -n "$fd0" ] && [ "$fd1" -le "$fd0" ]
 check "leak run: open file descriptors do not grow ($fd0 -> $fd1)" $?
+note "descriptors after: $(awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }' "$tmp/fds.after")"
+if [ "$fd0" != "$fd1" ]; then
+	note "descriptors before and after (count, target):"
+	diff "$tmp/fds.before" "$tmp/fds.after" | sed 's/^/#   /'
+fi
 # tolerances: 1 MB of RSS (allocator noise), 64 kB of memory contexts
 [ -n "$rss0" ] && [ $((rss1 - rss0)) -le 1024 ]
 check "leak run: VmRSS grows by at most 1024 kB ($rss0 -> $rss1 kB)" $?
