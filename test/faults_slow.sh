@@ -56,6 +56,7 @@ SELECT fault_table('diadoc', 'http://127.0.0.1:$blackhole/diadoc', 'd_blackhole_
 SELECT fault_table('diadoc', 'http://127.0.0.1:$blackhole/diadoc', 'd_blackhole', '');
 SELECT fault_table('mercury', '$MOCK_URL/mercury/retry-hang-1', 'm_retry_hang', 'request_timeout ''1''');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/slow-300', 'd_slow', 'request_timeout ''1''');
+SELECT fault_table('diadoc', '$MOCK_URL/diadoc/ok', 'd_slow_cursor', 'request_timeout ''1''');
 SELECT fault_table('mercury', '$MOCK_URL/mercury/retry-429-1', 'm_retry_after_1', '');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429date-1', 'd_retry_after_date', '');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429long-1', 'd_retry_after_cap', 'retry_max_time ''100''');
@@ -123,6 +124,17 @@ run_query "slow answer (300 ms) within request_timeout" \
 	"SELECT count(*) FROM d_slow WHERE packet_id = 'p5'"
 [ "$OUT" = 5 ]
 check "slow answer within request_timeout is not an error" $?
+
+# A cursor read slowly: the prefetched page waits unread for longer than
+# request_timeout.  It may count as timed out then; it is asked for again.
+curl -s "$MOCK_URL/_log" >/dev/null
+run_query "cursor paused 1.5 s with a page prefetched, request_timeout 1 s" \
+	"BEGIN; DECLARE c CURSOR FOR SELECT entity_id FROM d_slow_cursor WHERE packet_id = 'p250';
+	 FETCH 1 FROM c; SELECT pg_sleep(1.5); MOVE ALL FROM c; CLOSE c; COMMIT;
+	 SELECT 'rows', count(*), count(DISTINCT entity_id) FROM d_slow_cursor WHERE packet_id = 'p250'"
+note "requests sent: $(curl -s "$MOCK_URL/_log" | wc -l) (6 without a retry)"
+echo "$OUT" | grep -q '^rows|250|250$' && ! echo "$OUT" | grep -q ERROR
+check "a cursor paused beyond request_timeout reads on without an ERROR" $?
 
 #
 # Retry-After
