@@ -53,6 +53,9 @@
 #include "options.h"
 #include "resource.h"
 
+/* DateTime.MaxValue.Ticks: 9999-12-31T23:59:59.9999999 */
+#define DIADOC_MAX_TICKS	INT64CONST(3155378975999999999)
+
 /* The API's limit on Count. */
 #define DIADOC_MAX_PAGE_SIZE	100
 
@@ -588,26 +591,6 @@ diadoc_failure_sqlstate(const HttpResponse *resp)
 	}
 }
 
-/* Sleep "ms" milliseconds, but let cancel and statement_timeout in. */
-static void
-diadoc_sleep(long ms)
-{
-	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		left;
-
-		CHECK_FOR_INTERRUPTS();
-		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-		if (left <= 0)
-			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
-}
-
 /*
  * POST V3/Authenticate?type=password and return the token (palloc'd).
  * Transient failures are retried like page requests are (max_retries,
@@ -674,16 +657,15 @@ diadoc_authenticate(ResourceCtx *ctx)
 
 		if (cls == HTTP_CLASS_RETRY && attempt < opts->max_retries)
 		{
-			double		delay = resp->retry_after >= 0 ?
-				Min(resp->retry_after, 60.0) :
-				Min(0.5 * (1 << Min(attempt, 6)), 30.0);
+			double		delay = http_retry_delay(attempt, resp->retry_after);
 			double		spent = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
 
+			/* the same rules as for pages (pager.c) */
 			if (opts->retry_max_time <= 0 ||
 				spent + delay <= opts->retry_max_time)
 			{
 				http_release(t);
-				diadoc_sleep((long) (delay * 1000.0));
+				http_sleep(NULL, delay);
 				continue;
 			}
 		}
@@ -998,6 +980,174 @@ diadoc_sent_with(const HttpRequest *req, const char *header)
 	return false;
 }
 
+/* A varint at *pos; false if the data ends inside it or it is too long. */
+static bool
+diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos, uint64 *v)
+{
+	int			k;
+
+	*v = 0;
+	for (k = 0; k < 10 && *pos < len; k++)
+	{
+		uint8_t		b = data[(*pos)++];
+
+		*v |= (uint64) (b & 0x7f) << (7 * k);
+		if ((b & 0x80) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why protobuf-c refused a message: walk "len" bytes at "data" (which start
+ * at byte "base" of the body) against the message descriptor and describe
+ * the first problem in "why": a truncated field, an impossible length, a
+ * wire type the field cannot have, a required field missing.  "path" names
+ * the message for the reader ("" for the top level).  Returns false if
+ * nothing wrong was found (protobuf-c refused for a reason not checked
+ * here).  Only called after a failed unpack, so speed does not matter.
+ */
+static bool
+diadoc_pb_explain(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+				  size_t len, size_t base, const char *path, StringInfo why)
+{
+	size_t		pos = 0;
+	bool	   *seen = palloc0(sizeof(bool) * Max(desc->n_fields, 1));
+	int		   *count = palloc0(sizeof(int) * Max(desc->n_fields, 1));
+	const char *where = path[0] ? psprintf(" (in %s)", path) : "";
+	unsigned	i;
+
+	while (pos < len)
+	{
+		size_t		start = pos;
+		uint64		tag = 0;
+		uint64		v = 0;
+		int			wt;
+		uint32		number;
+		const ProtobufCFieldDescriptor *f;
+		int			expect;
+		size_t		flen = 0;
+
+		if (!diadoc_pb_varint(data, len, &pos, &tag))
+		{
+			appendStringInfo(why, "the data ends inside a field tag at byte %zu%s",
+							 base + start, where);
+			return true;
+		}
+		wt = (int) (tag & 7);
+		number = (uint32) (tag >> 3);
+		if (number == 0 || tag >> 3 > PG_INT32_MAX)
+		{
+			appendStringInfo(why, "byte %zu%s holds field number " UINT64_FORMAT ", which is not valid",
+							 base + start, where, tag >> 3);
+			return true;
+		}
+		f = protobuf_c_message_descriptor_get_field(desc, number);
+
+		/* the value */
+		switch (wt)
+		{
+			case 0:
+				if (!diadoc_pb_varint(data, len, &pos, &v))
+				{
+					appendStringInfo(why, "the varint of field %u at byte %zu%s is truncated or too long",
+									 number, base + start, where);
+					return true;
+				}
+				break;
+			case 1:
+			case 5:
+				flen = wt == 1 ? 8 : 4;
+				if (len - pos < flen)
+				{
+					appendStringInfo(why, "the data ends inside the %zu-byte value of field %u at byte %zu%s",
+									 flen, number, base + start, where);
+					return true;
+				}
+				pos += flen;
+				break;
+			case 2:
+				if (!diadoc_pb_varint(data, len, &pos, &v))
+				{
+					appendStringInfo(why, "the data ends inside the length of field %u at byte %zu%s",
+									 number, base + start, where);
+					return true;
+				}
+				if (v > len - pos)
+				{
+					appendStringInfo(why, "field %u at byte %zu%s claims " UINT64_FORMAT " bytes, but only %zu are left",
+									 number, base + start, where, v, len - pos);
+					return true;
+				}
+				flen = (size_t) v;
+				pos += flen;
+				break;
+			default:
+				appendStringInfo(why, "field %u at byte %zu%s has wire type %d, which is not supported",
+								 number, base + start, where, wt);
+				return true;
+		}
+		if (f == NULL)
+			continue;			/* unknown fields are skipped */
+
+		switch (f->type)
+		{
+			case PROTOBUF_C_TYPE_FIXED64:
+			case PROTOBUF_C_TYPE_SFIXED64:
+			case PROTOBUF_C_TYPE_DOUBLE:
+				expect = 1;
+				break;
+			case PROTOBUF_C_TYPE_FIXED32:
+			case PROTOBUF_C_TYPE_SFIXED32:
+			case PROTOBUF_C_TYPE_FLOAT:
+				expect = 5;
+				break;
+			case PROTOBUF_C_TYPE_STRING:
+			case PROTOBUF_C_TYPE_BYTES:
+			case PROTOBUF_C_TYPE_MESSAGE:
+				expect = 2;
+				break;
+			default:
+				expect = 0;
+				break;
+		}
+		/* repeated scalars may also come packed */
+		if (wt != expect && !(wt == 2 && f->label == PROTOBUF_C_LABEL_REPEATED))
+		{
+			appendStringInfo(why, "field %s (%u) at byte %zu%s has wire type %d, but its type needs wire type %d",
+							 f->name, number, base + start, where, wt, expect);
+			return true;
+		}
+		i = (unsigned) (f - desc->fields);
+		seen[i] = true;
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && wt == 2)
+		{
+			const char *sub = f->label == PROTOBUF_C_LABEL_REPEATED ?
+				psprintf("%s%s%s[%d]", path, path[0] ? "." : "", f->name, count[i]) :
+				psprintf("%s%s%s", path, path[0] ? "." : "", f->name);
+
+			if (diadoc_pb_explain((const ProtobufCMessageDescriptor *) f->descriptor,
+								  data + pos - flen, flen, base + pos - flen,
+								  sub, why))
+				return true;
+		}
+		count[i]++;
+	}
+
+	for (i = 0; i < desc->n_fields; i++)
+	{
+		if (desc->fields[i].label == PROTOBUF_C_LABEL_REQUIRED && !seen[i])
+		{
+			appendStringInfo(why, "required field %s (%u) is missing%s",
+							 desc->fields[i].name, desc->fields[i].id,
+							 path[0] ? psprintf(" in %s (bytes %zu to %zu)", path,
+												base, base + len) : "");
+			return true;
+		}
+	}
+	return false;
+}
+
 static PageVerdict
 diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				  const PageCursor *cursor, const HttpRequest *req,
@@ -1042,6 +1192,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		case HTTP_CLASS_OK:
 			break;
 	}
+	http_check_html(req, resp, "a protobuf GetDocflowsByPacketIdResponse");
 
 	allocator.alloc = diadoc_pb_alloc;
 	allocator.free = diadoc_pb_free;
@@ -1052,6 +1203,18 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 																		  resp->len,
 																		  (const uint8_t *) resp->body);
 	if (msg == NULL)
+	{
+		StringInfoData why;
+
+		initStringInfo(&why);
+		if (diadoc_pb_explain(&diadoc__api__proto__get_docflows_by_packet_id_response__descriptor,
+							  (const uint8_t *) resp->body, resp->len, 0,
+							  "", &why))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not decode GetDocflowsByPacketId response"),
+					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse: %s.",
+							   resp->len, resp->status, req->url, why.data)));
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
@@ -1059,6 +1222,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 						   resp->len, resp->status, req->url,
 						   diadoc_excerpt(resp->body ? resp->body : "",
 										  resp->body ? resp->len : 0, 0))));
+	}
 
 	out->nrecords = (int) msg->n_documents;
 	out->records = msg;
@@ -1091,9 +1255,18 @@ diadoc_timestamp(const Diadoc__Api__Proto__Timestamp *ts, const char *column)
 	int64		usecs = ticks / 10;
 	TimestampTz result;
 
-	/* floor, not truncation, for ticks before 0001-01-01 */
-	if (ticks < 0 && ticks % 10 != 0)
-		usecs--;
+	/*
+	 * .NET ticks run from 0001-01-01 to 9999-12-31 (DateTime.MaxValue);
+	 * anything else is not a timestamp a .NET server can have meant, even
+	 * where timestamptz could hold it.
+	 */
+	if (ticks < 0 || ticks > DIADOC_MAX_TICKS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range for column \"%s\"", column),
+				 errdetail("Diadoc sent " INT64_FORMAT " ticks; .NET ticks run from 0 (0001-01-01) to " INT64_FORMAT " (9999-12-31).",
+						   ticks, DIADOC_MAX_TICKS)));
+
 	result = usecs - DIADOC_TICKS_TO_PG_EPOCH_USECS;
 	if (!IS_VALID_TIMESTAMP(result))
 		ereport(ERROR,

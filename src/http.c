@@ -31,12 +31,13 @@
  * happens outside of any curl call.  (The poll also returns early when a
  * signal interrupts it.)
  *
- * Classification (design section 4): 2xx is OK; transport failures,
- * timeouts, 408, 429 and 5xx may be retried by the caller; everything else
- * is fatal.  Connect/DNS/TLS failures are fatal (HV00N) rather than
- * retried: they are almost always configuration errors, and this matches
- * both postgres_fdw and curl's own notion of a transient error; a connect
- * *timeout* is reported as HTTP_TIMED_OUT and is retried.
+ * Classification (design section 4): 2xx is OK; connect failures (DNS,
+ * refused, connect timeout), transport failures, request timeouts, 408,
+ * 429 and 5xx may be retried by the caller; everything else is fatal.  A
+ * connect failure that retrying cannot fix (TLS verification, a malformed
+ * URL) is marked "permanent" and is fatal at once.  A connect failure that
+ * persists through the retries is HV00N; a timeout once connected is
+ * HV000.
  *
  * No message ever contains request headers, credentials or the request
  * body; URLs have any userinfo part removed before they are printed.
@@ -46,6 +47,11 @@
 
 #include <math.h>
 #include <time.h>
+
+#include "common/pg_prng.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
 
 #include <curl/curl.h>
 
@@ -144,6 +150,7 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg);
 static size_t http_header_cb(char *ptr, size_t size, size_t nitems, void *arg);
 static void http_fill_response(HttpTransfer *t);
 static HttpOutcome http_outcome(CURLcode rc);
+static bool http_permanent(CURLcode rc);
 static char *http_safe_url(const char *url);
 static long http_ms(double seconds);
 
@@ -857,6 +864,26 @@ http_outcome(CURLcode rc)
 	}
 }
 
+/*
+ * Connect failures that the same request cannot get past by retrying:
+ * certificate and TLS configuration problems, unusable URLs.  DNS failures,
+ * refused connections and handshake errors may be passing.
+ */
+static bool
+http_permanent(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_SSL_CONNECT_ERROR:
+			return false;
+		default:
+			return true;
+	}
+}
+
 /* Build the HttpResponse of a finished transfer, in the owner context. */
 static void
 http_fill_response(HttpTransfer *t)
@@ -899,6 +926,17 @@ http_fill_response(HttpTransfer *t)
 			resp->transport_error = pstrdup(x->errbuf[0] != '\0' ?
 											x->errbuf :
 											curl_easy_strerror(x->result));
+		if (resp->outcome == HTTP_TIMED_OUT)
+		{
+			curl_off_t	connect_us = 0;
+
+			/* no connection was ever made: the server is unreachable */
+			if (curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T,
+								  &connect_us) == CURLE_OK && connect_us == 0)
+				resp->outcome = HTTP_CONNECT_FAILED;
+		}
+		else if (resp->outcome == HTTP_CONNECT_FAILED)
+			resp->permanent = http_permanent(x->result);
 	}
 
 	if (resp->outcome == HTTP_COMPLETED)
@@ -956,6 +994,7 @@ http_classify(const HttpResponse *resp)
 		case HTTP_TRANSPORT_FAILED:
 			return HTTP_CLASS_RETRY;
 		case HTTP_CONNECT_FAILED:
+			return resp->permanent ? HTTP_CLASS_FATAL : HTTP_CLASS_RETRY;
 		case HTTP_TOO_LARGE:
 			return HTTP_CLASS_FATAL;
 	}
@@ -965,6 +1004,44 @@ http_classify(const HttpResponse *resp)
 	if (status == 408 || status == 429 || (status >= 500 && status < 600))
 		return HTTP_CLASS_RETRY;
 	return HTTP_CLASS_FATAL;
+}
+
+double
+http_retry_delay(int attempt, double retry_after)
+{
+	double		base = 0.2 * (double) (1 << Min(Max(attempt, 0), 10));
+	double		delay;
+
+	if (base > 10.0)
+		base = 10.0;
+	/* "equal jitter": half fixed, half random, so that clients spread out */
+	delay = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
+	if (retry_after >= 0)
+		delay = Max(delay, Min(retry_after, HTTP_RETRY_AFTER_CAP));
+	return delay;
+}
+
+void
+http_sleep(HttpConn *conn, double secs)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													(int64) (secs * 1000.0));
+
+	for (;;)
+	{
+		long		ms;
+
+		CHECK_FOR_INTERRUPTS();
+		/* transfers already in flight (prefetch) go on meanwhile */
+		if (conn != NULL)
+			http_progress(conn);
+		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+		if (ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(ms, HTTP_WAIT_SLICE_MS), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
 }
 
 int
@@ -1075,7 +1152,9 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 								op),
 						 reason ? errdetail("URL: %s. %s.", url, reason) :
 						 errdetail("URL: %s.", url),
-						 errhint("Check the server option \"url\" and the network; for TLS errors, the options \"ssl_verify\" and \"ca_file\".")));
+						 resp->permanent ?
+						 errhint("Check the server option \"url\"; for TLS errors, the options \"ssl_verify\" and \"ca_file\".") :
+						 errhint("Check the server option \"url\" and the network, or raise \"connect_timeout\" or \"max_retries\".")));
 				break;
 			case HTTP_TIMED_OUT:
 				ereport(ERROR,
@@ -1130,6 +1209,48 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 			 errdetail("URL: %s.", url),
 			 hint ? errhint("%s", hint) : 0));
 	pg_unreachable();
+}
+
+/*
+ * Content-Type text/html, or a body that starts with an HTML doctype or
+ * <html> whatever the Content-Type says.  (Neither a protobuf message nor
+ * a SOAP envelope can start like that.)
+ */
+void
+http_check_html(const HttpRequest *req, const HttpResponse *resp,
+				const char *expected)
+{
+	const char *b = resp->body;
+	size_t		len = resp->len;
+	bool		html = false;
+
+	if (resp->outcome != HTTP_COMPLETED)
+		return;
+	if (resp->content_type != NULL &&
+		pg_strncasecmp(resp->content_type, "text/html", 9) == 0)
+		html = true;
+	else if (b != NULL)
+	{
+		while (len > 0 && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+		{
+			b++;
+			len--;
+		}
+		html = (len >= 14 && pg_strncasecmp(b, "<!DOCTYPE html", 14) == 0) ||
+			(len >= 5 && pg_strncasecmp(b, "<html", 5) == 0);
+	}
+	if (!html)
+		return;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("%s answered HTTP status %ld with an HTML page instead of %s",
+					req->operation ? req->operation : "HTTP", resp->status,
+					expected),
+			 errdetail("URL: %s. The page says: \"%s\".",
+					   http_safe_url(req->url),
+					   http_excerpt(resp->body, resp->len, HTTP_EXCERPT_LEN)),
+			 errhint("A proxy or gateway may stand between this server and the API; check the server option \"url\".")));
 }
 
 /*

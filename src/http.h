@@ -53,6 +53,8 @@ typedef struct HttpResponse
 	double		retry_after;	/* seconds from Retry-After, or -1 */
 	char	   *transport_error;	/* curl's text for failures, or NULL */
 	double		elapsed;		/* seconds from start to completion */
+	bool		permanent;		/* a failure retrying cannot fix (TLS
+								 * verification, bad URL) */
 } HttpResponse;
 
 /* Per-backend connection (multi handle) for these options' server+mapping. */
@@ -83,11 +85,26 @@ extern const HttpRequest *http_request(HttpTransfer *t);
 typedef enum HttpClass
 {
 	HTTP_CLASS_OK,				/* 2xx */
-	HTTP_CLASS_RETRY,			/* transport failure, timeout, 408, 429, 5xx */
+	HTTP_CLASS_RETRY,			/* connect or transport failure, timeout,
+								 * 408, 429, 5xx */
 	HTTP_CLASS_FATAL			/* anything else */
 } HttpClass;
 
 extern HttpClass http_classify(const HttpResponse *resp);
+
+/*
+ * Seconds to wait before retry number "attempt" (0-based): exponential
+ * backoff with jitter, at least the server's Retry-After ("retry_after",
+ * -1 if none) but never more than HTTP_RETRY_AFTER_CAP.
+ */
+#define HTTP_RETRY_AFTER_CAP	30.0
+extern double http_retry_delay(int attempt, double retry_after);
+
+/*
+ * Sleep "secs" seconds, cancellably (interrupts are checked at least every
+ * 100 ms), keeping the transfers of "conn" (may be NULL) moving meanwhile.
+ */
+extern void http_sleep(HttpConn *conn, double secs);
 
 /*
  * ereport(ERROR) for a failed response with the SQLSTATE the design maps
@@ -97,6 +114,14 @@ extern HttpClass http_classify(const HttpResponse *resp);
  */
 extern void http_raise(const HttpRequest *req, const HttpResponse *resp,
 					   int sqlstate, const char *what) pg_attribute_noreturn();
+
+/*
+ * ERROR (HV000) if a successful response is an HTML page (a proxy's or
+ * gateway's error page sent with 200) rather than the "expected" kind of
+ * answer; the message quotes the page's text.
+ */
+extern void http_check_html(const HttpRequest *req, const HttpResponse *resp,
+							const char *expected);
 
 /* SQLSTATE for an HTTP status (design section 4). */
 extern int	http_status_sqlstate(long status);

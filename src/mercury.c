@@ -177,6 +177,9 @@ typedef struct MercuryParse
 	bool		failed;
 	int			errline;
 	char		errmsg[256];
+	long		erroffset;		/* libxml2's: byte of the body, or -1 */
+	int			errcode;		/* libxml2's error code, or 0 */
+	char		errelem[64];	/* libxml2's: innermost open element */
 } MercuryParse;
 
 /*
@@ -668,6 +671,16 @@ mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 		return;
 	p->failed = true;
 	p->errline = error->line;
+	p->errcode = error->code;
+
+	/* where it happened, to say which unit and column it concerns */
+	ctxt = (xmlParserCtxtPtr) error->ctxt;
+	if (ctxt != NULL)
+	{
+		p->erroffset = xmlByteConsumed(ctxt);
+		if (ctxt->name != NULL)
+			strlcpy(p->errelem, (const char *) ctxt->name, sizeof(p->errelem));
+	}
 
 	/*
 	 * At the end of the input the push parser inside the reader says "Extra
@@ -675,7 +688,6 @@ mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 	 * stopped early.  The parser's own stack of open elements (it reads
 	 * ahead of the nodes we have seen) tells the two apart.
 	 */
-	ctxt = (xmlParserCtxtPtr) error->ctxt;
 	if (error->code == XML_ERR_DOCUMENT_END && ctxt != NULL &&
 		ctxt->nameNr > 0 && ctxt->name != NULL)
 		snprintf(p->errmsg, sizeof(p->errmsg),
@@ -852,8 +864,8 @@ mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
 		if (!mercury_streq(lname, "Envelope") || !mercury_streq(ns, SOAP_ENV_NS))
 		{
 			mercury_xml_fail(p, reader,
-							 "The root element is <%s>, not a SOAP 1.1 Envelope",
-							 name);
+							 "The root element is <%s> in namespace \"%.80s\", not a SOAP 1.1 Envelope (namespace \"" SOAP_ENV_NS "\")",
+							 name, ns ? (const char *) ns : "");
 			return MM_STOP;
 		}
 		kind = ME_ENVELOPE;
@@ -1046,6 +1058,7 @@ mercury_parse_init(MercuryParse *p)
 	p->total = -1;
 	p->count = -1;
 	p->offset = -1;
+	p->erroffset = -1;
 	initStringInfo(&p->text);
 }
 
@@ -1143,36 +1156,160 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 	return !p->failed;
 }
 
-static void mercury_parse_error(const MercuryParse *p) pg_attribute_noreturn();
+/*
+ * Raw bytes around "at" for a message: printable ASCII and whole valid
+ * UTF-8 characters (in a UTF-8 database) as they are, anything else as
+ * \xNN, so that the offending bytes themselves can be seen.
+ */
+static char *
+mercury_raw_excerpt(const char *s, size_t len, size_t at)
+{
+	StringInfoData buf;
+	size_t		start = at > 48 ? at - 48 : 0;
+	size_t		end = Min(len, at + 24);
+	size_t		i;
+	bool		utf8db = (GetDatabaseEncoding() == PG_UTF8);
+
+	/* do not start in the middle of a UTF-8 character */
+	while (start > 0 && start < len && ((unsigned char) s[start] & 0xc0) == 0x80)
+		start--;
+	initStringInfo(&buf);
+	if (start > 0)
+		appendStringInfoString(&buf, "...");
+	for (i = start; i < end;)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+		{
+			appendStringInfoChar(&buf, (char) c);
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && utf8db)
+		{
+			int			l = pg_utf_mblen((const unsigned char *) s + i);
+
+			if (i + l <= len && pg_utf8_islegal((const unsigned char *) s + i, l))
+			{
+				appendBinaryStringInfo(&buf, s + i, l);
+				i += l;
+				continue;
+			}
+		}
+		appendStringInfo(&buf, "\\x%02X", c);
+		i++;
+	}
+	if (end < len)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
+ * Number of unit start tags (any prefix) in the first "upto" bytes: the
+ * unit an error position falls in.  A crude scan, but it only serves a
+ * message about a body that did not parse anyway.
+ */
+static int
+mercury_units_before(const char *s, size_t upto)
+{
+	int			n = 0;
+	size_t		i;
+
+	for (i = 0; i + 5 < upto; i++)
+	{
+		size_t		j = i + 1;
+
+		if (s[i] != '<')
+			continue;
+		/* skip a prefix */
+		while (j < upto && (isalnum((unsigned char) s[j]) || s[j] == '_' ||
+							s[j] == '-' || s[j] == '.'))
+			j++;
+		if (j < upto && s[j] == ':')
+			j++;
+		else
+			j = i + 1;
+		if (j + 4 < upto && memcmp(s + j, "unit", 4) == 0 &&
+			(s[j + 4] == '>' || s[j + 4] == '/' || mercury_is_space(s[j + 4])))
+			n++;
+	}
+	return n;
+}
+
+static void mercury_parse_error(const MercuryParse *p, const char *body,
+								size_t len) pg_attribute_noreturn();
 
 static void
-mercury_parse_error(const MercuryParse *p)
+mercury_parse_error(const MercuryParse *p, const char *body, size_t len)
 {
 	char	   *msg;
-	int			len = strlen(p->errmsg);
+	int			mlen = strlen(p->errmsg);
+	StringInfoData where;
+	int			sqlstate = ERRCODE_FDW_ERROR;
 
 	/* libxml2 ends its messages with a newline; we add our own period */
-	while (len > 0 && (mercury_is_space(p->errmsg[len - 1]) ||
-					   p->errmsg[len - 1] == '.'))
-		len--;
-	msg = mercury_excerpt(p->errmsg, len, 200);
+	while (mlen > 0 && (mercury_is_space(p->errmsg[mlen - 1]) ||
+						p->errmsg[mlen - 1] == '.'))
+		mlen--;
+	msg = mercury_excerpt(p->errmsg, mlen, 200);
+
+	/*
+	 * A libxml2 error inside a unit (bytes that are not UTF-8, a character
+	 * XML does not allow): say which record and column it is in, and show
+	 * the bytes there.
+	 */
+	initStringInfo(&where);
+	if (body != NULL && p->erroffset >= 0 && (size_t) p->erroffset <= len)
+	{
+		int			unit = mercury_units_before(body, (size_t) p->erroffset);
+		int			f;
+
+		for (f = 0; f < MU_NFIELDS; f++)
+		{
+			if (strcmp(p->errelem, mercury_fields[f]) == 0)
+				break;
+		}
+		if (unit > 0 && f < MU_NFIELDS)
+			appendStringInfo(&where, " It is in element %s (column \"%s\") of record %d of the page.",
+							 mercury_fields[f], mercury_columns[f].name, unit);
+		else if (unit > 0)
+			appendStringInfo(&where, " It is in record %d of the page.", unit);
+		appendStringInfo(&where, " The text there: \"%s\".",
+						 mercury_raw_excerpt(body, len, (size_t) p->erroffset));
+	}
+
+	/* bytes that are not UTF-8, characters XML does not allow (NUL) */
+	switch (p->errcode)
+	{
+		case XML_ERR_INVALID_HEX_CHARREF:
+		case XML_ERR_INVALID_DEC_CHARREF:
+		case XML_ERR_INVALID_CHARREF:
+		case XML_ERR_INVALID_CHAR:
+		case XML_ERR_INVALID_ENCODING:
+			sqlstate = ERRCODE_CHARACTER_NOT_IN_REPERTOIRE;
+			break;
+		default:
+			break;
+	}
 
 	if (p->errline > 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(sqlstate),
 				 errmsg("could not parse " MERCURY_OPERATION " response"),
-				 errdetail("Line %d: %s.", p->errline, msg)));
+				 errdetail("Line %d: %s.%s", p->errline, msg, where.data)));
 	else
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(sqlstate),
 				 errmsg("could not parse " MERCURY_OPERATION " response"),
-				 errdetail("%s.", msg)));
+				 errdetail("%s.%s", msg, where.data)));
 }
 
 /* A SOAP Fault: end, retry, or an ERROR with the SQLSTATE of its kind. */
 static PageVerdict
 mercury_fault(const PageCursor *cursor, const HttpRequest *req,
-			  const HttpResponse *resp, HttpClass cls, const MercuryParse *p)
+			  const HttpResponse *resp, HttpClass cls, const MercuryParse *p,
+			  PageResult *out)
 {
 	const char *kind = p->fault_kind;
 	const char *fs = p->faultstring != NULL ? p->faultstring : "(no faultstring)";
@@ -1182,6 +1319,9 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 	what = mercury_excerpt(fs, strlen(fs), 200);
 	if (kind != NULL)
 		what = psprintf("%s: %s", mercury_excerpt(kind, strlen(kind), 60), what);
+
+	/* quoted in the ERROR should the retries run out */
+	out->what = what;
 
 	if (kind == NULL)
 	{
@@ -1232,13 +1372,14 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	parsed = mercury_parse_xml(resp->body, resp->len, &p);
 
 	if (parsed && p.is_fault)
-		return mercury_fault(cursor, req, resp, cls, &p);
+		return mercury_fault(cursor, req, resp, cls, &p, out);
 	if (cls == HTTP_CLASS_RETRY)
 		return PAGE_RETRY;
 	if (cls != HTTP_CLASS_OK)
 		http_raise(req, resp, http_status_sqlstate(resp->status), NULL);
+	http_check_html(req, resp, "a SOAP envelope");
 	if (!parsed)
-		mercury_parse_error(&p);
+		mercury_parse_error(&p, resp->body, resp->len);
 
 	/* The list must agree with itself and with what we asked for. */
 	if (p.count >= 0 && p.count != p.nunits)
@@ -1247,7 +1388,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says count=\"" INT64_FORMAT "\" but holds %d unit elements",
 				 p.count, p.nunits);
 		p.errline = 0;
-		mercury_parse_error(&p);
+		mercury_parse_error(&p, NULL, 0);
 	}
 	if (p.offset >= 0 && p.offset != cursor->offset)
 	{
@@ -1255,7 +1396,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
 				 p.offset, cursor->offset);
 		p.errline = 0;
-		mercury_parse_error(&p);
+		mercury_parse_error(&p, NULL, 0);
 	}
 
 	pfree(p.text.data);

@@ -525,7 +525,7 @@ paged_get_options(Oid foreigntableid, Oid userid)
 	o->connect_timeout = 10.0;
 	o->request_timeout = 60.0;
 	o->max_response_size = INT64CONST(64) * 1024 * 1024;
-	o->max_pages = 0;
+	o->max_pages = 100000;		/* ends a runaway list; 0 = no limit */
 	o->max_concurrency = 4;
 	o->prefetch = true;
 	o->ssl_verify = true;

@@ -42,7 +42,7 @@ typedef struct PagedOptions
 	double		connect_timeout;	/* seconds */
 	double		request_timeout;	/* seconds */
 	int64		max_response_size;	/* bytes */
-	int			max_pages;		/* 0 = unlimited */
+	int			max_pages;		/* per stream; 0 = unlimited */
 	int			max_concurrency;
 	bool		prefetch;		/* ask for pages before they are needed */
 	bool		ssl_verify;

@@ -22,14 +22,24 @@
  * records), deleted once its rows are consumed, so memory is bounded by the
  * window and not by the result.  Deleting the context also releases the
  * curl transfer, which is what makes an ERROR or cancel leak-free.
+ *
+ * Failures.  A page whose request failed in a way that may pass (connect
+ * failure, reset, timeout, 408, 429, 5xx, or what the resource calls
+ * transient) is asked for again with the same cursor, so a retry can
+ * neither skip nor repeat rows, after a backoff (http_retry_delay), up to
+ * max_retries times and while the time spent on the page stays within
+ * retry_max_time.  Paging that would not end is an ERROR: a key seen
+ * before in the stream (any earlier key, not only the previous one: the
+ * keys of a stream are remembered as 64-bit hashes), or more than
+ * max_pages pages.  An offset-paged list whose total changes between pages
+ * is followed as far as it is knowable (see pager_after_page).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "common/pg_prng.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
-#include "pgstat.h"
-#include "storage/latch.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -44,7 +54,7 @@ typedef struct PagerSlot
 	HttpTransfer *xfer;
 	int			attempts;		/* retries so far */
 	bool		reauthed;
-	TimestampTz first_sent;
+	TimestampTz first_wait;		/* when the pager first waited for it */
 } PagerSlot;
 
 typedef struct StreamState
@@ -56,9 +66,12 @@ typedef struct StreamState
 	/* key paging */
 	char	   *next_key;
 	int			next_keylen;
+	HTAB	   *seen_keys;		/* hashes of the keys requested so far */
 	/* offset paging */
 	int64		next_offset;
 	int64		total;			/* -1 until the first page told it */
+	int64		first_total;	/* what the first page announced */
+	bool		warned;			/* the list changed: said so once */
 } StreamState;
 
 struct Pager
@@ -106,6 +119,7 @@ pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
 		p->streams[i] = (ResourceStream *) lfirst(lc);
 		p->ss[i].next_known = true;
 		p->ss[i].total = -1;
+		p->ss[i].first_total = -1;
 		i++;
 	}
 	p->limit = limit;
@@ -267,8 +281,6 @@ pager_start_slot(Pager *p, PagerSlot *slot)
 	p->res->build_request(p->ctx, p->streams[slot->stream_no], &slot->cursor,
 						  &slot->req);
 	slot->xfer = http_start(p->ctx->conn, &slot->req, slot->cxt);
-	if (slot->first_sent == 0)
-		slot->first_sent = GetCurrentTimestamp();
 	p->stats.requests++;
 	MemoryContextSwitchTo(old);
 }
@@ -299,46 +311,6 @@ pager_drop_stream_slots(Pager *p, int s)
 	}
 }
 
-/* Sleep "secs", waking for interrupts so cancel wins quickly. */
-static void
-pager_sleep(double secs)
-{
-	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													(int64) (secs * 1000));
-
-	for (;;)
-	{
-		long		ms;
-
-		CHECK_FOR_INTERRUPTS();
-		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-		if (ms <= 0)
-			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(ms, 100), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
-}
-
-/*
- * Delay before retry number "attempt" (0-based): exponential backoff with
- * jitter, or the server's Retry-After, capped.
- */
-static double
-pager_backoff(int attempt, double retry_after)
-{
-	double		base = 0.2 * (1 << Min(attempt, 10));
-	double		delay;
-
-	if (base > 10.0)
-		base = 10.0;
-	/* "Equal jitter": half fixed, half random, so clients spread out. */
-	delay = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
-	if (retry_after >= 0)
-		delay = Max(delay, Min(retry_after, 30.0));
-	return delay;
-}
-
 static int
 pager_failure_sqlstate(const HttpResponse *resp)
 {
@@ -349,14 +321,38 @@ pager_failure_sqlstate(const HttpResponse *resp)
 	return ERRCODE_FDW_ERROR;
 }
 
+/* Error context: which page of which stream an error is about. */
+typedef struct PagerPageArg
+{
+	Pager	   *p;
+	PagerSlot  *slot;
+} PagerPageArg;
+
+static void
+pager_page_errcontext(void *arg)
+{
+	PagerPageArg *a = (PagerPageArg *) arg;
+
+	errcontext("page %d of %s (%s)", a->slot->cursor.page_no + 1,
+			   a->p->streams[a->slot->stream_no]->label, a->p->res->operation);
+}
+
 /*
  * Wait for the head slot and parse it, retrying as needed.  Returns the
  * verdict: PAGE_OK (p->page filled, slot becomes p->cur) or PAGE_END.
+ *
+ * The time budget of a page (retry_max_time) starts when the pager first
+ * waits for it, not when it was sent: a prefetched page may wait unread
+ * for a long time (a cursor the client fetches from slowly), and its
+ * transfer may have timed out meanwhile without the server being at fault.
  */
 static PageVerdict
 pager_complete(Pager *p, PagerSlot *slot)
 {
 	const PagedOptions *opts = p->ctx->opts;
+
+	if (slot->first_wait == 0)
+		slot->first_wait = GetCurrentTimestamp();
 
 	for (;;)
 	{
@@ -375,8 +371,8 @@ pager_complete(Pager *p, PagerSlot *slot)
 			verdict = p->res->parse_page(p->ctx, p->streams[slot->stream_no],
 										 &slot->cursor, &slot->req, resp,
 										 &result);
-		else if (resp->outcome == HTTP_TOO_LARGE)
-			http_raise(&slot->req, resp, ERRCODE_FDW_ERROR, NULL);
+		else if (http_classify(resp) != HTTP_CLASS_RETRY)
+			http_raise(&slot->req, resp, pager_failure_sqlstate(resp), NULL);
 		else
 			verdict = PAGE_RETRY;
 		MemoryContextSwitchTo(old);
@@ -399,17 +395,20 @@ pager_complete(Pager *p, PagerSlot *slot)
 		}
 		else
 		{
-			double		delay = pager_backoff(slot->attempts, resp->retry_after);
-			double		spent = (double) (GetCurrentTimestamp() - slot->first_sent) / USECS_PER_SEC;
+			double		delay = http_retry_delay(slot->attempts, resp->retry_after);
+			double		spent = (double) (GetCurrentTimestamp() - slot->first_wait) / USECS_PER_SEC;
 
+			/* retry_max_time 0 means no limit but max_retries */
 			if (slot->attempts >= opts->max_retries ||
-				spent + delay > opts->retry_max_time)
-				http_raise(&slot->req, resp, pager_failure_sqlstate(resp), NULL);
+				(opts->retry_max_time > 0 &&
+				 spent + delay > opts->retry_max_time))
+				http_raise(&slot->req, resp, pager_failure_sqlstate(resp),
+						   result.what);
 			slot->attempts++;
 			p->stats.retries++;
 			http_release(slot->xfer);
 			slot->xfer = NULL;
-			pager_sleep(delay);
+			http_sleep(p->ctx->conn, delay);
 		}
 
 		/* Ask again for the same page: same key or offset. */
@@ -418,6 +417,112 @@ pager_complete(Pager *p, PagerSlot *slot)
 		slot->xfer = NULL;
 		pager_start_slot(p, slot);
 	}
+}
+
+/* Key paging: refuse a key the stream was already requested with. */
+typedef struct PagerSeenKey
+{
+	uint64		hash;			/* hash key, must be first */
+	int			page_no;		/* the page requested with it */
+} PagerSeenKey;
+
+static void
+pager_check_key(Pager *p, int s, const PageCursor *c)
+{
+	StreamState *st = &p->ss[s];
+	uint64		h = hash_bytes_extended((const unsigned char *) p->page.next_key,
+										p->page.next_keylen, 0);
+	PagerSeenKey *e;
+	bool		found;
+
+	if (c->key != NULL && p->page.next_keylen == c->keylen &&
+		memcmp(p->page.next_key, c->key, c->keylen) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned the same page key twice for %s",
+						p->res->operation, p->streams[s]->label),
+				 errdetail("Page %d's NextPageIndexKey equals the key it was requested with, so paging would never end.",
+						   c->page_no + 1)));
+
+	if (st->seen_keys == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(PagerSeenKey);
+		ctl.hcxt = p->cxt;
+		st->seen_keys = hash_create("paged_fdw page keys", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = (PagerSeenKey *) hash_search(st->seen_keys, &h, HASH_ENTER, &found);
+	if (found)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned a page key seen before for %s",
+						p->res->operation, p->streams[s]->label),
+				 errdetail("Page %d's NextPageIndexKey is the key page %d was requested with, so paging would go round in circles.",
+						   c->page_no + 1, e->page_no + 1)));
+	e->page_no = c->page_no + 1;
+}
+
+/*
+ * Offset paging: the total a later page announces differs from what we
+ * had.  A list that grew is followed to its new end: rows appended at the
+ * end (the usual case for a list ordered by update time) are then read
+ * exactly once.  Rows inserted before the offset reached would push rows
+ * already read to later offsets, and a list that shrank may have pulled
+ * unread rows back to offsets already read; the answer cannot tell, so
+ * either is a WARNING, once per stream.
+ */
+static void
+pager_total_changed(Pager *p, int s, int64 total)
+{
+	StreamState *st = &p->ss[s];
+	const char *op = p->res->operation;
+	const char *label = p->streams[s]->label;
+
+	if (!st->warned)
+	{
+		st->warned = true;
+		if (total > st->total)
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("%s list for %s grew from " INT64_FORMAT " to " INT64_FORMAT " rows during the scan",
+							op, label, st->total, total),
+					 errdetail("The scan goes on to the new end. Rows added at the end are returned once; rows inserted earlier in the list may make some rows appear twice."),
+					 errhint("Run the query again if it must see one consistent list.")));
+		else
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("%s list for %s shrank from " INT64_FORMAT " to " INT64_FORMAT " rows during the scan",
+							op, label, st->total, total),
+					 errdetail("The list changed during the scan; rows may be missing."),
+					 errhint("Run the query again, or narrow the date interval.")));
+	}
+
+	if (total > st->total)
+	{
+		/* pager_next_request may have stopped at the old total */
+		st->done = false;
+	}
+	else
+	{
+		ListCell   *lc;
+
+		/* requests past the new end can only come back empty */
+		foreach(lc, p->slots)
+		{
+			PagerSlot  *o = (PagerSlot *) lfirst(lc);
+
+			if (o->stream_no == s && o->cursor.offset >= total)
+			{
+				p->slots = foreach_delete_current(p->slots, lc);
+				MemoryContextDelete(o->cxt);
+			}
+		}
+	}
+	st->total = total;
 }
 
 /* Learn from a parsed page where its stream goes next. */
@@ -438,14 +543,7 @@ pager_after_page(Pager *p, PagerSlot *slot)
 			st->done = true;
 			return;
 		}
-		if (c->key != NULL && p->page.next_keylen == c->keylen &&
-			memcmp(p->page.next_key, c->key, c->keylen) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("%s returned the same page key twice for %s",
-							p->res->operation, p->streams[s]->label),
-					 errdetail("Page %d's NextPageIndexKey equals the key it was requested with, so paging would never end.",
-							   c->page_no + 1)));
+		pager_check_key(p, s, c);
 		st->next_key = MemoryContextAlloc(p->cxt, Max(p->page.next_keylen, 1));
 		memcpy(st->next_key, p->page.next_key, p->page.next_keylen);
 		st->next_keylen = p->page.next_keylen;
@@ -454,11 +552,27 @@ pager_after_page(Pager *p, PagerSlot *slot)
 	}
 
 	/* Offset paging. */
-	if (st->total < 0 && p->page.total >= 0)
-		st->total = p->page.total;
+	if (p->page.total >= 0)
+	{
+		if (st->total < 0)
+			st->total = st->first_total = p->page.total;
+		else if (p->page.total != st->total)
+			pager_total_changed(p, s, p->page.total);
+	}
 	if (n == 0 || (p->page.total < 0 && n < c->count))
 	{
 		/* An empty page, or a short one with no total: the list ended. */
+		if (n == 0 && st->total >= 0 && c->offset < st->total && !st->warned)
+		{
+			st->warned = true;
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
+							p->res->operation, p->streams[s]->label,
+							c->offset, st->total),
+					 errdetail("The list changed during the scan; rows may be missing."),
+					 errhint("Run the query again, or narrow the date interval.")));
+		}
 		st->done = true;
 		pager_drop_stream_slots(p, s);
 		return;
@@ -488,6 +602,8 @@ pager_next(Pager *p, PagerRow *row)
 	{
 		PagerSlot  *head;
 		PageVerdict verdict;
+		ErrorContextCallback errcb;
+		PagerPageArg errarg;
 
 		if (p->cur != NULL && p->row < p->page.nrecords)
 		{
@@ -537,6 +653,15 @@ pager_next(Pager *p, PagerRow *row)
 
 		head = (PagerSlot *) linitial(p->slots);
 		p->cur_stream = head->stream_no;
+
+		/* errors and warnings about this page say which page it is */
+		errarg.p = p;
+		errarg.slot = head;
+		errcb.callback = pager_page_errcontext;
+		errcb.arg = &errarg;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+
 		verdict = pager_complete(p, head);
 		if (verdict == PAGE_END)
 		{
@@ -548,7 +673,9 @@ pager_next(Pager *p, PagerRow *row)
 			 * already read.  The API gives no way to know which; say so.
 			 */
 			if (p->res->paging == PAGING_OFFSET && st->total >= 0 &&
-				head->cursor.offset < st->total)
+				head->cursor.offset < st->total && !st->warned)
+			{
+				st->warned = true;
 				ereport(WARNING,
 						(errcode(ERRCODE_WARNING),
 						 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
@@ -556,6 +683,8 @@ pager_next(Pager *p, PagerRow *row)
 								head->cursor.offset, st->total),
 						 errdetail("The list changed during the scan; rows may be missing."),
 						 errhint("Run the query again, or narrow the date interval.")));
+			}
+			error_context_stack = errcb.previous;
 			st->done = true;
 			pager_free_slot(p, head);
 			pager_drop_stream_slots(p, p->cur_stream);
@@ -565,6 +694,7 @@ pager_next(Pager *p, PagerRow *row)
 		p->cur = head;
 		p->row = 0;
 		pager_after_page(p, head);
+		error_context_stack = errcb.previous;
 		/* Prefetch while this page's rows are consumed. */
 		if (p->prefetch)
 			pager_fill(p);

@@ -104,6 +104,8 @@ typedef struct PageResult
 	int			next_keylen;
 	/* offset paging */
 	int64		total;			/* -1 if the answer did not say */
+	/* PAGE_RETRY: what the server said, for the ERROR if retries run out */
+	const char *what;
 } PageResult;
 
 typedef enum PagingStyle

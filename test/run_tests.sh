@@ -66,5 +66,27 @@ if ! grep -qE '\.\.\. +(ok|FAILED|failed)' /tmp/paged_fdw_regress.log; then
 	fail "pg_regress did not run"
 fi
 
+# Harness scripts print "ok - NAME" / "FAIL - NAME" lines (counted here)
+# and "# ..." lines with what they measured.
+run_harness() {
+	local name=$1 log rc n=0 line
+	shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+			"ok - "*) pass "$name/${line#ok - }"; n=$((n + 1)) ;;
+			"FAIL - "*) fail "$name/${line#FAIL - }"; n=$((n + 1)) ;;
+			*) echo "       $line" ;;
+		esac
+	done <"$log"
+	[ "$rc" = 0 ] && [ "$n" -gt 0 ] || fail "$name ran to the end (exit $rc)"
+	rm -f "$log"
+}
+
+# Timeouts, cancel and the leak run: slow, so not in pg_regress.
+run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -66,6 +69,7 @@
 
 /* Command line settings; read-only once the daemon runs. */
 static int64_t n_units = 10000;
+static int	blackhole_port;		/* a port whose connects never complete */
 static int64_t max_docs = 10000000;
 static const char *fixture_dir;
 
@@ -308,8 +312,53 @@ typedef enum ScenarioKind
 	SC_FAULT,					/* arg: FaultKind */
 	SC_STATUS,					/* arg: HTTP status */
 	SC_GARBAGE,
-	SC_FIXTURE
+	SC_FIXTURE,
+	/* transport misbehaviour (both APIs) */
+	SC_SLOW,					/* arg: milliseconds before the answer */
+	SC_HANG,
+	SC_TRICKLE,
+	SC_RESET,
+	SC_CUT,
+	SC_STREAM,
+	SC_HUGE,
+	SC_REDIRECT,
+	SC_HTML,
+	SC_RETRY,					/* arg: failures per page, arg2: FailKind or status */
+	/* hostile bodies */
+	SC_TRUNCATED,
+	SC_OTHER_MESSAGE,
+	SC_MISSING_REQUIRED,
+	SC_WRONG_WIRE_TYPE,
+	SC_HUGE_LENGTH,
+	SC_CYCLE,
+	SC_WRONG_NS,
+	SC_ODD_FAULT,
+	SC_GROW,
+	SC_SHRINK_TOTAL,
+	SC_BAD						/* arg: BadKind */
 } ScenarioKind;
+
+/* How a retry-KIND-N request fails (an HTTP status when positive). */
+typedef enum FailKind
+{
+	FAIL_RESET = -1,
+	FAIL_CUT = -2,
+	FAIL_HANG = -3,
+	FAIL_INTERNAL = -4,
+	FAIL_429_DATE = -5,
+	FAIL_429_LONG = -6
+} FailKind;
+
+/* The bad value of a bad-KIND scenario. */
+typedef enum BadKind
+{
+	BAD_DATE,
+	BAD_UUID,
+	BAD_NUMBER,
+	BAD_RANGE,
+	BAD_UTF8,
+	BAD_NUL
+} BadKind;
 
 typedef enum FaultKind
 {
@@ -339,6 +388,9 @@ typedef struct Scenario
 {
 	ScenarioKind kind;
 	int			arg;
+	int			arg2;
+	const char *name;			/* the path segment, not NUL-terminated */
+	int			name_len;
 } Scenario;
 
 static const struct
@@ -361,14 +413,128 @@ static const struct
 	{"fault-offset", SC_FAULT, FAULT_OFFSET},
 	{"garbage", SC_GARBAGE, 0},
 	{"fixture", SC_FIXTURE, 0},
+	{"hang", SC_HANG, 0},
+	{"trickle", SC_TRICKLE, 0},
+	{"reset", SC_RESET, 0},
+	{"cut", SC_CUT, 0},
+	{"stream", SC_STREAM, 0},
+	{"huge", SC_HUGE, 0},
+	{"redirect", SC_REDIRECT, 0},
+	{"html-200", SC_HTML, 0},
+	{"truncated", SC_TRUNCATED, 0},
+	{"other-message", SC_OTHER_MESSAGE, 0},
+	{"missing-required", SC_MISSING_REQUIRED, 0},
+	{"wrong-wire-type", SC_WRONG_WIRE_TYPE, 0},
+	{"huge-length", SC_HUGE_LENGTH, 0},
+	{"cycle", SC_CYCLE, 0},
+	{"wrong-namespace", SC_WRONG_NS, 0},
+	{"odd-fault", SC_ODD_FAULT, 0},
+	{"grow", SC_GROW, 0},
+	{"shrink-total", SC_SHRINK_TOTAL, 0},
+	{"bad-date", SC_BAD, BAD_DATE},
+	{"bad-uuid", SC_BAD, BAD_UUID},
+	{"bad-number", SC_BAD, BAD_NUMBER},
+	{"bad-range", SC_BAD, BAD_RANGE},
+	{"bad-utf8", SC_BAD, BAD_UTF8},
+	{"bad-nul", SC_BAD, BAD_NUL},
 	{NULL, SC_OK, 0}
 };
+
+/* retry-KIND-N[-TAG]: KIND is a status or one of these. */
+static const struct
+{
+	const char *name;
+	int			fail;
+}			fail_kinds[] =
+{
+	{"reset", FAIL_RESET},
+	{"cut", FAIL_CUT},
+	{"hang", FAIL_HANG},
+	{"internal", FAIL_INTERNAL},
+	{"429date", FAIL_429_DATE},
+	{"429long", FAIL_429_LONG},
+	{NULL, 0}
+};
+
+/* Non-negative decimal of at most 6 digits in s[0..len); -1 if not one. */
+static int
+small_number(const char *s, size_t len)
+{
+	int			v = 0;
+	size_t		k;
+
+	if (len == 0 || len > 6)
+		return -1;
+	for (k = 0; k < len; k++)
+	{
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (s[k] - '0');
+	}
+	return v;
+}
+
+/* retry-KIND-N or retry-KIND-N-TAG */
+static bool
+retry_lookup(const char *name, size_t len, Scenario *sc)
+{
+	const char *kind = name + 6,
+			   *end = name + len,
+			   *dash,
+			   *num;
+	size_t		klen;
+	int			k,
+				n;
+
+	if (len < 9 || memcmp(name, "retry-", 6) != 0)
+		return false;
+	dash = memchr(kind, '-', end - kind);
+	if (dash == NULL)
+		return false;
+	klen = dash - kind;
+	num = dash + 1;
+	dash = memchr(num, '-', end - num);
+	n = small_number(num, (dash ? dash : end) - num);
+	if (n < 0)
+		return false;
+	sc->kind = SC_RETRY;
+	sc->arg = n;
+	for (k = 0; fail_kinds[k].name; k++)
+	{
+		if (strlen(fail_kinds[k].name) == klen &&
+			memcmp(fail_kinds[k].name, kind, klen) == 0)
+		{
+			sc->arg2 = fail_kinds[k].fail;
+			return true;
+		}
+	}
+	if (klen == 3 && small_number(kind, 3) >= 200 && small_number(kind, 3) < 600)
+	{
+		sc->arg2 = small_number(kind, 3);
+		return true;
+	}
+	return false;
+}
 
 static bool
 scenario_lookup(const char *name, size_t len, Scenario *sc)
 {
 	int			k;
 
+	sc->name = name;
+	sc->name_len = (int) len;
+	sc->arg2 = 0;
+	if (retry_lookup(name, len, sc))
+		return true;
+	/* slow-N: N milliseconds, at most a minute */
+	if (len > 5 && memcmp(name, "slow-", 5) == 0 &&
+		small_number(name + 5, len - 5) >= 0 &&
+		small_number(name + 5, len - 5) <= 60000)
+	{
+		sc->kind = SC_SLOW;
+		sc->arg = small_number(name + 5, len - 5);
+		return true;
+	}
 	for (k = 0; scenarios[k].name; k++)
 	{
 		if (strlen(scenarios[k].name) == len &&
@@ -397,12 +563,28 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
  * Replies
  * ---------------------------------------------------------------------
  */
+/* How the answer goes out (see on_request). */
+typedef enum Action
+{
+	ACT_NORMAL,
+	ACT_RESET,					/* close the connection, no answer */
+	ACT_HANG,					/* no answer until the client gives up */
+	ACT_CUT,					/* full Content-Length, half the body, close */
+	ACT_TRICKLE,				/* the body at one byte a second */
+	ACT_STREAM,					/* an endless chunked body */
+	ACT_HUGE					/* Content-Length 1 GiB */
+} Action;
+
 typedef struct Reply
 {
 	int			status;
 	const char *content_type;
 	Buf			body;
 	bool		basic_challenge;	/* add WWW-Authenticate: Basic */
+	Action		action;
+	int			delay_ms;		/* wait before answering */
+	char		location[256];	/* Location header when not empty */
+	char		retry_after[64];	/* Retry-After header when not empty */
 } Reply;
 
 static void
@@ -425,6 +607,172 @@ static void
 reply_status(Reply *r, int status)
 {
 	reply_text(r, status, "mock status %d", status);
+}
+
+/* "status=S" for the log; S is a word for answers without a status. */
+static void
+log_status(Buf *log, const Reply *r)
+{
+	if (r->action == ACT_RESET)
+		buf_puts(log, "status=reset");
+	else if (r->action == ACT_HANG)
+		buf_puts(log, "status=hang");
+	else if (r->action == ACT_CUT)
+		buf_puts(log, "status=cut");
+	else
+		buf_printf(log, "status=%d", r->status);
+}
+
+/*
+ * Counts requests per key (scenario, API, page): true for the first n
+ * requests of a key.  /_control/reset forgets every count.
+ */
+typedef struct Counter
+{
+	struct Counter *next;
+	int			count;
+	char		key[];
+} Counter;
+
+static Counter *counters;
+
+static bool
+counter_below(const Scenario *sc, const char *api, const char *page, int n)
+{
+	Buf			key = {0};
+	Counter    *c;
+	int			seen;
+
+	buf_printf(&key, "%.*s %s %s", sc->name_len, sc->name, api, page);
+	pthread_mutex_lock(&state.lock);
+	for (c = counters; c; c = c->next)
+		if (strcmp(c->key, key.data) == 0)
+			break;
+	if (c == NULL)
+	{
+		c = xrealloc(NULL, sizeof(Counter) + key.len + 1);
+		c->count = 0;
+		memcpy(c->key, key.data, key.len + 1);
+		c->next = counters;
+		counters = c;
+	}
+	seen = c->count++;
+	pthread_mutex_unlock(&state.lock);
+	free(key.data);
+	return seen < n;
+}
+
+static void
+counters_reset(void)
+{
+	pthread_mutex_lock(&state.lock);
+	while (counters)
+	{
+		Counter    *c = counters;
+
+		counters = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&state.lock);
+}
+
+static void mercury_fault(Reply *r, FaultKind kind, const char *message);
+
+/*
+ * The misbehaviour of scenarios that work the same for both APIs, applied
+ * to an answer that would have succeeded (r->status 200): retry-KIND-N
+ * (the first N requests of every page fail), slow, hang, trickle, reset,
+ * cut, stream, huge, redirect and html-200.  "page" identifies the page
+ * for the retry counters.  True if the answer is no longer the page.
+ */
+static bool
+misbehave(const Scenario *sc, bool mercury, const char *page, const char *self,
+		  Reply *r)
+{
+	if (r->status != 200)
+		return false;
+	switch (sc->kind)
+	{
+		case SC_RETRY:
+			if (!counter_below(sc, mercury ? "mercury" : "diadoc", page, sc->arg))
+				return false;
+			switch (sc->arg2)
+			{
+				case FAIL_RESET:
+					r->action = ACT_RESET;
+					break;
+				case FAIL_HANG:
+					r->action = ACT_HANG;
+					break;
+				case FAIL_CUT:
+					r->action = ACT_CUT;
+					break;
+				case FAIL_INTERNAL:
+					if (mercury)
+						mercury_fault(r, FAULT_INTERNAL, "mock fault: internal (transient)");
+					else
+						reply_status(r, 500);
+					break;
+				case FAIL_429_DATE:
+					{
+						time_t		when = time(NULL) + 2;
+						struct tm	tm;
+
+						reply_text(r, 429, "mock: too many requests");
+						gmtime_r(&when, &tm);
+						strftime(r->retry_after, sizeof(r->retry_after),
+								 "%a, %d %b %Y %H:%M:%S GMT", &tm);
+					}
+					break;
+				case FAIL_429_LONG:
+					reply_text(r, 429, "mock: too many requests");
+					strcpy(r->retry_after, "3600");
+					break;
+				default:
+					reply_status(r, sc->arg2);
+					if (sc->arg2 == 429)
+						strcpy(r->retry_after, "1");
+					break;
+			}
+			return true;
+		case SC_SLOW:
+			r->delay_ms = sc->arg;
+			return false;
+		case SC_HANG:
+			r->action = ACT_HANG;
+			return true;
+		case SC_TRICKLE:
+			r->action = ACT_TRICKLE;
+			return false;
+		case SC_RESET:
+			r->action = ACT_RESET;
+			return true;
+		case SC_CUT:
+			r->action = ACT_CUT;
+			return true;
+		case SC_STREAM:
+			r->action = ACT_STREAM;
+			return true;
+		case SC_HUGE:
+			r->action = ACT_HUGE;
+			return true;
+		case SC_REDIRECT:
+			reply_text(r, 302, "%s", "");
+			snprintf(r->location, sizeof(r->location), "%s", self);
+			return true;
+		case SC_HTML:
+			r->body.len = 0;
+			r->content_type = "text/html; charset=utf-8";
+			buf_puts(&r->body,
+					 "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
+					 "<style>body { font-family: sans-serif; }</style></head>\n"
+					 "<body><h1>Service temporarily unavailable</h1>\n"
+					 "<p>The upstream server did not answer. Please try again later.</p>"
+					 "<script>var retry = 1;</script></body></html>\n");
+			return true;
+		default:
+			return false;
+	}
 }
 
 
@@ -638,10 +986,11 @@ packet_size(const char *packet)
  * Document i of packet P, as PROTOCOL.md's table says.  Known fields are
  * packed by protobuf-c; each DocumentWithDocflow, DocumentInfo and Docflow
  * then gets fields the FDW's schema lacks (of every wire type), which its
- * decoder must skip.  "sub" is scratch space.
+ * decoder must skip.  "sub" is scratch space.  "bad" (a BadKind, or -1)
+ * puts that kind of bad value into the document.
  */
 static void
-diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i)
+diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 {
 	static const int types[] = {0, 1, 12, 19, 35, 999};
 	char		msgid[MAX_PACKET_ID + 32],
@@ -657,7 +1006,7 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i)
 				text[64],
 				hint[48],
 				opaque[48];
-	int64_t		ticks = TICKS_2024 + i * TICKS_MINUTE,
+	int64_t		ticks = bad == BAD_RANGE ? INT64_MAX : TICKS_2024 + i * TICKS_MINUTE,
 				year;
 	int			month,
 				day;
@@ -704,14 +1053,26 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i)
 		snprintf(date, sizeof(date), "31.02.2024");
 	else
 		snprintf(date, sizeof(date), "%02d.%02d.%04" PRId64, day, month, year);
+	if (bad == BAD_DATE)
+		snprintf(date, sizeof(date), "99.99.2024");
 	snprintf(number, sizeof(number), "N-%" PRId64, i);
 	dn.documentdate = date;
 	dn.documentnumber = number;
-	info.documentdateandnumber = &dn;
+	/* protobuf-c packs C strings: a NUL byte needs packing by hand */
+	info.documentdateandnumber = bad == BAD_NUL ? NULL : &dn;
 	snprintf(version, sizeof(version), "v%d", (int) (1 + i % 3));
 	info.version = version;
 	sub->len = 0;
 	pb_message(sub, &info.base);
+	if (bad == BAD_NUL)
+	{
+		Buf			raw = {0};
+
+		pb_bytes(&raw, 1, date, strlen(date));
+		pb_bytes(&raw, 2, "N-\0hidden", 9);
+		pb_bytes(sub, 8, raw.data, raw.len);
+		free(raw.data);
+	}
 	snprintf(opaque, sizeof(opaque), "unknown info %" PRId64, i);
 	pb_bytes(sub, 9, opaque, strlen(opaque));
 	pb_fixed(sub, 1000, (uint64_t) i, 4);
@@ -725,15 +1086,15 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i)
 	flow.documentisdeleted = i % 11 == 10;
 	primary.has_severity = true;
 	primary.severity = i % 5;
-	snprintf(text, sizeof(text), "Статус %" PRId64, i);
+	snprintf(text, sizeof(text), bad == BAD_UTF8 ? "Статус \xff\xfe %" PRId64 : "Статус %" PRId64, i);
 	snprintf(hint, sizeof(hint), "hint %" PRId64, i);
 	primary.statustext = text;
 	primary.statushint = hint;
 	status.primarystatus = &primary;
 	flow.docflowstatus = &status;
-	sent.ticks = ticks - 60 * TICKS_MINUTE;
+	sent.ticks = TICKS_2024 + i * TICKS_MINUTE - 60 * TICKS_MINUTE;
 	flow.sendtimestamp = &sent;
-	delivered.ticks = ticks - 30 * TICKS_MINUTE;
+	delivered.ticks = TICKS_2024 + i * TICKS_MINUTE - 30 * TICKS_MINUTE;
 	flow.deliverytimestamp = i % 7 == 6 ? NULL : &delivered;
 	flow.packetid = (char *) P;
 	sub->len = 0;
@@ -909,10 +1270,13 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	{
 		doc.len = 0;
 		fetched.len = 0;
-		diadoc_document(&doc, &sub, req->packetid, k);
+		diadoc_document(&doc, &sub, req->packetid, k,
+						sc->kind == SC_BAD && k == ndocs - 1 ? sc->arg : -1);
 		index_key(key, k + 1);
 		pb_bytes(&fetched, 1, doc.data, doc.len);
-		pb_bytes(&fetched, 2, key, 8);
+		/* missing-required: the page's last document has no IndexKey */
+		if (!(sc->kind == SC_MISSING_REQUIRED && k == start + n - 1))
+			pb_bytes(&fetched, 2, key, 8);
 		pb_bytes(&r->body, 1, fetched.data, fetched.len);
 	}
 	free(doc.data);
@@ -926,6 +1290,14 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 		/* hand back the key we were given: the client must notice */
 		resp.has_nextpageindexkey = true;
 		resp.nextpageindexkey = *after;
+	}
+	else if (sc->kind == SC_CYCLE && start >= 2 * req->count && start + n < ndocs)
+	{
+		/* from the third page on, back to the key of the second page */
+		index_key(key, req->count);
+		resp.has_nextpageindexkey = true;
+		resp.nextpageindexkey.data = key;
+		resp.nextpageindexkey.len = 8;
 	}
 	else if (sc->kind == SC_EMPTY_PAGES && after && !marked && start < ndocs)
 	{
@@ -944,8 +1316,45 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	}
 	if (resp.has_nextpageindexkey)
 	{
-		pb_message(&r->body, &resp.base);
+		if (sc->kind == SC_WRONG_WIRE_TYPE)
+		{
+			/* NextPageIndexKey (bytes) as a varint */
+			pb_tag(&r->body, 2, 0);
+			pb_varint(&r->body, 12345);
+		}
+		else
+			pb_message(&r->body, &resp.base);
 		buf_hex(next, resp.nextpageindexkey.data, resp.nextpageindexkey.len);
+	}
+}
+
+/*
+ * Bodies that are not what the client asked for, made from a good page:
+ * truncated, another message, a huge length prefix.  (missing-required,
+ * wrong-wire-type and cycle are made by diadoc_page.)
+ */
+static void
+diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+			   const Scenario *sc, Reply *r)
+{
+	switch (sc->kind)
+	{
+		case SC_TRUNCATED:
+			r->body.len /= 2;
+			break;
+		case SC_OTHER_MESSAGE:
+			/* the request itself: a valid protobuf of another type */
+			r->body.len = 0;
+			pb_message(&r->body, &req->base);
+			break;
+		case SC_HUGE_LENGTH:
+			/* a Documents entry claiming 64 GiB, then a few bytes */
+			pb_tag(&r->body, 1, 2);
+			pb_varint(&r->body, UINT64_C(1) << 36);
+			buf_puts(&r->body, "not that much");
+			break;
+		default:
+			break;
 	}
 }
 
@@ -988,7 +1397,27 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 		buf_append(&r->body, garbage, sizeof(garbage) - 1);
 	}
 	else
+	{
+		Buf			page = {0};
+		char		self[200];
+		const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+
 		diadoc_page(req, sc, r, &docs, &next);
+		if (r->status == 200)
+			diadoc_hostile(req, sc, r);
+		buf_puts(&page, req->packetid);
+		buf_puts(&page, " ");
+		if (req->has_afterindexkey)
+			buf_hex(&page, req->afterindexkey.data, req->afterindexkey.len);
+		snprintf(self, sizeof(self), "http://%.60s/diadoc/ok/GetDocflowsByPacketId?boxId=%.60s",
+				 host ? host : "127.0.0.1", box);
+		if (misbehave(sc, false, page.data ? page.data : "", self, r))
+		{
+			docs = 0;
+			next.len = 0;
+		}
+		free(page.data);
+	}
 
 	if (req)
 	{
@@ -1001,7 +1430,8 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 			buf_hex(log, req->afterindexkey.data, req->afterindexkey.len);
 		else
 			buf_puts(log, "-");
-		buf_printf(log, " status=%d", r->status);
+		buf_puts(log, " ");
+		log_status(log, r);
 		if (docs >= 0)
 			buf_printf(log, " docs=%d next=%s", docs, next.len ? next.data : "-");
 		else
@@ -1268,9 +1698,12 @@ unit_date(char *dst, int64_t i)
 	strcpy(dst, "+03:00");
 }
 
-/* Records first ... first+n-1, as PROTOCOL.md's table says. */
+/*
+ * Records first ... first+n-1, as PROTOCOL.md's table says; record bad_at
+ * gets the bad value "bad" (a BadKind).
+ */
 static void
-mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
+mercury_units(Buf *b, bool v1, int64_t first, int64_t n, int64_t bad_at, int bad)
 {
 	const char *bs = v1 ? "argc" : "bs";
 	const char *dt = v1 ? "argc" : "dt";
@@ -1282,19 +1715,20 @@ mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
 	for (i = first; i < first + n; i++)
 	{
 		bool		current = i % 3 == 2 || i == n_units - 1;
+		int			k = i == bad_at ? bad : -1;
 
 		buf_puts(b, open);
 		unit_uuid(v, '8', i);
-		xml_elem(b, bs, "uuid", v);
+		xml_elem(b, bs, "uuid", k == BAD_UUID ? "0000-not-a-uuid" : v);
 		unit_uuid(v, '9', i / 3);
 		xml_elem(b, bs, "guid", v);
 		xml_elem(b, bs, "active", current ? "true" : "false");
 		xml_elem(b, bs, "last", current ? "true" : "false");
 		xml_elem(b, bs, "status", i % 3 == 0 ? "CREATED" : "UPDATED");
 		unit_date(v, i - i % 3);
-		xml_elem(b, bs, "createDate", v);
+		xml_elem(b, bs, "createDate", k == BAD_RANGE ? "300000-01-01T00:00:00+03:00" : v);
 		unit_date(v, i);
-		xml_elem(b, bs, "updateDate", v);
+		xml_elem(b, bs, "updateDate", k == BAD_DATE ? "2024-02-30T10:00:00+03:00" : v);
 		if (i % 3 > 0)
 		{
 			unit_uuid(v, '8', i - 1);
@@ -1305,10 +1739,10 @@ mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
 			unit_uuid(v, '8', i + 1);
 			xml_elem(b, bs, "next", v);
 		}
-		strcpy(v, "unit ");
-		put_decimal(v + 5, i);
+		strcpy(v, k == BAD_NUL ? "unit&#0;" : "unit ");
+		put_decimal(v + strlen(v), i);
 		xml_elem(b, dt, "name", v);
-		strcpy(v, "Единица измерения ");
+		strcpy(v, k == BAD_UTF8 ? "Единица \xff\xfe " : "Единица измерения ");
 		put_decimal(v + strlen(v), i);
 		xml_elem(b, dt, "fullName", v);
 		if (i % 5 != 4)
@@ -1316,11 +1750,23 @@ mercury_units(Buf *b, bool v1, int64_t first, int64_t n)
 			unit_uuid(v, 'a', i % 7);
 			xml_elem(b, dt, "commonUnitGuid", v);
 		}
-		/* 10^(i mod 25) */
-		v[0] = '1';
-		memset(v + 1, '0', i % 25);
-		v[1 + i % 25] = '\0';
-		xml_elem(b, dt, "factor", v);
+		if (k == BAD_NUMBER)
+		{
+			/* 10^140000: more digits than numeric allows */
+			buf_printf(b, "<%s:factor>1", dt);
+			buf_reserve(b, 140000);
+			memset(b->data + b->len, '0', 140000);
+			b->len += 140000;
+			buf_printf(b, "</%s:factor>", dt);
+		}
+		else
+		{
+			/* 10^(i mod 25) */
+			v[0] = '1';
+			memset(v + 1, '0', i % 25);
+			v[1 + i % 25] = '\0';
+			xml_elem(b, dt, "factor", v);
+		}
 		buf_puts(b, close);
 	}
 }
@@ -1342,37 +1788,78 @@ mercury_page(const Scenario *sc, int64_t count, int64_t offset, int64_t begin,
 	bool		v1 = sc->kind == SC_V1;
 	const char *list = v1 ? "argc:unitList" : "dt:unitList";
 
+	int64_t		announced;
+	const char *soap_ns = sc->kind == SC_WRONG_NS ?
+		"http://www.w3.org/2003/05/soap-envelope" : NS_SOAP;
+
 	lo = lo < 0 ? 0 : lo > n_units ? n_units : lo;
 	hi = hi < lo ? lo : hi > n_units ? n_units : hi;
 	*total = hi - lo;
+	/* shrink-total: after the first page the list is 50 records shorter */
+	if (sc->kind == SC_SHRINK_TOTAL && offset > 0)
+		*total = *total > 50 ? *total - 50 : 0;
 
 	if (offset > 0 && (offset >= *total || sc->kind == SC_SHRINK))
 	{
 		mercury_fault(r, FAULT_OFFSET, "offset is out of range");
 		return;
 	}
+	/* grow: the first page announces a quarter fewer records than there are */
+	announced = *total;
+	if (sc->kind == SC_GROW && offset == 0)
+		announced = *total - *total / 4;
 	n = sc->kind == SC_SHORT_PAGES ? (count / 2 > 0 ? count / 2 : 1) : count;
-	if (n > *total - offset)
-		n = *total - offset;
+	if (n > announced - offset)
+		n = announced - offset;
 	*units = n;
+	*total = announced;
 
 	r->status = 200;
 	r->content_type = CT_XML;
 	buf_reserve(&r->body, 1024 + n * 900);
 	buf_printf(&r->body,
 			   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
+			   "<soap:Envelope xmlns:soap=\"%s\"><soap:Body>"
 			   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" %s>\n"
 			   "<%s count=\"%" PRId64 "\" total=\"%" PRId64 "\" offset=\"%" PRId64 "\"",
+			   soap_ns,
 			   v1 ? "xmlns:argc=\"" NS_ARGC "\"" : "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\"",
 			   list, n, *total, offset);
 	/* hasMore came with the v2 schema */
 	if (!v1)
 		buf_printf(&r->body, " hasMore=\"%s\"", offset + n < *total ? "true" : "false");
 	buf_puts(&r->body, ">\n");
-	mercury_units(&r->body, v1, lo + offset, n);
+	mercury_units(&r->body, v1, lo + offset, n,
+				  sc->kind == SC_BAD ? hi - 1 : -1, sc->kind == SC_BAD ? sc->arg : -1);
 	buf_printf(&r->body, "</%s></ws:getUnitChangesListResponse></soap:Body></soap:Envelope>\n",
 			   list);
+}
+
+/*
+ * A SOAP fault with odd contents: a multi-line faultstring with markup,
+ * control characters and 600 bytes of filler; text before the first element
+ * of detail, which is of an unknown kind and nests deeper elements.
+ */
+static void
+mercury_odd_fault(Reply *r)
+{
+	int			k;
+
+	r->status = 500;
+	r->content_type = CT_XML;
+	r->body.len = 0;
+	buf_puts(&r->body,
+			 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			 "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body><soap:Fault>"
+			 "<faultcode xmlns:x=\"urn:odd\">x:Weird</faultcode>"
+			 "<faultstring xml:lang=\"ru\">Ошибка\n\tline two &lt;b&gt;bold&lt;/b&gt; &#x7f; <![CDATA[<cdata>]]>");
+	for (k = 0; k < 60; k++)
+		buf_puts(&r->body, " filler-ok");
+	buf_puts(&r->body,
+			 "</faultstring><detail>some text first"
+			 "<x:strangeFault xmlns:x=\"urn:odd\"><x:inner><x:deeper>1</x:deeper></x:inner></x:strangeFault>"
+			 "<ws:accessDeniedFault xmlns:ws=\"" NS_WS_BASE "\"/>"
+			 "</detail></soap:Fault></soap:Body></soap:Envelope>\n");
 }
 
 /* POST /mercury/SCENARIO: GetUnitChangesList */
@@ -1431,7 +1918,25 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 	else if (ur.end[0] && !parse_datetime(ur.end, &end))
 		mercury_fault(r, FAULT_INCORRECT, "updateDateInterval/endDate is invalid");
 	else
+	{
+		Buf			page = {0};
+		char		self[200];
+		const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+
 		mercury_page(sc, count, offset, begin, ur.end[0] ? &end : NULL, r, &units, &total);
+		if (r->status == 200 && sc->kind == SC_TRUNCATED)
+			r->body.len /= 2;
+		else if (r->status == 200 && sc->kind == SC_ODD_FAULT)
+		{
+			mercury_odd_fault(r);
+			units = 0;
+		}
+		buf_printf(&page, "%s %s %s %s", ur.count, ur.offset, ur.begin, ur.end);
+		snprintf(self, sizeof(self), "http://%.60s/mercury/ok", host ? host : "127.0.0.1");
+		if (misbehave(sc, true, page.data, self, r))
+			units = 0;
+		free(page.data);
+	}
 
 	if (r->status == 405)
 		error = "method-not-allowed";
@@ -1447,7 +1952,9 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 		buf_word(log, ur.begin);
 		buf_puts(log, " end=");
 		buf_word(log, ur.end);
-		buf_printf(log, " status=%d units=%" PRId64 " total=%" PRId64, r->status, units, total);
+		buf_puts(log, " ");
+		log_status(log, r);
+		buf_printf(log, " units=%" PRId64 " total=%" PRId64, units, total);
 	}
 }
 
@@ -1484,6 +1991,13 @@ control(const char *url, Reply *r)
 		pthread_mutex_unlock(&state.lock);
 		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64 "\n", c, q);
 	}
+	else if (strcmp(url, "/_control/reset") == 0)
+	{
+		counters_reset();
+		reply_text(r, 200, "ok\n");
+	}
+	else if (strcmp(url, "/_control/blackhole-port") == 0)
+		reply_text(r, 200, "%d\n", blackhole_port);
 	else if (strcmp(url, "/_control/expire-tokens") == 0)
 	{
 		pthread_mutex_lock(&state.lock);
@@ -1565,6 +2079,143 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	free(log.data);
 }
 
+/* Set once main() is shutting down: waits in connection threads end. */
+static volatile sig_atomic_t stopping;
+
+/*
+ * Sleep up to ms milliseconds; false as soon as the client has closed its
+ * end of the connection (or the server is stopping).
+ */
+static bool
+wait_while_connected(struct MHD_Connection *conn, int ms)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int			waited = 0;
+
+	while (waited < ms && !stopping)
+	{
+		int			step = ms - waited < 50 ? ms - waited : 50;
+
+		if (ci != NULL)
+		{
+			struct pollfd pfd = {.fd = ci->connect_fd, .events = POLLIN};
+			char		c;
+
+			if (poll(&pfd, 1, step) > 0)
+			{
+				if (pfd.revents & (POLLHUP | POLLERR))
+					return false;
+				if ((pfd.revents & POLLIN) &&
+					recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+					return false;
+				/* more bytes from the client: not our business, just wait */
+				usleep(step * 1000);
+			}
+		}
+		else
+			usleep(step * 1000);
+		waited += step;
+	}
+	return !stopping;
+}
+
+/* Close with a TCP reset rather than an orderly shutdown. */
+static void
+abort_connection(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	if (ci != NULL)
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+#define STREAM_LIMIT	(UINT64_C(1) << 30)
+
+/* A body produced piece by piece: trickle, cut, stream, huge. */
+typedef struct Stream
+{
+	Action		action;
+	Buf			body;
+} Stream;
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	Stream	   *st = cls;
+	size_t		n;
+
+	switch (st->action)
+	{
+		case ACT_TRICKLE:
+			if (pos >= st->body.len)
+				return MHD_CONTENT_READER_END_OF_STREAM;
+			/* the first byte at once, then one a second */
+			if (pos > 0)
+			{
+				int			k;
+
+				for (k = 0; k < 20 && !stopping; k++)
+					usleep(50000);
+			}
+			if (stopping)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			out[0] = st->body.data[pos];
+			return 1;
+		case ACT_CUT:
+			/* half the body, then the connection goes away */
+			if (pos >= st->body.len / 2)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			n = st->body.len / 2 - pos;
+			n = n < max ? n : max;
+			memcpy(out, st->body.data + pos, n);
+			return n;
+		default:
+			/* stream, huge: filler up to 1 GiB */
+			if (pos >= STREAM_LIMIT || stopping)
+				return MHD_CONTENT_READER_END_OF_STREAM;
+			n = STREAM_LIMIT - pos < max ? STREAM_LIMIT - pos : max;
+			memset(out, 'x', n);
+			return n;
+	}
+}
+
+static void
+stream_free(void *cls)
+{
+	Stream	   *st = cls;
+
+	free(st->body.data);
+	free(st);
+}
+
+/* A response that sends r's body as r->action says; takes the body. */
+static struct MHD_Response *
+stream_response(Reply *r)
+{
+	Stream	   *st = calloc(1, sizeof(Stream));
+	uint64_t	size;
+	struct MHD_Response *resp;
+
+	if (st == NULL)
+		return NULL;
+	st->action = r->action;
+	st->body = r->body;
+	memset(&r->body, 0, sizeof(Buf));
+	if (r->action == ACT_STREAM)
+		size = MHD_SIZE_UNKNOWN;	/* chunked */
+	else if (r->action == ACT_HUGE)
+		size = STREAM_LIMIT;
+	else
+		size = st->body.len;
+	resp = MHD_create_response_from_callback(size, 65536, stream_read, st, stream_free);
+	if (resp == NULL)
+		stream_free(st);
+	return resp;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		   const char *method, const char *version, const char *upload_data,
@@ -1597,16 +2248,45 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	dispatch(conn, url, method, req, &r);
 
-	if (r.body.data)
-		resp = MHD_create_response_from_buffer(r.body.len, r.body.data, MHD_RESPMEM_MUST_FREE);
-	else
-		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (r.delay_ms > 0 && !wait_while_connected(conn, r.delay_ms))
+	{
+		free(r.body.data);
+		return MHD_NO;
+	}
+	switch (r.action)
+	{
+		case ACT_RESET:
+			abort_connection(conn);
+			free(r.body.data);
+			return MHD_NO;
+		case ACT_HANG:
+			/* until the client gives up (or ten minutes pass) */
+			wait_while_connected(conn, 600000);
+			abort_connection(conn);
+			free(r.body.data);
+			return MHD_NO;
+		case ACT_NORMAL:
+			if (r.body.data)
+				resp = MHD_create_response_from_buffer(r.body.len, r.body.data,
+													   MHD_RESPMEM_MUST_FREE);
+			else
+				resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+			break;
+		default:
+			/* the stream takes the body */
+			resp = stream_response(&r);
+			break;
+	}
 	if (resp == NULL)
 	{
 		free(r.body.data);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type);
+	if (r.location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r.location);
+	if (r.retry_after[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r.retry_after);
 	if (r.basic_challenge)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"mock\"");
 	ret = MHD_queue_response(conn, r.status, resp);
@@ -1638,6 +2318,35 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		state.connections++;
 		pthread_mutex_unlock(&state.lock);
 	}
+}
+
+/*
+ * A listening socket with a backlog of zero that is never accepted from,
+ * its queue filled by one connection of our own: the kernel drops further
+ * SYNs, so a client's connect neither succeeds nor fails until it times out.
+ */
+static void
+open_blackhole(void)
+{
+	struct sockaddr_in addr;
+	socklen_t	alen = sizeof(addr);
+	int			lfd = socket(AF_INET, SOCK_STREAM, 0),
+				cfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || cfd < 0 ||
+		bind(lfd, (struct sockaddr *) &addr, sizeof(addr)) != 0 ||
+		listen(lfd, 0) != 0 ||
+		getsockname(lfd, (struct sockaddr *) &addr, &alen) != 0 ||
+		connect(cfd, (struct sockaddr *) &addr, sizeof(addr)) != 0)
+	{
+		fprintf(stderr, "mock_api: could not set up the blackhole port\n");
+		return;
+	}
+	/* both stay open until the process exits */
+	blackhole_port = ntohs(addr.sin_port);
 }
 
 static void
@@ -1709,6 +2418,8 @@ main(int argc, char **argv)
 	addr.sin_port = htons((uint16_t) port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
+	open_blackhole();
+
 	daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 							  MHD_USE_INTERNAL_POLLING_THREAD |
 							  MHD_USE_AUTO | MHD_USE_ERROR_LOG,
@@ -1730,6 +2441,7 @@ main(int argc, char **argv)
 
 	sigwait(&sigs, &sig);
 
+	stopping = 1;
 	MHD_stop_daemon(daemon);
 	for (; state.log_count > 0; state.log_count--)
 	{

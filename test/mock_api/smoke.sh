@@ -186,6 +186,28 @@ mercury GetUnitChangesList count=1000 offset=0 begin=2023-12-31T21:05:00.5Z end=
 mercury GetUnitChangesList count=3 offset=0 begin=2024-01-01T00:00:00Z end=- status=200 units=3 total=82" \
 	"$(log | head -3)"
 
+# --- misbehaviour (see also test/faults_slow.sh) ---------------------------
+
+curl -s "$base/_control/reset" >/dev/null
+log >/dev/null
+check "retry-503-1: the first request of each page fails" "503 200 503" \
+	"$(mercury retry-503-1 10 0 2024-01-01T00:00:00Z) $(mercury retry-503-1 10 0 2024-01-01T00:00:00Z) $(mercury retry-503-1 10 10 2024-01-01T00:00:00Z)"
+check "retry-503-1 in the log" "status=503 status=200 status=503" \
+	"$(log | grep -o 'status=[0-9a-z]*' | tr '\n' ' ' | sed 's/ $//')"
+curl -s "$base/_control/reset" >/dev/null
+check "/_control/reset: the page fails again" "503" "$(mercury retry-503-1 10 0 2024-01-01T00:00:00Z)"
+post() { curl -s -u test-user:test-password --data-binary @"$tmp/req" "$@"; }
+check "retry-429date-1: Retry-After is an HTTP date" "yes" \
+	"$(post -D - -o /dev/null "$base/mercury/retry-429date-1" |
+	grep -qE '^Retry-After: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT' && echo yes)"
+check "hang: no answer" "000 28" "$(post -m 1 -o /dev/null -w '%{http_code}' "$base/mercury/hang") $?"
+check "cut: the body is shorter than its Content-Length" "200 18" \
+	"$(post -o /dev/null -w '%{http_code}' "$base/mercury/cut") $?"
+check "redirect: 302 and Location" "302 $base/mercury/ok" \
+	"$(post -o /dev/null -w '%{http_code} %{redirect_url}' "$base/mercury/redirect")"
+check "blackhole port: connect times out" "28" \
+	"$(curl -s --connect-timeout 0.5 -o /dev/null "http://127.0.0.1:$(curl -s "$base/_control/blackhole-port")/"; echo $?)"
+
 check "stats format" "yes" "$(curl -s "$base/_stats" | grep -qE '^connections=[0-9]+ requests=[0-9]+$' && echo yes)"
 
 echo "$passed passed, $failed failed"
