@@ -641,6 +641,7 @@ diadoc_authenticate(ResourceCtx *ctx)
 	req.secret_headers =
 		list_make1(psprintf("Authorization: DiadocAuth ddauth_api_client_id=%s",
 							opts->client_id));
+	req.secrets = list_make2(opts->login, opts->password);
 
 	for (attempt = 0;; attempt++)
 	{
@@ -980,6 +981,10 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	req->body_len = len;
 	req->headers = list_make1(pstrdup("Content-Type: application/x-protobuf"));
 	req->secret_headers = list_make1(pstrdup(auth));
+	/* the token alone, in case the server quotes it back */
+	if (strstr(auth, "ddauth_token=") != NULL)
+		req->secrets = list_make1(pstrdup(strstr(auth, "ddauth_token=") +
+										  strlen("ddauth_token=")));
 }
 
 /* Was the request sent with exactly this Authorization line? */
@@ -1052,13 +1057,18 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 																		  resp->len,
 																		  (const uint8_t *) resp->body);
 	if (msg == NULL)
+	{
+		size_t		len = resp->body ? resp->len : 0;
+		const char *shown = http_redact(req, resp->body ? resp->body : "",
+										&len);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse (malformed protobuf or a required field missing); it starts with \"%s\".",
 						   resp->len, resp->status, req->url,
-						   diadoc_excerpt(resp->body ? resp->body : "",
-										  resp->body ? resp->len : 0, 0))));
+						   diadoc_excerpt(shown, len, 0))));
+	}
 
 	out->nrecords = (int) msg->n_documents;
 	out->records = msg;

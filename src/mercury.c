@@ -1034,6 +1034,55 @@ mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
 	}
 }
 
+/*
+ * Look at the prolog (what precedes the root element) before libxml2 does.
+ * SOAP 1.1 forbids a document type declaration, and without one there can
+ * be no entity declarations: no external entity to fetch or read, no
+ * internal entity to multiply ("billion laughs").  Refusing it here means
+ * libxml2 never parses a DTD at all, whatever its version and options do
+ * with one.  Only UTF-8 (or ASCII-compatible) answers are accepted, so that
+ * this byte-wise look cannot be bypassed with another encoding.
+ */
+static bool
+mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
+{
+	const unsigned char *s = (const unsigned char *) body;
+	size_t		i = 0;
+
+	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		i = 3;					/* UTF-8 byte order mark */
+	else if (len >= 2 && ((s[0] == 0xFE && s[1] == 0xFF) ||
+						  (s[0] == 0xFF && s[1] == 0xFE) ||
+						  s[0] == 0 || s[1] == 0))
+	{
+		mercury_xml_fail(p, NULL, "The answer is not UTF-8 encoded");
+		return false;
+	}
+
+	for (;;)
+	{
+		const char *end;
+
+		while (i < len && mercury_is_space(s[i]))
+			i++;
+		if (i + 1 < len && s[i] == '<' && s[i + 1] == '?')
+			end = memmem(s + i, len - i, "?>", 2);
+		else if (i + 3 < len && memcmp(s + i, "<!--", 4) == 0)
+			end = memmem(s + i + 4, len - i - 4, "-->", 3);
+		else if (i + 1 < len && s[i] == '<' && s[i + 1] == '!')
+		{
+			mercury_xml_fail(p, NULL,
+							 "A SOAP message must not contain a DOCTYPE declaration");
+			return false;
+		}
+		else
+			return true;		/* the root element, or something libxml2 will refuse */
+		if (end == NULL)
+			return true;		/* unterminated: libxml2 will say so */
+		i = (const unsigned char *) end - s + 2;
+	}
+}
+
 static void
 mercury_parse_init(MercuryParse *p)
 {
@@ -1070,15 +1119,25 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		return false;
 	}
 
+	if (!mercury_check_prolog(body, len, p))
+		return false;
+
 	xmlerrcxt = pg_xml_init(PG_XML_STRICTNESS_ALL);
 	PG_TRY();
 	{
 		int			ret;
 
 		xmlResetLastError();
-		/* XML_PARSE_NONET only: no entity substitution, no DTD loading */
-		reader = xmlReaderForMemory(body, (int) len, NULL, NULL,
-									XML_PARSE_NONET);
+		/*
+		 * XML_PARSE_NONET only: never NOENT (entity substitution), DTDLOAD,
+		 * DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts libxml2's limits
+		 * on text size, depth and entity amplification).  pg_xml_init has
+		 * also installed PostgreSQL's entity loader, which loads nothing.
+		 * The answer is read as UTF-8 whatever its XML declaration says, so
+		 * that no other encoding can hide markup from the prolog check.
+		 */
+		reader = xmlReaderForMemory(body, (int) len, NULL, "UTF-8",
+									XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
 		if (reader == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
