@@ -1062,13 +1062,14 @@ mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
 	for (;;)
 	{
 		const char *end;
+		const char *close;
 
 		while (i < len && mercury_is_space(s[i]))
 			i++;
 		if (i + 1 < len && s[i] == '<' && s[i + 1] == '?')
-			end = memmem(s + i, len - i, "?>", 2);
+			close = "?>";
 		else if (i + 3 < len && memcmp(s + i, "<!--", 4) == 0)
-			end = memmem(s + i + 4, len - i - 4, "-->", 3);
+			close = "-->";
 		else if (i + 1 < len && s[i] == '<' && s[i + 1] == '!')
 		{
 			mercury_xml_fail(p, NULL,
@@ -1077,10 +1078,27 @@ mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
 		}
 		else
 			return true;		/* the root element, or something libxml2 will refuse */
+		end = memmem(s + i + 2, len - i - 2, close, strlen(close));
 		if (end == NULL)
 			return true;		/* unterminated: libxml2 will say so */
-		i = (const unsigned char *) end - s + 2;
+		i = (const unsigned char *) end - s + strlen(close);
 	}
+}
+
+/*
+ * The reader for an answer.  XML_PARSE_NONET only: never NOENT (entity
+ * substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts
+ * libxml2's limits on text size, depth and entity amplification).  This
+ * holds even for a DTD that got past mercury_check_prolog; pg_xml_init has
+ * also installed PostgreSQL's entity loader, which loads nothing.  The
+ * answer is read as UTF-8 whatever its XML declaration says, so that no
+ * other encoding can hide markup from the prolog check.
+ */
+static xmlTextReaderPtr
+mercury_reader_open(const char *body, int len)
+{
+	return xmlReaderForMemory(body, len, NULL, "UTF-8",
+							  XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
 }
 
 static void
@@ -1128,16 +1146,7 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		int			ret;
 
 		xmlResetLastError();
-		/*
-		 * XML_PARSE_NONET only: never NOENT (entity substitution), DTDLOAD,
-		 * DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts libxml2's limits
-		 * on text size, depth and entity amplification).  pg_xml_init has
-		 * also installed PostgreSQL's entity loader, which loads nothing.
-		 * The answer is read as UTF-8 whatever its XML declaration says, so
-		 * that no other encoding can hide markup from the prolog check.
-		 */
-		reader = xmlReaderForMemory(body, (int) len, NULL, "UTF-8",
-									XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+		reader = mercury_reader_open(body, (int) len);
 		if (reader == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -1198,19 +1207,23 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 	return !p->failed;
 }
 
-static void mercury_parse_error(const MercuryParse *p) pg_attribute_noreturn();
+static void mercury_parse_error(const HttpRequest *req,
+								const MercuryParse *p) pg_attribute_noreturn();
 
 static void
-mercury_parse_error(const MercuryParse *p)
+mercury_parse_error(const HttpRequest *req, const MercuryParse *p)
 {
 	char	   *msg;
-	int			len = strlen(p->errmsg);
+	size_t		len = strlen(p->errmsg);
+	const char *text;
 
 	/* libxml2 ends its messages with a newline; we add our own period */
 	while (len > 0 && (mercury_is_space(p->errmsg[len - 1]) ||
 					   p->errmsg[len - 1] == '.'))
 		len--;
-	msg = mercury_excerpt(p->errmsg, len, 200);
+	/* libxml2 quotes names from the document, which could be anything */
+	text = http_redact(req, p->errmsg, &len);
+	msg = mercury_excerpt(text, len, 200);
 
 	if (p->errline > 0)
 		ereport(ERROR,
@@ -1293,7 +1306,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	if (cls != HTTP_CLASS_OK)
 		http_raise(req, resp, http_status_sqlstate(resp->status), NULL);
 	if (!parsed)
-		mercury_parse_error(&p);
+		mercury_parse_error(req, &p);
 
 	/* The list must agree with itself and with what we asked for. */
 	if (p.count >= 0 && p.count != p.nunits)
@@ -1302,7 +1315,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says count=\"" INT64_FORMAT "\" but holds %d unit elements",
 				 p.count, p.nunits);
 		p.errline = 0;
-		mercury_parse_error(&p);
+		mercury_parse_error(req, &p);
 	}
 	if (p.offset >= 0 && p.offset != cursor->offset)
 	{
@@ -1310,7 +1323,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
 				 p.offset, cursor->offset);
 		p.errline = 0;
-		mercury_parse_error(&p);
+		mercury_parse_error(req, &p);
 	}
 
 	pfree(p.text.data);
