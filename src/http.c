@@ -1553,13 +1553,14 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s request failed with HTTP status %ld", op, resp->status),
-			 said ? errdetail("URL: %s. Server said: \"%s\".", url, said) :
+			 /* for a redirect, where it pointed says more than its body */
 			 (resp->status >= 300 && resp->status < 400 &&
 			  resp->transport_error) ?
 			 errdetail("URL: %s. The server %s.", url,
 					   http_safe_excerpt(req, resp->transport_error,
 										 strlen(resp->transport_error),
 										 HTTP_REASON_LEN)) :
+			 said ? errdetail("URL: %s. Server said: \"%s\".", url, said) :
 			 errdetail("URL: %s.", url),
 			 hint ? errhint("%s", hint) : 0));
 	pg_unreachable();

@@ -16,6 +16,27 @@ passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "ok   - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+# run_harness NAME CMD...: a harness printing "ok - ..." / "FAIL - ..."
+# lines; each counts as one result, and a non-zero exit without any FAIL
+# line counts as a failure of its own.
+run_harness() {
+	local name=$1 out rc
+	shift
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) pass "${line#ok - }" ;;
+		"FAIL - "*) fail "${line#FAIL - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$out"
+	if [ $rc != 0 ] && ! grep -q '^FAIL - ' "$out"; then
+		fail "$name exited with status $rc"
+	fi
+	rm -f "$out"
+}
 
 build_log=$(mktemp)
 if ! (cd "$top" && make clean >/dev/null && make all mock >"$build_log" 2>&1 && $sudo make -s install >/dev/null); then
@@ -70,6 +91,13 @@ if ! grep -qE '\.\.\. +(ok|FAILED|failed)' /tmp/paged_fdw_regress.log; then
 	cat /tmp/paged_fdw_regress.log
 	fail "pg_regress did not run"
 fi
+
+# Secrets in messages and logs (its own cluster and mocks; the install
+# above is this tree's, and we hold the lock).
+PAGED_FDW_TEST_LOCKED=1 run_harness test/secrets.sh "$top/test/secrets.sh"
+
+# The page parsers under libFuzzer with ASan and UBSan, 60 s each.
+run_harness test/fuzz/run.sh "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
