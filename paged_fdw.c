@@ -39,6 +39,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "http.h"
 #include "options.h"
 #include "pager.h"
 #include "quals.h"
@@ -126,6 +127,29 @@ typedef struct PagedScanState
 
 PG_FUNCTION_INFO_V1(paged_fdw_handler);
 PG_FUNCTION_INFO_V1(paged_fdw_validator);
+
+void		_PG_init(void);
+
+/*
+ * Settings.  paged_fdw.allowed_hosts is superuser-only: it is what stands
+ * between a role with USAGE on the wrapper and every address the database
+ * host can reach.  Empty (the default) means no restriction, so that
+ * installing the extension changes nothing until an administrator decides
+ * which hosts to allow.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("paged_fdw.allowed_hosts",
+							   "Hosts that paged_fdw servers may send requests to.",
+							   "Comma-separated host names, IP addresses and *.domain patterns, each optionally followed by :port. Empty allows every host.",
+							   &http_allowed_hosts,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   http_allowed_hosts_check, NULL, NULL);
+	MarkGUCPrefixReserved("paged_fdw");
+}
 
 /*
  * Resolve options, resource and the attribute-to-column map of a foreign

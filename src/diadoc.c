@@ -624,6 +624,7 @@ diadoc_authenticate(ResourceCtx *ctx)
 	req.secret_headers =
 		list_make1(psprintf("Authorization: DiadocAuth ddauth_api_client_id=%s",
 							opts->client_id));
+	req.secrets = list_make2(opts->login, opts->password);
 
 	for (attempt = 0;; attempt++)
 	{
@@ -962,6 +963,10 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	req->body_len = len;
 	req->headers = list_make1(pstrdup("Content-Type: application/x-protobuf"));
 	req->secret_headers = list_make1(pstrdup(auth));
+	/* the token alone, in case the server quotes it back */
+	if (strstr(auth, "ddauth_token=") != NULL)
+		req->secrets = list_make1(pstrdup(strstr(auth, "ddauth_token=") +
+										  strlen("ddauth_token=")));
 }
 
 /* Was the request sent with exactly this Authorization line? */
@@ -1205,6 +1210,8 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	if (msg == NULL)
 	{
 		StringInfoData why;
+		size_t		len = resp->body ? resp->len : 0;
+		const char *shown;
 
 		initStringInfo(&why);
 		if (diadoc_pb_explain(&diadoc__api__proto__get_docflows_by_packet_id_response__descriptor,
@@ -1215,13 +1222,14 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 					 errmsg("could not decode GetDocflowsByPacketId response"),
 					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse: %s.",
 							   resp->len, resp->status, req->url, why.data)));
+		shown = http_redact(req, resp->body ? resp->body : "", &len);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse (malformed protobuf or a required field missing); it starts with \"%s\".",
 						   resp->len, resp->status, req->url,
-						   diadoc_excerpt(resp->body ? resp->body : "",
-										  resp->body ? resp->len : 0, 0))));
+						   diadoc_excerpt(shown, len, 0))));
 	}
 
 	out->nrecords = (int) msg->n_documents;

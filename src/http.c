@@ -45,6 +45,8 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <math.h>
 #include <time.h>
 
@@ -62,6 +64,7 @@
 #include "miscadmin.h"
 #include "utils/hsearch.h"
 #include "lib/ilist.h"
+#include "common/base64.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 
@@ -73,6 +76,7 @@
 #define HTTP_EXCERPT_LEN	300 /* bytes of remote text quoted in errors */
 #define HTTP_REASON_LEN		300 /* bytes of curl's error text quoted */
 #define HTTP_CT_LEN			256 /* longest Content-Type kept */
+#define HTTP_REDACT_MIN		4	/* shortest secret redacted from remote text */
 
 typedef struct HttpConnKey
 {
@@ -139,6 +143,10 @@ struct HttpTransfer
 static HTAB *http_conns = NULL;
 static bool http_curl_ready = false;
 
+/* GUC paged_fdw.allowed_hosts (defined in _PG_init) */
+char	   *http_allowed_hosts = NULL;
+
+static void http_global_init(void);
 static void http_init(void);
 static void http_inval_callback(Datum arg, int cacheid, uint32 hashvalue);
 static void http_xact_callback(XactEvent event, void *arg);
@@ -159,12 +167,10 @@ static long http_ms(double seconds);
  * ----------------------------------------------------------------
  */
 
-/* One-time setup: curl, the hash and the callbacks. */
+/* curl_global_init, once per backend, before any other curl call. */
 static void
-http_init(void)
+http_global_init(void)
 {
-	HASHCTL		ctl;
-
 	if (!http_curl_ready)
 	{
 		CURLcode	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -176,6 +182,15 @@ http_init(void)
 							curl_easy_strerror(rc))));
 		http_curl_ready = true;
 	}
+}
+
+/* One-time setup: curl, the hash and the callbacks. */
+static void
+http_init(void)
+{
+	HASHCTL		ctl;
+
+	http_global_init();
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(HttpConnKey);
@@ -581,6 +596,313 @@ http_append_headers(struct curl_slist **slist, List *headers)
 	return true;
 }
 
+/* ----------------------------------------------------------------
+ *		paged_fdw.allowed_hosts
+ *
+ * A superuser-only list of the hosts servers may reach.  The URL's host is
+ * taken as curl itself will use it (curl's URL parser, which also turns
+ * numeric IPv4 spellings such as 0x7f.1 into 127.0.0.1), and compared with
+ * the list right before each request, so changing the setting takes effect
+ * at once, whatever servers already exist.  Names are compared as names:
+ * the list cannot see what a name resolves to (see README.md, Security).
+ * ----------------------------------------------------------------
+ */
+
+/* One entry of the list. */
+typedef struct HttpHostPattern
+{
+	bool		any;			/* "*": every host */
+	bool		suffix;			/* "*.domain": host holds ".domain" */
+	char		host[256];		/* lower case; IPv6 in brackets */
+	int			port;			/* 0: any port */
+} HttpHostPattern;
+
+/* Next comma-separated entry, blanks trimmed; false at the end. */
+static bool
+http_next_entry(const char **p, const char **start, size_t *len)
+{
+	const char *s = *p;
+	const char *e;
+
+	if (*s == '\0')
+		return false;
+	e = s + strcspn(s, ",");
+	*p = *e == ',' ? e + 1 : e;
+	while (s < e && isspace((unsigned char) *s))
+		s++;
+	while (e > s && isspace((unsigned char) e[-1]))
+		e--;
+	*start = s;
+	*len = e - s;
+	return true;
+}
+
+/* Parse one entry; on failure *why says what is wrong with it. */
+static bool
+http_parse_host_pattern(const char *s, size_t len, HttpHostPattern *pat,
+						const char **why)
+{
+	const char *host = s;
+	size_t		hostlen = len;
+	const char *port = NULL;
+	size_t		portlen = 0;
+	size_t		i;
+
+	memset(pat, 0, sizeof(*pat));
+	if (len == 0)
+	{
+		*why = "an entry is empty";
+		return false;
+	}
+	if (len == 1 && s[0] == '*')
+	{
+		pat->any = true;
+		return true;
+	}
+
+	if (s[0] == '[')
+	{
+		const char *close = memchr(s, ']', len);
+		char		addr[64];
+		unsigned char bin[16];
+
+		if (close == NULL || close - s - 1 <= 0 ||
+			close - s - 1 >= (int) sizeof(addr))
+		{
+			*why = "an IPv6 address must be written in brackets, such as [::1]";
+			return false;
+		}
+		memcpy(addr, s + 1, close - s - 1);
+		addr[close - s - 1] = '\0';
+		if (inet_pton(AF_INET6, addr, bin) != 1)
+		{
+			*why = "the text in brackets is not an IPv6 address";
+			return false;
+		}
+		hostlen = close - s + 1;
+		if (hostlen < len)
+		{
+			if (s[hostlen] != ':')
+			{
+				*why = "only \":port\" may follow an IPv6 address";
+				return false;
+			}
+			port = s + hostlen + 1;
+			portlen = len - hostlen - 1;
+		}
+	}
+	else
+	{
+		const char *colon = memchr(s, ':', len);
+
+		if (colon != NULL)
+		{
+			hostlen = colon - s;
+			port = colon + 1;
+			portlen = len - hostlen - 1;
+		}
+		if (hostlen >= 2 && host[0] == '*' && host[1] == '.')
+		{
+			pat->suffix = true;
+			host++;				/* keep the dot: ".domain" */
+			hostlen--;
+		}
+		if (hostlen == 0 || (pat->suffix && hostlen == 1))
+		{
+			*why = "a host name is missing";
+			return false;
+		}
+		for (i = 0; i < hostlen; i++)
+		{
+			char		c = host[i];
+
+			if (!(isalnum((unsigned char) c) || c == '-' || c == '.' ||
+				  c == '_'))
+			{
+				*why = c == '*' ?
+					"\"*\" may only stand alone or start an entry as \"*.\"" :
+					"a host name may contain only letters, digits, \"-\", \"_\" and \".\"";
+				return false;
+			}
+		}
+	}
+
+	if (hostlen >= sizeof(pat->host))
+	{
+		*why = "a host name is too long";
+		return false;
+	}
+	for (i = 0; i < hostlen; i++)
+		pat->host[i] = pg_tolower((unsigned char) host[i]);
+	pat->host[hostlen] = '\0';
+
+	if (port != NULL)
+	{
+		int			v = 0;
+
+		if (portlen == 0 || portlen > 5 || strspn(port, "0123456789") < portlen)
+		{
+			*why = "a port must be a number";
+			return false;
+		}
+		for (i = 0; i < portlen; i++)
+			v = v * 10 + (port[i] - '0');
+		if (v < 1 || v > 65535)
+		{
+			*why = "a port must be between 1 and 65535";
+			return false;
+		}
+		pat->port = v;
+	}
+	return true;
+}
+
+/* An IP literal as bytes: 4 for IPv4, 16 for "[IPv6]", else 0. */
+static int
+http_ip_bytes(const char *host, unsigned char *bin)
+{
+	size_t		len = strlen(host);
+
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+	{
+		char		addr[64];
+
+		if (len - 2 >= sizeof(addr))
+			return 0;
+		memcpy(addr, host + 1, len - 2);
+		addr[len - 2] = '\0';
+		return inet_pton(AF_INET6, addr, bin) == 1 ? 16 : 0;
+	}
+	return inet_pton(AF_INET, host, bin) == 1 ? 4 : 0;
+}
+
+static bool
+http_host_matches(const HttpHostPattern *pat, const char *host, int port)
+{
+	unsigned char a[16];
+	unsigned char b[16];
+	int			alen;
+	size_t		hlen = strlen(host);
+	size_t		slen;
+
+	if (pat->any)
+		return true;
+	if (pat->port != 0 && pat->port != port)
+		return false;
+	if (pat->suffix)
+	{
+		/* a subdomain, never the domain itself */
+		slen = strlen(pat->host);
+		return hlen > slen && strcmp(host + hlen - slen, pat->host) == 0;
+	}
+	/* addresses compare as addresses: [::1] and [0::1] are one host */
+	alen = http_ip_bytes(pat->host, a);
+	if (alen > 0)
+		return http_ip_bytes(host, b) == alen && memcmp(a, b, alen) == 0;
+	return strcmp(host, pat->host) == 0;
+}
+
+/* GUC check hook of paged_fdw.allowed_hosts. */
+bool
+http_allowed_hosts_check(char **newval, void **extra, GucSource source)
+{
+	const char *p = *newval != NULL ? *newval : "";
+	const char *entry;
+	size_t		len;
+	HttpHostPattern pat;
+	const char *why = NULL;
+
+	/* all blank: no restriction */
+	if (p[strspn(p, " \t\r\n")] == '\0')
+		return true;
+	while (http_next_entry(&p, &entry, &len))
+	{
+		if (!http_parse_host_pattern(entry, len, &pat, &why))
+		{
+			GUC_check_errdetail("Entry \"%.*s\": %s.", (int) Min(len, 100),
+								entry, why);
+			GUC_check_errhint("List host names, IP addresses or *.domain patterns, each optionally followed by :port, separated by commas.");
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * ERROR unless paged_fdw.allowed_hosts lets a request go to "url".  Called
+ * for every request, and by the validator for the server option "url".
+ */
+void
+http_check_host(const char *url)
+{
+	const char *list = http_allowed_hosts != NULL ? http_allowed_hosts : "";
+	const char *p = list;
+	const char *entry;
+	size_t		len;
+	CURLU	   *cu;
+	CURLUcode	uc;
+	char	   *chost = NULL;
+	char	   *cport = NULL;
+	char	   *host = NULL;
+	int			port = 0;
+	size_t		i;
+	char	   *hostport;
+
+	if (list[strspn(list, " \t\r\n")] == '\0')
+		return;
+
+	http_global_init();
+	cu = curl_url();
+	if (cu == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	uc = curl_url_set(cu, CURLUPART_URL, url, 0);
+	if (uc == CURLUE_OK)
+		uc = curl_url_get(cu, CURLUPART_HOST, &chost, 0);
+	if (uc == CURLUE_OK)
+		uc = curl_url_get(cu, CURLUPART_PORT, &cport, CURLU_DEFAULT_PORT);
+	if (uc == CURLUE_OK && chost != NULL && cport != NULL)
+	{
+		host = pstrdup(chost);
+		port = atoi(cport);
+	}
+	curl_free(chost);
+	curl_free(cport);
+	curl_url_cleanup(cu);
+	if (host == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("could not find the host of URL \"%s\"",
+						http_safe_url(url)),
+				 errdetail("paged_fdw.allowed_hosts is set, so every URL must name a host that can be checked.")));
+
+	/* "Example.COM." and "example.com" are one host */
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = pg_tolower((unsigned char) host[i]);
+	if (i > 1 && host[i - 1] == '.')
+		host[i - 1] = '\0';
+
+	while (http_next_entry(&p, &entry, &len))
+	{
+		HttpHostPattern pat;
+		const char *why;
+
+		/* the check hook accepted the list; skip anything odd anyway */
+		if (http_parse_host_pattern(entry, len, &pat, &why) &&
+			http_host_matches(&pat, host, port))
+			return;
+	}
+
+	hostport = strchr(host, ':') != NULL && host[0] != '[' ?
+		psprintf("[%s]:%d", host, port) : psprintf("%s:%d", host, port);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("paged_fdw may not connect to %s", hostport),
+			 errdetail("The host is not listed in paged_fdw.allowed_hosts."),
+			 errhint("A superuser can add it to the setting \"paged_fdw.allowed_hosts\".")));
+}
+
 HttpTransfer *
 http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 {
@@ -593,6 +915,9 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 	bool		slist_ok;
 
 	Assert(conn->multi != NULL);
+
+	/* before anything is set up: a refused host costs nothing to undo */
+	http_check_host(req->url);
 
 	/* everything palloc'd first, so an ERROR here leaks nothing of curl's */
 	oldcxt = MemoryContextSwitchTo(owner);
@@ -615,6 +940,7 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 	t->req.basic_user = req->basic_user ? pstrdup(req->basic_user) : NULL;
 	t->req.basic_password = req->basic_password ?
 		pstrdup(req->basic_password) : NULL;
+	t->req.secrets = http_copy_strings(req->secrets);
 	t->resp.retry_after = -1;
 	MemoryContextSwitchTo(oldcxt);
 
@@ -1099,6 +1425,109 @@ http_sentence(char *s)
 }
 
 /*
+ * Secrets of a request: what the resource listed, the values of the secret
+ * headers, and the HTTP Basic password, also in the base64 form a server
+ * echoing its request headers would show.
+ */
+static List *
+http_secret_strings(const HttpRequest *req)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (req == NULL)
+		return NIL;
+	foreach(lc, req->secrets)
+		result = lappend(result, lfirst(lc));
+	foreach(lc, req->secret_headers)
+	{
+		const char *h = (const char *) lfirst(lc);
+		const char *colon = strchr(h, ':');
+
+		if (colon == NULL)
+			continue;
+		colon++;
+		while (*colon == ' ')
+			colon++;
+		result = lappend(result, unconstify(char *, colon));
+	}
+	if (req->basic_password != NULL)
+	{
+		char	   *pair = psprintf("%s:%s",
+									req->basic_user ? req->basic_user : "",
+									req->basic_password);
+		int			enclen = pg_b64_enc_len(strlen(pair));
+		char	   *enc = palloc(enclen + 1);
+
+		enclen = pg_b64_encode(pair, strlen(pair), enc, enclen);
+		enc[Max(enclen, 0)] = '\0';
+		result = lappend(result, unconstify(char *, req->basic_password));
+		result = lappend(result, enc);
+	}
+	return result;
+}
+
+/*
+ * "text" with every secret of the request replaced by "[redacted]".
+ * Remote text is quoted in messages, and a server may well echo the
+ * credentials it was sent ("invalid token ...").  Returns "text" itself
+ * when there is nothing to replace (the usual case, cheap even for a large
+ * body), else a palloc'd NUL-terminated copy; *len is updated.  Secrets
+ * shorter than HTTP_REDACT_MIN bytes are left alone: they would match
+ * everywhere and the replacement itself would give them away.
+ */
+const char *
+http_redact(const HttpRequest *req, const char *text, size_t *len)
+{
+	List	   *secrets = http_secret_strings(req);
+	ListCell   *lc;
+
+	if (text == NULL)
+		return text;
+	foreach(lc, secrets)
+	{
+		const char *secret = (const char *) lfirst(lc);
+		size_t		slen = secret != NULL ? strlen(secret) : 0;
+		StringInfoData buf;
+		const char *p = text;
+		const char *hit;
+
+		if (slen < HTTP_REDACT_MIN ||
+			(hit = memmem(p, *len, secret, slen)) == NULL)
+			continue;
+		initStringInfo(&buf);
+		do
+		{
+			appendBinaryStringInfo(&buf, p, hit - p);
+			appendStringInfoString(&buf, "[redacted]");
+			p = hit + slen;
+		} while ((hit = memmem(p, *len - (p - text), secret, slen)) != NULL);
+		appendBinaryStringInfo(&buf, p, *len - (p - text));
+		text = buf.data;
+		*len = buf.len;
+	}
+	return text;
+}
+
+/*
+ * http_excerpt of remote text with the request's secrets redacted, before
+ * (so that a secret is never cut in half) and after (markup stripping and
+ * blank folding could join one together).
+ */
+static char *
+http_safe_excerpt(const HttpRequest *req, const char *text, size_t len,
+				  size_t maxlen)
+{
+	char	   *ex;
+	size_t		exlen;
+
+	text = http_redact(req, text, &len);
+	ex = http_excerpt(text, len, maxlen);
+	exlen = strlen(ex);
+	return unconstify(char *, http_redact(req, ex, &exlen));
+}
+
+/*
  * sqlstate 0 means "the code the design maps this outcome/status to".  For
  * a response without an HTTP status the generic ERRCODE_FDW_ERROR (what
  * http_status_sqlstate(0) gives) is also replaced by the outcome's own code,
@@ -1121,10 +1550,10 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 				 errdetail("URL: %s.", url)));
 
 	if (what != NULL)
-		said = http_excerpt(what, strlen(what), HTTP_EXCERPT_LEN);
+		said = http_safe_excerpt(req, what, strlen(what), HTTP_EXCERPT_LEN);
 	else if (resp->outcome == HTTP_COMPLETED && resp->body != NULL &&
 			 resp->len > 0)
-		said = http_excerpt(resp->body, resp->len, HTTP_EXCERPT_LEN);
+		said = http_safe_excerpt(req, resp->body, resp->len, HTTP_EXCERPT_LEN);
 	if (said != NULL && said[0] == '\0')
 		said = NULL;
 
@@ -1137,9 +1566,10 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 			sqlstate = resp->outcome == HTTP_CONNECT_FAILED ?
 				ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION : ERRCODE_FDW_ERROR;
 		if (resp->transport_error != NULL)
-			curl_text = http_sentence(http_excerpt(resp->transport_error,
-												   strlen(resp->transport_error),
-												   HTTP_REASON_LEN));
+			curl_text = http_sentence(http_safe_excerpt(req,
+														resp->transport_error,
+														strlen(resp->transport_error),
+														HTTP_REASON_LEN));
 		if (reason == NULL)
 			reason = curl_text;
 
@@ -1202,10 +1632,14 @@ http_raise(const HttpRequest *req, const HttpResponse *resp, int sqlstate,
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s request failed with HTTP status %ld", op, resp->status),
-			 said ? errdetail("URL: %s. Server said: \"%s\".", url, said) :
+			 /* for a redirect, where it pointed says more than its body */
 			 (resp->status >= 300 && resp->status < 400 &&
 			  resp->transport_error) ?
-			 errdetail("URL: %s. The server %s.", url, resp->transport_error) :
+			 errdetail("URL: %s. The server %s.", url,
+					   http_safe_excerpt(req, resp->transport_error,
+										 strlen(resp->transport_error),
+										 HTTP_REASON_LEN)) :
+			 said ? errdetail("URL: %s. Server said: \"%s\".", url, said) :
 			 errdetail("URL: %s.", url),
 			 hint ? errhint("%s", hint) : 0));
 	pg_unreachable();

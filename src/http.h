@@ -17,6 +17,7 @@
 
 #include "postgres.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 #include "options.h"
 
 typedef struct HttpConn HttpConn;
@@ -32,6 +33,9 @@ typedef struct HttpRequest
 	List	   *secret_headers; /* "Name: value" strings, never shown */
 	const char *basic_user;		/* HTTP Basic credentials, or NULL */
 	const char *basic_password;
+	List	   *secrets;		/* other strings never to be shown (token,
+								 * login, password): redacted from quoted
+								 * remote text */
 } HttpRequest;
 
 typedef enum HttpOutcome
@@ -126,8 +130,18 @@ extern void http_check_html(const HttpRequest *req, const HttpResponse *resp,
 /* SQLSTATE for an HTTP status (design section 4). */
 extern int	http_status_sqlstate(long status);
 
+/* Remote text with the request's secrets replaced by "[redacted]". */
+extern const char *http_redact(const HttpRequest *req, const char *text,
+							   size_t *len);
+
 /* Printable, truncated, control-character-free copy of remote text. */
 extern char *http_excerpt(const char *text, size_t len, size_t maxlen);
+
+/* paged_fdw.allowed_hosts: the setting, its check hook, the check. */
+extern char *http_allowed_hosts;
+extern bool http_allowed_hosts_check(char **newval, void **extra,
+									 GucSource source);
+extern void http_check_host(const char *url);
 
 /* Percent-encode a query string value. */
 extern char *http_escape(const char *s);

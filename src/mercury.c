@@ -1050,6 +1050,73 @@ mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
 	}
 }
 
+/*
+ * Look at the prolog (what precedes the root element) before libxml2 does.
+ * SOAP 1.1 forbids a document type declaration, and without one there can
+ * be no entity declarations: no external entity to fetch or read, no
+ * internal entity to multiply ("billion laughs").  Refusing it here means
+ * libxml2 never parses a DTD at all, whatever its version and options do
+ * with one.  Only UTF-8 (or ASCII-compatible) answers are accepted, so that
+ * this byte-wise look cannot be bypassed with another encoding.
+ */
+static bool
+mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
+{
+	const unsigned char *s = (const unsigned char *) body;
+	size_t		i = 0;
+
+	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		i = 3;					/* UTF-8 byte order mark */
+	else if (len >= 2 && ((s[0] == 0xFE && s[1] == 0xFF) ||
+						  (s[0] == 0xFF && s[1] == 0xFE) ||
+						  s[0] == 0 || s[1] == 0))
+	{
+		mercury_xml_fail(p, NULL, "The answer is not UTF-8 encoded");
+		return false;
+	}
+
+	for (;;)
+	{
+		const char *end;
+		const char *close;
+
+		while (i < len && mercury_is_space(s[i]))
+			i++;
+		if (i + 1 < len && s[i] == '<' && s[i + 1] == '?')
+			close = "?>";
+		else if (i + 3 < len && memcmp(s + i, "<!--", 4) == 0)
+			close = "-->";
+		else if (i + 1 < len && s[i] == '<' && s[i + 1] == '!')
+		{
+			mercury_xml_fail(p, NULL,
+							 "A SOAP message must not contain a DOCTYPE declaration");
+			return false;
+		}
+		else
+			return true;		/* the root element, or something libxml2 will refuse */
+		end = memmem(s + i + 2, len - i - 2, close, strlen(close));
+		if (end == NULL)
+			return true;		/* unterminated: libxml2 will say so */
+		i = (const unsigned char *) end - s + strlen(close);
+	}
+}
+
+/*
+ * The reader for an answer.  XML_PARSE_NONET only: never NOENT (entity
+ * substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts
+ * libxml2's limits on text size, depth and entity amplification).  This
+ * holds even for a DTD that got past mercury_check_prolog; pg_xml_init has
+ * also installed PostgreSQL's entity loader, which loads nothing.  The
+ * answer is read as UTF-8 whatever its XML declaration says, so that no
+ * other encoding can hide markup from the prolog check.
+ */
+static xmlTextReaderPtr
+mercury_reader_open(const char *body, int len)
+{
+	return xmlReaderForMemory(body, len, NULL, "UTF-8",
+							  XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+}
+
 static void
 mercury_parse_init(MercuryParse *p)
 {
@@ -1087,15 +1154,16 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		return false;
 	}
 
+	if (!mercury_check_prolog(body, len, p))
+		return false;
+
 	xmlerrcxt = pg_xml_init(PG_XML_STRICTNESS_ALL);
 	PG_TRY();
 	{
 		int			ret;
 
 		xmlResetLastError();
-		/* XML_PARSE_NONET only: no entity substitution, no DTD loading */
-		reader = xmlReaderForMemory(body, (int) len, NULL, NULL,
-									XML_PARSE_NONET);
+		reader = mercury_reader_open(body, (int) len);
 		if (reader == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -1237,11 +1305,12 @@ mercury_units_before(const char *s, size_t upto)
 	return n;
 }
 
-static void mercury_parse_error(const MercuryParse *p, const char *body,
-								size_t len) pg_attribute_noreturn();
+static void mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
+								const char *body, size_t len) pg_attribute_noreturn();
 
 static void
-mercury_parse_error(const MercuryParse *p, const char *body, size_t len)
+mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
+					const char *body, size_t len)
 {
 	char	   *msg;
 	int			mlen = strlen(p->errmsg);
@@ -1252,7 +1321,13 @@ mercury_parse_error(const MercuryParse *p, const char *body, size_t len)
 	while (mlen > 0 && (mercury_is_space(p->errmsg[mlen - 1]) ||
 						p->errmsg[mlen - 1] == '.'))
 		mlen--;
-	msg = mercury_excerpt(p->errmsg, mlen, 200);
+	/* libxml2 quotes names from the document, which could be anything */
+	{
+		size_t		rlen = mlen;
+		const char *text = http_redact(req, p->errmsg, &rlen);
+
+		msg = mercury_excerpt(text, rlen, 200);
+	}
 
 	/*
 	 * A libxml2 error inside a unit (bytes that are not UTF-8, a character
@@ -1275,8 +1350,13 @@ mercury_parse_error(const MercuryParse *p, const char *body, size_t len)
 							 mercury_fields[f], mercury_columns[f].name, unit);
 		else if (unit > 0)
 			appendStringInfo(&where, " It is in record %d of the page.", unit);
-		appendStringInfo(&where, " The text there: \"%s\".",
-						 mercury_raw_excerpt(body, len, (size_t) p->erroffset));
+		{
+			char	   *raw = mercury_raw_excerpt(body, len, (size_t) p->erroffset);
+			size_t		rlen = strlen(raw);
+
+			appendStringInfo(&where, " The text there: \"%s\".",
+							 http_redact(req, raw, &rlen));
+		}
 	}
 
 	/* bytes that are not UTF-8, characters XML does not allow (NUL) */
@@ -1379,7 +1459,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		http_raise(req, resp, http_status_sqlstate(resp->status), NULL);
 	http_check_html(req, resp, "a SOAP envelope");
 	if (!parsed)
-		mercury_parse_error(&p, resp->body, resp->len);
+		mercury_parse_error(req, &p, resp->body, resp->len);
 
 	/* The list must agree with itself and with what we asked for. */
 	if (p.count >= 0 && p.count != p.nunits)
@@ -1388,7 +1468,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says count=\"" INT64_FORMAT "\" but holds %d unit elements",
 				 p.count, p.nunits);
 		p.errline = 0;
-		mercury_parse_error(&p, NULL, 0);
+		mercury_parse_error(req, &p, NULL, 0);
 	}
 	if (p.offset >= 0 && p.offset != cursor->offset)
 	{
@@ -1396,7 +1476,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 "unitList says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
 				 p.offset, cursor->offset);
 		p.errline = 0;
-		mercury_parse_error(&p, NULL, 0);
+		mercury_parse_error(req, &p, NULL, 0);
 	}
 
 	pfree(p.text.data);

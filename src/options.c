@@ -25,6 +25,7 @@
 #include "utils/lsyscache.h"
 #include "utils/varlena.h"
 
+#include "http.h"
 #include "options.h"
 
 typedef enum PagedOptionKind
@@ -297,6 +298,8 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 			break;
 		case OPT_URL:
 			paged_check_url(value);
+			/* checked again before every request: the setting may change */
+			http_check_host(value);
 			break;
 		case OPT_INT:
 			{
@@ -356,6 +359,23 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 				break;
 			}
 	}
+
+	/*
+	 * Values with a structure of their own in a header: the Diadoc
+	 * Authorization header separates its parameters with commas, and HTTP
+	 * Basic cannot carry a colon in the user name.
+	 */
+	if ((strcmp(opt->name, "client_id") == 0 ||
+		 strcmp(opt->name, "token") == 0) && strchr(value, ',') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid value for option \"%s\"", opt->name),
+				 errdetail("The value contains a comma, which would split the Diadoc Authorization header.")));
+	if (strcmp(opt->name, "user") == 0 && strchr(value, ':') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid value for option \"user\": \"%s\"", value),
+				 errdetail("HTTP Basic authentication does not allow a colon in the user name.")));
 
 	/* A CA file is read by the server process: superuser only. */
 	if (strcmp(opt->name, "ca_file") == 0 && !superuser())

@@ -47,3 +47,49 @@ stop_mock() {
 	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null
 	MOCK_PID=""
 }
+
+# make_test_cert DIR: a throw-away self-signed certificate for 127.0.0.1
+# (DIR/cert.pem, DIR/key.pem); the certificate is its own CA.  The
+# certificate is readable by everybody (the database server reads it as
+# ca_file), the key only by us (the mock reads it).
+make_test_cert() {
+	local dir=$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	chmod 755 "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 \
+		-subj "/CN=paged_fdw test certificate" \
+		-addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 || return 1
+	chmod 600 "$dir/key.pem"
+	chmod 644 "$dir/cert.pem"
+}
+
+# start_tls_mock CERTDIR [extra args]: the mock over HTTPS on
+# $MOCK_TLS_PORT; sets MOCK_TLS_PID, MOCK_TLS_URL and MOCK_TLS_CA.
+start_tls_mock() {
+	local dir=$1 out
+	shift
+	out=$(mktemp)
+	"$top/test/mock_api/mock_api" --port "${MOCK_TLS_PORT:-0}" \
+		--tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" "$@" >"$out" 2>&1 &
+	MOCK_TLS_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q '^port=' "$out" && break
+		sleep 0.05
+	done
+	if ! grep -q '^port=' "$out"; then
+		cat "$out" >&2
+		echo "mock_api (TLS) did not start" >&2
+		return 1
+	fi
+	MOCK_TLS_URL="https://127.0.0.1:$(sed -n 's/^port=//p' "$out" | head -n1)"
+	MOCK_TLS_CA="$dir/cert.pem"
+	export MOCK_TLS_URL MOCK_TLS_CA
+	rm -f "$out"
+}
+
+stop_tls_mock() {
+	[ -n "${MOCK_TLS_PID:-}" ] && kill "$MOCK_TLS_PID" 2>/dev/null && wait "$MOCK_TLS_PID" 2>/dev/null
+	MOCK_TLS_PID=""
+}

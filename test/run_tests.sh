@@ -16,7 +16,6 @@ passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "ok   - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-
 build_log=$(mktemp)
 if ! (cd "$top" && make clean >/dev/null && make all mock >"$build_log" 2>&1 && $sudo make -s install >/dev/null); then
 	cat "$build_log"
@@ -32,12 +31,17 @@ else
 fi
 encode_fixtures
 
-trap stop_mock EXIT
+trap 'stop_mock; stop_tls_mock' EXIT
 export MOCK_PORT=${MOCK_PORT:-47719}
 if ! start_mock --units 10000; then
 	fail "start mock_api on port $MOCK_PORT"
 	echo "$passed passed, $failed failed"
 	exit 1
+fi
+# The same mock over HTTPS with a self-signed certificate (sql/security.sql).
+export MOCK_TLS_PORT=${MOCK_TLS_PORT:-47720}
+if ! { make_test_cert /tmp/paged_fdw_tls && start_tls_mock /tmp/paged_fdw_tls --units 10000; }; then
+	fail "start mock_api over TLS on port $MOCK_TLS_PORT"
 fi
 
 # The mock's own checks.
@@ -67,7 +71,8 @@ if ! grep -qE '\.\.\. +(ok|FAILED|failed)' /tmp/paged_fdw_regress.log; then
 fi
 
 # Harness scripts print "ok - NAME" / "FAIL - NAME" lines (counted here)
-# and "# ..." lines with what they measured.
+# and "# ..." lines with what they measured; a harness that exits non-zero
+# or reports nothing counts as one more failure.
 run_harness() {
 	local name=$1 log rc n=0 line
 	shift
@@ -87,6 +92,13 @@ run_harness() {
 
 # Timeouts, cancel and the leak run: slow, so not in pg_regress.
 run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
+
+# Secrets in messages and logs (its own cluster and mocks; the install
+# above is this tree's, and we hold the lock).
+PAGED_FDW_TEST_LOCKED=1 run_harness secrets "$top/test/secrets.sh"
+
+# The page parsers under libFuzzer with ASan and UBSan, 60 s each.
+run_harness fuzz "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -73,6 +73,14 @@ static int	blackhole_port;		/* a port whose connects never complete */
 static int64_t max_docs = 10000000;
 static const char *fixture_dir;
 
+/* Accepted credentials (--token, --login, --password). */
+static const char *cred_token = "test-token";
+static const char *cred_login = "test-login";
+static const char *cred_password = "test-password";
+static bool custom_login;		/* --login given: never echo logins in the log */
+static int	listen_port;		/* for the redirect-host scenario */
+static bool use_tls;			/* --tls-cert/--tls-key given */
+
 /* Everything shared between connection threads. */
 static struct
 {
@@ -81,6 +89,9 @@ static struct
 	uint64_t	requests;		/* API requests served (= lines logged) */
 	uint64_t	tokens_issued;	/* issued-N is valid iff */
 	uint64_t	tokens_expired; /* tokens_expired < N <= tokens_issued */
+	uint64_t	probes;			/* requests to /_probe... */
+	char	   *last_body;		/* body of the last Mercury request */
+	size_t		last_body_len;
 	char	  **log;			/* ring of malloc'd lines */
 	size_t		log_head;
 	size_t		log_count;
@@ -275,7 +286,7 @@ token_valid(const char *token)
 	const char *p;
 	bool		ok;
 
-	if (strcmp(token, "test-token") == 0)
+	if (strcmp(token, cred_token) == 0)
 		return true;
 	if (strncmp(token, "issued-", 7) != 0 || token[7] == '\0')
 		return false;
@@ -335,7 +346,14 @@ typedef enum ScenarioKind
 	SC_ODD_FAULT,
 	SC_GROW,
 	SC_SHRINK_TOTAL,
-	SC_BAD						/* arg: BadKind */
+	SC_BAD,						/* arg: BadKind */
+	SC_REDIRECT_FILE,			/* 302 to file:///etc/passwd */
+	SC_REDIRECT_HOST,			/* 302 to the same request on "localhost" */
+	SC_ECHO_AUTH,				/* 401 quoting the credentials received */
+	SC_XXE,						/* Mercury: external entity ?target= */
+	SC_XXE_PARAM,				/* Mercury: external parameter entity */
+	SC_XXE_UTF16,				/* Mercury: SC_XXE in UTF-16 */
+	SC_LAUGHS					/* Mercury: "billion laughs" entities */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -437,6 +455,13 @@ static const struct
 	{"bad-range", SC_BAD, BAD_RANGE},
 	{"bad-utf8", SC_BAD, BAD_UTF8},
 	{"bad-nul", SC_BAD, BAD_NUL},
+	{"redirect-file", SC_REDIRECT_FILE, 0},
+	{"redirect-host", SC_REDIRECT_HOST, 0},
+	{"echo-auth", SC_ECHO_AUTH, 0},
+	{"xxe", SC_XXE, 0},
+	{"xxe-param", SC_XXE_PARAM, 0},
+	{"xxe-utf16", SC_XXE_UTF16, 0},
+	{"laughs", SC_LAUGHS, 0},
 	{NULL, SC_OK, 0}
 };
 
@@ -583,7 +608,7 @@ typedef struct Reply
 	bool		basic_challenge;	/* add WWW-Authenticate: Basic */
 	Action		action;
 	int			delay_ms;		/* wait before answering */
-	char		location[256];	/* Location header when not empty */
+	char		location[1024];	/* Location header when not empty */
 	char		retry_after[64];	/* Retry-After header when not empty */
 } Reply;
 
@@ -1464,8 +1489,8 @@ diadoc_authenticate(struct MHD_Connection *conn, const char *method,
 	else if (lp == NULL)
 		reply_text(r, 400, "mock: body is not a LoginPassword");
 	else if (type == NULL || strcmp(type, "password") != 0 ||
-			 strcmp(lp->login, "test-login") != 0 ||
-			 strcmp(lp->password, "test-password") != 0)
+			 strcmp(lp->login, cred_login) != 0 ||
+			 strcmp(lp->password, cred_password) != 0)
 		reply_text(r, 401, "mock: wrong login or password");
 	else
 	{
@@ -1478,7 +1503,11 @@ diadoc_authenticate(struct MHD_Connection *conn, const char *method,
 	}
 
 	buf_puts(log, "diadoc Authenticate login=");
-	buf_word(log, lp ? lp->login : NULL);
+	/* with --login the tests use real-looking secrets: do not print them */
+	if (custom_login && lp)
+		buf_puts(log, strcmp(lp->login, cred_login) == 0 ? "valid" : "invalid");
+	else
+		buf_word(log, lp ? lp->login : NULL);
 	buf_printf(log, " status=%d", r->status);
 	if (lp)
 		diadoc__api__proto__login_password__free_unpacked(lp, NULL);
@@ -1881,7 +1910,7 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 
 	user = MHD_basic_auth_get_username_password(conn, &password);
 	auth_ok = user && password && strcmp(user, "test-user") == 0 &&
-		strcmp(password, "test-password") == 0;
+		strcmp(password, cred_password) == 0;
 	MHD_free(user);
 	MHD_free(password);
 
@@ -1998,6 +2027,32 @@ control(const char *url, Reply *r)
 	}
 	else if (strcmp(url, "/_control/blackhole-port") == 0)
 		reply_text(r, 200, "%d\n", blackhole_port);
+	else if (strncmp(url, "/_probe", 7) == 0 && strcmp(url, "/_probes") != 0)
+	{
+		/* what an external entity would fetch: count, never serve */
+		pthread_mutex_lock(&state.lock);
+		state.probes++;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "probe\n");
+	}
+	else if (strcmp(url, "/_probes") == 0)
+	{
+		uint64_t	n;
+
+		pthread_mutex_lock(&state.lock);
+		n = state.probes;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "probes=%" PRIu64 "\n", n);
+	}
+	else if (strcmp(url, "/_last-body") == 0)
+	{
+		reply_text(r, 200, "%s", "");
+		r->content_type = CT_XML;
+		pthread_mutex_lock(&state.lock);
+		if (state.last_body)
+			buf_append(&r->body, state.last_body, state.last_body_len);
+		pthread_mutex_unlock(&state.lock);
+	}
 	else if (strcmp(url, "/_control/expire-tokens") == 0)
 	{
 		pthread_mutex_lock(&state.lock);
@@ -2007,6 +2062,149 @@ control(const char *url, Reply *r)
 	}
 	else
 		reply_text(r, 404, "mock: no control endpoint %s", url);
+}
+
+/* Query arguments as "?k=v&...", percent-encoding all but unreserved bytes. */
+static enum MHD_Result
+query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	Buf		   *b = cls;
+	const char *parts[2] = {key, value ? value : ""};
+	int			k;
+
+	buf_puts(b, b->len == 0 ? "?" : "&");
+	for (k = 0; k < 2; k++)
+	{
+		const unsigned char *c;
+
+		if (k == 1)
+			buf_puts(b, "=");
+		for (c = (const unsigned char *) parts[k]; *c; c++)
+		{
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				(*c >= '0' && *c <= '9') || strchr("-._~", *c))
+				buf_append(b, c, 1);
+			else
+				buf_printf(b, "%%%02X", *c);
+		}
+	}
+	return MHD_YES;
+}
+
+/* The redirect-* and echo-auth scenarios, for both APIs. */
+static void
+special_reply(struct MHD_Connection *conn, const Scenario *sc, bool diadoc,
+			  const char *op, const Buf *body, Reply *r)
+{
+	if (sc->kind == SC_REDIRECT_FILE)
+	{
+		reply_text(r, 302, "mock: moved");
+		snprintf(r->location, sizeof(r->location), "file:///etc/passwd");
+	}
+	else if (sc->kind == SC_REDIRECT_HOST)
+	{
+		Buf			query = {0};
+
+		/* the same request on the same server under another host name */
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, &query);
+		reply_text(r, 302, "mock: moved");
+		snprintf(r->location, sizeof(r->location), "%s://localhost:%d/%s/ok%s%s",
+				 use_tls ? "https" : "http", listen_port,
+				 diadoc ? "diadoc" : "mercury", op, query.data ? query.data : "");
+		free(query.data);
+	}
+	else
+	{
+		/* a careless server quoting everything it was sent */
+		const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+													MHD_HTTP_HEADER_AUTHORIZATION);
+		char	   *user,
+				   *password = NULL;
+
+		reply_text(r, 401, "mock: rejected credentials: Authorization=%s", h ? h : "-");
+		user = MHD_basic_auth_get_username_password(conn, &password);
+		if (user)
+			buf_printf(&r->body, " user=%s password=%s", user, password ? password : "-");
+		MHD_free(user);
+		MHD_free(password);
+		if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
+		{
+			Diadoc__Api__Proto__LoginPassword *lp =
+				diadoc__api__proto__login_password__unpack(NULL, body->len,
+														   (const uint8_t *) body->data);
+
+			if (lp)
+			{
+				buf_printf(&r->body, " login=%s password=%s", lp->login, lp->password);
+				diadoc__api__proto__login_password__free_unpacked(lp, NULL);
+			}
+		}
+	}
+}
+
+/*
+ * Hostile GetUnitChangesList answers: a document type declaration with an
+ * external entity (?target=URL, default file:///etc/hostname), an external
+ * parameter entity, the same in UTF-16, or nested entities that expand to
+ * 10^9 "lol"s.  None of them may be expanded or fetched by the client.
+ */
+static void
+mercury_hostile(struct MHD_Connection *conn, const Scenario *sc, Reply *r)
+{
+	const char *target = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "target");
+	Buf			doc = {0};
+	int			k;
+
+	if (target == NULL || strchr(target, '"') || strchr(target, '%'))
+		target = "file:///etc/hostname";
+	buf_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			 "<!DOCTYPE soap:Envelope [\n");
+	if (sc->kind == SC_XXE || sc->kind == SC_XXE_UTF16)
+		buf_printf(&doc, "  <!ENTITY ext SYSTEM \"%s\">\n", target);
+	else if (sc->kind == SC_XXE_PARAM)
+		buf_printf(&doc, "  <!ENTITY %% ext SYSTEM \"%s\">\n  %%ext;\n", target);
+	else
+	{
+		buf_puts(&doc, "  <!ENTITY lol0 \"lol\">\n");
+		for (k = 1; k <= 9; k++)
+		{
+			int			j;
+
+			buf_printf(&doc, "  <!ENTITY lol%d \"", k);
+			for (j = 0; j < 10; j++)
+				buf_printf(&doc, "&lol%d;", k - 1);
+			buf_puts(&doc, "\">\n");
+		}
+	}
+	buf_printf(&doc, "]>\n"
+			   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
+			   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" "
+			   "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\">\n"
+			   "<dt:unitList count=\"1\" total=\"1\" offset=\"0\"><dt:unit>"
+			   "<bs:uuid>00000000-0000-4000-8000-000000000000</bs:uuid>"
+			   "<dt:name>%s</dt:name></dt:unit></dt:unitList>"
+			   "</ws:getUnitChangesListResponse></soap:Body></soap:Envelope>\n",
+			   sc->kind == SC_LAUGHS ? "&lol9;" :
+			   sc->kind == SC_XXE_PARAM ? "plain" : "&ext;");
+
+	r->status = 200;
+	r->content_type = CT_XML;
+	if (sc->kind == SC_XXE_UTF16)
+	{
+		size_t		i;
+
+		/* UTF-16LE with a byte order mark; every byte above is ASCII */
+		r->content_type = "text/xml; charset=utf-16";
+		buf_append(&r->body, "\xff\xfe", 2);
+		for (i = 0; i < doc.len; i++)
+		{
+			buf_append(&r->body, doc.data + i, 1);
+			buf_append(&r->body, "", 1);
+		}
+	}
+	else
+		buf_append(&r->body, doc.data, doc.len);
+	free(doc.data);
 }
 
 /*
@@ -2041,6 +2239,21 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	scen++;
 	op = scen + strcspn(scen, "/");
 
+	if (!diadoc)
+	{
+		char	   *copy = malloc(req->body.len + 1);
+
+		if (copy == NULL)
+			abort();
+		memcpy(copy, req->body.data ? req->body.data : "", req->body.len);
+		copy[req->body.len] = '\0';
+		pthread_mutex_lock(&state.lock);
+		free(state.last_body);
+		state.last_body = copy;
+		state.last_body_len = req->body.len;
+		pthread_mutex_unlock(&state.lock);
+	}
+
 	if (!scenario_lookup(scen, op - scen, &sc))
 	{
 		reply_text(r, 404, "mock: unknown scenario");
@@ -2050,6 +2263,17 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	{
 		reply_text(r, 413, "mock: body too large");
 		error = "body-too-large";
+	}
+	else if (sc.kind == SC_REDIRECT_FILE || sc.kind == SC_REDIRECT_HOST ||
+			 sc.kind == SC_ECHO_AUTH)
+	{
+		special_reply(conn, &sc, diadoc, op, &req->body, r);
+		error = sc.kind == SC_ECHO_AUTH ? "echo-auth" : "redirected";
+	}
+	else if (!diadoc && sc.kind >= SC_XXE && sc.kind <= SC_LAUGHS)
+	{
+		mercury_hostile(conn, &sc, r);
+		error = "hostile-xml";
 	}
 	else if (diadoc && strcmp(op, "/GetDocflowsByPacketId") == 0)
 		diadoc_docflows(conn, method, &sc, &req->body, r, &log);
@@ -2289,6 +2513,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, r.retry_after);
 	if (r.basic_challenge)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"mock\"");
+	if (r.location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r.location);
 	ret = MHD_queue_response(conn, r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -2354,8 +2580,30 @@ usage(void)
 {
 	fprintf(stderr,
 			"usage: mock_api --port PORT [--units M] [--max-docs N] [--fixture-dir DIR]\n"
+			"                [--token T] [--login L] [--password P]\n"
+			"                [--tls-cert FILE --tls-key FILE]\n"
 			"  --port 0 picks a free port; the port is printed as port=NNNN\n");
 	exit(2);
+}
+
+/* A whole file as a NUL-terminated string (the TLS PEM files). */
+static char *
+read_file(const char *path)
+{
+	FILE	   *f = fopen(path, "rb");
+	Buf			b = {0};
+	char		chunk[4096];
+	size_t		n;
+
+	if (f == NULL)
+	{
+		fprintf(stderr, "mock_api: cannot read %s\n", path);
+		exit(2);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return b.data ? b.data : strdup("");
 }
 
 static int64_t
@@ -2381,6 +2629,8 @@ main(int argc, char **argv)
 	struct sockaddr_in addr;
 	struct MHD_Daemon *daemon;
 	const union MHD_DaemonInfo *info;
+	char	   *tls_cert = NULL;
+	char	   *tls_key = NULL;
 
 	for (k = 1; k < argc; k++)
 	{
@@ -2394,9 +2644,25 @@ main(int argc, char **argv)
 			max_docs = arg_number(argv[++k], INT64_C(1000000000));
 		else if (strcmp(argv[k], "--fixture-dir") == 0)
 			fixture_dir = argv[++k];
+		else if (strcmp(argv[k], "--token") == 0)
+			cred_token = argv[++k];
+		else if (strcmp(argv[k], "--login") == 0)
+		{
+			cred_login = argv[++k];
+			custom_login = true;
+		}
+		else if (strcmp(argv[k], "--password") == 0)
+			cred_password = argv[++k];
+		else if (strcmp(argv[k], "--tls-cert") == 0)
+			tls_cert = read_file(argv[++k]);
+		else if (strcmp(argv[k], "--tls-key") == 0)
+			tls_key = read_file(argv[++k]);
 		else
 			usage();
 	}
+	if ((tls_cert == NULL) != (tls_key == NULL))
+		usage();
+	use_tls = tls_cert != NULL;
 
 	/*
 	 * Block the stop signals before any thread exists, so every thread
@@ -2420,15 +2686,20 @@ main(int argc, char **argv)
 
 	open_blackhole();
 
+	/* with TLS, the certificate options come first; else they end the list */
 	daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 							  MHD_USE_INTERNAL_POLLING_THREAD |
-							  MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+							  MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+							  (use_tls ? MHD_USE_TLS : 0),
 							  (uint16_t) port, NULL, NULL, on_request, NULL,
 							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
 							  MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 							  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 1000,
 							  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
+							  use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+							  tls_cert,
+							  MHD_OPTION_HTTPS_MEM_KEY, tls_key,
 							  MHD_OPTION_END);
 	if (daemon == NULL)
 	{
@@ -2436,7 +2707,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-	printf("port=%u\n", info ? (unsigned) info->port : (unsigned) port);
+	listen_port = info ? (int) info->port : port;
+	printf("port=%u\n", (unsigned) listen_port);
 	fflush(stdout);
 
 	sigwait(&sigs, &sig);
@@ -2449,6 +2721,9 @@ main(int argc, char **argv)
 		state.log_head = (state.log_head + 1) % LOG_CAP;
 	}
 	free(state.log);
+	free(state.last_body);
+	free(tls_cert);
+	free(tls_key);
 	xmlCleanupParser();
 	return 0;
 }

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets fuzz_diadoc and fuzz_mercury and the unit
+# checks with AddressSanitizer and UndefinedBehaviorSanitizer, seeds the
+# targets with real answers of the mock API and the fixtures, and runs each
+# for SECONDS (default 60).  Prints "ok - ..." / "FAIL - ..." lines.
+#
+#   test/fuzz/run.sh [SECONDS]
+#
+# Everything goes to test/fuzz/build/ (not committed).  The corpora grow in
+# build/corpus-*/ from run to run; a crash is saved as build/crash-*.
+# To replay one:  test/fuzz/build/fuzz_mercury test/fuzz/build/crash-mercury-...
+# Nothing here installs anything or needs a database.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+secs=${1:-60}
+build=$here/build
+mkdir -p "$build"
+
+ok() { echo "ok - $1"; }
+bad() { echo "FAIL - $1"; }
+
+# ---- build ---------------------------------------------------------------
+CC=${FUZZ_CC:-clang}
+pginc=$(pg_config --includedir-server)
+pglib=$(pg_config --pkglibdir)
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+# (pg_config.h was made for gcc: clang ignores its gnu_printf attributes)
+cflags="-g -O1 -fno-omit-frame-pointer -Wall -Wno-unused-command-line-argument -Wno-ignored-attributes
+	-D_GNU_SOURCE -I$pginc -I$top/src -I$top/proto -I$here $(pkg-config --cflags libxml-2.0)"
+libs="$pglib/libpgcommon.a $pglib/libpgport.a -lprotobuf-c $(pkg-config --libs libxml-2.0) -lcurl -lm"
+
+log=$build/build.log
+: >"$log"
+if ! make -s -C "$top" proto/diadoc.pb-c.c test/mock_api/mock_api >>"$log" 2>&1; then
+	cat "$log"
+	bad "fuzz: build the generated protobuf code and the mock"
+	exit 1
+fi
+compile() {	# compile OUT.o SRC [extra flags]
+	local out=$1 src=$2
+	shift 2
+	# shellcheck disable=SC2086
+	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
+}
+built=true
+for src in src/diadoc.c src/mercury.c src/http.c proto/diadoc.pb-c.c; do
+	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link || built=false
+done
+for src in pg_shim fuzz_page fuzz_diadoc fuzz_mercury; do
+	compile "$src.o" "$here/$src.c" -fsanitize=fuzzer-no-link || built=false
+done
+compile unit_mercury.o "$here/unit_mercury.c" || built=false
+compile pg_shim_unit.o "$here/pg_shim.c" || built=false
+compile http_unit.o "$top/src/http.c" || built=false
+if $built; then
+	common="$build/pg_shim.o $build/fuzz_page.o $build/http.o $build/diadoc.pb-c.o"
+	# shellcheck disable=SC2086
+	$CC $san -fsanitize=fuzzer -o "$build/fuzz_diadoc" "$build/fuzz_diadoc.o" \
+		"$build/diadoc.o" $common $libs >>"$log" 2>&1 || built=false
+	# shellcheck disable=SC2086
+	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
+		"$build/mercury.o" $common $libs >>"$log" 2>&1 || built=false
+	# shellcheck disable=SC2086
+	$CC $san -o "$build/unit_mercury" "$build/unit_mercury.o" "$build/pg_shim_unit.o" \
+		"$build/http_unit.o" $libs >>"$log" 2>&1 || built=false
+fi
+if ! $built; then
+	cat "$log"
+	bad "fuzz: build the targets with ASan and UBSan"
+	exit 1
+fi
+if grep -q 'warning' "$log"; then
+	grep 'warning' "$log"
+	bad "fuzz: build the targets without compiler warnings"
+else
+	ok "fuzz: build the targets with ASan and UBSan, no warnings"
+fi
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# ---- unit checks ----------------------------------------------------------
+if "$build/unit_mercury" >"$build/unit.log" 2>&1; then
+	grep -E '^(ok|FAIL) - ' "$build/unit.log"
+else
+	grep -E '^(ok|FAIL) - ' "$build/unit.log"
+	grep -qE '^FAIL - ' "$build/unit.log" || { tail -n 30 "$build/unit.log"; bad "unit_mercury exited abnormally"; }
+fi
+
+# ---- seeds: answers of the mock, the fixtures -----------------------------
+# Each seed is one flags byte (0: HTTP 200, UTF8; see fuzz_page.h) and a body.
+seeds_d=$build/seeds-diadoc
+seeds_m=$build/seeds-mercury
+rm -rf "$seeds_d" "$seeds_m"
+mkdir -p "$seeds_d" "$seeds_m" "$build/corpus-diadoc" "$build/corpus-mercury"
+seed() {	# seed DIR NAME FLAGS FILE
+	{ printf "\\x$3"; cat "$4"; } >"$1/$2"
+}
+mockout=$(mktemp)
+"$top/test/mock_api/mock_api" --port 0 --units 40 >"$mockout" 2>&1 &
+mockpid=$!
+for _ in $(seq 1 100); do grep -q '^port=' "$mockout" && break; sleep 0.05; done
+port=$(sed -n 's/^port=//p' "$mockout")
+rm -f "$mockout"
+if [ -z "$port" ]; then
+	kill "$mockpid" 2>/dev/null
+	bad "fuzz: start the mock for seeds"
+	exit 1
+fi
+base=http://127.0.0.1:$port
+tmp=$(mktemp -d)
+n=0
+for scen in ok short-pages empty-pages garbage status-500 status-401 echo-auth; do
+	for pk in p0 p1 p3 p14 p250; do
+		for after in "" '\000\000\000\000\000\000\000\001'; do
+			if [ -n "$after" ]; then
+				text="PacketId: \"$pk\" Count: 5 AfterIndexKey: \"$after\""
+			else
+				text="PacketId: \"$pk\" Count: 5"
+			fi
+			echo "$text" | protoc --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest \
+				-I "$top/proto" "$top/proto/diadoc.proto" >"$tmp/req" 2>/dev/null || continue
+			curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+				-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
+				"$base/diadoc/$scen/GetDocflowsByPacketId?boxId=box-1" || continue
+			n=$((n + 1))
+			seed "$seeds_d" "mock-$n" 00 "$tmp/body"
+		done
+	done
+done
+for f in "$top"/test/fixtures/build/*.bin; do
+	[ -e "$f" ] && seed "$seeds_d" "fixture-$(basename "$f")" 00 "$f"
+done
+soap() {	# soap BEGIN END COUNT OFFSET
+	cat <<EOF
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ws="http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2" xmlns:bs="http://api.vetrf.ru/schema/cdm/base">
+<soapenv:Body><ws:getUnitChangesListRequest><bs:listOptions><bs:count>$3</bs:count><bs:offset>$4</bs:offset></bs:listOptions>
+<bs:updateDateInterval><bs:beginDate>$1</bs:beginDate><bs:endDate>$2</bs:endDate></bs:updateDateInterval>
+</ws:getUnitChangesListRequest></soapenv:Body></soapenv:Envelope>
+EOF
+}
+for scen in ok v1 short-pages shrink fault-incorrect fault-internal fault-access fault-notfound \
+	fault-offset garbage status-500 echo-auth xxe xxe-param laughs; do
+	for range in "2024-01-01T00:00:00+03:00 2024-01-01T02:00:00+03:00 5 0" \
+		"2024-01-01T00:00:00Z 2024-01-01T04:10:00Z 30 5"; do
+		# shellcheck disable=SC2086
+		soap $range >"$tmp/req"
+		curl -s -o "$tmp/body" -u test-user:test-password -H 'Content-Type: text/xml' \
+			--data-binary @"$tmp/req" "$base/mercury/$scen" || continue
+		n=$((n + 1))
+		seed "$seeds_m" "mock-$n" 00 "$tmp/body"
+		seed "$seeds_m" "mock-$n-500" 05 "$tmp/body"
+	done
+done
+for f in "$top"/test/fixtures/mercury_*.xml; do
+	[ -e "$f" ] && seed "$seeds_m" "fixture-$(basename "$f")" 00 "$f"
+done
+kill "$mockpid" 2>/dev/null
+wait "$mockpid" 2>/dev/null
+rm -rf "$tmp"
+nd=$(find "$seeds_d" -type f | wc -l)
+nm=$(find "$seeds_m" -type f | wc -l)
+if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ]; then
+	bad "fuzz: seeds from the mock ($nd Diadoc, $nm Mercury)"
+	exit 1
+fi
+
+# ---- fuzz -----------------------------------------------------------------
+fuzz() {	# fuzz NAME
+	local name=$1 out=$build/fuzz-$1.log dict=()
+	[ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
+	"$build/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=65536 -print_final_stats=1 "${dict[@]}" \
+		-artifact_prefix="$build/crash-$name-" \
+		"$build/corpus-$name" "$build/seeds-$name" >"$out" 2>&1
+	local rc=$? runs cov
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n1)
+	cov=$(grep -oE 'cov: [0-9]+' "$out" | tail -n1)
+	if [ $rc = 0 ]; then
+		ok "fuzz_$name for $secs s: ${runs:-?} inputs, ${cov:-cov: ?}, no crash, leak or sanitizer report"
+	else
+		grep -E 'ERROR|SUMMARY|pg_shim|fuzz:|Test unit written|runtime error' "$out" | head -n 20
+		bad "fuzz_$name found a problem (log: $out)"
+	fi
+}
+fuzz diadoc
+fuzz mercury
