@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <libxml/parser.h>
@@ -75,6 +76,8 @@ static struct
 	pthread_mutex_t lock;
 	uint64_t	connections;	/* TCP connections accepted */
 	uint64_t	requests;		/* API requests served (= lines logged) */
+	uint64_t	inflight;		/* API requests being handled right now */
+	uint64_t	max_inflight;	/* peak of inflight since start or reset */
 	uint64_t	tokens_issued;	/* issued-N is valid iff */
 	uint64_t	tokens_expired; /* tokens_expired < N <= tokens_issued */
 	char	  **log;			/* ring of malloc'd lines */
@@ -308,7 +311,8 @@ typedef enum ScenarioKind
 	SC_FAULT,					/* arg: FaultKind */
 	SC_STATUS,					/* arg: HTTP status */
 	SC_GARBAGE,
-	SC_FIXTURE
+	SC_FIXTURE,
+	SC_LATENCY					/* arg: milliseconds; otherwise "ok" */
 } ScenarioKind;
 
 typedef enum FaultKind
@@ -387,6 +391,24 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 	{
 		sc->kind = SC_STATUS;
 		sc->arg = (name[7] - '0') * 100 + (name[8] - '0') * 10 + (name[9] - '0');
+		return true;
+	}
+	/* latency-N, N in 1..10000 ms */
+	if (len > 8 && len <= 13 && memcmp(name, "latency-", 8) == 0 && name[8] != '0')
+	{
+		int			ms = 0;
+		size_t		k;
+
+		for (k = 8; k < len; k++)
+		{
+			if (name[k] < '0' || name[k] > '9')
+				return false;
+			ms = ms * 10 + (name[k] - '0');
+		}
+		if (ms > 10000)
+			return false;
+		sc->kind = SC_LATENCY;
+		sc->arg = ms;
 		return true;
 	}
 	return false;
@@ -1478,11 +1500,25 @@ control(const char *url, Reply *r)
 		uint64_t	c,
 					q;
 
+		uint64_t	in,
+					max;
+
 		pthread_mutex_lock(&state.lock);
 		c = state.connections;
 		q = state.requests;
+		in = state.inflight;
+		max = state.max_inflight;
 		pthread_mutex_unlock(&state.lock);
-		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64 "\n", c, q);
+		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64
+				   " inflight=%" PRIu64 " max_inflight=%" PRIu64 "\n",
+				   c, q, in, max);
+	}
+	else if (strcmp(url, "/_control/reset-max-inflight") == 0)
+	{
+		pthread_mutex_lock(&state.lock);
+		state.max_inflight = state.inflight;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "ok\n");
 	}
 	else if (strcmp(url, "/_control/expire-tokens") == 0)
 	{
@@ -1508,7 +1544,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 			   *op,
 			   *opname,
 			   *error = NULL;
-	bool		diadoc;
+	bool		diadoc,
+				known;
 	Scenario	sc;
 	Buf			log = {0};
 
@@ -1527,7 +1564,24 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	scen++;
 	op = scen + strcspn(scen, "/");
 
-	if (!scenario_lookup(scen, op - scen, &sc))
+	/* counted from here to the answer, latency included */
+	pthread_mutex_lock(&state.lock);
+	if (++state.inflight > state.max_inflight)
+		state.max_inflight = state.inflight;
+	pthread_mutex_unlock(&state.lock);
+
+	known = scenario_lookup(scen, op - scen, &sc);
+	if (known && sc.kind == SC_LATENCY)
+	{
+		/* a slow network: only this connection's thread waits */
+		struct timespec ts = {sc.arg / 1000, (long) (sc.arg % 1000) * 1000000L};
+
+		while (nanosleep(&ts, &ts) != 0)
+			;
+		sc.kind = SC_OK;
+	}
+
+	if (!known)
 	{
 		reply_text(r, 404, "mock: unknown scenario");
 		error = "unknown-scenario";
@@ -1563,6 +1617,9 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	log_add(&log);
 	free(log.data);
+	pthread_mutex_lock(&state.lock);
+	state.inflight--;
+	pthread_mutex_unlock(&state.lock);
 }
 
 static enum MHD_Result
