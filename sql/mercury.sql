@@ -105,7 +105,9 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER mercury_shrink
 CREATE FOREIGN TABLE units_shrink (uuid uuid, begin_date timestamptz, end_date timestamptz)
   SERVER mercury_shrink OPTIONS (resource 'unit_changes', page_size '100');
 SELECT count(*) FROM units_shrink WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
-SELECT * FROM mock_requests() ORDER BY 1;
+-- (how many of the prefetched offsets past 100 reached the mock before the
+-- fault ended the scan depends on timing: show offsets 0 and 100 only)
+SELECT * FROM mock_requests() AS r WHERE r ~ ' offset=(0|100) ' ORDER BY 1;
 
 -- SOAP faults are reported with their faultstring and SQLSTATE
 
