@@ -66,5 +66,31 @@ if ! grep -qE '\.\.\. +(ok|FAILED|failed)' /tmp/paged_fdw_regress.log; then
 	fail "pg_regress did not run"
 fi
 
+# harness NAME COMMAND...: a harness that prints "ok   - ..." / "FAIL - ..."
+# lines; each line counts, and a harness that fails without saying why
+# counts as one failure.
+harness() {
+	local name=$1 log rc
+	shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	rc=$?
+	while read -r line; do
+		case "$line" in
+			"ok   - "*) pass "$name: ${line#ok   - }" ;;
+			"FAIL - "*) fail "$name: ${line#FAIL - }" ;;
+		esac
+	done <"$log"
+	if [ "$rc" != 0 ] && ! grep -q '^FAIL - ' "$log"; then
+		tail -n 20 "$log"
+		fail "$name (exit status $rc)"
+	fi
+	rm -f "$log"
+}
+
+# The benchmark at tiny sizes: it runs and prints every figure (no timing
+# assertions; the extension is already installed and the lock held).
+PAGED_FDW_LOCK_HELD=1 harness bench "$top/test/bench/run.sh" --quick
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
