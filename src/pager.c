@@ -43,8 +43,13 @@
 
 #include "pager.h"
 
+/* (overridable at build time, e.g. COPT=-DPAGER_PROGRESS_ROWS=INT_MAX to measure) */
+#ifndef PAGER_PROGRESS_ROWS
 #define PAGER_PROGRESS_ROWS	16	/* rows between clock reads */
+#endif
+#ifndef PAGER_PROGRESS_MS
 #define PAGER_PROGRESS_MS	1	/* least time between curl calls */
+#endif
 
 typedef struct PagerSlot
 {

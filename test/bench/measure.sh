@@ -25,6 +25,12 @@ d_pkt="packet_id = 'p$d_big'"
 # jsonb document, repeated so it costs about as much CPU per page as the
 # added latency (see BENCHMARKS.md)
 work="sum(length(sha256(convert_to(repeat(document::text, 150), 'UTF8'))))"
+# cheap first statements of a session (see one_ms)
+m_warm="SELECT count(*) FROM (SELECT 1 FROM mercury WHERE $m_all LIMIT 1) s"
+m_warm_c1="SELECT count(*) FROM (SELECT 1 FROM mercury_lat_c1 WHERE $m_all LIMIT 1) s"
+m_warm_c8="SELECT count(*) FROM (SELECT 1 FROM mercury_lat_c8 WHERE $m_all LIMIT 1) s"
+d_warm="SELECT count(*) FROM (SELECT 1 FROM diadoc WHERE $d_pkt LIMIT 1) s"
+d_warm_lat="SELECT count(*) FROM (SELECT 1 FROM diadoc_lat WHERE $d_pkt LIMIT 1) s"
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "nan"}'; }
@@ -49,6 +55,37 @@ time_ms() {
 	} | "${psql[@]}" -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 | median
 }
 
+# one_ms WARM SQL: psql's \timing of SQL in a fresh session, after the
+# untimed statement WARM (loads the extension, opens a first connection)
+one_ms() {
+	printf '%s;\n\\timing on\n%s;\n' "$1" "$2" | "${psql[@]}" -o /dev/null 2>&1 |
+		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
+}
+
+# alternate RUNS CMD...: runs the shell commands in turn, RUNS rounds, so
+# that a load change on this shared machine hits them all alike; prints the
+# median of each command's output (one number per run), space-separated
+alternate() {
+	local n=$1 i k out
+	shift
+	out=$(mktemp -d)
+	for ((i = 0; i < n; i++)); do
+		k=0
+		for cmd in "$@"; do
+			eval "$cmd" >>"$out/$k"
+			k=$((k + 1))
+		done
+	done
+	k=0
+	for cmd in "$@"; do
+		printf '%s ' "$(median <"$out/$k")"
+		k=$((k + 1))
+	done
+	rm -rf "$out"
+	echo
+}
+base1() { "$baseline" "$@" | sed -n 's/.*rows_per_sec=\([0-9]*\).*/\1/p'; }
+
 # peak_rss_kb SQL: VmHWM of a fresh backend after running SQL once
 peak_rss_kb() {
 	"${psql[@]}" -At <<EOF | tail -n1
@@ -59,15 +96,6 @@ $1;
 \setenv BPID :bpid
 \! awk '/^VmHWM:/ {print \$2}' /proc/\$BPID/status
 EOF
-}
-
-# baseline_rps RUNS ARGS...: median rows/s of the C/libcurl baseline
-baseline_rps() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$baseline" "$@" | sed -n 's/.*rows_per_sec=\([0-9]*\).*/\1/p'
-	done | median
 }
 
 "${psql[@]}" -o /dev/null <<EOF || { echo "FAIL - bench: setup"; exit 1; }
@@ -112,32 +140,37 @@ note() { figures+=("$1"); }
 
 echo
 echo "a. count(*) throughput, rows/s (median of $runs), FDW vs C/libcurl baseline (no PostgreSQL)"
-ms=$(time_ms "$runs" "SELECT count(*) FROM mercury WHERE $m_all")
+echo "   (FDW and baseline runs alternate)"
+read -r ms base < <(alternate "$runs" \
+	'one_ms "$m_warm" "SELECT count(*) FROM mercury WHERE $m_all"' \
+	'base1 mercury "$url/mercury/ok" --concurrency 4')
 fdw=$(per_sec "$m_big" "$ms")
-base=$(baseline_rps "$runs" mercury "$url/mercury/ok" --concurrency 4)
 r=$(ratio "$fdw" "$base")
 echo "   Mercury $m_big rows: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
 note "a-mercury $fdw $base"
-ms=$(time_ms "$runs" "SELECT count(*) FROM diadoc WHERE $d_pkt")
+read -r ms base < <(alternate "$runs" \
+	'one_ms "$d_warm" "SELECT count(*) FROM diadoc WHERE $d_pkt"' \
+	'base1 diadoc "$url/diadoc/ok" "p$d_big"')
 fdw=$(per_sec "$d_big" "$ms")
-base=$(baseline_rps "$runs" diadoc "$url/diadoc/ok" "p$d_big")
 r=$(ratio "$fdw" "$base")
 echo "   Diadoc $d_big documents: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
 note "a-diadoc $fdw $base"
 
 echo
-echo "b. 20 ms added per request (mock scenario latency-20), median of $lat_runs"
-c1=$(time_ms "$lat_runs" "SELECT count(*) FROM mercury_lat_c1 WHERE $m_all")
-c8=$(time_ms "$lat_runs" "SELECT count(*) FROM mercury_lat_c8 WHERE $m_all")
+echo "b. 20 ms added per request (mock scenario latency-20), median of $lat_runs, runs alternate"
+read -r c1 c8 nl < <(alternate "$lat_runs" \
+	'one_ms "$m_warm_c1" "SELECT count(*) FROM mercury_lat_c1 WHERE $m_all"' \
+	'one_ms "$m_warm_c8" "SELECT count(*) FROM mercury_lat_c8 WHERE $m_all"' \
+	'one_ms "$m_warm" "SELECT count(*) FROM mercury WHERE $m_all"')
 r=$(ratio "$c1" "$c8")
 echo "   Mercury $m_big rows, count(*): max_concurrency 1 $c1 ms, 8 $c8 ms, speedup $r (target >= 6: $(verdict "$r" ">=" 6))"
 note "b-mercury $c1 $c8"
-nl=$(time_ms "$lat_runs" "SELECT count(*) FROM mercury WHERE $m_all")
 echo "   (the same scan without added latency: $nl ms; at 8 the latency is hidden when these two are close)"
 note "b-mercury-nolatency $nl"
-np=$(time_ms "$lat_runs" "SELECT $work FROM diadoc_lat_noprefetch WHERE $d_pkt")
-pf=$(time_ms "$lat_runs" "SELECT $work FROM diadoc_lat WHERE $d_pkt")
-w0=$(time_ms "$lat_runs" "SELECT $work FROM diadoc WHERE $d_pkt")
+read -r np pf w0 < <(alternate "$lat_runs" \
+	'one_ms "$d_warm_lat" "SELECT $work FROM diadoc_lat_noprefetch WHERE $d_pkt"' \
+	'one_ms "$d_warm_lat" "SELECT $work FROM diadoc_lat WHERE $d_pkt"' \
+	'one_ms "$d_warm" "SELECT $work FROM diadoc WHERE $d_pkt"')
 r=$(ratio "$np" "$pf")
 echo "   Diadoc $d_big documents with per-row work ($work):"
 echo "     prefetch off $np ms, prefetch on $pf ms, speedup $r (target >= 1.5: $(verdict "$r" ">=" 1.5))"
@@ -168,19 +201,30 @@ echo "   every column of $m_big rows through a top-1 sort: $rss_big kB"
 note "d-mercury-allcols $rss_big"
 
 echo
-echo "6. the mock alone: C/libcurl client fetching the same pages without parsing them (median of $runs)"
-m=$(baseline_rps "$runs" mercury "$url/mercury/ok" --concurrency 4 --fetch-only)
-d=$(baseline_rps "$runs" diadoc "$url/diadoc/ok" "p$d_big" --fetch-only)
-# two packets at once: what the mock serves when it is not waiting for
-# one client's next request
-d2=$(for ((i = 0; i < runs; i++)); do
-	{ "$baseline" diadoc "$url/diadoc/ok" "p$d_big" --fetch-only &
-	  "$baseline" diadoc "$url/diadoc/ok" "p$d_big-b" --fetch-only; wait; } |
-		sed -n 's/.*rows_per_sec=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}'
-done | median)
-echo "   Mercury: $m rows/s served (4 connections)"
-echo "   Diadoc: $d documents/s served to one client (one packet, one request at a time), $d2 to two clients at once"
-note "6-mock $m $d $d2"
+echo "6. the mock alone: a C/libcurl client fetching the same pages without parsing them (median of $runs),"
+echo "   and the rows the mock serves per second of its own CPU time (utime+stime from /proc)"
+hz=$(getconf CLK_TCK)
+mock_ticks() { awk '{print $14 + $15}' "/proc/$BENCH_MOCK_PID/stat"; }
+# served ROWS ARGS...: "client_rows_per_sec rows_per_mock_cpu_second" of one baseline run
+served() {
+	local rows=$1 t0 t1 rps
+	shift
+	t0=$(mock_ticks)
+	rps=$(base1 "$@")
+	t1=$(mock_ticks)
+	echo "$rps $(awk -v n="$rows" -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {if (t > 0) printf "%.0f", n / (t / hz); else print "nan"}')"
+}
+tmpd=$(mktemp -d)
+for ((i = 0; i < runs; i++)); do served "$m_big" mercury "$url/mercury/ok" --concurrency 4 --fetch-only; done >"$tmpd/m"
+for ((i = 0; i < runs; i++)); do served "$d_big" diadoc "$url/diadoc/ok" "p$d_big" --fetch-only; done >"$tmpd/d"
+m=$(awk '{print $1}' "$tmpd/m" | median)
+mcap=$(awk '{print $2}' "$tmpd/m" | median)
+d=$(awk '{print $1}' "$tmpd/d" | median)
+dcap=$(awk '{print $2}' "$tmpd/d" | median)
+rm -rf "$tmpd"
+echo "   Mercury: $m rows/s to one client (4 connections); $mcap rows per mock CPU-second"
+echo "   Diadoc: $d documents/s to one client (one packet, one request at a time); $dcap documents per mock CPU-second"
+note "6-mock $m $mcap $d $dcap"
 
 echo
 # every figure must have produced numbers
