@@ -116,6 +116,22 @@ FROM (SELECT name, row_number() OVER () AS n
 SELECT mock_stat('connections') - :c0 - 1 <= 4 AS at_most_4_connections;
 SELECT mock_stat('max_inflight') AS max_inflight;
 SELECT * FROM mock_requests() ORDER BY 1;
+-- Prefetched requests go out while the consumer works, not at the next page
+-- boundary: a new server (so new connections), then the cursor stops within
+-- page 1; the 4 requests of the window must all have reached the mock.
+CREATE SERVER mfast FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'murl');
+CREATE USER MAPPING FOR CURRENT_USER SERVER mfast
+  OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE units_fast (name text, begin_date timestamptz)
+  SERVER mfast OPTIONS (resource 'unit_changes');
+BEGIN;
+DECLARE c CURSOR FOR SELECT name FROM units_fast WHERE begin_date = '2000-01-01';
+MOVE 999 IN c;
+SELECT pg_sleep(0.2);
+SELECT * FROM mock_requests() ORDER BY 1;
+FETCH 1 FROM c;
+COMMIT;
+
 -- rows in order with a window of 1, too
 ALTER SERVER mslow OPTIONS (SET max_concurrency '1');
 SELECT mock_reset_max_inflight();

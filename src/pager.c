@@ -43,7 +43,7 @@
 
 #include "pager.h"
 
-/* (overridable at build time, e.g. COPT=-DPAGER_PROGRESS_ROWS=INT_MAX to measure) */
+/* (overridable at build time, e.g. COPT=-DPAGER_PROGRESS_ROWS=2000000000 to measure) */
 #ifndef PAGER_PROGRESS_ROWS
 #define PAGER_PROGRESS_ROWS	16	/* rows between clock reads */
 #endif
