@@ -17,7 +17,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc mercury pushdown differential faults security
+REGRESS = options diadoc mercury pushdown differential faults security speed
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -26,7 +26,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/proto $(XML2_CFLAGS)
 SHLIB_LINK = -lcurl -lprotobuf-c $(XML2_LIBS)
 
 EXTRA_CLEAN = proto/diadoc.pb-c.c proto/diadoc.pb-c.h \
-	test/mock_api/mock_api test/mock_api/*.o
+	test/mock_api/mock_api test/mock_api/*.o test/bench/baseline
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -47,3 +47,11 @@ test/mock_api/mock_api: test/mock_api/mock_api.c proto/diadoc.pb-c.c proto/diado
 
 mock: test/mock_api/mock_api
 .PHONY: mock
+
+# The benchmark's baseline: the same fetching and parsing without PostgreSQL.
+test/bench/baseline: test/bench/baseline.c proto/diadoc.pb-c.c proto/diadoc.pb-c.h
+	$(CC) $(MOCK_CFLAGS) -o $@ test/bench/baseline.c proto/diadoc.pb-c.c \
+		-lcurl -lprotobuf-c $(XML2_LIBS)
+
+bench: test/bench/baseline
+.PHONY: bench

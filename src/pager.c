@@ -18,6 +18,14 @@
  * for rows past the limit.  With prefetch off the window is strictly lazy:
  * a page is requested only when its rows are needed.
  *
+ * Transfers only move while curl is called.  While rows of the current
+ * page are handed out, the pager lets curl run every PAGER_PROGRESS_ROWS
+ * rows if PAGER_PROGRESS_MS have passed, so prefetched requests connect,
+ * send and drain their sockets during the consumer's per-row work instead
+ * of at the next page boundary.  The clock is read once per batch of rows
+ * and curl at most once a millisecond, which costs well under 1% of a
+ * count(*) scan.
+ *
  * Every slot lives in its own memory context (request, transfer, parsed
  * records), deleted once its rows are consumed, so memory is bounded by the
  * window and not by the result.  Deleting the context also releases the
@@ -44,6 +52,14 @@
 #include "utils/timestamp.h"
 
 #include "pager.h"
+
+/* (overridable at build time, e.g. COPT=-DPAGER_PROGRESS_ROWS=2000000000 to measure) */
+#ifndef PAGER_PROGRESS_ROWS
+#define PAGER_PROGRESS_ROWS	16	/* rows between clock reads */
+#endif
+#ifndef PAGER_PROGRESS_MS
+#define PAGER_PROGRESS_MS	1	/* least time between curl calls */
+#endif
 
 typedef struct PagerSlot
 {
@@ -92,6 +108,8 @@ struct Pager
 	PagerSlot  *cur;			/* parsed page being consumed (not in slots) */
 	PageResult	page;
 	int			row;
+	int			rows_since_progress;
+	TimestampTz last_progress;
 
 	PagerStats	stats;
 };
@@ -356,13 +374,16 @@ pager_complete(Pager *p, PagerSlot *slot)
 
 	for (;;)
 	{
+		TimestampTz wait_start = GetCurrentTimestamp();
 		HttpResponse *resp = http_wait(slot->xfer);
 		PageVerdict verdict;
 		MemoryContext old;
 		PageResult	result;
 
+		/* time the consumer was blocked, not the transfers' own durations */
+		p->last_progress = GetCurrentTimestamp();
+		p->stats.wait_secs += (double) (p->last_progress - wait_start) / USECS_PER_SEC;
 		p->stats.bytes += resp->len;
-		p->stats.wait_secs += resp->elapsed;
 
 		memset(&result, 0, sizeof(result));
 		result.total = -1;
@@ -595,6 +616,19 @@ pager_after_page(Pager *p, PagerSlot *slot)
 	}
 }
 
+/* Let the transfers in flight move, if the last time is long enough ago. */
+static void
+pager_progress(Pager *p)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	p->rows_since_progress = 0;
+	if (now - p->last_progress < PAGER_PROGRESS_MS * 1000)
+		return;
+	p->last_progress = now;
+	http_progress(p->ctx->conn);
+}
+
 bool
 pager_next(Pager *p, PagerRow *row)
 {
@@ -609,6 +643,9 @@ pager_next(Pager *p, PagerRow *row)
 		{
 			if (p->limit >= 0 && p->emitted >= p->limit)
 				return false;
+			if (p->slots != NIL &&
+				++p->rows_since_progress >= PAGER_PROGRESS_ROWS)
+				pager_progress(p);
 			row->stream = p->streams[p->cur->stream_no];
 			row->records = p->page.records;
 			row->index = p->row++;

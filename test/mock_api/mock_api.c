@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <libxml/parser.h>
@@ -87,6 +88,8 @@ static struct
 	pthread_mutex_t lock;
 	uint64_t	connections;	/* TCP connections accepted */
 	uint64_t	requests;		/* API requests served (= lines logged) */
+	uint64_t	inflight;		/* API requests being handled right now */
+	uint64_t	max_inflight;	/* peak of inflight since start or reset */
 	uint64_t	tokens_issued;	/* issued-N is valid iff */
 	uint64_t	tokens_expired; /* tokens_expired < N <= tokens_issued */
 	uint64_t	probes;			/* requests to /_probe... */
@@ -353,7 +356,8 @@ typedef enum ScenarioKind
 	SC_XXE,						/* Mercury: external entity ?target= */
 	SC_XXE_PARAM,				/* Mercury: external parameter entity */
 	SC_XXE_UTF16,				/* Mercury: SC_XXE in UTF-16 */
-	SC_LAUGHS					/* Mercury: "billion laughs" entities */
+	SC_LAUGHS,					/* Mercury: "billion laughs" entities */
+	SC_LATENCY					/* arg: milliseconds; otherwise "ok" */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -578,6 +582,24 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 	{
 		sc->kind = SC_STATUS;
 		sc->arg = (name[7] - '0') * 100 + (name[8] - '0') * 10 + (name[9] - '0');
+		return true;
+	}
+	/* latency-N, N in 1..10000 ms */
+	if (len > 8 && len <= 13 && memcmp(name, "latency-", 8) == 0 && name[8] != '0')
+	{
+		int			ms = 0;
+		size_t		k;
+
+		for (k = 8; k < len; k++)
+		{
+			if (name[k] < '0' || name[k] > '9')
+				return false;
+			ms = ms * 10 + (name[k] - '0');
+		}
+		if (ms > 10000)
+			return false;
+		sc->kind = SC_LATENCY;
+		sc->arg = ms;
 		return true;
 	}
 	return false;
@@ -2014,11 +2036,25 @@ control(const char *url, Reply *r)
 		uint64_t	c,
 					q;
 
+		uint64_t	in,
+					max;
+
 		pthread_mutex_lock(&state.lock);
 		c = state.connections;
 		q = state.requests;
+		in = state.inflight;
+		max = state.max_inflight;
 		pthread_mutex_unlock(&state.lock);
-		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64 "\n", c, q);
+		reply_text(r, 200, "connections=%" PRIu64 " requests=%" PRIu64
+				   " inflight=%" PRIu64 " max_inflight=%" PRIu64 "\n",
+				   c, q, in, max);
+	}
+	else if (strcmp(url, "/_control/reset-max-inflight") == 0)
+	{
+		pthread_mutex_lock(&state.lock);
+		state.max_inflight = state.inflight;
+		pthread_mutex_unlock(&state.lock);
+		reply_text(r, 200, "ok\n");
 	}
 	else if (strcmp(url, "/_control/reset") == 0)
 	{
@@ -2220,7 +2256,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 			   *op,
 			   *opname,
 			   *error = NULL;
-	bool		diadoc;
+	bool		diadoc,
+				known;
 	Scenario	sc;
 	Buf			log = {0};
 
@@ -2254,7 +2291,24 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		pthread_mutex_unlock(&state.lock);
 	}
 
-	if (!scenario_lookup(scen, op - scen, &sc))
+	/* counted from here to the answer, latency included */
+	pthread_mutex_lock(&state.lock);
+	if (++state.inflight > state.max_inflight)
+		state.max_inflight = state.inflight;
+	pthread_mutex_unlock(&state.lock);
+
+	known = scenario_lookup(scen, op - scen, &sc);
+	if (known && sc.kind == SC_LATENCY)
+	{
+		/* a slow network: only this connection's thread waits */
+		struct timespec ts = {sc.arg / 1000, (long) (sc.arg % 1000) * 1000000L};
+
+		while (nanosleep(&ts, &ts) != 0)
+			;
+		sc.kind = SC_OK;
+	}
+
+	if (!known)
 	{
 		reply_text(r, 404, "mock: unknown scenario");
 		error = "unknown-scenario";
@@ -2301,6 +2355,9 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	log_add(&log);
 	free(log.data);
+	pthread_mutex_lock(&state.lock);
+	state.inflight--;
+	pthread_mutex_unlock(&state.lock);
 }
 
 /* Set once main() is shutting down: waits in connection threads end. */

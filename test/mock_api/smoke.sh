@@ -208,7 +208,23 @@ check "redirect: 302 and Location" "302 $base/mercury/ok" \
 check "blackhole port: connect times out" "28" \
 	"$(curl -s --connect-timeout 0.5 -o /dev/null "http://127.0.0.1:$(curl -s "$base/_control/blackhole-port")/"; echo $?)"
 
-check "stats format" "yes" "$(curl -s "$base/_stats" | grep -qE '^connections=[0-9]+ requests=[0-9]+$' && echo yes)"
+# latency-N: each request waits N ms in its own thread, so two concurrent
+# requests overlap (max_inflight 2) and take ~N ms together, not 2N.
+curl -s "$base/_control/reset-max-inflight" >/dev/null
+mkdir -p "$tmp/a" "$tmp/b"
+start=$(date +%s%N)
+tmp=$tmp/a mercury latency-300 10 0 2024-01-01T00:00:00Z >"$tmp/lat1" &
+tmp=$tmp/b mercury latency-300 10 0 2024-01-01T00:00:00Z >"$tmp/lat2"
+wait $!
+ms=$((($(date +%s%N) - start) / 1000000))
+check "mercury latency-300: 200, overlapped" "200 200 yes" \
+	"$(cat "$tmp/lat1") $(cat "$tmp/lat2") $([ "$ms" -ge 300 ] && [ "$ms" -lt 550 ] && echo yes || echo "no ($ms ms)")"
+check "max_inflight of two overlapping requests" "max_inflight=2" \
+	"$(curl -s "$base/_stats" | grep -o 'max_inflight=[0-9]*')"
+check "unknown latency scenario" "404" "$(mercury latency-0 10 0 2024-01-01T00:00:00Z)"
+log >/dev/null
+
+check "stats format" "yes" "$(curl -s "$base/_stats" | grep -qE '^connections=[0-9]+ requests=[0-9]+ inflight=[0-9]+ max_inflight=[0-9]+$' && echo yes)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

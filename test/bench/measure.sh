@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# The measurements of test/bench/run.sh, inside its throwaway cluster
+# (pg_virtualenv sets PGHOST etc.).  Reads BENCH_URL, BENCH_QUICK,
+# BENCH_RUNS, BENCH_UNITS from the environment.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+baseline=$here/baseline
+url=$BENCH_URL
+runs=$BENCH_RUNS
+quick=$BENCH_QUICK
+psql=(psql -X -q -v ON_ERROR_STOP=1)
+
+# sizes: the full run uses the issue's, --quick tiny ones
+if [ "$quick" = 1 ]; then
+	m_big=$BENCH_UNITS; m_small=2000; d_big=2000; lat_runs=1
+else
+	m_big=1000000; m_small=10000; d_big=100000; lat_runs=$(( runs < 3 ? runs : 3 ))
+fi
+[ "$BENCH_UNITS" -ge "$m_big" ] || { echo "FAIL - bench: mock has too few units"; exit 1; }
+# Mercury record i was updated at 2024-01-01 00:00+03 + 10 i minutes
+m_all="begin_date = '2000-01-01'"
+m_10k="begin_date = '2000-01-01' AND end_date = timestamptz '2024-01-01 00:00+03' + interval '10 minutes' * $m_small"
+d_pkt="packet_id = 'p$d_big'"
+# "Real per-row work" for the prefetch figure: a digest of each row's
+# jsonb document, repeated so it costs about as much CPU per page as the
+# added latency (see BENCHMARKS.md)
+work="sum(length(sha256(convert_to(repeat(document::text, 150), 'UTF8'))))"
+# cheap first statements of a session (see one_ms)
+m_warm="SELECT count(*) FROM (SELECT 1 FROM mercury WHERE $m_all LIMIT 1) s"
+m_warm_c1="SELECT count(*) FROM (SELECT 1 FROM mercury_lat_c1 WHERE $m_all LIMIT 1) s"
+m_warm_c8="SELECT count(*) FROM (SELECT 1 FROM mercury_lat_c8 WHERE $m_all LIMIT 1) s"
+d_warm="SELECT count(*) FROM (SELECT 1 FROM diadoc WHERE $d_pkt LIMIT 1) s"
+d_warm_lat="SELECT count(*) FROM (SELECT 1 FROM diadoc_lat WHERE $d_pkt LIMIT 1) s"
+
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "nan"}'; }
+# verdict VALUE OP TARGET: "met" or "MISSED"
+verdict() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "MISSED"}'; }
+per_sec() { awk -v n="$1" -v ms="$2" 'BEGIN {if (ms > 0) printf "%.0f", n / (ms / 1000); else print "nan"}'; }
+
+# time_ms RUNS SQL [BEFORE AFTER]: median of psql's \timing of SQL, run
+# RUNS times in one session, each time between the untimed statements
+# BEFORE and AFTER.  The first run also opens the HTTP connections and
+# warms the caches, so one more run is made and the first one dropped.
+time_ms() {
+	local n=$1 sql=$2 before=${3:-} after=${4:-} i
+	{
+		for ((i = 0; i <= n; i++)); do
+			[ -n "$before" ] && echo "$before;"
+			echo '\timing on'
+			echo "$sql;"
+			echo '\timing off'
+			[ -n "$after" ] && echo "$after;"
+		done
+	} | "${psql[@]}" -o /dev/null 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 | median
+}
+
+# one_ms WARM SQL: psql's \timing of SQL in a fresh session, after the
+# untimed statement WARM (loads the extension, opens a first connection)
+one_ms() {
+	printf '%s;\n\\timing on\n%s;\n' "$1" "$2" | "${psql[@]}" -o /dev/null 2>&1 |
+		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
+}
+
+# alternate RUNS CMD...: runs the shell commands in turn, RUNS rounds, so
+# that a load change on this shared machine hits them all alike; prints the
+# median of each command's output (one number per run), space-separated
+alternate() {
+	local n=$1 i k out
+	shift
+	out=$(mktemp -d)
+	for ((i = 0; i < n; i++)); do
+		k=0
+		for cmd in "$@"; do
+			eval "$cmd" >>"$out/$k"
+			k=$((k + 1))
+		done
+	done
+	k=0
+	for cmd in "$@"; do
+		printf '%s ' "$(median <"$out/$k")"
+		k=$((k + 1))
+	done
+	rm -rf "$out"
+	echo
+}
+base1() { "$baseline" "$@" | sed -n 's/.*rows_per_sec=\([0-9]*\).*/\1/p'; }
+
+# peak_rss_kb SQL: VmHWM of a fresh backend after running SQL once
+peak_rss_kb() {
+	"${psql[@]}" -At <<EOF | tail -n1
+SELECT pg_backend_pid() AS bpid \gset
+\o /dev/null
+$1;
+\o
+\setenv BPID :bpid
+\! awk '/^VmHWM:/ {print \$2}' /proc/\$BPID/status
+EOF
+}
+
+"${psql[@]}" -o /dev/null <<EOF || { echo "FAIL - bench: setup"; exit 1; }
+CREATE EXTENSION paged_fdw;
+CREATE FUNCTION mk_mercury(name text, url text, opts text) RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L %s)',
+                 name, 'mercury', url, opts);
+  EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L, password %L)',
+                 name, 'test-user', 'test-password');
+  EXECUTE format('CREATE FOREIGN TABLE %I (uuid uuid, guid uuid, active boolean, last boolean,
+                  status text, create_date timestamptz, update_date timestamptz, previous uuid,
+                  next uuid, name text, full_name text, common_unit_guid uuid, factor numeric,
+                  begin_date timestamptz, end_date timestamptz)
+                  SERVER %I OPTIONS (resource %L)', name, name, 'unit_changes');
+END \$\$;
+CREATE FUNCTION mk_diadoc(name text, url text, opts text) RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L, box_id %L %s)',
+                 name, 'diadoc', url, 'box-1', opts);
+  EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
+                 name, 'test-client', 'test-token');
+  EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, index_key bytea,
+                  message_id text, entity_id text, last_event_id text, last_event_at timestamptz,
+                  document_type text, direction text, is_test boolean, custom_document_id text,
+                  counteragent_box_id text, document_date date, document_number text,
+                  version text, is_finished boolean, is_deleted boolean, department_id text,
+                  sent_at timestamptz, delivered_at timestamptz, status text,
+                  status_severity text, document jsonb)
+                  SERVER %I OPTIONS (resource %L)', name, name, 'docflows_by_packet');
+END \$\$;
+SELECT mk_mercury('mercury', '$url/mercury/ok', '');
+SELECT mk_mercury('mercury_lat_c1', '$url/mercury/latency-20', ', max_concurrency ''1''');
+SELECT mk_mercury('mercury_lat_c8', '$url/mercury/latency-20', ', max_concurrency ''8''');
+SELECT mk_diadoc('diadoc', '$url/diadoc/ok', '');
+SELECT mk_diadoc('diadoc_lat', '$url/diadoc/latency-20', '');
+SELECT mk_diadoc('diadoc_lat_noprefetch', '$url/diadoc/latency-20', ', prefetch ''false''');
+EOF
+
+figures=()
+note() { figures+=("$1"); }
+
+echo
+echo "a. count(*) throughput, rows/s (median of $runs), FDW vs C/libcurl baseline (no PostgreSQL)"
+echo "   (FDW and baseline runs alternate)"
+read -r ms base < <(alternate "$runs" \
+	'one_ms "$m_warm" "SELECT count(*) FROM mercury WHERE $m_all"' \
+	'base1 mercury "$url/mercury/ok" --concurrency 4')
+fdw=$(per_sec "$m_big" "$ms")
+r=$(ratio "$fdw" "$base")
+echo "   Mercury $m_big rows: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
+note "a-mercury $fdw $base"
+read -r ms base < <(alternate "$runs" \
+	'one_ms "$d_warm" "SELECT count(*) FROM diadoc WHERE $d_pkt"' \
+	'base1 diadoc "$url/diadoc/ok" "p$d_big"')
+fdw=$(per_sec "$d_big" "$ms")
+r=$(ratio "$fdw" "$base")
+echo "   Diadoc $d_big documents: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
+note "a-diadoc $fdw $base"
+
+echo
+echo "b. 20 ms added per request (mock scenario latency-20), median of $lat_runs, runs alternate"
+read -r c1 c8 nl < <(alternate "$lat_runs" \
+	'one_ms "$m_warm_c1" "SELECT count(*) FROM mercury_lat_c1 WHERE $m_all"' \
+	'one_ms "$m_warm_c8" "SELECT count(*) FROM mercury_lat_c8 WHERE $m_all"' \
+	'one_ms "$m_warm" "SELECT count(*) FROM mercury WHERE $m_all"')
+r=$(ratio "$c1" "$c8")
+echo "   Mercury $m_big rows, count(*): max_concurrency 1 $c1 ms, 8 $c8 ms, speedup $r (target >= 6: $(verdict "$r" ">=" 6))"
+note "b-mercury $c1 $c8"
+echo "   (the same scan without added latency: $nl ms; at 8 the latency is hidden when these two are close)"
+note "b-mercury-nolatency $nl"
+read -r np pf w0 < <(alternate "$lat_runs" \
+	'one_ms "$d_warm_lat" "SELECT $work FROM diadoc_lat_noprefetch WHERE $d_pkt"' \
+	'one_ms "$d_warm_lat" "SELECT $work FROM diadoc_lat WHERE $d_pkt"' \
+	'one_ms "$d_warm" "SELECT $work FROM diadoc WHERE $d_pkt"')
+r=$(ratio "$np" "$pf")
+echo "   Diadoc $d_big documents with per-row work ($work):"
+echo "     prefetch off $np ms, prefetch on $pf ms, speedup $r (target >= 1.5: $(verdict "$r" ">=" 1.5))"
+echo "     (the work alone, no added latency: $w0 ms)"
+note "b-diadoc $np $pf $w0"
+
+echo
+echo "c. time to first row (median of $runs)"
+big=$(time_ms "$runs" "SELECT * FROM mercury WHERE $m_all LIMIT 10")
+small=$(time_ms "$runs" "SELECT * FROM mercury WHERE $m_10k LIMIT 10")
+r=$(ratio "$big" "$small")
+echo "   LIMIT 10 over $m_big rows $big ms, over $m_small rows $small ms, ratio $r (target: equal within noise)"
+note "c-limit $big $small"
+big=$(time_ms "$runs" "FETCH 1 FROM c" "BEGIN; DECLARE c CURSOR FOR SELECT * FROM mercury WHERE $m_all" "COMMIT")
+small=$(time_ms "$runs" "FETCH 1 FROM c" "BEGIN; DECLARE c CURSOR FOR SELECT * FROM mercury WHERE $m_10k" "COMMIT")
+echo "   cursor FETCH 1 (no LIMIT, first page of 1000 rows): over $m_big rows $big ms, over $m_small rows $small ms"
+note "c-cursor $big $small"
+
+echo
+echo "d. peak backend memory (VmHWM of a fresh backend after the query, median of $runs)"
+rss_small=$(for ((i = 0; i < runs; i++)); do peak_rss_kb "SELECT count(*) FROM mercury WHERE $m_10k"; done | median)
+rss_big=$(for ((i = 0; i < runs; i++)); do peak_rss_kb "SELECT count(*) FROM mercury WHERE $m_all"; done | median)
+r=$(ratio "$rss_big" "$rss_small")
+echo "   Mercury count(*): $m_small rows $rss_small kB, $m_big rows $rss_big kB, ratio $r (target <= 1.5: $(verdict "$r" "<=" 1.5))"
+note "d-mercury $rss_small $rss_big"
+rss_big=$(for ((i = 0; i < runs; i++)); do peak_rss_kb "SELECT * FROM mercury WHERE $m_all ORDER BY 1 LIMIT 1"; done | median)
+echo "   every column of $m_big rows through a top-1 sort: $rss_big kB"
+note "d-mercury-allcols $rss_big"
+
+echo
+echo "6. the mock alone: a C/libcurl client fetching the same pages without parsing them (median of $runs),"
+echo "   and the rows the mock serves per second of its own CPU time (utime+stime from /proc)"
+hz=$(getconf CLK_TCK)
+mock_ticks() { awk '{print $14 + $15}' "/proc/$BENCH_MOCK_PID/stat"; }
+# served ROWS ARGS...: "client_rows_per_sec rows_per_mock_cpu_second" of one
+# baseline run (less than one clock tick counts as one: a lower bound)
+served() {
+	local rows=$1 t0 t1 rps
+	shift
+	t0=$(mock_ticks)
+	rps=$(base1 "$@")
+	t1=$(mock_ticks)
+	echo "$rps $(awk -v n="$rows" -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {if (t < 1) t = 1; printf "%.0f", n / (t / hz)}')"
+}
+tmpd=$(mktemp -d)
+for ((i = 0; i < runs; i++)); do served "$m_big" mercury "$url/mercury/ok" --concurrency 4 --fetch-only; done >"$tmpd/m"
+# (a bigger packet at --quick sizes: the CPU clock ticks at 1/CLK_TCK s)
+d_cap=$(( d_big < 20000 ? 20000 : d_big ))
+for ((i = 0; i < runs; i++)); do served "$d_cap" diadoc "$url/diadoc/ok" "p$d_cap" --fetch-only; done >"$tmpd/d"
+m=$(awk '{print $1}' "$tmpd/m" | median)
+mcap=$(awk '{print $2}' "$tmpd/m" | median)
+d=$(awk '{print $1}' "$tmpd/d" | median)
+dcap=$(awk '{print $2}' "$tmpd/d" | median)
+rm -rf "$tmpd"
+echo "   Mercury: $m rows/s to one client (4 connections); $mcap rows per mock CPU-second"
+echo "   Diadoc: $d documents/s to one client (one packet of $d_cap, one request at a time); $dcap documents per mock CPU-second"
+note "6-mock $m $mcap $d $dcap"
+
+echo
+# every figure must have produced numbers
+for f in "${figures[@]}"; do
+	name=${f%% *}
+	if ! echo "${f#* }" | grep -qE '^[0-9.]+( [0-9.]+)*$'; then
+		echo "FAIL - figure $name: no value ($f)"
+	else
+		echo "ok   - figure $name: ${f#* }"
+	fi
+done
