@@ -4,20 +4,11 @@
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 \getenv mock MOCK_URL
-\set logcmd 'curl -s ' :mock '/_log'
 \set resetcmd 'curl -s ' :mock '/_control/reset'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
--- What the mock received since the last call, one line per request.
-CREATE TEMP TABLE mock_log_buf (line text);
-CREATE OR REPLACE FUNCTION mock_requests() RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE mock_log_buf;
-  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.logcmd'));
-  RETURN QUERY SELECT line FROM mock_log_buf;
-END $$;
-SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok;
+\i sql/include/mock_log.sql
 SELECT set_config('paged.mock', :'mock', false) IS NOT NULL AS ok;
 -- retry-KIND-N counters start from zero
 COPY mock_log_buf FROM PROGRAM :'resetcmd';

@@ -7,18 +7,11 @@
 \set dslowurl :mock '/diadoc/latency-200'
 \set murl :mock '/mercury/ok'
 \set mslowurl :mock '/mercury/latency-50'
-\set logcmd 'curl -s ' :mock '/_log'
 \set statscmd 'curl -s ' :mock '/_stats'
 \set resetcmd 'curl -s ' :mock '/_control/reset-max-inflight'
 SET timezone = 'UTC';
 
-CREATE TEMP TABLE mock_log_buf (line text);
-CREATE OR REPLACE FUNCTION mock_requests() RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE mock_log_buf;
-  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.logcmd'));
-  RETURN QUERY SELECT line FROM mock_log_buf;
-END $$;
+\i sql/include/mock_log.sql
 -- One counter of the mock's /_stats ("connections" counts TCP connections
 -- accepted, including the one of the curl that asks).
 CREATE OR REPLACE FUNCTION mock_stat(name text) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -33,8 +26,7 @@ BEGIN
   TRUNCATE mock_log_buf;
   EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.resetcmd'));
 END $$;
-SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok,
-       set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
+SELECT set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
        set_config('paged.resetcmd', :'resetcmd', false) IS NOT NULL AS ok;
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
 

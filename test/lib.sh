@@ -25,22 +25,34 @@ encode_fixtures() {
 # $MOCK_PORT (0: any free port); the tests use a fixed one because the URL
 # appears in expected error messages.
 start_mock() {
-	local out
-	out=$(mktemp)
-	"$top/test/mock_api/mock_api" --port "${MOCK_PORT:-0}" --fixture-dir "$top/test/fixtures/build" "$@" >"$out" 2>&1 &
-	MOCK_PID=$!
+	local port
+	launch_mock MOCK_PID port --port "${MOCK_PORT:-0}" \
+		--fixture-dir "$top/test/fixtures/build" "$@" || return 1
+	MOCK_URL="http://127.0.0.1:$port"
+	export MOCK_URL
+}
+
+# launch_mock PIDVAR PORTVAR ARGS...: start mock_api in the background and
+# wait for the "port=" line it prints once it listens.
+launch_mock() {
+	local _pidvar=$1 _portvar=$2 _out _port
+	shift 2
+	_out=$(mktemp)
+	"$top/test/mock_api/mock_api" "$@" >"$_out" 2>&1 &
+	printf -v "$_pidvar" '%s' $!
 	for _ in $(seq 1 100); do
-		grep -q '^port=' "$out" && break
+		grep -q '^port=' "$_out" && break
 		sleep 0.05
 	done
-	if ! grep -q '^port=' "$out"; then
-		cat "$out" >&2
-		echo "mock_api did not start" >&2
+	_port=$(sed -n 's/^port=//p' "$_out" | head -n1)
+	if [ -z "$_port" ]; then
+		cat "$_out" >&2
+		echo "mock_api did not start: $*" >&2
+		rm -f "$_out"
 		return 1
 	fi
-	MOCK_URL="http://127.0.0.1:$(sed -n 's/^port=//p' "$out" | head -n1)"
-	export MOCK_URL
-	rm -f "$out"
+	printf -v "$_portvar" '%s' "$_port"
+	rm -f "$_out"
 }
 
 stop_mock() {
@@ -68,25 +80,13 @@ make_test_cert() {
 # start_tls_mock CERTDIR [extra args]: the mock over HTTPS on
 # $MOCK_TLS_PORT; sets MOCK_TLS_PID, MOCK_TLS_URL and MOCK_TLS_CA.
 start_tls_mock() {
-	local dir=$1 out
+	local dir=$1 port
 	shift
-	out=$(mktemp)
-	"$top/test/mock_api/mock_api" --port "${MOCK_TLS_PORT:-0}" \
-		--tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" "$@" >"$out" 2>&1 &
-	MOCK_TLS_PID=$!
-	for _ in $(seq 1 100); do
-		grep -q '^port=' "$out" && break
-		sleep 0.05
-	done
-	if ! grep -q '^port=' "$out"; then
-		cat "$out" >&2
-		echo "mock_api (TLS) did not start" >&2
-		return 1
-	fi
-	MOCK_TLS_URL="https://127.0.0.1:$(sed -n 's/^port=//p' "$out" | head -n1)"
+	launch_mock MOCK_TLS_PID port --port "${MOCK_TLS_PORT:-0}" \
+		--tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" "$@" || return 1
+	MOCK_TLS_URL="https://127.0.0.1:$port"
 	MOCK_TLS_CA="$dir/cert.pem"
 	export MOCK_TLS_URL MOCK_TLS_CA
-	rm -f "$out"
 }
 
 stop_tls_mock() {
