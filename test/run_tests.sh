@@ -84,6 +84,8 @@ harness() {
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL - ' "$log"; then
 		tail -n 20 "$log"
 		fail "$name (exit status $rc)"
+	elif grep -q '^FAIL - ' "$log"; then
+		tail -n 40 "$log"
 	fi
 	rm -f "$log"
 }
