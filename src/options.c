@@ -274,6 +274,40 @@ paged_check_url(const char *value)
 				 errdetail("The URL contains a space; percent-encode it.")));
 }
 
+/* Integers and seconds: strictly parsed, within [min, max]. */
+static void
+paged_check_number(const PagedOptionDef *opt, const char *value)
+{
+	bool		is_int = (opt->kind == OPT_INT);
+	int64		iv = 0;
+	double		v = 0;
+	bool		ok;
+
+	ok = is_int ? paged_parse_int64(value, &iv) : paged_parse_real(value, &v);
+	if (is_int)
+		v = (double) iv;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 is_int ?
+				 errmsg("invalid value for integer option \"%s\": \"%s\"",
+						opt->name, value) :
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						opt->name, value),
+				 is_int ? 0 :
+				 errhint("Give a number of seconds, such as 10 or 2.5.")));
+	if (v < opt->min || v > opt->max)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("value %s for option \"%s\" is out of range",
+						value, opt->name),
+				 is_int ?
+				 errdetail("Valid values are between %.0f and %.0f.",
+						   opt->min, opt->max) :
+				 errdetail("Valid values are between %g and %g seconds.",
+						   opt->min, opt->max)));
+}
+
 static void
 paged_check_value(const PagedOptionDef *opt, DefElem *def)
 {
@@ -302,42 +336,9 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 			http_check_host(value);
 			break;
 		case OPT_INT:
-			{
-				int64		v;
-
-				if (!paged_parse_int64(value, &v))
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("invalid value for integer option \"%s\": \"%s\"",
-									opt->name, value)));
-				if (v < opt->min || v > opt->max)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("value %s for option \"%s\" is out of range",
-									value, opt->name),
-							 errdetail("Valid values are between %.0f and %.0f.",
-									   opt->min, opt->max)));
-				break;
-			}
 		case OPT_REAL:
-			{
-				double		v;
-
-				if (!paged_parse_real(value, &v))
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"",
-									opt->name, value),
-							 errhint("Give a number of seconds, such as 10 or 2.5.")));
-				if (v < opt->min || v > opt->max)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("value %s for option \"%s\" is out of range",
-									value, opt->name),
-							 errdetail("Valid values are between %g and %g seconds.",
-									   opt->min, opt->max)));
-				break;
-			}
+			paged_check_number(opt, value);
+			break;
 		case OPT_BOOL:
 			{
 				bool		b;
