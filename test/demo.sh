@@ -6,8 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install_deps.sh"
 . "$here/lib.sh"
-exec 9>/tmp/paged_fdw_tests.lock
-flock 9
+take_test_lock
 
 build_and_install
 encode_fixtures

@@ -5,6 +5,17 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
+# take_test_lock: one test, demo or benchmark run at a time per machine
+# ("make install" writes the shared PostgreSQL directories and the mock's
+# port is fixed).  Fails, doing nothing, when the caller already holds it:
+# harnesses run by test/run_tests.sh inherit PAGED_FDW_LOCK_HELD.
+take_test_lock() {
+	[ -z "${PAGED_FDW_LOCK_HELD:-}" ] || return 1
+	exec 9>/tmp/paged_fdw_tests.lock
+	flock 9
+	export PAGED_FDW_LOCK_HELD=1
+}
+
 build_and_install() {
 	(cd "$top" && make -s all mock >/dev/null && $sudo make -s install >/dev/null)
 }

@@ -7,10 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/install_deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 . "$here/lib.sh"
 
-# One run at a time per machine: "make install" writes the system's
-# PostgreSQL directories and the mock listens on a fixed port.
-exec 9>/tmp/paged_fdw_tests.lock
-flock 9
+take_test_lock
 
 passed=0
 failed=0
@@ -96,14 +93,14 @@ run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
 
 # Secrets in messages and logs (its own cluster and mocks; the install
 # above is this tree's, and we hold the lock).
-PAGED_FDW_TEST_LOCKED=1 run_harness secrets "$top/test/secrets.sh"
+run_harness secrets "$top/test/secrets.sh"
 
 # The page parsers under libFuzzer with ASan and UBSan, 60 s each.
 run_harness fuzz "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 
 # The benchmark at tiny sizes: it runs and prints every figure (no timing
 # assertions; the extension is already installed and the lock held).
-PAGED_FDW_LOCK_HELD=1 run_harness bench "$top/test/bench/run.sh" --quick
+run_harness bench "$top/test/bench/run.sh" --quick
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

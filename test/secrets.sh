@@ -34,9 +34,7 @@ if [ "${1:-}" != "--inside" ]; then
 	# Run by run_tests.sh, right after it installed this tree's build under
 	# its lock.  On its own: take the same lock and install this tree
 	# (another worktree may have installed its own build meanwhile).
-	if [ -z "${PAGED_FDW_TEST_LOCKED:-}" ]; then
-		exec 9>/tmp/paged_fdw_tests.lock
-		flock 9
+	if take_test_lock; then
 		build_and_install || { echo "FAIL - secrets: build and install"; exit 1; }
 	fi
 	work=$(mktemp -d /tmp/paged_fdw_secrets.XXXXXX)

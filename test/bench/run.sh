@@ -32,10 +32,7 @@ while [ $# -gt 0 ]; do
 done
 
 . "$top/test/lib.sh"
-if [ -z "${PAGED_FDW_LOCK_HELD:-}" ]; then
-	# the install directory is shared with the test runner
-	exec 9>/tmp/paged_fdw_tests.lock
-	flock 9
+if take_test_lock; then
 	build_and_install || { echo "FAIL - bench: build"; exit 1; }
 fi
 (cd "$top" && make -s bench >/dev/null) || { echo "FAIL - bench: build baseline"; exit 1; }
