@@ -38,6 +38,17 @@ typedef enum PagedOptionKind
 	OPT_BOOL
 } PagedOptionKind;
 
+/* How a validated value is stored into PagedOptions. */
+typedef enum PagedOptionStore
+{
+	STORE_NONE,					/* not part of PagedOptions (column_name) */
+	STORE_STR,					/* char * */
+	STORE_INT,					/* int */
+	STORE_INT64,				/* int64 */
+	STORE_REAL,					/* double */
+	STORE_BOOL					/* bool */
+} PagedOptionStore;
+
 typedef struct PagedOptionDef
 {
 	const char *name;
@@ -46,42 +57,47 @@ typedef struct PagedOptionDef
 	bool		secret;			/* never shown; user mappings only */
 	double		min;
 	double		max;
+	PagedOptionStore store;
+	size_t		offset;			/* of the field in PagedOptions */
 } PagedOptionDef;
 
 #define SRV ForeignServerRelationId
 #define TBL ForeignTableRelationId
 #define UM	UserMappingRelationId
 #define COL AttributeRelationId
+#define F(store, field) STORE_##store, offsetof(PagedOptions, field)
 
 /* The single list of options; each name may appear for several catalogs. */
 static const PagedOptionDef paged_options[] = {
-	{"api", SRV, OPT_API, false, 0, 0},
-	{"url", SRV, OPT_URL, false, 0, 0},
-	{"box_id", SRV, OPT_STRING, false, 0, 0},
-	{"box_id", TBL, OPT_STRING, false, 0, 0},
-	{"resource", TBL, OPT_STRING, false, 0, 0},
-	{"page_size", SRV, OPT_INT, false, 1, 1000},
-	{"page_size", TBL, OPT_INT, false, 1, 1000},
-	{"max_retries", SRV, OPT_INT, false, 0, 100},
-	{"retry_max_time", SRV, OPT_REAL, false, 0, 3600},
-	{"connect_timeout", SRV, OPT_REAL, false, 0, 3600},
-	{"request_timeout", SRV, OPT_REAL, false, 0, 86400},
-	{"max_response_size", SRV, OPT_INT, false, 1024, 1073741824},
-	{"max_pages", SRV, OPT_INT, false, 0, 100000000},
-	{"max_pages", TBL, OPT_INT, false, 0, 100000000},
-	{"max_concurrency", SRV, OPT_INT, false, 1, 64},
-	{"prefetch", SRV, OPT_BOOL, false, 0, 0},
-	{"prefetch", TBL, OPT_BOOL, false, 0, 0},
-	{"ssl_verify", SRV, OPT_BOOL, false, 0, 0},
-	{"ca_file", SRV, OPT_STRING, false, 0, 0},
-	{"client_id", UM, OPT_STRING, false, 0, 0},
-	{"token", UM, OPT_STRING, true, 0, 0},
-	{"login", UM, OPT_STRING, true, 0, 0},
-	{"user", UM, OPT_STRING, false, 0, 0},
-	{"password", UM, OPT_STRING, true, 0, 0},
-	{"column_name", COL, OPT_STRING, false, 0, 0},
-	{NULL, InvalidOid, OPT_STRING, false, 0, 0}
+	{"api", SRV, OPT_API, false, 0, 0, F(STR, api)},
+	{"url", SRV, OPT_URL, false, 0, 0, F(STR, url)},
+	{"box_id", SRV, OPT_STRING, false, 0, 0, F(STR, box_id)},
+	{"box_id", TBL, OPT_STRING, false, 0, 0, F(STR, box_id)},
+	{"resource", TBL, OPT_STRING, false, 0, 0, F(STR, resource)},
+	{"page_size", SRV, OPT_INT, false, 1, 1000, F(INT, page_size)},
+	{"page_size", TBL, OPT_INT, false, 1, 1000, F(INT, page_size)},
+	{"max_retries", SRV, OPT_INT, false, 0, 100, F(INT, max_retries)},
+	{"retry_max_time", SRV, OPT_REAL, false, 0, 3600, F(REAL, retry_max_time)},
+	{"connect_timeout", SRV, OPT_REAL, false, 0, 3600, F(REAL, connect_timeout)},
+	{"request_timeout", SRV, OPT_REAL, false, 0, 86400, F(REAL, request_timeout)},
+	{"max_response_size", SRV, OPT_INT, false, 1024, 1073741824, F(INT64, max_response_size)},
+	{"max_pages", SRV, OPT_INT, false, 0, 100000000, F(INT, max_pages)},
+	{"max_pages", TBL, OPT_INT, false, 0, 100000000, F(INT, max_pages)},
+	{"max_concurrency", SRV, OPT_INT, false, 1, 64, F(INT, max_concurrency)},
+	{"prefetch", SRV, OPT_BOOL, false, 0, 0, F(BOOL, prefetch)},
+	{"prefetch", TBL, OPT_BOOL, false, 0, 0, F(BOOL, prefetch)},
+	{"ssl_verify", SRV, OPT_BOOL, false, 0, 0, F(BOOL, ssl_verify)},
+	{"ca_file", SRV, OPT_STRING, false, 0, 0, F(STR, ca_file)},
+	{"client_id", UM, OPT_STRING, false, 0, 0, F(STR, client_id)},
+	{"token", UM, OPT_STRING, true, 0, 0, F(STR, token)},
+	{"login", UM, OPT_STRING, true, 0, 0, F(STR, login)},
+	{"user", UM, OPT_STRING, false, 0, 0, F(STR, user)},
+	{"password", UM, OPT_STRING, true, 0, 0, F(STR, password)},
+	{"column_name", COL, OPT_STRING, false, 0, 0, STORE_NONE, 0},
+	{NULL, InvalidOid, OPT_STRING, false, 0, 0, STORE_NONE, 0}
 };
+
+#undef F
 
 static const char *
 paged_catalog_name(Oid catalog)
@@ -467,8 +483,9 @@ paged_validate_options(List *options_list, Oid catalog)
 				 errhint("Give either a token, or a login and password to obtain one.")));
 }
 
+/* Store each option of a list into *o, as its table entry says. */
 static void
-paged_apply(PagedOptions *o, List *options)
+paged_apply(PagedOptions *o, Oid catalog, List *options)
 {
 	ListCell   *lc;
 
@@ -476,53 +493,37 @@ paged_apply(PagedOptions *o, List *options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 		char	   *v = defGetString(def);
+		bool		known_elsewhere;
+		const PagedOptionDef *opt = paged_option_lookup(def->defname, catalog,
+														&known_elsewhere);
+		char	   *field;
 		int64		iv = 0;
-		double		rv = 0;
 
-		/* Values were validated at CREATE/ALTER time; parse them again. */
-		(void) paged_parse_int64(v, &iv);
-		(void) paged_parse_real(v, &rv);
-
-		if (strcmp(def->defname, "api") == 0)
-			o->api = pstrdup(v);
-		else if (strcmp(def->defname, "url") == 0)
-			o->url = pstrdup(v);
-		else if (strcmp(def->defname, "resource") == 0)
-			o->resource = pstrdup(v);
-		else if (strcmp(def->defname, "box_id") == 0)
-			o->box_id = pstrdup(v);
-		else if (strcmp(def->defname, "client_id") == 0)
-			o->client_id = pstrdup(v);
-		else if (strcmp(def->defname, "token") == 0)
-			o->token = pstrdup(v);
-		else if (strcmp(def->defname, "login") == 0)
-			o->login = pstrdup(v);
-		else if (strcmp(def->defname, "user") == 0)
-			o->user = pstrdup(v);
-		else if (strcmp(def->defname, "password") == 0)
-			o->password = pstrdup(v);
-		else if (strcmp(def->defname, "page_size") == 0)
-			o->page_size = (int) iv;
-		else if (strcmp(def->defname, "max_retries") == 0)
-			o->max_retries = (int) iv;
-		else if (strcmp(def->defname, "retry_max_time") == 0)
-			o->retry_max_time = rv;
-		else if (strcmp(def->defname, "connect_timeout") == 0)
-			o->connect_timeout = rv;
-		else if (strcmp(def->defname, "request_timeout") == 0)
-			o->request_timeout = rv;
-		else if (strcmp(def->defname, "max_response_size") == 0)
-			o->max_response_size = iv;
-		else if (strcmp(def->defname, "max_pages") == 0)
-			o->max_pages = (int) iv;
-		else if (strcmp(def->defname, "max_concurrency") == 0)
-			o->max_concurrency = (int) iv;
-		else if (strcmp(def->defname, "prefetch") == 0)
-			(void) parse_bool(v, &o->prefetch);
-		else if (strcmp(def->defname, "ssl_verify") == 0)
-			(void) parse_bool(v, &o->ssl_verify);
-		else if (strcmp(def->defname, "ca_file") == 0)
-			o->ca_file = pstrdup(v);
+		if (opt == NULL)
+			continue;
+		field = (char *) o + opt->offset;
+		/* Values were validated at CREATE/ALTER time. */
+		switch (opt->store)
+		{
+			case STORE_NONE:
+				break;
+			case STORE_STR:
+				*(char **) field = pstrdup(v);
+				break;
+			case STORE_INT:
+				(void) paged_parse_int64(v, &iv);
+				*(int *) field = (int) iv;
+				break;
+			case STORE_INT64:
+				(void) paged_parse_int64(v, (int64 *) field);
+				break;
+			case STORE_REAL:
+				(void) paged_parse_real(v, (double *) field);
+				break;
+			case STORE_BOOL:
+				(void) parse_bool(v, (bool *) field);
+				break;
+		}
 	}
 }
 
@@ -552,9 +553,9 @@ paged_get_options(Oid foreigntableid, Oid userid)
 	o->ssl_verify = true;
 
 	/* Later lists override earlier ones: table beats server. */
-	paged_apply(o, server->options);
-	paged_apply(o, table->options);
-	paged_apply(o, um->options);
+	paged_apply(o, ForeignServerRelationId, server->options);
+	paged_apply(o, ForeignTableRelationId, table->options);
+	paged_apply(o, UserMappingRelationId, um->options);
 
 	if (o->api == NULL)
 		ereport(ERROR,
