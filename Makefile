@@ -11,6 +11,7 @@ OBJS = \
 	src/resource.o \
 	src/diadoc.o \
 	src/mercury.o \
+	src/xmlscan.o \
 	proto/diadoc.pb-c.o
 
 EXTENSION = paged_fdw
@@ -49,9 +50,9 @@ mock: test/mock_api/mock_api
 .PHONY: mock
 
 # The benchmark's baseline: the same fetching and parsing without PostgreSQL.
-test/bench/baseline: test/bench/baseline.c proto/diadoc.pb-c.c proto/diadoc.pb-c.h
-	$(CC) $(MOCK_CFLAGS) -o $@ test/bench/baseline.c proto/diadoc.pb-c.c \
-		-lcurl -lprotobuf-c $(XML2_LIBS)
+test/bench/baseline: test/bench/baseline.c src/xmlscan.c src/xmlscan.h proto/diadoc.pb-c.c proto/diadoc.pb-c.h
+	$(CC) $(MOCK_CFLAGS) -Isrc -o $@ test/bench/baseline.c src/xmlscan.c proto/diadoc.pb-c.c \
+		-lcurl -lprotobuf-c
 
 bench: test/bench/baseline
 .PHONY: bench

@@ -7,7 +7,7 @@
  * conditions allow.  Each page is one SOAP request with listOptions
  * (count, offset); the answer's unitList@total tells the pager when to stop.
  *
- * Answers are read with libxml2's streaming reader, never built into a tree:
+ * Answers are read with libxml2's SAX2 parser, never built into a tree:
  * elements are matched by local name so that both the v2 schema (bs/dt
  * namespaces) and the older v1 schema (one argc namespace) parse, and every
  * unit field is kept as text until fill_row converts the wanted columns.
@@ -20,8 +20,9 @@
 #include <limits.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 #include <libxml/xmlversion.h>
 
 #include "catalog/pg_type_d.h"
@@ -36,6 +37,7 @@
 #include "utils/xml.h"
 
 #include "resource.h"
+#include "xmlscan.h"
 
 #define MERCURY_OPERATION	"GetUnitChangesList"
 #define MERCURY_MAX_PAGE	1000
@@ -101,13 +103,23 @@ static const char *const mercury_fields[MU_NFIELDS] = {
 	"previous", "next", "name", "fullName", "commonUnitGuid", "factor"
 };
 
-/* One unit of a page: raw texts, NULL where the element was absent. */
+/*
+ * One unit of a page: where each field's text is in the page's text
+ * buffer (NUL-terminated), -1 where the element was absent or nil.
+ */
 typedef struct MercuryUnit
 {
-	char	   *value[MU_NFIELDS];
+	int			off[MU_NFIELDS];
 	int			len[MU_NFIELDS];
 	uint32		seen;			/* bit per field, to refuse duplicates */
 } MercuryUnit;
+
+/* A parsed page, as the pager keeps it (PageResult.records). */
+typedef struct MercuryPage
+{
+	MercuryUnit *units;
+	const char *text;			/* the field texts the offsets point into */
+} MercuryPage;
 
 /* The interval of one scan (ResourceStream.arg). */
 typedef struct MercuryStream
@@ -121,7 +133,7 @@ typedef struct MercuryStream
 	TimestampTz end_eq;
 } MercuryStream;
 
-/* What an element on the reader's path is to us. */
+/* What an element on the parser's path is to us. */
 typedef enum MercuryElem
 {
 	ME_ENVELOPE,
@@ -132,32 +144,33 @@ typedef enum MercuryElem
 	ME_FIELD,
 	ME_FAULT,
 	ME_FAULTSTRING,
-	ME_FAULTCODE,
 	ME_DETAIL
 } MercuryElem;
 
 #define MERCURY_MAX_DEPTH	8
 
-/* Next move of the reader after a node was handled. */
-typedef enum MercuryMove
-{
-	MM_READ,					/* descend / go on in document order */
-	MM_SKIP,					/* skip the current element's subtree */
-	MM_STOP						/* failed: stop reading */
-} MercuryMove;
-
 /* State and result of reading one answer. */
 typedef struct MercuryParse
 {
-	/* the path from the root to the current node, elements we track */
+	xmlParserCtxtPtr ctxt;		/* while libxml2 parses */
+	const xmlChar *field_names[MU_NFIELDS];	/* in the parser's dictionary */
+	const xmlChar *unit_name;
+
+	/* the path from the root to the current element, elements we track */
 	MercuryElem stack[MERCURY_MAX_DEPTH];
 	int			depth;
+	int			skip;			/* > 0: inside an element we ignore */
 	bool		seen_body;
 	bool		seen_response;
 	bool		seen_list;
 	int			field;			/* unit field being read */
-	bool		field_nil;		/* it carries xsi:nil="true" */
-	StringInfoData text;		/* text of the element being read */
+
+	/* texts kept: one buffer as large as the answer, never enlarged */
+	char	   *buf;
+	size_t		size;
+	int			used;
+	bool		collect;		/* keep the text of the current element */
+	int			text_start;
 
 	/* list answer */
 	int64		total;			/* unitList attributes, -1 if absent */
@@ -169,15 +182,19 @@ typedef struct MercuryParse
 
 	/* fault answer */
 	bool		is_fault;
-	char	   *faultstring;
-	char	   *faultcode;
-	char	   *fault_kind;		/* local name of the element under detail */
+	int			faultstring_off;	/* the first faultstring, or -1 */
+	const char *faultstring;
+	const char *fault_kind;		/* local name of the element under detail */
+	char		fault_kind_buf[128];
+
+	bool		scanned;		/* read by the fast scanner, not libxml2 */
 
 	/* first problem met (libxml2's or ours), remote text not yet cleaned */
 	bool		failed;
 	int			errline;
 	char		errmsg[256];
 	long		erroffset;		/* libxml2's: byte of the body, or -1 */
+	int			skipped;		/* bytes of the body not given to libxml2 */
 	int			errcode;		/* libxml2's error code, or 0 */
 	char		errelem[64];	/* libxml2's: innermost open element */
 } MercuryParse;
@@ -335,12 +352,6 @@ mercury_trim(const char **s, int *len)
 	}
 	while (*len > 0 && mercury_is_space((*s)[*len - 1]))
 		(*len)--;
-}
-
-static bool
-mercury_streq(const xmlChar *a, const char *b)
-{
-	return a != NULL && strcmp((const char *) a, b) == 0;
 }
 
 /*
@@ -604,26 +615,35 @@ mercury_build_request(ResourceCtx *ctx, ResourceStream *stream,
 
 /*
  * ---------------------------------------------------------------------
- * Answer: streaming XML reader
+ * Answer: libxml2's SAX2 parser
  * ---------------------------------------------------------------------
+ *
+ * The answer is read in one pass with callbacks, never built into a tree
+ * or walked node by node (the streaming reader cost three times as much
+ * CPU per page, and at high concurrency that CPU is what limits a scan).
+ * The callbacks never ereport: the first problem is noted in the
+ * MercuryParse and the parser stopped, and every text they keep goes into
+ * one buffer allocated before parsing (decoded text is never longer than
+ * its markup), so an ERROR never has to unwind through libxml2.
  */
 
-static void mercury_xml_fail(MercuryParse *p, xmlTextReaderPtr reader,
-							 const char *fmt,...) pg_attribute_printf(3, 4);
+static void mercury_xml_fail(MercuryParse *p, const char *fmt,...) pg_attribute_printf(2, 3);
 
-/* Record the first problem; the caller decides whether it is an ERROR. */
+/* Record the first problem and stop; the caller decides on the ERROR. */
 static void
-mercury_xml_fail(MercuryParse *p, xmlTextReaderPtr reader, const char *fmt,...)
+mercury_xml_fail(MercuryParse *p, const char *fmt,...)
 {
 	va_list		ap;
 
 	if (p->failed)
 		return;
 	p->failed = true;
-	p->errline = reader != NULL ? xmlTextReaderGetParserLineNumber(reader) : 0;
+	p->errline = p->ctxt != NULL ? xmlSAX2GetLineNumber(p->ctxt) : 0;
 	va_start(ap, fmt);
 	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
 	va_end(ap);
+	if (p->ctxt != NULL)
+		xmlStopParser(p->ctxt);
 }
 
 /* Name of the tracked element at "level" of the path, for messages. */
@@ -648,8 +668,6 @@ mercury_elem_name(const MercuryParse *p, int level)
 			return "Fault";
 		case ME_FAULTSTRING:
 			return "faultstring";
-		case ME_FAULTCODE:
-			return "faultcode";
 		case ME_DETAIL:
 			return "detail";
 	}
@@ -657,39 +675,40 @@ mercury_elem_name(const MercuryParse *p, int level)
 }
 
 /*
- * libxml2's errors for this reader come here instead of PostgreSQL's
- * handler: we only note the first one (no ereport inside libxml2) and turn
- * it into our own message with a cleaned excerpt afterwards.
+ * libxml2's errors for this parser come here instead of PostgreSQL's
+ * handler: we note the first one, stop, and turn it into our own message
+ * with a cleaned excerpt afterwards.
  */
 static void
 mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 {
-	MercuryParse *p = (MercuryParse *) arg;
 	xmlParserCtxtPtr ctxt;
+	MercuryParse *p;
 
-	if (error == NULL || error->level < XML_ERR_ERROR || p->failed)
+	if (error == NULL || error->level < XML_ERR_ERROR || error->ctxt == NULL)
+		return;
+	ctxt = (xmlParserCtxtPtr) error->ctxt;
+	p = (MercuryParse *) ctxt->_private;
+	if (p == NULL || p->failed)
 		return;
 	p->failed = true;
 	p->errline = error->line;
 	p->errcode = error->code;
 
 	/* where it happened, to say which unit and column it concerns */
-	ctxt = (xmlParserCtxtPtr) error->ctxt;
-	if (ctxt != NULL)
-	{
-		p->erroffset = xmlByteConsumed(ctxt);
-		if (ctxt->name != NULL)
-			strlcpy(p->errelem, (const char *) ctxt->name, sizeof(p->errelem));
-	}
+	p->erroffset = xmlByteConsumed(ctxt);
+	if (p->erroffset >= 0)
+		p->erroffset += p->skipped;
+	if (ctxt->name != NULL)
+		strlcpy(p->errelem, (const char *) ctxt->name, sizeof(p->errelem));
 
 	/*
-	 * At the end of the input the push parser inside the reader says "Extra
-	 * content at the end of the document" even when the document merely
-	 * stopped early.  The parser's own stack of open elements (it reads
-	 * ahead of the nodes we have seen) tells the two apart.
+	 * libxml2 says "Extra content at the end of the document" also when the
+	 * document merely stopped early; its stack of open elements tells the
+	 * two apart.
 	 */
-	if (error->code == XML_ERR_DOCUMENT_END && ctxt != NULL &&
-		ctxt->nameNr > 0 && ctxt->name != NULL)
+	if (error->code == XML_ERR_DOCUMENT_END && ctxt->nameNr > 0 &&
+		ctxt->name != NULL)
 		snprintf(p->errmsg, sizeof(p->errmsg),
 				 "The document ends inside <%.60s>: it is truncated",
 				 (const char *) ctxt->name);
@@ -697,24 +716,13 @@ mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 		strlcpy(p->errmsg,
 				error->message != NULL ? error->message : "XML error",
 				sizeof(p->errmsg));
-}
-
-/* A copy of the text just read, in the current (page) context. */
-static char *
-mercury_take_text(MercuryParse *p)
-{
-	char	   *s = palloc(p->text.len + 1);
-
-	memcpy(s, p->text.data, p->text.len);
-	s[p->text.len] = '\0';
-	return s;
+	xmlStopParser(ctxt);
 }
 
 /* Non-negative integer attribute (unitList total/count/offset). */
 static bool
-mercury_parse_attr_int(const char *s, int64 *result)
+mercury_parse_attr_int(const char *s, int len, int64 *result)
 {
-	int			len = strlen(s);
 	int64		v = 0;
 	int			i;
 
@@ -731,61 +739,85 @@ mercury_parse_attr_int(const char *s, int64 *result)
 	return true;
 }
 
+/*
+ * SAX2 passes attributes as five pointers each: local name, prefix, URI,
+ * value start and value end (values are not NUL-terminated).
+ */
+#define MERCURY_ATTR_FIELDS	5
+
 static void
-mercury_read_list_attrs(xmlTextReaderPtr reader, MercuryParse *p)
+mercury_read_list_attrs(MercuryParse *p, int nattrs, const xmlChar **attrs)
 {
-	if (xmlTextReaderMoveToFirstAttribute(reader) != 1)
-		return;
-	do
+	int			i;
+
+	for (i = 0; i < nattrs; i++)
 	{
-		const xmlChar *name = xmlTextReaderConstLocalName(reader);
-		const char *value = (const char *) xmlTextReaderConstValue(reader);
+		const xmlChar **a = attrs + i * MERCURY_ATTR_FIELDS;
+		const char *name = (const char *) a[0];
+		const char *value = (const char *) a[3];
+		int			len = (int) (a[4] - a[3]);
 		int64	   *target = NULL;
 
-		/* namespace declarations and qualified attributes are not ours */
-		if (xmlTextReaderConstNamespaceUri(reader) != NULL || value == NULL)
+		/* qualified attributes are not ours */
+		if (a[2] != NULL)
 			continue;
-		if (mercury_streq(name, "total"))
+		if (strcmp(name, "total") == 0)
 			target = &p->total;
-		else if (mercury_streq(name, "count"))
+		else if (strcmp(name, "count") == 0)
 			target = &p->count;
-		else if (mercury_streq(name, "offset"))
+		else if (strcmp(name, "offset") == 0)
 			target = &p->offset;
-		if (target != NULL && !mercury_parse_attr_int(value, target))
+		if (target != NULL && !mercury_parse_attr_int(value, len, target))
 		{
-			mercury_xml_fail(p, reader,
-							 "unitList attribute %s=\"%.40s\" is not a non-negative integer",
-							 (const char *) name, value);
-			break;
+			mercury_xml_fail(p,
+							 "unitList attribute %s=\"%.*s\" is not a non-negative integer",
+							 name, Min(len, 40), value);
+			return;
 		}
-	} while (xmlTextReaderMoveToNextAttribute(reader) == 1);
-	xmlTextReaderMoveToElement(reader);
+	}
 }
 
 /* xsi:nil="true" on a unit field means an absent value. */
 static bool
-mercury_is_nil(xmlTextReaderPtr reader)
+mercury_is_nil(int nattrs, const xmlChar **attrs)
 {
 	bool		nil = false;
+	int			i;
 
-	if (xmlTextReaderMoveToFirstAttribute(reader) != 1)
-		return false;
-	do
+	for (i = 0; i < nattrs; i++)
 	{
-		if (mercury_streq(xmlTextReaderConstLocalName(reader), "nil") &&
-			mercury_streq(xmlTextReaderConstNamespaceUri(reader), XSI_NS))
-		{
-			const char *v = (const char *) xmlTextReaderConstValue(reader);
-			int			len = v != NULL ? strlen(v) : 0;
+		const xmlChar **a = attrs + i * MERCURY_ATTR_FIELDS;
 
-			if (v != NULL)
-				mercury_trim(&v, &len);
+		if (a[2] != NULL && strcmp((const char *) a[0], "nil") == 0 &&
+			strcmp((const char *) a[2], XSI_NS) == 0)
+		{
+			const char *v = (const char *) a[3];
+			int			len = (int) (a[4] - a[3]);
+
+			mercury_trim(&v, &len);
 			nil = (len == 4 && strncmp(v, "true", 4) == 0) ||
 				(len == 1 && v[0] == '1');
 		}
-	} while (xmlTextReaderMoveToNextAttribute(reader) == 1);
-	xmlTextReaderMoveToElement(reader);
+	}
 	return nil;
+}
+
+/* Start keeping the text of the element just opened (unless "keep" is false). */
+static void
+mercury_text_begin(MercuryParse *p, bool keep)
+{
+	p->collect = keep;
+	p->text_start = p->used;
+}
+
+/* End of a kept text: NUL-terminate it; returns its offset in p->buf. */
+static int
+mercury_text_end(MercuryParse *p, int *len)
+{
+	*len = p->used - p->text_start;
+	p->buf[p->used++] = '\0';
+	p->collect = false;
+	return p->text_start;
 }
 
 /* An element we track has ended (end tag, or it was empty). */
@@ -797,257 +829,313 @@ mercury_xml_close(MercuryParse *p)
 	switch (e)
 	{
 		case ME_FIELD:
-			if (!p->field_nil)
+			if (p->collect)
 			{
 				MercuryUnit *u = &p->units[p->nunits - 1];
 
-				u->value[p->field] = mercury_take_text(p);
-				u->len[p->field] = p->text.len;
+				u->off[p->field] = mercury_text_end(p, &u->len[p->field]);
 			}
 			p->field = -1;
 			break;
 		case ME_FAULTSTRING:
-			if (p->faultstring == NULL)
-				p->faultstring = mercury_take_text(p);
-			break;
-		case ME_FAULTCODE:
-			if (p->faultcode == NULL)
-				p->faultcode = mercury_take_text(p);
+			if (p->collect)
+			{
+				int			len;
+
+				p->faultstring_off = mercury_text_end(p, &len);
+			}
 			break;
 		default:
 			break;
 	}
 }
 
-/* A new unit element: a zeroed record at the end of the array. */
+/* A new unit element: a record with no fields at the end of the array. */
 static bool
-mercury_add_unit(MercuryParse *p, xmlTextReaderPtr reader)
+mercury_add_unit(MercuryParse *p)
 {
+	MercuryUnit *u;
+	int			f;
+
 	if (p->nunits >= MERCURY_MAX_PAGE)
 	{
-		mercury_xml_fail(p, reader, "unitList holds more than %d units",
+		mercury_xml_fail(p, "unitList holds more than %d units",
 						 MERCURY_MAX_PAGE);
 		return false;
 	}
 	if (p->nunits == p->maxunits)
 	{
-		p->maxunits = p->maxunits == 0 ? 64 : p->maxunits * 2;
-		if (p->units == NULL)
-			p->units = palloc(sizeof(MercuryUnit) * p->maxunits);
-		else
-			p->units = repalloc(p->units, sizeof(MercuryUnit) * p->maxunits);
+		/* no ERROR inside a callback: allocate without one */
+		int			n = p->maxunits == 0 ? 64 : Min(p->maxunits * 2, MERCURY_MAX_PAGE);
+		MercuryUnit *units = palloc_extended(sizeof(MercuryUnit) * n,
+											 MCXT_ALLOC_NO_OOM);
+
+		if (units == NULL)
+		{
+			mercury_xml_fail(p, "out of memory for %d units", n);
+			return false;
+		}
+		if (p->nunits > 0)
+		{
+			memcpy(units, p->units, sizeof(MercuryUnit) * p->nunits);
+			pfree(p->units);
+		}
+		p->units = units;
+		p->maxunits = n;
 	}
-	memset(&p->units[p->nunits], 0, sizeof(MercuryUnit));
-	p->nunits++;
+	u = &p->units[p->nunits++];
+	for (f = 0; f < MU_NFIELDS; f++)
+		u->off[f] = -1;
+	u->seen = 0;
 	return true;
 }
 
-/* A start tag: decide from its parent what it is, and whether to look in. */
-static MercuryMove
-mercury_xml_element(xmlTextReaderPtr reader, MercuryParse *p)
+/*
+ * Which unit field a local name is.  libxml2 hands out names from its
+ * dictionary, so comparing pointers with the interned field names is
+ * enough; the string comparison only runs for names we do not map.
+ */
+static int
+mercury_field_index(const MercuryParse *p, const xmlChar *lname)
 {
-	const xmlChar *lname = xmlTextReaderConstLocalName(reader);
-	const xmlChar *ns = xmlTextReaderConstNamespaceUri(reader);
-	const char *name = lname != NULL ? (const char *) lname : "?";
-	int			depth = xmlTextReaderDepth(reader);
-	int			empty = xmlTextReaderIsEmptyElement(reader);
+	int			f;
+
+	for (f = 0; f < MU_NFIELDS; f++)
+	{
+		if (lname == p->field_names[f])
+			return f;
+	}
+	for (f = 0; f < MU_NFIELDS; f++)
+	{
+		if (strcmp((const char *) lname, mercury_fields[f]) == 0)
+			return f;
+	}
+	return -1;
+}
+
+static bool
+mercury_is_soap(const xmlChar *lname, const xmlChar *ns, const char *name)
+{
+	return strcmp((const char *) lname, name) == 0 && ns != NULL &&
+		strcmp((const char *) ns, SOAP_ENV_NS) == 0;
+}
+
+/* A start tag: decide from its parent what it is, and whether to look in. */
+static void
+mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
+				  const xmlChar *ns, int nnamespaces,
+				  const xmlChar **namespaces, int nattrs, int ndefaulted,
+				  const xmlChar **attrs)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+	const char *name = (const char *) lname;
 	MercuryElem kind;
 
-	if (depth != p->depth || empty < 0)
+	if (p->failed)
+		return;
+	if (p->skip > 0)
 	{
-		mercury_xml_fail(p, reader, "Inconsistent element nesting at <%s>", name);
-		return MM_STOP;
+		p->skip++;
+		return;
 	}
 
-	if (depth == 0)
+	if (p->depth == 0)
 	{
-		if (!mercury_streq(lname, "Envelope") || !mercury_streq(ns, SOAP_ENV_NS))
+		if (!mercury_is_soap(lname, ns, "Envelope"))
 		{
-			mercury_xml_fail(p, reader,
+			mercury_xml_fail(p,
 							 "The root element is <%s> in namespace \"%.80s\", not a SOAP 1.1 Envelope (namespace \"" SOAP_ENV_NS "\")",
 							 name, ns ? (const char *) ns : "");
-			return MM_STOP;
+			return;
 		}
 		kind = ME_ENVELOPE;
 	}
 	else
 	{
-		switch (p->stack[depth - 1])
+		switch (p->stack[p->depth - 1])
 		{
 			case ME_ENVELOPE:
 				/* Header and any extension elements are of no interest */
-				if (!mercury_streq(lname, "Body") || !mercury_streq(ns, SOAP_ENV_NS))
-					return MM_SKIP;
+				if (!mercury_is_soap(lname, ns, "Body"))
+				{
+					p->skip = 1;
+					return;
+				}
 				if (p->seen_body)
 				{
-					mercury_xml_fail(p, reader, "The Envelope has more than one Body");
-					return MM_STOP;
+					mercury_xml_fail(p, "The Envelope has more than one Body");
+					return;
 				}
 				p->seen_body = true;
 				kind = ME_BODY;
 				break;
 
 			case ME_BODY:
-				if (mercury_streq(lname, "Fault") && mercury_streq(ns, SOAP_ENV_NS))
+				if (mercury_is_soap(lname, ns, "Fault"))
 				{
 					p->is_fault = true;
 					kind = ME_FAULT;
 				}
-				else if (mercury_streq(lname, "getUnitChangesListResponse"))
+				else if (strcmp(name, "getUnitChangesListResponse") == 0)
 				{
 					if (p->seen_response)
 					{
-						mercury_xml_fail(p, reader,
+						mercury_xml_fail(p,
 										 "The Body has more than one getUnitChangesListResponse");
-						return MM_STOP;
+						return;
 					}
 					p->seen_response = true;
 					kind = ME_RESPONSE;
 				}
 				else
 				{
-					mercury_xml_fail(p, reader,
+					mercury_xml_fail(p,
 									 "Unexpected element <%s> in the SOAP Body",
 									 name);
-					return MM_STOP;
+					return;
 				}
 				break;
 
 			case ME_RESPONSE:
-				if (!mercury_streq(lname, "unitList"))
-					return MM_SKIP;
+				if (strcmp(name, "unitList") != 0)
+				{
+					p->skip = 1;
+					return;
+				}
 				if (p->seen_list)
 				{
-					mercury_xml_fail(p, reader,
+					mercury_xml_fail(p,
 									 "getUnitChangesListResponse has more than one unitList");
-					return MM_STOP;
+					return;
 				}
 				p->seen_list = true;
-				mercury_read_list_attrs(reader, p);
+				mercury_read_list_attrs(p, nattrs, attrs);
 				if (p->failed)
-					return MM_STOP;
+					return;
 				kind = ME_LIST;
 				break;
 
 			case ME_LIST:
-				if (!mercury_streq(lname, "unit"))
-					return MM_SKIP;
-				if (!mercury_add_unit(p, reader))
-					return MM_STOP;
+				if (lname != p->unit_name && strcmp(name, "unit") != 0)
+				{
+					p->skip = 1;
+					return;
+				}
+				if (!mercury_add_unit(p))
+					return;
 				kind = ME_UNIT;
 				break;
 
 			case ME_UNIT:
 				{
 					MercuryUnit *u = &p->units[p->nunits - 1];
-					int			f;
+					int			f = mercury_field_index(p, lname);
 
-					for (f = 0; f < MU_NFIELDS; f++)
+					if (f < 0)
 					{
-						if (mercury_streq(lname, mercury_fields[f]))
-							break;
+						p->skip = 1;	/* a field we do not map */
+						return;
 					}
-					if (f == MU_NFIELDS)
-						return MM_SKIP; /* a field we do not map */
 					if (u->seen & (1U << f))
 					{
-						mercury_xml_fail(p, reader,
+						mercury_xml_fail(p,
 										 "unit %d has more than one %s element",
 										 p->nunits, mercury_fields[f]);
-						return MM_STOP;
+						return;
 					}
 					u->seen |= 1U << f;
 					p->field = f;
-					p->field_nil = mercury_is_nil(reader);
-					resetStringInfo(&p->text);
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
 					kind = ME_FIELD;
 				}
 				break;
 
 			case ME_FAULT:
-				if (mercury_streq(lname, "faultstring"))
+				if (strcmp(name, "faultstring") == 0)
+				{
+					/* the first one is quoted */
+					mercury_text_begin(p, p->faultstring_off < 0);
 					kind = ME_FAULTSTRING;
-				else if (mercury_streq(lname, "faultcode"))
-					kind = ME_FAULTCODE;
-				else if (mercury_streq(lname, "detail"))
+				}
+				else if (strcmp(name, "detail") == 0)
 					kind = ME_DETAIL;
 				else
-					return MM_SKIP;
-				resetStringInfo(&p->text);
+				{
+					p->skip = 1;
+					return;
+				}
 				break;
 
 			case ME_DETAIL:
 				/* the first element under detail names the fault */
 				if (p->fault_kind == NULL)
-					p->fault_kind = pstrdup(name);
-				return MM_SKIP;
+				{
+					strlcpy(p->fault_kind_buf, name, sizeof(p->fault_kind_buf));
+					p->fault_kind = p->fault_kind_buf;
+				}
+				p->skip = 1;
+				return;
 
 			default:
-				mercury_xml_fail(p, reader, "Unexpected element <%s> inside <%s>",
-								 name, mercury_elem_name(p, depth - 1));
-				return MM_STOP;
+				mercury_xml_fail(p, "Unexpected element <%s> inside <%s>",
+								 name, mercury_elem_name(p, p->depth - 1));
+				return;
 		}
 	}
 
 	if (p->depth >= MERCURY_MAX_DEPTH)
 	{
-		mercury_xml_fail(p, reader, "Elements are nested too deeply");
-		return MM_STOP;
+		mercury_xml_fail(p, "Elements are nested too deeply");
+		return;
 	}
 	p->stack[p->depth++] = kind;
-	if (empty)
-		mercury_xml_close(p);
-	return MM_READ;
 }
 
-static MercuryMove
-mercury_xml_node(xmlTextReaderPtr reader, MercuryParse *p)
+static void
+mercury_sax_end(void *arg, const xmlChar *lname, const xmlChar *prefix,
+				const xmlChar *ns)
 {
-	switch (xmlTextReaderNodeType(reader))
+	MercuryParse *p = (MercuryParse *) arg;
+
+	if (p->failed)
+		return;
+	if (p->skip > 0)
+		p->skip--;
+	else if (p->depth > 0)
+		mercury_xml_close(p);
+}
+
+/* Text and CDATA, in as many pieces as libxml2 likes. */
+static void
+mercury_sax_text(void *arg, const xmlChar *ch, int len)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	if (!p->collect || p->skip > 0 || p->failed || len <= 0)
+		return;
+	/* cannot happen (see mercury_parse_xml), but never write past the end */
+	if ((size_t) len >= p->size - p->used)
 	{
-		case XML_READER_TYPE_ELEMENT:
-			return mercury_xml_element(reader, p);
-
-		case XML_READER_TYPE_END_ELEMENT:
-			if (p->depth == 0 || xmlTextReaderDepth(reader) != p->depth - 1)
-			{
-				mercury_xml_fail(p, reader, "Inconsistent element nesting at an end tag");
-				return MM_STOP;
-			}
-			mercury_xml_close(p);
-			return MM_READ;
-
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-		case XML_READER_TYPE_WHITESPACE:
-		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-			if (p->depth > 0)
-			{
-				MercuryElem top = p->stack[p->depth - 1];
-
-				if (top == ME_FIELD || top == ME_FAULTSTRING || top == ME_FAULTCODE)
-				{
-					const xmlChar *v = xmlTextReaderConstValue(reader);
-
-					if (v != NULL)
-						appendStringInfoString(&p->text, (const char *) v);
-				}
-			}
-			return MM_READ;
-
-		case XML_READER_TYPE_DOCUMENT_TYPE:
-			/* SOAP 1.1 forbids a DTD; refusing it also refuses entities */
-			mercury_xml_fail(p, reader, "A SOAP message must not contain a DOCTYPE declaration");
-			return MM_STOP;
-
-		case XML_READER_TYPE_ENTITY_REFERENCE:
-			mercury_xml_fail(p, reader, "Entity references are not allowed");
-			return MM_STOP;
-
-		default:
-			/* comments, processing instructions, XML declaration */
-			return MM_READ;
+		mercury_xml_fail(p, "The text of the answer is longer than the answer");
+		return;
 	}
+	memcpy(p->buf + p->used, ch, len);
+	p->used += len;
+}
+
+static void
+mercury_sax_doctype(void *arg, const xmlChar *name, const xmlChar *publicid,
+					const xmlChar *systemid)
+{
+	/* SOAP 1.1 forbids a DTD; refusing it also refuses entities */
+	mercury_xml_fail((MercuryParse *) arg,
+					 "A SOAP message must not contain a DOCTYPE declaration");
+}
+
+static void
+mercury_sax_reference(void *arg, const xmlChar *name)
+{
+	mercury_xml_fail((MercuryParse *) arg, "Entity references are not allowed");
 }
 
 /*
@@ -1071,7 +1159,7 @@ mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
 						  (s[0] == 0xFF && s[1] == 0xFE) ||
 						  s[0] == 0 || s[1] == 0))
 	{
-		mercury_xml_fail(p, NULL, "The answer is not UTF-8 encoded");
+		mercury_xml_fail(p, "The answer is not UTF-8 encoded");
 		return false;
 	}
 
@@ -1088,7 +1176,7 @@ mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
 			close = "-->";
 		else if (i + 1 < len && s[i] == '<' && s[i + 1] == '!')
 		{
-			mercury_xml_fail(p, NULL,
+			mercury_xml_fail(p,
 							 "A SOAP message must not contain a DOCTYPE declaration");
 			return false;
 		}
@@ -1102,19 +1190,50 @@ mercury_check_prolog(const char *body, size_t len, MercuryParse *p)
 }
 
 /*
- * The reader for an answer.  XML_PARSE_NONET only: never NOENT (entity
- * substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts
- * libxml2's limits on text size, depth and entity amplification).  This
- * holds even for a DTD that got past mercury_check_prolog; pg_xml_init has
- * also installed PostgreSQL's entity loader, which loads nothing.  The
- * answer is read as UTF-8 whatever its XML declaration says, so that no
- * other encoding can hide markup from the prolog check.
+ * The parser for an answer: SAX2 callbacks for elements, text, CDATA and
+ * (to refuse them) DOCTYPE and entity references, and nothing else, so it
+ * has no way to load a DTD or an external entity or to define an entity.
+ * XML_PARSE_NONET only: never NOENT (entity substitution), DTDLOAD,
+ * DTDATTR, DTDVALID, XINCLUDE or HUGE (which lifts libxml2's limits on
+ * text size, depth and entity amplification).  pg_xml_init has also
+ * installed PostgreSQL's entity loader, which loads nothing.  The answer
+ * is read as UTF-8 whatever its XML declaration or first bytes say, so
+ * that no other encoding can hide markup from the prolog check.
  */
-static xmlTextReaderPtr
-mercury_reader_open(const char *body, int len)
+static xmlParserCtxtPtr
+mercury_parser_open(MercuryParse *p)
 {
-	return xmlReaderForMemory(body, len, NULL, "UTF-8",
-							  XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+	static xmlSAXHandler sax;
+	xmlParserCtxtPtr ctxt;
+	int			f;
+
+	if (sax.initialized != XML_SAX2_MAGIC)
+	{
+		memset(&sax, 0, sizeof(sax));
+		sax.startElementNs = mercury_sax_start;
+		sax.endElementNs = mercury_sax_end;
+		sax.characters = mercury_sax_text;
+		sax.ignorableWhitespace = mercury_sax_text;
+		sax.cdataBlock = mercury_sax_text;
+		sax.internalSubset = mercury_sax_doctype;
+		sax.reference = mercury_sax_reference;
+		sax.serror = mercury_xml_error;
+		sax.initialized = XML_SAX2_MAGIC;
+	}
+
+	ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
+	if (ctxt == NULL)
+		return NULL;
+	ctxt->_private = p;
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+	/* no detection of the encoding from the first bytes */
+	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+
+	for (f = 0; f < MU_NFIELDS; f++)
+		p->field_names[f] = xmlDictLookup(ctxt->dict,
+										  (const xmlChar *) mercury_fields[f], -1);
+	p->unit_name = xmlDictLookup(ctxt->dict, (const xmlChar *) "unit", -1);
+	return ctxt;
 }
 
 static void
@@ -1126,36 +1245,18 @@ mercury_parse_init(MercuryParse *p)
 	p->count = -1;
 	p->offset = -1;
 	p->erroffset = -1;
-	initStringInfo(&p->text);
+	p->faultstring_off = -1;
 }
 
 /*
- * Read a whole answer into *p.  Returns false, with p->failed set and
- * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
- * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
- * out-of-memory and the like are ERRORs here; the reader is freed and
- * libxml2's global state restored on every path.
+ * Read an answer with libxml2 (mercury_parse_xml checks the prolog first).
+ * The parser is freed and libxml2's global state restored on every path.
  */
-static bool
-mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
+static void
+mercury_parse_body(const char *body, size_t len, MercuryParse *p)
 {
 	PgXmlErrorContext *xmlerrcxt;
-	xmlTextReaderPtr volatile reader = NULL;
 	volatile bool done = false;
-
-	if (body == NULL || len == 0)
-	{
-		mercury_xml_fail(p, NULL, "The body is empty");
-		return false;
-	}
-	if (len > (size_t) INT_MAX)
-	{
-		mercury_xml_fail(p, NULL, "The body is too large to parse");
-		return false;
-	}
-
-	if (!mercury_check_prolog(body, len, p))
-		return false;
 
 	xmlerrcxt = pg_xml_init(PG_XML_STRICTNESS_ALL);
 	PG_TRY();
@@ -1163,64 +1264,238 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		int			ret;
 
 		xmlResetLastError();
-		reader = mercury_reader_open(body, (int) len);
-		if (reader == NULL)
+		p->ctxt = mercury_parser_open(p);
+		if (p->ctxt == NULL || p->field_names[0] == NULL || p->unit_name == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory"),
-					 errdetail("Could not create an XML reader.")));
-		xmlTextReaderSetStructuredErrorHandler(reader, mercury_xml_error, p);
+					 errdetail("Could not create an XML parser.")));
 
-		ret = xmlTextReaderRead(reader);
-		while (ret == 1 && !p->failed)
-		{
-			MercuryMove move = mercury_xml_node(reader, p);
+		/*
+		 * With the encoding fixed before any input, libxml2 would take a
+		 * byte order mark for text: it is skipped here instead.
+		 */
+		if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+			p->skipped = 3;
+		ret = xmlParseChunk(p->ctxt, body + p->skipped, (int) (len - p->skipped), 1);
 
-			if (move == MM_STOP || p->failed)
-				break;
-			if (move == MM_SKIP)
-				ret = xmlTextReaderNext(reader);
-			else
-				ret = xmlTextReaderRead(reader);
-		}
-
-		if (!p->failed && ret < 0)
+		if (!p->failed && (ret != 0 || !p->ctxt->wellFormed))
 		{
 			/* an error that did not reach our handler */
-			MERCURY_XML_ERROR *e = xmlGetLastError();
+			const xmlError *e = xmlCtxtGetLastError(p->ctxt);
 
-			mercury_xml_fail(p, reader, "%s",
+			mercury_xml_fail(p, "%s",
 							 e != NULL && e->message != NULL ?
-							 e->message : "The XML reader failed");
+							 e->message : "The XML parser failed");
 		}
 		if (!p->failed && pg_xml_error_occurred(xmlerrcxt))
-			mercury_xml_fail(p, reader, "libxml2 reported an error outside the parser");
-
-		/* The document ended: is it what we asked for? */
-		if (!p->failed)
-		{
-			if (p->depth != 0)
-				mercury_xml_fail(p, reader, "The document ended inside <%s>",
-								 mercury_elem_name(p, p->depth - 1));
-			else if (!p->seen_body)
-				mercury_xml_fail(p, reader, "The SOAP Envelope has no Body");
-			else if (!p->is_fault && !p->seen_response)
-				mercury_xml_fail(p, reader,
-								 "The SOAP Body holds neither getUnitChangesListResponse nor a Fault");
-			else if (!p->is_fault && !p->seen_list)
-				mercury_xml_fail(p, reader,
-								 "getUnitChangesListResponse has no unitList");
-		}
+			mercury_xml_fail(p, "libxml2 reported an error outside the parser");
 		done = true;
 	}
 	PG_FINALLY();
 	{
-		if (reader != NULL)
-			xmlFreeTextReader(reader);
+		if (p->ctxt != NULL)
+		{
+			/* libxml2 makes a document for a DTD even in SAX mode */
+			if (p->ctxt->myDoc != NULL)
+				xmlFreeDoc(p->ctxt->myDoc);
+			xmlFreeParserCtxt(p->ctxt);
+		}
+		p->ctxt = NULL;
 		pg_xml_done(xmlerrcxt, !done || pg_xml_error_occurred(xmlerrcxt));
 	}
 	PG_END_TRY();
+}
 
+/*
+ * The fast path: src/xmlscan.c calls the same callbacks as libxml2 would,
+ * for the answers it can be sure about (see xmlscan.h).
+ */
+static bool
+mercury_scan_start(void *arg, const char *lname, const char *prefix,
+				   const char *uri, int nattrs, const char **attrs)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
+					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
+					  (const xmlChar **) attrs);
+	return !p->failed;
+}
+
+static bool
+mercury_scan_end(void *arg, const char *lname, const char *prefix,
+				 const char *uri)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	mercury_sax_end(p, (const xmlChar *) lname, (const xmlChar *) prefix,
+					(const xmlChar *) uri);
+	return !p->failed;
+}
+
+static bool
+mercury_scan_text(void *arg, const char *s, size_t len)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	mercury_sax_text(p, (const xmlChar *) s, (int) len);
+	return !p->failed;
+}
+
+static bool
+mercury_scan_body(const char *body, size_t len, MercuryParse *p)
+{
+	static const XmlScanHandler handler = {
+		.start = mercury_scan_start,
+		.end = mercury_scan_end,
+		.text = mercury_scan_text,
+		.names = mercury_fields,
+		.nnames = MU_NFIELDS,
+	};
+	int			f;
+
+	/* the scanner hands out the field names as these pointers */
+	for (f = 0; f < MU_NFIELDS; f++)
+		p->field_names[f] = (const xmlChar *) mercury_fields[f];
+	p->unit_name = NULL;
+	return xmlscan_parse(body, len, &handler, p);
+}
+
+/* Start over, keeping the buffers. */
+static void
+mercury_parse_reset(MercuryParse *p)
+{
+	char	   *buf = p->buf;
+	size_t		size = p->size;
+	MercuryUnit *units = p->units;
+	int			maxunits = p->maxunits;
+
+	mercury_parse_init(p);
+	p->buf = buf;
+	p->size = size;
+	p->units = units;
+	p->maxunits = maxunits;
+}
+
+/* The document ended: is it what we asked for? */
+static void
+mercury_parse_finish(MercuryParse *p)
+{
+	if (!p->failed)
+	{
+		if (p->depth != 0)
+			mercury_xml_fail(p, "The document ended inside <%s>",
+							 mercury_elem_name(p, p->depth - 1));
+		else if (!p->seen_body)
+			mercury_xml_fail(p, "The SOAP Envelope has no Body");
+		else if (!p->is_fault && !p->seen_response)
+			mercury_xml_fail(p,
+							 "The SOAP Body holds neither getUnitChangesListResponse nor a Fault");
+		else if (!p->is_fault && !p->seen_list)
+			mercury_xml_fail(p, "getUnitChangesListResponse has no unitList");
+	}
+	if (p->faultstring_off >= 0)
+		p->faultstring = p->buf + p->faultstring_off;
+}
+
+#ifdef MERCURY_CROSSCHECK
+/*
+ * Test builds (the fuzz targets): whatever the fast path accepted, libxml2
+ * must accept too and read the same; abort() if not.
+ */
+static void
+mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
+{
+	MercuryParse q;
+	int			i;
+
+	mercury_parse_init(&q);
+	q.size = len + 1;
+	q.buf = palloc(q.size);
+	mercury_parse_body(body, len, &q);
+	mercury_parse_finish(&q);
+	if (q.failed || q.total != fast->total || q.count != fast->count ||
+		q.offset != fast->offset || q.nunits != fast->nunits ||
+		q.is_fault != fast->is_fault ||
+		(q.faultstring == NULL) != (fast->faultstring == NULL) ||
+		(q.faultstring && strcmp(q.faultstring, fast->faultstring) != 0) ||
+		(q.fault_kind == NULL) != (fast->fault_kind == NULL) ||
+		(q.fault_kind && strcmp(q.fault_kind, fast->fault_kind) != 0))
+	{
+		fprintf(stderr, "mercury crosscheck: libxml2 reads the answer differently (%s)\n",
+				q.failed ? q.errmsg : "other values");
+		abort();
+	}
+	for (i = 0; i < q.nunits; i++)
+	{
+		const MercuryUnit *a = &q.units[i];
+		const MercuryUnit *b = &fast->units[i];
+		int			f;
+
+		for (f = 0; f < MU_NFIELDS; f++)
+		{
+			if ((a->off[f] < 0) != (b->off[f] < 0) ||
+				(a->off[f] >= 0 &&
+				 (a->len[f] != b->len[f] ||
+				  memcmp(q.buf + a->off[f], fast->buf + b->off[f], a->len[f]) != 0)))
+			{
+				fprintf(stderr, "mercury crosscheck: unit %d field %s differs\n",
+						i + 1, mercury_fields[f]);
+				abort();
+			}
+		}
+	}
+	pfree(q.buf);
+}
+#endif
+
+/*
+ * Read a whole answer into *p.  Returns false, with p->failed set and
+ * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
+ * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
+ * out-of-memory and the like are ERRORs here.
+ *
+ * The fast scanner reads what it can be sure of; on anything else, or on
+ * any problem, libxml2 reads the answer again from the start and has the
+ * last word, so messages and line numbers are always libxml2's.
+ */
+static bool
+mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
+{
+	if (body == NULL || len == 0)
+	{
+		mercury_xml_fail(p, "The body is empty");
+		return false;
+	}
+	if (len >= (size_t) INT_MAX)
+	{
+		mercury_xml_fail(p, "The body is too large to parse");
+		return false;
+	}
+	if (!mercury_check_prolog(body, len, p))
+		return false;
+
+	/* every text kept, with its NUL, fits in the size of the answer */
+	p->size = len + 1;
+	p->buf = palloc(p->size);
+
+	if (mercury_scan_body(body, len, p))
+	{
+		mercury_parse_finish(p);
+		if (!p->failed)
+		{
+			p->scanned = true;
+#ifdef MERCURY_CROSSCHECK
+			mercury_crosscheck(body, len, p);
+#endif
+			return true;
+		}
+	}
+
+	mercury_parse_reset(p);
+	mercury_parse_body(body, len, p);
+	mercury_parse_finish(p);
 	return !p->failed;
 }
 
@@ -1438,6 +1713,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 {
 	HttpClass	cls = http_classify(resp);
 	MercuryParse p;
+	MercuryPage *page;
 	bool		parsed;
 
 	if (resp->outcome != HTTP_COMPLETED)
@@ -1479,9 +1755,11 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		mercury_parse_error(req, &p, NULL, 0);
 	}
 
-	pfree(p.text.data);
+	page = palloc(sizeof(MercuryPage));
+	page->units = p.units;
+	page->text = p.buf;
 	out->nrecords = p.nunits;
-	out->records = p.units;
+	out->records = page;
 	out->has_next = false;
 	out->next_key = NULL;
 	out->next_keylen = 0;
@@ -1803,7 +2081,8 @@ static void
 mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				 int index, const bool *want, Datum *values, bool *nulls)
 {
-	MercuryUnit *u = &((MercuryUnit *) records)[index];
+	const MercuryPage *page = (const MercuryPage *) records;
+	const MercuryUnit *u = &page->units[index];
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	int			colno;
 
@@ -1833,13 +2112,13 @@ mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			continue;
 		}
 
-		v = u->value[colno];
-		len = u->len[colno];
-		if (v == NULL)
+		if (u->off[colno] < 0)
 		{
 			nulls[colno] = true;
 			continue;
 		}
+		v = page->text + u->off[colno];
+		len = u->len[colno];
 		nulls[colno] = false;
 
 		switch (mercury_columns[colno].typid)

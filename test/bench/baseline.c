@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  * baseline.c
  *		The physical limit for paged_fdw's benchmark: fetch and parse the
- *		same pages the FDW would, with libcurl, protobuf-c and libxml2,
+ *		same pages the FDW would, with libcurl, protobuf-c and the XML scanner,
  *		without PostgreSQL.
  *
  *	baseline mercury URL [--page-size N] [--concurrency K] [--fetch-only]
@@ -9,8 +9,8 @@
  *
  * Mercury (offset paging): the first page tells the total, then up to K
  * requests are kept in flight on one curl multi handle (keep-alive), and
- * every page is parsed with libxml2's streaming reader into per-unit field
- * copies, as src/mercury.c does.  Diadoc (key paging): page N+1 can only be
+ * every page is parsed with src/xmlscan.c into per-unit field copies, as
+ * src/mercury.c does.  Diadoc (key paging): page N+1 can only be
  * asked for once page N was decoded (protobuf-c, the same generated code),
  * so it is one request at a time.  --fetch-only skips parsing (except what
  * paging needs), which measures the mock server itself.
@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <libxml/xmlreader.h>
+#include "xmlscan.h"
 
 #include "diadoc.pb-c.h"
 
@@ -170,104 +170,121 @@ static const char *const unit_fields[] = {
 
 typedef struct Unit
 {
-	char	   *field[NFIELDS];
+	int			off[NFIELDS];	/* in the page's text buffer, -1 if absent */
 } Unit;
 
+/* What the SAX callbacks of one page share. */
+typedef struct PageParse
+{
+	Unit	   *units;
+	int64_t		nunits;
+	int64_t		maxunits;
+	int			depth;			/* of the current element, root = 1 */
+	int			unit_depth;		/* of the open unit, or -1 */
+	int			field;			/* field being read, or -1 */
+	char	   *text;			/* all field texts, NUL-terminated */
+	size_t		used;
+	int64_t		total;
+} PageParse;
+
+static bool
+scan_start(void *arg, const char *name, const char *prefix, const char *uri,
+		   int nattrs, const char **attrs)
+{
+	PageParse  *pp = arg;
+
+	pp->depth++;
+	if (strcmp(name, "unitList") == 0)
+	{
+		for (int i = 0; i < nattrs; i++)
+			if (strcmp(attrs[i * XMLSCAN_ATTR_FIELDS], "total") == 0)
+				pp->total = strtoll(attrs[i * XMLSCAN_ATTR_FIELDS + 3], NULL, 10);
+	}
+	else if (strcmp(name, "unit") == 0)
+	{
+		if (pp->nunits == pp->maxunits)
+		{
+			pp->maxunits = pp->maxunits ? pp->maxunits * 2 : 64;
+			pp->units = realloc(pp->units, sizeof(Unit) * pp->maxunits);
+			if (pp->units == NULL)
+				die("out of memory");
+		}
+		for (int f = 0; f < NFIELDS; f++)
+			pp->units[pp->nunits].off[f] = -1;
+		pp->nunits++;
+		pp->unit_depth = pp->depth;
+	}
+	else if (pp->unit_depth >= 0 && pp->depth == pp->unit_depth + 1)
+	{
+		int			f;
+
+		/* the scanner hands out our own pointers for these names */
+		for (f = 0; f < NFIELDS; f++)
+			if (name == unit_fields[f])
+				break;
+		pp->field = f < NFIELDS ? f : -1;
+		if (pp->field >= 0)
+			pp->units[pp->nunits - 1].off[f] = (int) pp->used;
+	}
+	return true;
+}
+
+static bool
+scan_end(void *arg, const char *name, const char *prefix, const char *uri)
+{
+	PageParse  *pp = arg;
+
+	if (pp->field >= 0 && pp->depth == pp->unit_depth + 1)
+	{
+		pp->text[pp->used++] = '\0';
+		pp->field = -1;
+	}
+	else if (pp->depth == pp->unit_depth)
+		pp->unit_depth = -1;
+	pp->depth--;
+	return true;
+}
+
+static bool
+scan_text(void *arg, const char *s, size_t len)
+{
+	PageParse  *pp = arg;
+
+	if (pp->field >= 0)
+	{
+		memcpy(pp->text + pp->used, s, len);
+		pp->used += len;
+	}
+	return true;
+}
+
 /*
- * Parse one page the way src/mercury.c does: streaming reader, a record
- * per unit, a copy of each mapped field's text.  Returns the unit count;
- * *total gets unitList@total.
+ * Parse one page the way src/mercury.c does: the fast scanner of
+ * src/xmlscan.c (the mock's answers never need its libxml2 fallback), a
+ * record per unit, each mapped field's text copied into one buffer as
+ * large as the page.  Returns the unit count; *total gets unitList@total.
  */
 static int64_t
 mercury_parse(const Buf *b, int64_t *total)
 {
-	xmlTextReaderPtr r = xmlReaderForMemory(b->data, (int) b->len, NULL, NULL,
-											XML_PARSE_NONET);
-	Unit	   *units = NULL;
-	int64_t		nunits = 0,
-				maxunits = 0;
-	int			field = -1;
-	int			unit_depth = -1;
-	Buf			text = {0};
-	int			ret;
+	static const XmlScanHandler handler = {
+		.start = scan_start,
+		.end = scan_end,
+		.text = scan_text,
+		.names = unit_fields,
+		.nnames = NFIELDS,
+	};
+	PageParse	pp = {.unit_depth = -1, .field = -1, .total = -1};
 
-	if (r == NULL)
-		die("xmlReaderForMemory failed");
-	*total = -1;
-	while ((ret = xmlTextReaderRead(r)) == 1)
-	{
-		int			type = xmlTextReaderNodeType(r);
-
-		if (type == XML_READER_TYPE_ELEMENT)
-		{
-			const char *name = (const char *) xmlTextReaderConstLocalName(r);
-			int			depth = xmlTextReaderDepth(r);
-
-			if (strcmp(name, "unitList") == 0)
-			{
-				xmlChar    *t = xmlTextReaderGetAttribute(r, (const xmlChar *) "total");
-
-				if (t != NULL)
-					*total = strtoll((const char *) t, NULL, 10);
-				xmlFree(t);
-			}
-			else if (strcmp(name, "unit") == 0)
-			{
-				if (nunits == maxunits)
-				{
-					maxunits = maxunits ? maxunits * 2 : 64;
-					units = realloc(units, sizeof(Unit) * maxunits);
-					if (units == NULL)
-						die("out of memory");
-				}
-				memset(&units[nunits++], 0, sizeof(Unit));
-				unit_depth = depth;
-			}
-			else if (unit_depth >= 0 && depth == unit_depth + 1)
-			{
-				int			f;
-
-				for (f = 0; f < NFIELDS; f++)
-					if (strcmp(name, unit_fields[f]) == 0)
-						break;
-				field = f < NFIELDS ? f : -1;
-				text.len = 0;
-				if (field >= 0 && xmlTextReaderIsEmptyElement(r))
-				{
-					units[nunits - 1].field[field] = strdup("");
-					field = -1;
-				}
-			}
-		}
-		else if (type == XML_READER_TYPE_TEXT && field >= 0)
-		{
-			const char *v = (const char *) xmlTextReaderConstValue(r);
-
-			write_cb((char *) v, 1, strlen(v), &text);
-		}
-		else if (type == XML_READER_TYPE_END_ELEMENT)
-		{
-			int			depth = xmlTextReaderDepth(r);
-
-			if (field >= 0 && depth == unit_depth + 1)
-			{
-				units[nunits - 1].field[field] = strndup(text.data ? text.data : "",
-														 text.len);
-				field = -1;
-			}
-			else if (depth == unit_depth)
-				unit_depth = -1;
-		}
-	}
-	if (ret < 0)
-		die("XML parse error");
-	xmlFreeTextReader(r);
-	for (int64_t i = 0; i < nunits; i++)
-		for (int f = 0; f < NFIELDS; f++)
-			free(units[i].field[f]);
-	free(units);
-	free(text.data);
-	return nunits;
+	pp.text = malloc(b->len + 1);
+	if (pp.text == NULL)
+		die("out of memory");
+	if (!xmlscan_parse(b->data, b->len, &handler, &pp))
+		die("the page is not plain XML the scanner reads");
+	*total = pp.total;
+	free(pp.units);
+	free(pp.text);
+	return pp.nunits;
 }
 
 /* Just what paging needs: unitList@total and @count, found by scanning. */
@@ -484,7 +501,6 @@ main(int argc, char **argv)
 		die("--concurrency must be 1..64");
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	xmlInitParser();
 	t0 = now();
 	if (packet != NULL)
 		rows = diadoc_run(url, packet, page_size > 0 ? page_size : 100);
@@ -494,7 +510,6 @@ main(int argc, char **argv)
 	printf("rows=%lld pages=%lld bytes=%lld seconds=%.3f rows_per_sec=%.0f\n",
 		   (long long) rows, (long long) total_pages, (long long) total_bytes,
 		   secs, rows / secs);
-	xmlCleanupParser();
 	curl_global_cleanup();
 	return 0;
 }

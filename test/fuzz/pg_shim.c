@@ -115,6 +115,17 @@ palloc0(Size size)
 	return shim_alloc(size, MaxAllocSize, true);
 }
 
+/* MCXT_ALLOC_NO_OOM is honoured for the size limit only (malloc is not faulted) */
+void *
+palloc_extended(Size size, int flags)
+{
+	if ((flags & MCXT_ALLOC_NO_OOM) &&
+		size > ((flags & MCXT_ALLOC_HUGE) ? MaxAllocHugeSize : MaxAllocSize))
+		return NULL;
+	return shim_alloc(size, (flags & MCXT_ALLOC_HUGE) ? MaxAllocHugeSize : MaxAllocSize,
+					  (flags & MCXT_ALLOC_ZERO) != 0);
+}
+
 void *
 MemoryContextAllocHuge(MemoryContext context, Size size)
 {

@@ -44,13 +44,15 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/mercury.c src/http.c proto/diadoc.pb-c.c; do
-	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link || built=false
+for src in src/diadoc.c src/mercury.c src/xmlscan.c src/http.c proto/diadoc.pb-c.c; do
+	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
+	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link -DMERCURY_CROSSCHECK || built=false
 done
 for src in pg_shim fuzz_page fuzz_diadoc fuzz_mercury; do
 	compile "$src.o" "$here/$src.c" -fsanitize=fuzzer-no-link || built=false
 done
-compile unit_mercury.o "$here/unit_mercury.c" || built=false
+compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=false
+compile xmlscan_unit.o "$top/src/xmlscan.c" || built=false
 compile pg_shim_unit.o "$here/pg_shim.c" || built=false
 compile http_unit.o "$top/src/http.c" || built=false
 if $built; then
@@ -60,10 +62,10 @@ if $built; then
 		"$build/diadoc.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
-		"$build/mercury.o" $common $libs >>"$log" 2>&1 || built=false
+		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -o "$build/unit_mercury" "$build/unit_mercury.o" "$build/pg_shim_unit.o" \
-		"$build/http_unit.o" $libs >>"$log" 2>&1 || built=false
+		"$build/http_unit.o" "$build/xmlscan_unit.o" $libs >>"$log" 2>&1 || built=false
 fi
 if ! $built; then
 	cat "$log"

@@ -2,8 +2,8 @@
  * unit_mercury.c
  *		C-level checks of what the SOAP side of src/mercury.c promises:
  *		the escape helper, the request writer at extreme timestamps, the
- *		prolog check, and libxml2's reader options on their own (with a
- *		DTD that the prolog check would have refused).
+ *		prolog check, and libxml2's parser as mercury.c sets it up, on
+ *		its own (with a DTD that the prolog check would have refused).
  *
  * src/mercury.c is included, so its static functions can be called.
  * Prints "ok - ..." or "FAIL - ..." per check; exits 1 if any failed.
@@ -11,6 +11,8 @@
  */
 #include "../../src/mercury.c"
 
+#include <iconv.h>
+#include <libxml/xmlreader.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -271,46 +273,175 @@ test_prolog(void)
 }
 
 /*
- * The reader mercury_parse_xml uses, on documents with a DTD (which
- * mercury_check_prolog refuses before libxml2 sees them): no entity may be
- * loaded or expanded.
+ * The parser mercury_parse_xml uses, on documents with a DTD (which
+ * mercury_check_prolog refuses before libxml2 sees them), and with its
+ * DOCTYPE and entity-reference callbacks (which refuse them too) taken out
+ * of this parser's copy of the handler: what is left, libxml2's options
+ * and the callbacks we do not set, must neither load nor expand an entity.
+ * "dtd" is followed by a SOAP answer whose unit name is "&name;".
  */
 static void
-read_all(const char *doc, size_t *text_bytes, bool *failed, bool *saw_canary)
+read_all(const char *dtd, const char *name, size_t *text_bytes, bool *failed,
+		 bool *saw_canary)
 {
 	PgXmlErrorContext *cxt = pg_xml_init(PG_XML_STRICTNESS_ALL);
-	xmlTextReaderPtr r = mercury_reader_open(doc, strlen(doc));
-	int			ret;
+	MercuryParse p;
+	StringInfoData doc;
 
-	*text_bytes = 0;
-	*saw_canary = false;
-	while ((ret = xmlTextReaderRead(r)) == 1)
-	{
-		const xmlChar *v = xmlTextReaderConstValue(r);
-
-		if (v != NULL)
-		{
-			*text_bytes += strlen((const char *) v);
-			if (strstr((const char *) v, "UNIT-CANARY"))
-				*saw_canary = true;
-		}
-		/* what a careless caller might do: ask for the expanded text */
-		if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT)
-		{
-			xmlChar    *s = xmlTextReaderReadString(r);
-
-			if (s != NULL)
-			{
-				*text_bytes += strlen((const char *) s);
-				if (strstr((const char *) s, "UNIT-CANARY"))
-					*saw_canary = true;
-				xmlFree(s);
-			}
-		}
-	}
-	*failed = ret < 0;
-	xmlFreeTextReader(r);
+	initStringInfo(&doc);
+	appendStringInfo(&doc, "%s<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+					 "<r:getUnitChangesListResponse xmlns:r=\"urn:r\"><r:unitList>"
+					 "<r:unit><r:name>&%s;</r:name></r:unit></r:unitList>"
+					 "</r:getUnitChangesListResponse></s:Body></s:Envelope>",
+					 dtd, name);
+	mercury_parse_init(&p);
+	p.size = 64 * 1024 * 1024;
+	p.buf = palloc(p.size);
+	p.ctxt = mercury_parser_open(&p);
+	p.ctxt->sax->internalSubset = NULL;
+	p.ctxt->sax->reference = NULL;
+	xmlParseChunk(p.ctxt, doc.data, doc.len, 1);
+	*failed = p.failed || !p.ctxt->wellFormed;
+	*text_bytes = p.used;
+	*saw_canary = memmem(p.buf, p.used, "UNIT-CANARY", 11) != NULL;
+	if (p.ctxt->myDoc != NULL)
+		xmlFreeDoc(p.ctxt->myDoc);
+	xmlFreeParserCtxt(p.ctxt);
 	pg_xml_done(cxt, false);
+}
+
+/*
+ * The answer is read as UTF-8 whatever its first bytes say: a well-formed
+ * answer in EBCDIC (which libxml2 would otherwise detect from "<?xm" and
+ * decode, hiding a DOCTYPE from the byte-wise prolog check) is refused.
+ */
+static void
+test_encoding(void)
+{
+	const char *doc =
+		"<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<r:getUnitChangesListResponse xmlns:r=\"urn:r\"><r:unitList>"
+		"<r:unit><r:name>n</r:name></r:unit></r:unitList>"
+		"</r:getUnitChangesListResponse></s:Body></s:Envelope>";
+	char		ebcdic[1024];
+	char	   *in = (char *) doc;
+	char	   *out = ebcdic;
+	size_t		inleft = strlen(doc);
+	size_t		outleft = sizeof(ebcdic);
+	iconv_t		cd = iconv_open("IBM037", "UTF-8");
+	MercuryParse p;
+
+	mercury_parse_init(&p);
+	report(mercury_parse_xml(doc, strlen(doc), &p) && p.nunits == 1,
+		   "encoding: the answer parses in UTF-8");
+	if (cd == (iconv_t) -1 || iconv(cd, &in, &inleft, &out, &outleft) == (size_t) -1)
+	{
+		report(false, "encoding: iconv to IBM037");
+		return;
+	}
+	iconv_close(cd);
+	mercury_parse_init(&p);
+	report(!mercury_parse_xml(ebcdic, out - ebcdic, &p) && p.nunits == 0,
+		   "encoding: the same answer in EBCDIC is refused, not decoded");
+}
+
+/*
+ * The fast scanner (src/xmlscan.c): which answers it reads itself, and
+ * that every answer comes out as libxml2 reads it.  This program is built
+ * with MERCURY_CROSSCHECK, so each answer the scanner accepts is read
+ * again by libxml2 and any difference aborts.
+ */
+#define ENV_OPEN "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>" \
+	"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">" \
+	"<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit>"
+#define ENV_CLOSE "</ws:unit></ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>"
+
+static void
+test_scanner(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *doc;
+		bool		scanned;	/* read by the scanner, not libxml2 */
+		bool		ok;			/* a valid answer */
+		const char *name;		/* the unit's name text, if ok */
+	}			cases[] = {
+		{"a plain answer", ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		{"XML declaration and BOM", "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+			ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		{"entities and character references", ENV_OPEN "<bs:name>a&amp;b&lt;&gt;&quot;&apos;&#x41;&#66;&#x10000;&#233;</bs:name>" ENV_CLOSE,
+			true, true, "a&b<>\"'AB\xF0\x90\x80\x80\xC3\xA9"},
+		{"CDATA and comments", "<!-- c -->" ENV_OPEN "<!-- in --><bs:name>x<![CDATA[<y>&]]>z</bs:name>" ENV_CLOSE "<!-- after -->\n",
+			true, true, "x<y>&z"},
+		{"UTF-8 text", ENV_OPEN "<bs:name>\xD0\x95\xD0\xB4 \xE2\x82\xAC</bs:name>" ENV_CLOSE, true, true, "\xD0\x95\xD0\xB4 \xE2\x82\xAC"},
+		{"another prefix for the same namespaces, and a default namespace",
+			"<E:Envelope xmlns:E='" SOAP_ENV_NS "'><Body xmlns = '" SOAP_ENV_NS "'>"
+			"<getUnitChangesListResponse xmlns=\"urn:x\"><unitList total='1'><q:unit xmlns:q=\"urn:q\">"
+			"<name xmlns=\"\">m</name></q:unit></unitList></getUnitChangesListResponse></Body></E:Envelope>",
+			true, true, "m"},
+		{"xsi:nil and unknown elements", ENV_OPEN "<bs:name xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" i:nil=\"true\"/>"
+			"<bs:other a=\"1\"><bs:deep><bs:deeper/>t</bs:deep></bs:other>" ENV_CLOSE, true, true, NULL},
+		{"white space in tags", ENV_OPEN "<bs:name\n>n</bs:name\t>" ENV_CLOSE, true, true, "n"},
+		{"a SOAP fault", "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body><s:Fault><faultcode>s:Client</faultcode>"
+			"<faultstring>bad &amp; wrong</faultstring><detail><ws:incorrectRequestFault xmlns:ws=\"urn:ws\"/></detail>"
+			"</s:Fault></s:Body></s:Envelope>", true, true, NULL},
+		/* left to libxml2, which reads them */
+		{"CR LF line ends", ENV_OPEN "<bs:name>a\r\nb</bs:name>" ENV_CLOSE, false, true, "a\nb"},
+		{"a processing instruction", ENV_OPEN "<?pi x?><bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		{"a non-ASCII element name", ENV_OPEN "<bs:\xD0\xB8\xD0\xBC\xD1\x8F/><bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		{"an entity in an attribute", ENV_OPEN "<bs:other a=\"&amp;\"/><bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		{"another declared encoding", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE,
+			false, true, "n"},
+		{"a relative namespace name", ENV_OPEN "<q:other xmlns:q=\"rel\"/><bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		{"a tab in an attribute", ENV_OPEN "<bs:other a=\"\t\"/><bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		/* wrong: left to libxml2, which refuses them */
+		{"an undeclared prefix", ENV_OPEN "<zz:name>n</zz:name>" ENV_CLOSE, false, false, NULL},
+		{"a mismatched end tag", ENV_OPEN "<bs:name>n</bs:nam>" ENV_CLOSE, false, false, NULL},
+		{"]]> in text", ENV_OPEN "<bs:name>a]]>b</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"an attribute twice", ENV_OPEN "<bs:other a=\"1\" a=\"2\"/>" ENV_CLOSE, false, false, NULL},
+		{"the same namespaced attribute twice", ENV_OPEN "<bs:other xmlns:a=\"urn:a\" xmlns:b=\"urn:a\" a:x=\"1\" b:x=\"2\"/>" ENV_CLOSE,
+			false, false, NULL},
+		{"attributes not separated", ENV_OPEN "<bs:other a=\"1\"b=\"2\"/>" ENV_CLOSE, false, false, NULL},
+		{"an undeclared entity", ENV_OPEN "<bs:name>&foo;</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"a character reference to NUL", ENV_OPEN "<bs:name>&#0;</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"a character reference to U+FFFE", ENV_OPEN "<bs:name>&#xFFFE;</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"two colons in a name", ENV_OPEN "<bs:na:me/>" ENV_CLOSE, false, false, NULL},
+		{"-- in a comment", ENV_OPEN "<!-- a -- b -->" ENV_CLOSE, false, false, NULL},
+		{"text after the root", ENV_OPEN ENV_CLOSE "x", false, false, NULL},
+		{"a second root", ENV_OPEN ENV_CLOSE "<x/>", false, false, NULL},
+		{"a namespace name that is not a URI", ENV_OPEN "<q:other xmlns:q=\"http://a b/\"/>" ENV_CLOSE, false, false, NULL},
+		{"an empty prefixed namespace", ENV_OPEN "<bs:other xmlns:p=\"\"/>" ENV_CLOSE, false, false, NULL},
+		{"a control character", ENV_OPEN "<bs:name>\x01</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"an overlong UTF-8 sequence", ENV_OPEN "<bs:name>\xC0\xAF</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"a UTF-8 surrogate", ENV_OPEN "<bs:name>\xED\xA0\x80</bs:name>" ENV_CLOSE, false, false, NULL},
+		{"a truncated document", ENV_OPEN "<bs:name>n</bs:name>", false, false, NULL},
+		{"a declaration not at the start", " <?xml version=\"1.0\"?>" ENV_OPEN ENV_CLOSE, false, false, NULL},
+		{"version 1.1", "<?xml version=\"1.1\"?>" ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(cases); i++)
+	{
+		MercuryParse p;
+		bool		ok;
+		char		what[200];
+		const char *name = NULL;
+
+		mercury_parse_init(&p);
+		ok = mercury_parse_xml(cases[i].doc, strlen(cases[i].doc), &p);
+		if (ok && p.nunits == 1 && p.units[0].off[MC_NAME] >= 0)
+			name = p.buf + p.units[0].off[MC_NAME];
+		snprintf(what, sizeof(what), "scanner: %s: %s, %s", cases[i].what,
+				 cases[i].scanned ? "read by the scanner" : "read by libxml2",
+				 cases[i].ok ? "accepted" : "refused");
+		report(ok == cases[i].ok && p.scanned == cases[i].scanned &&
+			   (cases[i].name == NULL ? name == NULL :
+				name != NULL && strcmp(name, cases[i].name) == 0),
+			   what);
+		if (ok != cases[i].ok || p.scanned != cases[i].scanned)
+			printf("#   ok=%d scanned=%d: %s\n", ok, p.scanned, p.errmsg);
+	}
 }
 
 static void
@@ -326,31 +457,35 @@ test_reader(const char *canary_path)
 
 	shim_entity_loads = 0;
 	snprintf(doc, sizeof(doc),
-			 "<!DOCTYPE e [<!ENTITY x SYSTEM \"file://%s\">]><e>&x;</e>", canary_path);
-	read_all(doc, &bytes, &failed, &canary);
+			 "<!DOCTYPE e [<!ENTITY x SYSTEM \"file://%s\">]>", canary_path);
+	read_all(doc, "x", &bytes, &failed, &canary);
 	report(!canary && shim_entity_loads == 0,
-		   "reader: an external entity naming a local file is neither loaded nor read");
+		   "parser: an external entity naming a local file is neither loaded nor read");
 
 	shim_entity_loads = 0;
-	snprintf(doc, sizeof(doc),
-			 "<!DOCTYPE e [<!ENTITY x SYSTEM \"http://127.0.0.1:9/probe\">]><e>&x;</e>");
-	read_all(doc, &bytes, &failed, &canary);
+	read_all("<!DOCTYPE e [<!ENTITY x \"UNIT-CANARY\">]>", "x", &bytes, &failed, &canary);
+	report(!canary && failed,
+		   "parser: an internal entity is not expanded, and the document is refused");
+
+	shim_entity_loads = 0;
+	read_all("<!DOCTYPE e [<!ENTITY x SYSTEM \"http://127.0.0.1:9/probe\">]>", "x",
+			 &bytes, &failed, &canary);
 	report(shim_entity_loads == 0,
-		   "reader: an external entity naming a network address is not fetched");
+		   "parser: an external entity naming a network address is not fetched");
 
 	shim_entity_loads = 0;
 	snprintf(doc, sizeof(doc),
-			 "<!DOCTYPE e [<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]><e>t</e>", canary_path);
-	read_all(doc, &bytes, &failed, &canary);
+			 "<!DOCTYPE e [<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]>", canary_path);
+	read_all(doc, "amp", &bytes, &failed, &canary);
 	report(!canary && shim_entity_loads == 0,
-		   "reader: an external parameter entity is not loaded");
+		   "parser: an external parameter entity is not loaded");
 
 	shim_entity_loads = 0;
 	snprintf(doc, sizeof(doc),
-			 "<!DOCTYPE e SYSTEM \"file://%s\"><e>t</e>", canary_path);
-	read_all(doc, &bytes, &failed, &canary);
+			 "<!DOCTYPE e SYSTEM \"file://%s\">", canary_path);
+	read_all(doc, "amp", &bytes, &failed, &canary);
 	report(!canary && shim_entity_loads == 0,
-		   "reader: an external DTD subset is not loaded");
+		   "parser: an external DTD subset is not loaded");
 
 	initStringInfo(&laughs);
 	appendStringInfoString(&laughs, "<!DOCTYPE e [<!ENTITY l0 \"lol\">");
@@ -363,13 +498,13 @@ test_reader(const char *canary_path)
 			appendStringInfo(&laughs, "&l%d;", k - 1);
 		appendStringInfoString(&laughs, "\">");
 	}
-	appendStringInfoString(&laughs, "]><e>&l9;</e>");
+	appendStringInfoString(&laughs, "]>");
 	t0 = clock();
-	read_all(laughs.data, &bytes, &failed, &canary);
+	read_all(laughs.data, "l9", &bytes, &failed, &canary);
 	report(bytes < 1024 * 1024 &&
 		   (double) (clock() - t0) / CLOCKS_PER_SEC < 2.0,
-		   "reader: billion laughs is neither expanded nor slow");
-	printf("# billion laughs: %zu bytes of text, %.3f s, reader %s\n", bytes,
+		   "parser: billion laughs is neither expanded nor slow");
+	printf("# billion laughs: %zu bytes of text, %.3f s, parser %s\n", bytes,
 		   (double) (clock() - t0) / CLOCKS_PER_SEC, failed ? "failed" : "finished");
 }
 
@@ -388,6 +523,8 @@ main(int argc, char **argv)
 	test_escape();
 	test_request();
 	test_prolog();
+	test_encoding();
+	test_scanner();
 	test_reader(canary);
 	shim_reset();
 	unlink(canary);

@@ -1,0 +1,937 @@
+/*-------------------------------------------------------------------------
+ * xmlscan.c
+ *		A strict scanner for plain XML (see xmlscan.h for what it accepts
+ *		and why giving up is always safe).
+ *
+ * Rules followed throughout: every construct is checked against the XML
+ * 1.0 and Namespaces in XML grammars for the part this scanner handles,
+ * and at the first byte that is outside that part, whether the document
+ * is wrong or only unusual, the scan returns false.  Limits are well below
+ * libxml2's (names, depth, attributes), so nothing accepted here can hit
+ * one of them there.
+ *-------------------------------------------------------------------------
+ */
+#include "xmlscan.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define XS_MAX_DEPTH	200		/* libxml2 refuses beyond 256 */
+#define XS_MAX_NAME		1000	/* bytes of a qualified name */
+#define XS_MAX_ATTRS	32
+#define XS_MAX_BINDINGS	64
+#define XS_ARENA		8192	/* namespace URIs and callback names */
+#define XS_MAX_NAMES	64		/* of XmlScanHandler.names used */
+
+#define XML_NS	"http://www.w3.org/XML/1998/namespace"
+#define XMLNS_NS	"http://www.w3.org/2000/xmlns/"
+
+typedef struct XsName
+{
+	const char *prefix;			/* in the document; NULL if none */
+	size_t		plen;
+	const char *local;
+	size_t		llen;
+	const char *qname;			/* prefix:local as written */
+	size_t		qlen;
+} XsName;
+
+typedef struct XsBinding
+{
+	const char *prefix;			/* in the document; NULL: default namespace */
+	size_t		plen;
+	const char *uri;			/* NUL-terminated copy; NULL: undeclared */
+} XsBinding;
+
+typedef struct XsOpen
+{
+	XsName		name;
+	const char *lname;			/* as passed to the start callback */
+	const char *prefix;
+	const char *uri;
+	int			nbind;			/* bindings in scope before this element */
+	size_t		arena;			/* arena in use before this element */
+} XsOpen;
+
+typedef struct XsScan
+{
+	const char *p;				/* next byte */
+	const char *end;
+	const XmlScanHandler *h;
+	void	   *arg;
+	XsBinding	bind[XS_MAX_BINDINGS];
+	int			nbind;
+	XsOpen		open[XS_MAX_DEPTH];
+	int			depth;
+	char		arena[XS_ARENA];
+	size_t		used;
+	size_t		namelen[XS_MAX_NAMES];	/* of handler->names */
+} XsScan;
+
+static bool
+xs_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+static void
+xs_skip_space(XsScan *s)
+{
+	while (s->p < s->end && xs_is_space(*s->p))
+		s->p++;
+}
+
+static bool
+xs_looking_at(const XsScan *s, const char *lit)
+{
+	size_t		n = strlen(lit);
+
+	return (size_t) (s->end - s->p) >= n && memcmp(s->p, lit, n) == 0;
+}
+
+/*
+ * Every byte of the document: valid UTF-8 (no overlong forms, surrogates
+ * or code points past U+10FFFF), and an XML 1.0 Char: no C0 control but
+ * TAB and LF, no U+FFFE or U+FFFF.  CR is refused too: a parser turns CR
+ * LF into LF, and this scanner passes text through unchanged.
+ */
+static bool
+xs_check_chars(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = s[i];
+
+		/* eight plain ASCII bytes at a time */
+		if (i + 8 <= len)
+		{
+			uint64_t	v;
+
+			memcpy(&v, s + i, 8);
+			/* no high bit, and no byte below 0x20 */
+			if ((v & UINT64_C(0x8080808080808080)) == 0 &&
+				((v - UINT64_C(0x2020202020202020)) & ~v &
+				 UINT64_C(0x8080808080808080)) == 0)
+			{
+				i += 8;
+				continue;
+			}
+		}
+		if (c < 0x80)
+		{
+			if (c < 0x20 && c != '\t' && c != '\n')
+				return false;
+			i++;
+		}
+		else if (c >= 0xC2 && c <= 0xDF)
+		{
+			if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80)
+				return false;
+			i += 2;
+		}
+		else if (c >= 0xE0 && c <= 0xEF)
+		{
+			unsigned char c1;
+
+			if (i + 2 >= len)
+				return false;
+			c1 = s[i + 1];
+			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+				return false;
+			if (c == 0xE0 && c1 < 0xA0)
+				return false;	/* overlong */
+			if (c == 0xED && c1 >= 0xA0)
+				return false;	/* surrogate */
+			if (c == 0xEF && c1 == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
+				return false;	/* U+FFFE, U+FFFF */
+			i += 3;
+		}
+		else if (c >= 0xF0 && c <= 0xF4)
+		{
+			unsigned char c1;
+
+			if (i + 3 >= len)
+				return false;
+			c1 = s[i + 1];
+			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+				(s[i + 3] & 0xC0) != 0x80)
+				return false;
+			if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
+				return false;	/* overlong, beyond U+10FFFF */
+			i += 4;
+		}
+		else
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Byte classes: the hot loops look bytes up instead of comparing.  Names
+ * are ASCII NCNames (non-ASCII names are left to libxml2).
+ */
+#define XS_NAME_START	1
+#define XS_NAME_CHAR	2
+#define XS_TEXT_STOP	4		/* '<', '&', ']' end a run of plain text */
+
+static unsigned char xs_class[256];
+
+static void
+xs_init_classes(void)
+{
+	int			c;
+
+	if (xs_class['<'] != 0)
+		return;
+	for (c = 0; c < 256; c++)
+	{
+		unsigned char k = 0;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+			k |= XS_NAME_START | XS_NAME_CHAR;
+		if ((c >= '0' && c <= '9') || c == '-' || c == '.')
+			k |= XS_NAME_CHAR;
+		if (c == '<' || c == '&' || c == ']')
+			k |= XS_TEXT_STOP;
+		xs_class[c] = k;
+	}
+}
+
+static bool
+xs_name_start(char c)
+{
+	return (xs_class[(unsigned char) c] & XS_NAME_START) != 0;
+}
+
+static bool
+xs_name_char(char c)
+{
+	return (xs_class[(unsigned char) c] & XS_NAME_CHAR) != 0;
+}
+
+static bool
+xs_ncname(XsScan *s, const char **start, size_t *len)
+{
+	const char *b = s->p;
+
+	if (s->p >= s->end || !xs_name_start(*s->p))
+		return false;
+	s->p++;
+	while (s->p < s->end && xs_name_char(*s->p))
+		s->p++;
+	*start = b;
+	*len = s->p - b;
+	return true;
+}
+
+/* QName: NCName, or NCName ':' NCName. */
+static bool
+xs_qname(XsScan *s, XsName *n)
+{
+	const char *a;
+	size_t		alen;
+
+	n->qname = s->p;
+	if (!xs_ncname(s, &a, &alen))
+		return false;
+	if (s->p < s->end && *s->p == ':')
+	{
+		s->p++;
+		n->prefix = a;
+		n->plen = alen;
+		if (!xs_ncname(s, &n->local, &n->llen))
+			return false;
+	}
+	else
+	{
+		n->prefix = NULL;
+		n->plen = 0;
+		n->local = a;
+		n->llen = alen;
+	}
+	/* a second colon is not a QName */
+	if (s->p < s->end && *s->p == ':')
+		return false;
+	n->qlen = s->p - n->qname;
+	return n->qlen <= XS_MAX_NAME;
+}
+
+static bool
+xs_eq(const char *a, size_t alen, const char *lit)
+{
+	return alen == strlen(lit) && memcmp(a, lit, alen) == 0;
+}
+
+/* A NUL-terminated copy in the arena, or NULL if it is full. */
+static const char *
+xs_copy(XsScan *s, const char *src, size_t len)
+{
+	char	   *d;
+
+	if (len + 1 > XS_ARENA - s->used)
+		return NULL;
+	d = s->arena + s->used;
+	memcpy(d, src, len);
+	d[len] = '\0';
+	s->used += len + 1;
+	return d;
+}
+
+/* The canonical pointer for a local name the handler listed, or a copy. */
+static const char *
+xs_local(XsScan *s, const XsName *n)
+{
+	int			i;
+
+	for (i = 0; i < s->h->nnames && i < XS_MAX_NAMES; i++)
+	{
+		if (s->namelen[i] == n->llen && s->h->names[i][0] == n->local[0] &&
+			memcmp(s->h->names[i], n->local, n->llen) == 0)
+			return s->h->names[i];
+	}
+	return xs_copy(s, n->local, n->llen);
+}
+
+/*
+ * The namespace a prefix (NULL: the default namespace) is bound to.
+ * *found is false for an undeclared prefix; the default namespace may be
+ * undeclared, which is no namespace (NULL).
+ */
+static const char *
+xs_lookup(const XsScan *s, const char *prefix, size_t plen, bool *found)
+{
+	int			i;
+
+	*found = true;
+	for (i = s->nbind - 1; i >= 0; i--)
+	{
+		const XsBinding *b = &s->bind[i];
+
+		if (prefix == NULL ? b->prefix == NULL :
+			(b->prefix != NULL && b->plen == plen &&
+			 memcmp(b->prefix, prefix, plen) == 0))
+			return b->uri;
+	}
+	if (prefix == NULL)
+		return NULL;
+	if (xs_eq(prefix, plen, "xml"))
+		return XML_NS;
+	*found = false;
+	return NULL;
+}
+
+/*
+ * A namespace name this scanner accepts: an absolute URI of the plainest
+ * kind, scheme ":" and then only unreserved characters and "/" (and ":"
+ * when there is no authority, where it cannot be read as a port).  libxml2
+ * calls a namespace name it cannot parse as a URI an error and a relative
+ * one a warning; anything short of plain is left to it.
+ */
+static bool
+xs_plain_uri(const char *u, size_t len)
+{
+	size_t		i = 0;
+	bool		authority;
+
+	if (len == 0 || !((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z')))
+		return false;
+	while (i < len && u[i] != ':')
+	{
+		char		c = u[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
+			return false;
+		i++;
+	}
+	if (i == len)
+		return false;			/* no scheme */
+	i++;
+	authority = len - i >= 2 && u[i] == '/' && u[i + 1] == '/';
+	for (; i < len; i++)
+	{
+		char		c = u[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+			c == '~' || c == '/' || (c == ':' && !authority))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+typedef struct XsAttr
+{
+	XsName		name;
+	const char *value;
+	const char *vend;
+	const char *uri;
+} XsAttr;
+
+/* Attribute value: quoted, with nothing a parser would replace in it. */
+static bool
+xs_attr_value(XsScan *s, const char **value, const char **vend)
+{
+	char		q;
+
+	if (s->p >= s->end || (*s->p != '"' && *s->p != '\''))
+		return false;
+	q = *s->p++;
+	*value = s->p;
+	while (s->p < s->end && *s->p != q)
+	{
+		char		c = *s->p;
+
+		/* '<' is an error; '&', TAB and LF would be replaced */
+		if (c == '<' || c == '&' || c == '\t' || c == '\n')
+			return false;
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return false;
+	*vend = s->p++;
+	return true;
+}
+
+/* Callback arguments for an element name (in the arena, until reset). */
+static bool
+xs_element_args(XsScan *s, const XsName *n, const char **lname,
+				const char **prefix, const char **uri)
+{
+	bool		found;
+
+	*uri = xs_lookup(s, n->prefix, n->plen, &found);
+	if (!found)
+		return false;			/* undeclared prefix */
+	*lname = xs_local(s, n);
+	*prefix = NULL;
+	if (n->prefix != NULL)
+		*prefix = xs_copy(s, n->prefix, n->plen);
+	return *lname != NULL && (n->prefix == NULL || *prefix != NULL);
+}
+
+/* After "<": a start tag, with its attributes and namespace declarations. */
+static bool
+xs_start_tag(XsScan *s)
+{
+	XsName		name;
+	XsAttr		attrs[XS_MAX_ATTRS];
+	const char *args[XS_MAX_ATTRS * XMLSCAN_ATTR_FIELDS];
+	int			nattrs = 0;
+	int			nbind = s->nbind;
+	size_t		used = s->used;
+	size_t		elem_used;
+	bool		empty;
+	const char *lname;
+	const char *prefix;
+	const char *uri;
+	int			i,
+				j;
+
+	if (!xs_qname(s, &name))
+		return false;
+	/* the prefixes "xml" and "xmlns" are reserved for attributes */
+	if (name.prefix != NULL &&
+		(xs_eq(name.prefix, name.plen, "xml") || xs_eq(name.prefix, name.plen, "xmlns")))
+		return false;
+
+	for (;;)
+	{
+		XsAttr	   *a;
+		const char *before = s->p;
+
+		xs_skip_space(s);
+		if (s->p >= s->end)
+			return false;
+		if (*s->p == '>' || *s->p == '/')
+			break;
+		if (s->p == before)
+			return false;		/* attributes are separated by white space */
+		if (nattrs == XS_MAX_ATTRS)
+			return false;
+		a = &attrs[nattrs];
+		if (!xs_qname(s, &a->name))
+			return false;
+		xs_skip_space(s);
+		if (s->p >= s->end || *s->p != '=')
+			return false;
+		s->p++;
+		xs_skip_space(s);
+		if (!xs_attr_value(s, &a->value, &a->vend))
+			return false;
+
+		/* the same name twice */
+		for (j = 0; j < nattrs; j++)
+		{
+			if (attrs[j].name.qlen == a->name.qlen &&
+				memcmp(attrs[j].name.qname, a->name.qname, a->name.qlen) == 0)
+				return false;
+		}
+
+		/* a namespace declaration */
+		if (a->name.prefix == NULL && xs_eq(a->name.local, a->name.llen, "xmlns"))
+		{
+			XsBinding  *b;
+
+			if (s->nbind == XS_MAX_BINDINGS)
+				return false;
+			b = &s->bind[s->nbind++];
+			b->prefix = NULL;
+			b->plen = 0;
+			b->uri = NULL;
+			if (a->vend > a->value)
+			{
+				if (!xs_plain_uri(a->value, a->vend - a->value))
+					return false;
+				b->uri = xs_copy(s, a->value, a->vend - a->value);
+				if (b->uri == NULL ||
+					strcmp(b->uri, XML_NS) == 0 || strcmp(b->uri, XMLNS_NS) == 0)
+					return false;
+			}
+			continue;
+		}
+		if (a->name.prefix != NULL && xs_eq(a->name.prefix, a->name.plen, "xmlns"))
+		{
+			XsBinding  *b;
+
+			/* reserved prefixes, and undeclaring a prefix (XML NS 1.1) */
+			if (xs_eq(a->name.local, a->name.llen, "xml") ||
+				xs_eq(a->name.local, a->name.llen, "xmlns") ||
+				a->vend == a->value || s->nbind == XS_MAX_BINDINGS)
+				return false;
+			if (!xs_plain_uri(a->value, a->vend - a->value))
+				return false;
+			b = &s->bind[s->nbind++];
+			b->prefix = a->name.local;
+			b->plen = a->name.llen;
+			b->uri = xs_copy(s, a->value, a->vend - a->value);
+			if (b->uri == NULL ||
+				strcmp(b->uri, XML_NS) == 0 || strcmp(b->uri, XMLNS_NS) == 0)
+				return false;
+			continue;
+		}
+		nattrs++;
+	}
+
+	if (*s->p == '/')
+	{
+		s->p++;
+		if (s->p >= s->end || *s->p != '>')
+			return false;
+		empty = true;
+	}
+	else
+		empty = false;
+	s->p++;
+
+	/* the element's names, kept until its end tag */
+	if (!xs_element_args(s, &name, &lname, &prefix, &uri))
+		return false;
+	elem_used = s->used;
+
+	/* resolve the attributes' prefixes, now that all declarations are in */
+	for (i = 0; i < nattrs; i++)
+	{
+		XsAttr	   *a = &attrs[i];
+		const char **f = &args[i * XMLSCAN_ATTR_FIELDS];
+		bool		found = true;
+
+		a->uri = a->name.prefix == NULL ? NULL :
+			xs_lookup(s, a->name.prefix, a->name.plen, &found);
+		if (!found)
+			return false;
+		/* {namespace, local name} must be unique too */
+		for (j = 0; j < i && a->uri != NULL; j++)
+		{
+			if (attrs[j].uri != NULL && strcmp(attrs[j].uri, a->uri) == 0 &&
+				attrs[j].name.llen == a->name.llen &&
+				memcmp(attrs[j].name.local, a->name.local, a->name.llen) == 0)
+				return false;
+		}
+		f[0] = xs_copy(s, a->name.local, a->name.llen);
+		f[1] = a->name.prefix == NULL ? NULL :
+			xs_copy(s, a->name.prefix, a->name.plen);
+		f[2] = a->uri;
+		f[3] = a->value;
+		f[4] = a->vend;
+		if (f[0] == NULL || (a->name.prefix != NULL && f[1] == NULL))
+			return false;
+	}
+
+	if (!s->h->start(s->arg, lname, prefix, uri, nattrs, args))
+		return false;
+
+	if (empty)
+	{
+		if (!s->h->end(s->arg, lname, prefix, uri))
+			return false;
+		s->nbind = nbind;
+		s->used = used;
+		return true;
+	}
+
+	if (s->depth == XS_MAX_DEPTH)
+		return false;
+	s->open[s->depth].name = name;
+	s->open[s->depth].lname = lname;
+	s->open[s->depth].prefix = prefix;
+	s->open[s->depth].uri = uri;
+	s->open[s->depth].nbind = nbind;
+	s->open[s->depth].arena = used;
+	s->depth++;
+	/* the attributes' names are not needed any more */
+	s->used = elem_used;
+	return true;
+}
+
+/* After "</": the end tag of the innermost open element. */
+static bool
+xs_end_tag(XsScan *s)
+{
+	XsOpen	   *o;
+	XsName		name;
+	bool		ok;
+
+	if (s->depth == 0 || !xs_qname(s, &name))
+		return false;
+	o = &s->open[s->depth - 1];
+	if (name.qlen != o->name.qlen || memcmp(name.qname, o->name.qname, name.qlen) != 0)
+		return false;
+	xs_skip_space(s);
+	if (s->p >= s->end || *s->p != '>')
+		return false;
+	s->p++;
+	ok = s->h->end(s->arg, o->lname, o->prefix, o->uri);
+	s->nbind = o->nbind;
+	s->used = o->arena;
+	s->depth--;
+	return ok;
+}
+
+/* After "<!--": a comment, which may not contain "--". */
+static bool
+xs_comment(XsScan *s)
+{
+	const char *dd = NULL;
+	const char *q;
+
+	for (q = s->p; q + 1 < s->end; q++)
+	{
+		if (q[0] == '-' && q[1] == '-')
+		{
+			dd = q;
+			break;
+		}
+	}
+	if (dd == NULL || dd + 2 >= s->end || dd[2] != '>')
+		return false;
+	s->p = dd + 3;
+	return true;
+}
+
+/* After "<![CDATA[": its text, unchanged. */
+static bool
+xs_cdata(XsScan *s)
+{
+	const char *q;
+
+	for (q = s->p; q + 2 < s->end; q++)
+	{
+		if (q[0] == ']' && q[1] == ']' && q[2] == '>')
+		{
+			bool		ok = q == s->p || s->h->text(s->arg, s->p, q - s->p);
+
+			s->p = q + 3;
+			return ok;
+		}
+	}
+	return false;
+}
+
+/* UTF-8 for a code point that is an XML Char; 0 if it is not one. */
+static int
+xs_utf8(unsigned long cp, char *out)
+{
+	if (cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp < 0x80))
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x20)
+		return 0;
+	if (cp < 0x800)
+	{
+		out[0] = (char) (0xC0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+		return 0;
+	if (cp < 0x10000)
+	{
+		out[0] = (char) (0xE0 | (cp >> 12));
+		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char) (0x80 | (cp & 0x3F));
+		return 3;
+	}
+	if (cp > 0x10FFFF)
+		return 0;
+	out[0] = (char) (0xF0 | (cp >> 18));
+	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char) (0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * After "&": one of the five predefined entities or a character
+ * reference, as text.  Any other entity needs a DTD: not ours.
+ */
+static bool
+xs_reference(XsScan *s)
+{
+	static const struct
+	{
+		const char *name;
+		const char *text;
+	}			predefined[] = {
+		{"lt;", "<"}, {"gt;", ">"}, {"amp;", "&"}, {"quot;", "\""}, {"apos;", "'"}
+	};
+	char		out[4];
+	int			n;
+	int			i;
+
+	if (s->p < s->end && *s->p == '#')
+	{
+		unsigned long cp = 0;
+		int			digits = 0;
+		bool		hex = false;
+
+		s->p++;
+		if (s->p < s->end && *s->p == 'x')
+		{
+			hex = true;
+			s->p++;
+		}
+		while (s->p < s->end && *s->p != ';')
+		{
+			char		c = *s->p;
+			int			d;
+
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (hex && c >= 'a' && c <= 'f')
+				d = c - 'a' + 10;
+			else if (hex && c >= 'A' && c <= 'F')
+				d = c - 'A' + 10;
+			else
+				return false;
+			if (++digits > 8)
+				return false;
+			cp = cp * (hex ? 16 : 10) + d;
+			s->p++;
+		}
+		if (digits == 0 || s->p >= s->end)
+			return false;
+		s->p++;
+		n = xs_utf8(cp, out);
+		return n > 0 && s->h->text(s->arg, out, n);
+	}
+	for (i = 0; i < (int) (sizeof(predefined) / sizeof(predefined[0])); i++)
+	{
+		if (xs_looking_at(s, predefined[i].name))
+		{
+			s->p += strlen(predefined[i].name);
+			return s->h->text(s->arg, predefined[i].text, 1);
+		}
+	}
+	return false;
+}
+
+/* Text up to the next markup; "]]>" may not appear in it. */
+static bool
+xs_text(XsScan *s)
+{
+	const char *b = s->p;
+
+	for (;;)
+	{
+		while (s->p < s->end && !(xs_class[(unsigned char) *s->p] & XS_TEXT_STOP))
+			s->p++;
+		if (s->p < s->end && *s->p == ']')
+		{
+			if (s->end - s->p >= 3 && s->p[1] == ']' && s->p[2] == '>')
+				return false;
+			s->p++;
+			continue;
+		}
+		break;
+	}
+	return s->h->text(s->arg, b, s->p - b);
+}
+
+/*
+ * What may stand outside the root element: white space and comments.
+ * Returns false at anything else but "<" followed by a name or the end.
+ */
+static bool
+xs_misc(XsScan *s)
+{
+	for (;;)
+	{
+		xs_skip_space(s);
+		if (xs_looking_at(s, "<!--"))
+		{
+			s->p += 4;
+			if (!xs_comment(s))
+				return false;
+			continue;
+		}
+		return s->p >= s->end || (*s->p == '<' && s->end - s->p >= 2 &&
+								  xs_name_start(s->p[1]));
+	}
+}
+
+/*
+ * The XML declaration, if there is one: version 1.0, UTF-8 if an encoding
+ * is named, standalone yes or no.
+ */
+static bool
+xs_xml_decl(XsScan *s)
+{
+	const char *v;
+	const char *vend;
+	const char *name;
+	size_t		nlen;
+	int			seen = 0;
+
+	if (!xs_looking_at(s, "<?xml"))
+		return true;
+	s->p += 5;
+	for (;;)
+	{
+		const char *before = s->p;
+
+		xs_skip_space(s);
+		if (xs_looking_at(s, "?>"))
+		{
+			s->p += 2;
+			return seen >= 1;
+		}
+		if (s->p == before || !xs_ncname(s, &name, &nlen))
+			return false;
+		xs_skip_space(s);
+		if (s->p >= s->end || *s->p != '=')
+			return false;
+		s->p++;
+		xs_skip_space(s);
+		if (!xs_attr_value(s, &v, &vend))
+			return false;
+		/* in this order, version first */
+		if (seen == 0 && xs_eq(name, nlen, "version"))
+		{
+			if (!xs_eq(v, vend - v, "1.0"))
+				return false;
+			seen = 1;
+		}
+		else if (seen == 1 && xs_eq(name, nlen, "encoding"))
+		{
+			if (!xs_eq(v, vend - v, "UTF-8") && !xs_eq(v, vend - v, "utf-8"))
+				return false;
+			seen = 2;
+		}
+		else if (seen >= 1 && seen < 3 && xs_eq(name, nlen, "standalone"))
+		{
+			if (!xs_eq(v, vend - v, "yes") && !xs_eq(v, vend - v, "no"))
+				return false;
+			seen = 3;
+		}
+		else
+			return false;
+	}
+}
+
+bool
+xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
+			  void *arg)
+{
+	XsScan	   *s;
+	XsScan		state;
+	bool		seen_root = false;
+	int			i;
+
+	s = &state;
+	s->p = doc;
+	s->end = doc + len;
+	s->h = handler;
+	s->arg = arg;
+	s->nbind = 0;
+	s->depth = 0;
+	s->used = 0;
+	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
+		s->namelen[i] = strlen(handler->names[i]);
+	xs_init_classes();
+
+	if (!xs_check_chars((const unsigned char *) doc, len))
+		return false;
+	if (len >= 3 && memcmp(doc, "\xEF\xBB\xBF", 3) == 0)
+		s->p += 3;
+	if (!xs_xml_decl(s))
+		return false;
+
+	for (;;)
+	{
+		if (s->depth == 0)
+		{
+			/* before or after the root element */
+			if (!xs_misc(s))
+				return false;
+			if (s->p >= s->end)
+				return seen_root;
+			if (seen_root)
+				return false;	/* a second root */
+			s->p++;
+			if (!xs_start_tag(s))
+				return false;
+			seen_root = true;
+			continue;
+		}
+		if (s->p >= s->end)
+			return false;		/* the document ends inside an element */
+		if (*s->p == '<')
+		{
+			s->p++;
+			if (s->p < s->end && *s->p == '/')
+			{
+				s->p++;
+				if (!xs_end_tag(s))
+					return false;
+			}
+			else if (xs_looking_at(s, "!--"))
+			{
+				s->p += 3;
+				if (!xs_comment(s))
+					return false;
+			}
+			else if (xs_looking_at(s, "![CDATA["))
+			{
+				s->p += 8;
+				if (!xs_cdata(s))
+					return false;
+			}
+			else if (!xs_start_tag(s))
+				return false;	/* also "<?" and other "<!" */
+		}
+		else if (*s->p == '&')
+		{
+			s->p++;
+			if (!xs_reference(s))
+				return false;
+		}
+		else if (!xs_text(s))
+			return false;
+	}
+}

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ * xmlscan.h
+ *		A strict scanner for the plain subset of XML that API answers are
+ *		written in: one fast pass, SAX-style callbacks, namespaces.
+ *
+ * It is not an XML parser.  It accepts a document only when it can be sure
+ * a conforming parser would accept it and report the same elements,
+ * namespaces, attributes and text; anything else, malformed or merely
+ * unusual (a DOCTYPE, a processing instruction, non-ASCII names, entity
+ * references other than the predefined ones and character references,
+ * attribute values a parser would normalize, a carriage return, another
+ * encoding), makes it give up, and the caller parses the document again
+ * with libxml2, which then also says what is wrong.  So it never loads or
+ * expands anything, and a caller that falls back on every false return
+ * behaves exactly as with libxml2 alone, only faster.
+ *
+ * Plain C, no PostgreSQL and no libxml2: the benchmark's baseline program
+ * uses it too.
+ *-------------------------------------------------------------------------
+ */
+#ifndef XMLSCAN_H
+#define XMLSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Attributes are passed as libxml2's SAX2 passes them: five pointers each,
+ * local name, prefix (or NULL), namespace URI (or NULL), value, end of
+ * value (values are not NUL-terminated).  Namespace declarations are not
+ * among them.
+ */
+#define XMLSCAN_ATTR_FIELDS	5
+
+/* Each callback returns false to stop the scan (xmlscan_parse then fails). */
+typedef struct XmlScanHandler
+{
+	bool		(*start) (void *arg, const char *lname, const char *prefix,
+						  const char *uri, int nattrs, const char **attrs);
+	bool		(*end) (void *arg, const char *lname, const char *prefix,
+						const char *uri);
+	/* text inside the root element, in pieces; CDATA too */
+	bool		(*text) (void *arg, const char *s, size_t len);
+
+	/*
+	 * Element local names equal to one of these are passed as this very
+	 * pointer, so that the callbacks can compare pointers.
+	 */
+	const char *const *names;
+	int			nnames;
+} XmlScanHandler;
+
+/*
+ * Scan doc[0..len).  Returns true if the whole document was scanned and
+ * every callback returned true; false if the scanner gave up or a
+ * callback stopped it (the callbacks may have been called for part of the
+ * document).
+ */
+extern bool xmlscan_parse(const char *doc, size_t len,
+						  const XmlScanHandler *handler, void *arg);
+
+#endif							/* XMLSCAN_H */
