@@ -363,6 +363,23 @@ xs_plain_uri(const char *u, size_t len)
 	return true;
 }
 
+/* Whether this start tag (bindings from "first" on) already declared the prefix. */
+static bool
+xs_declared_here(const XsScan *s, int first, const char *prefix, size_t plen)
+{
+	int			i;
+
+	for (i = first; i < s->nbind; i++)
+	{
+		const XsBinding *b = &s->bind[i];
+
+		if (prefix == NULL ? b->prefix == NULL :
+			(b->prefix != NULL && b->plen == plen && memcmp(b->prefix, prefix, plen) == 0))
+			return true;
+	}
+	return false;
+}
+
 typedef struct XsAttr
 {
 	XsName		name;
@@ -476,7 +493,7 @@ xs_start_tag(XsScan *s)
 		{
 			XsBinding  *b;
 
-			if (s->nbind == XS_MAX_BINDINGS)
+			if (s->nbind == XS_MAX_BINDINGS || xs_declared_here(s, nbind, NULL, 0))
 				return false;
 			b = &s->bind[s->nbind++];
 			b->prefix = NULL;
@@ -500,7 +517,8 @@ xs_start_tag(XsScan *s)
 			/* reserved prefixes, and undeclaring a prefix (XML NS 1.1) */
 			if (xs_eq(a->name.local, a->name.llen, "xml") ||
 				xs_eq(a->name.local, a->name.llen, "xmlns") ||
-				a->vend == a->value || s->nbind == XS_MAX_BINDINGS)
+				a->vend == a->value || s->nbind == XS_MAX_BINDINGS ||
+				xs_declared_here(s, nbind, a->name.local, a->name.llen))
 				return false;
 			if (!xs_plain_uri(a->value, a->vend - a->value))
 				return false;

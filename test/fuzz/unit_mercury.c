@@ -402,6 +402,8 @@ test_scanner(void)
 		{"an attribute twice", ENV_OPEN "<bs:other a=\"1\" a=\"2\"/>" ENV_CLOSE, false, false, NULL},
 		{"the same namespaced attribute twice", ENV_OPEN "<bs:other xmlns:a=\"urn:a\" xmlns:b=\"urn:a\" a:x=\"1\" b:x=\"2\"/>" ENV_CLOSE,
 			false, false, NULL},
+		{"a namespace declared twice", ENV_OPEN "<bs:other xmlns:p=\"urn:a\" xmlns:p=\"urn:a\"/>" ENV_CLOSE, false, false, NULL},
+		{"the default namespace declared twice", ENV_OPEN "<bs:other xmlns=\"urn:a\" xmlns=\"urn:b\"/>" ENV_CLOSE, false, false, NULL},
 		{"attributes not separated", ENV_OPEN "<bs:other a=\"1\"b=\"2\"/>" ENV_CLOSE, false, false, NULL},
 		{"an undeclared entity", ENV_OPEN "<bs:name>&foo;</bs:name>" ENV_CLOSE, false, false, NULL},
 		{"a character reference to NUL", ENV_OPEN "<bs:name>&#0;</bs:name>" ENV_CLOSE, false, false, NULL},
