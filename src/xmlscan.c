@@ -40,6 +40,7 @@ typedef struct XsBinding
 {
 	const char *prefix;			/* in the document; NULL: default namespace */
 	size_t		plen;
+	const char *pcopy;			/* NUL-terminated copy of prefix */
 	const char *uri;			/* NUL-terminated copy; NULL: undeclared */
 } XsBinding;
 
@@ -66,6 +67,7 @@ typedef struct XsScan
 	char		arena[XS_ARENA];
 	size_t		used;
 	size_t		namelen[XS_MAX_NAMES];	/* of handler->names */
+	int			lastname;		/* index of the last name found */
 } XsScan;
 
 static bool
@@ -258,6 +260,32 @@ xs_qname(XsScan *s, XsName *n)
 	return n->qlen <= XS_MAX_NAME;
 }
 
+/* memcmp for the short names compared per element, without a call */
+static inline bool
+xs_same(const char *a, const char *b, size_t n)
+{
+	while (n >= 8)
+	{
+		uint64_t	x,
+					y;
+
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	while (n > 0)
+	{
+		if (*a++ != *b++)
+			return false;
+		n--;
+	}
+	return true;
+}
+
 static bool
 xs_eq(const char *a, size_t alen, const char *lit)
 {
@@ -283,13 +311,23 @@ xs_copy(XsScan *s, const char *src, size_t len)
 static const char *
 xs_local(XsScan *s, const XsName *n)
 {
-	int			i;
+	int			nnames = s->h->nnames < XS_MAX_NAMES ? s->h->nnames : XS_MAX_NAMES;
+	int			k;
 
-	for (i = 0; i < s->h->nnames && i < XS_MAX_NAMES; i++)
+	/*
+	 * Documents tend to repeat their elements in the same order: try the
+	 * name after the last one found first.
+	 */
+	for (k = 0; k < nnames; k++)
 	{
+		int			i = (s->lastname + 1 + k) % nnames;
+
 		if (s->namelen[i] == n->llen && s->h->names[i][0] == n->local[0] &&
-			memcmp(s->h->names[i], n->local, n->llen) == 0)
+			xs_same(s->h->names[i], n->local, n->llen))
+		{
+			s->lastname = i;
 			return s->h->names[i];
+		}
 	}
 	return xs_copy(s, n->local, n->llen);
 }
@@ -300,24 +338,34 @@ xs_local(XsScan *s, const XsName *n)
  * undeclared, which is no namespace (NULL).
  */
 static const char *
-xs_lookup(const XsScan *s, const char *prefix, size_t plen, bool *found)
+xs_lookup(const XsScan *s, const char *prefix, size_t plen, bool *found,
+		  const char **pcopy)
 {
 	int			i;
 
 	*found = true;
+	if (pcopy != NULL)
+		*pcopy = NULL;
 	for (i = s->nbind - 1; i >= 0; i--)
 	{
 		const XsBinding *b = &s->bind[i];
 
 		if (prefix == NULL ? b->prefix == NULL :
-			(b->prefix != NULL && b->plen == plen &&
-			 memcmp(b->prefix, prefix, plen) == 0))
+			(b->prefix != NULL && b->plen == plen && xs_same(b->prefix, prefix, plen)))
+		{
+			if (pcopy != NULL)
+				*pcopy = b->pcopy;
 			return b->uri;
+		}
 	}
 	if (prefix == NULL)
 		return NULL;
 	if (xs_eq(prefix, plen, "xml"))
+	{
+		if (pcopy != NULL)
+			*pcopy = "xml";
 		return XML_NS;
+	}
 	*found = false;
 	return NULL;
 }
@@ -420,14 +468,11 @@ xs_element_args(XsScan *s, const XsName *n, const char **lname,
 {
 	bool		found;
 
-	*uri = xs_lookup(s, n->prefix, n->plen, &found);
+	*uri = xs_lookup(s, n->prefix, n->plen, &found, prefix);
 	if (!found)
 		return false;			/* undeclared prefix */
 	*lname = xs_local(s, n);
-	*prefix = NULL;
-	if (n->prefix != NULL)
-		*prefix = xs_copy(s, n->prefix, n->plen);
-	return *lname != NULL && (n->prefix == NULL || *prefix != NULL);
+	return *lname != NULL;
 }
 
 /* After "<": a start tag, with its attributes and namespace declarations. */
@@ -498,6 +543,7 @@ xs_start_tag(XsScan *s)
 			b = &s->bind[s->nbind++];
 			b->prefix = NULL;
 			b->plen = 0;
+			b->pcopy = NULL;
 			b->uri = NULL;
 			if (a->vend > a->value)
 			{
@@ -525,8 +571,9 @@ xs_start_tag(XsScan *s)
 			b = &s->bind[s->nbind++];
 			b->prefix = a->name.local;
 			b->plen = a->name.llen;
+			b->pcopy = xs_copy(s, a->name.local, a->name.llen);
 			b->uri = xs_copy(s, a->value, a->vend - a->value);
-			if (b->uri == NULL ||
+			if (b->pcopy == NULL || b->uri == NULL ||
 				strcmp(b->uri, XML_NS) == 0 || strcmp(b->uri, XMLNS_NS) == 0)
 				return false;
 			continue;
@@ -558,7 +605,7 @@ xs_start_tag(XsScan *s)
 		bool		found = true;
 
 		a->uri = a->name.prefix == NULL ? NULL :
-			xs_lookup(s, a->name.prefix, a->name.plen, &found);
+			xs_lookup(s, a->name.prefix, a->name.plen, &found, NULL);
 		if (!found)
 			return false;
 		/* {namespace, local name} must be unique too */
@@ -610,14 +657,22 @@ static bool
 xs_end_tag(XsScan *s)
 {
 	XsOpen	   *o;
-	XsName		name;
+	size_t		n;
 	bool		ok;
 
-	if (s->depth == 0 || !xs_qname(s, &name))
+	if (s->depth == 0)
 		return false;
 	o = &s->open[s->depth - 1];
-	if (name.qlen != o->name.qlen || memcmp(name.qname, o->name.qname, name.qlen) != 0)
+
+	/*
+	 * The name must be the start tag's, byte for byte, and end there (the
+	 * start tag's name was checked when it was read).
+	 */
+	n = o->name.qlen;
+	if ((size_t) (s->end - s->p) <= n || !xs_same(s->p, o->name.qname, n) ||
+		xs_name_char(s->p[n]) || s->p[n] == ':')
 		return false;
+	s->p += n;
 	xs_skip_space(s);
 	if (s->p >= s->end || *s->p != '>')
 		return false;
@@ -769,6 +824,15 @@ xs_reference(XsScan *s)
 	return false;
 }
 
+/* Nonzero if one of the eight bytes of v is b. */
+static inline uint64_t
+xs_has_byte(uint64_t v, unsigned char b)
+{
+	uint64_t	x = v ^ (UINT64_C(0x0101010101010101) * b);
+
+	return (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
+}
+
 /* Text up to the next markup; "]]>" may not appear in it. */
 static bool
 xs_text(XsScan *s)
@@ -777,6 +841,16 @@ xs_text(XsScan *s)
 
 	for (;;)
 	{
+		/* eight bytes at a time while none of them is '<', '&' or ']' */
+		while (s->end - s->p >= 8)
+		{
+			uint64_t	v;
+
+			memcpy(&v, s->p, 8);
+			if (xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']'))
+				break;
+			s->p += 8;
+		}
 		while (s->p < s->end && !(xs_class[(unsigned char) *s->p] & XS_TEXT_STOP))
 			s->p++;
 		if (s->p < s->end && *s->p == ']')
@@ -889,6 +963,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->nbind = 0;
 	s->depth = 0;
 	s->used = 0;
+	s->lastname = -1;
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();
