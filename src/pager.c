@@ -546,6 +546,27 @@ pager_total_changed(Pager *p, int s, int64 total)
 	st->total = total;
 }
 
+/*
+ * An offset-paged list ended at "offset", before the total its first page
+ * announced: it shrank while we read it, so rows may have moved to offsets
+ * already read.  The API gives no way to know which; say so, once.
+ */
+static void
+pager_warn_ended(Pager *p, int s, int64 offset)
+{
+	StreamState *st = &p->ss[s];
+
+	if (st->total < 0 || offset >= st->total || st->warned)
+		return;
+	st->warned = true;
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
+					p->res->operation, p->streams[s]->label, offset, st->total),
+			 errdetail("The list changed during the scan; rows may be missing."),
+			 errhint("Run the query again, or narrow the date interval.")));
+}
+
 /* Learn from a parsed page where its stream goes next. */
 static void
 pager_after_page(Pager *p, PagerSlot *slot)
@@ -583,17 +604,8 @@ pager_after_page(Pager *p, PagerSlot *slot)
 	if (n == 0 || (p->page.total < 0 && n < c->count))
 	{
 		/* An empty page, or a short one with no total: the list ended. */
-		if (n == 0 && st->total >= 0 && c->offset < st->total && !st->warned)
-		{
-			st->warned = true;
-			ereport(WARNING,
-					(errcode(ERRCODE_WARNING),
-					 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
-							p->res->operation, p->streams[s]->label,
-							c->offset, st->total),
-					 errdetail("The list changed during the scan; rows may be missing."),
-					 errhint("Run the query again, or narrow the date interval.")));
-		}
+		if (n == 0)
+			pager_warn_ended(p, s, c->offset);
 		st->done = true;
 		pager_drop_stream_slots(p, s);
 		return;
@@ -704,23 +716,9 @@ pager_next(Pager *p, PagerRow *row)
 		{
 			StreamState *st = &p->ss[head->stream_no];
 
-			/*
-			 * The list ended before the total its first page announced: it
-			 * shrank while we read it, so rows may have moved to offsets
-			 * already read.  The API gives no way to know which; say so.
-			 */
-			if (p->res->paging == PAGING_OFFSET && st->total >= 0 &&
-				head->cursor.offset < st->total && !st->warned)
-			{
-				st->warned = true;
-				ereport(WARNING,
-						(errcode(ERRCODE_WARNING),
-						 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
-								p->res->operation, p->streams[head->stream_no]->label,
-								head->cursor.offset, st->total),
-						 errdetail("The list changed during the scan; rows may be missing."),
-						 errhint("Run the query again, or narrow the date interval.")));
-			}
+			/* the resource ended the list (offsetOutOfRangeFault) */
+			if (p->res->paging == PAGING_OFFSET)
+				pager_warn_ended(p, head->stream_no, head->cursor.offset);
 			error_context_stack = errcb.previous;
 			st->done = true;
 			pager_free_slot(p, head);
