@@ -216,54 +216,11 @@ diadoc_pb_strlen(const char *s)
  * ----------------------------------------------------------------
  */
 
-/*
- * Printable excerpt of untrusted bytes for an error message: ASCII as is,
- * whole valid UTF-8 characters as is when the database speaks UTF-8,
- * everything else as \xNN.
- */
+/* The bytes from "start" on, for a message about a bad value. */
 static char *
 diadoc_excerpt(const char *s, size_t len, size_t start)
 {
-	StringInfoData buf;
-	size_t		end;
-	size_t		i;
-	bool		utf8db = (GetDatabaseEncoding() == PG_UTF8);
-
-	initStringInfo(&buf);
-	if (start > len)
-		start = len;
-	end = Min(len, start + DIADOC_EXCERPT_BYTES);
-	if (start > 0)
-		appendStringInfoString(&buf, "...");
-	i = start;
-	while (i < end)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-		{
-			appendStringInfoChar(&buf, (char) c);
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && utf8db)
-		{
-			int			l = pg_utf_mblen((const unsigned char *) s + i);
-
-			if (i + l <= len &&
-				pg_utf8_islegal((const unsigned char *) s + i, l))
-			{
-				appendBinaryStringInfo(&buf, s + i, l);
-				i += l;
-				continue;
-			}
-		}
-		appendStringInfo(&buf, "\\x%02X", c);
-		i++;
-	}
-	if (end < len)
-		appendStringInfoString(&buf, "...");
-	return buf.data;
+	return http_bytes_excerpt(s, len, start, start + DIADOC_EXCERPT_BYTES);
 }
 
 /* Which value was being converted, for errors raised by the conversion. */

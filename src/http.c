@@ -1726,6 +1726,56 @@ http_skip_element(const unsigned char *s, size_t len, size_t i)
 }
 
 /*
+ * The raw bytes s[start, end) for a message about bytes that are wrong:
+ * printable ASCII and, in a UTF-8 database, whole valid UTF-8 characters
+ * as they are, anything else as \xNN, so that the offending bytes can be
+ * seen.  "start" moves back to the beginning of a UTF-8 character; "..."
+ * marks a cut side.
+ */
+char *
+http_bytes_excerpt(const char *s, size_t len, size_t start, size_t end)
+{
+	StringInfoData buf;
+	size_t		i;
+	bool		utf8db = (GetDatabaseEncoding() == PG_UTF8);
+
+	end = Min(end, len);
+	start = Min(start, end);
+	while (start > 0 && ((unsigned char) s[start] & 0xc0) == 0x80)
+		start--;
+	initStringInfo(&buf);
+	if (start > 0)
+		appendStringInfoString(&buf, "...");
+	for (i = start; i < end;)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+		{
+			appendStringInfoChar(&buf, (char) c);
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && utf8db)
+		{
+			int			l = pg_utf_mblen((const unsigned char *) s + i);
+
+			if (i + l <= len && pg_utf8_islegal((const unsigned char *) s + i, l))
+			{
+				appendBinaryStringInfo(&buf, s + i, l);
+				i += l;
+				continue;
+			}
+		}
+		appendStringInfo(&buf, "\\x%02X", c);
+		i++;
+	}
+	if (end < len)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
  * A printable excerpt of remote text: at most maxlen bytes, then "..." if
  * cut.  Control characters become spaces and runs of white space collapse;
  * markup is stripped crudely when the text starts with '<'; bytes that are

@@ -137,6 +137,10 @@ extern const char *http_redact(const HttpRequest *req, const char *text,
 /* Printable, truncated, control-character-free copy of remote text. */
 extern char *http_excerpt(const char *text, size_t len, size_t maxlen);
 
+/* Bytes s[start, end) as they are where printable, as \xNN elsewhere. */
+extern char *http_bytes_excerpt(const char *s, size_t len, size_t start,
+								size_t end);
+
 /* paged_fdw.allowed_hosts: the setting, its check hook, the check. */
 extern char *http_allowed_hosts;
 extern bool http_allowed_hosts_check(char **newval, void **extra,

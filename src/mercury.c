@@ -1500,55 +1500,6 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 }
 
 /*
- * Raw bytes around "at" for a message: printable ASCII and whole valid
- * UTF-8 characters (in a UTF-8 database) as they are, anything else as
- * \xNN, so that the offending bytes themselves can be seen.
- */
-static char *
-mercury_raw_excerpt(const char *s, size_t len, size_t at)
-{
-	StringInfoData buf;
-	size_t		start = at > 48 ? at - 48 : 0;
-	size_t		end = Min(len, at + 24);
-	size_t		i;
-	bool		utf8db = (GetDatabaseEncoding() == PG_UTF8);
-
-	/* do not start in the middle of a UTF-8 character */
-	while (start > 0 && start < len && ((unsigned char) s[start] & 0xc0) == 0x80)
-		start--;
-	initStringInfo(&buf);
-	if (start > 0)
-		appendStringInfoString(&buf, "...");
-	for (i = start; i < end;)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-		{
-			appendStringInfoChar(&buf, (char) c);
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && utf8db)
-		{
-			int			l = pg_utf_mblen((const unsigned char *) s + i);
-
-			if (i + l <= len && pg_utf8_islegal((const unsigned char *) s + i, l))
-			{
-				appendBinaryStringInfo(&buf, s + i, l);
-				i += l;
-				continue;
-			}
-		}
-		appendStringInfo(&buf, "\\x%02X", c);
-		i++;
-	}
-	if (end < len)
-		appendStringInfoString(&buf, "...");
-	return buf.data;
-}
-
-/*
  * Number of unit start tags (any prefix) in the first "upto" bytes: the
  * unit an error position falls in.  A crude scan, but it only serves a
  * message about a body that did not parse anyway.
@@ -1626,7 +1577,9 @@ mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
 		else if (unit > 0)
 			appendStringInfo(&where, " It is in record %d of the page.", unit);
 		{
-			char	   *raw = mercury_raw_excerpt(body, len, (size_t) p->erroffset);
+			size_t		at = (size_t) p->erroffset;
+			char	   *raw = http_bytes_excerpt(body, len, at > 48 ? at - 48 : 0,
+												 at + 24);
 			size_t		rlen = strlen(raw);
 
 			appendStringInfo(&where, " The text there: \"%s\".",
