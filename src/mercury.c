@@ -182,8 +182,7 @@ typedef struct MercuryParse
 
 	/* fault answer */
 	bool		is_fault;
-	int			faultstring_off;	/* the first faultstring, or -1 */
-	const char *faultstring;
+	const char *faultstring;	/* the first one, in buf */
 	const char *fault_kind;		/* local name of the element under detail */
 	char		fault_kind_buf[128];
 
@@ -842,7 +841,7 @@ mercury_xml_close(MercuryParse *p)
 			{
 				int			len;
 
-				p->faultstring_off = mercury_text_end(p, &len);
+				p->faultstring = p->buf + mercury_text_end(p, &len);
 			}
 			break;
 		default:
@@ -1054,7 +1053,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				if (strcmp(name, "faultstring") == 0)
 				{
 					/* the first one is quoted */
-					mercury_text_begin(p, p->faultstring_off < 0);
+					mercury_text_begin(p, p->faultstring == NULL);
 					kind = ME_FAULTSTRING;
 				}
 				else if (strcmp(name, "detail") == 0)
@@ -1245,7 +1244,6 @@ mercury_parse_init(MercuryParse *p)
 	p->count = -1;
 	p->offset = -1;
 	p->erroffset = -1;
-	p->faultstring_off = -1;
 }
 
 /*
@@ -1395,8 +1393,6 @@ mercury_parse_finish(MercuryParse *p)
 		else if (!p->is_fault && !p->seen_list)
 			mercury_xml_fail(p, "getUnitChangesListResponse has no unitList");
 	}
-	if (p->faultstring_off >= 0)
-		p->faultstring = p->buf + p->faultstring_off;
 }
 
 #ifdef MERCURY_CROSSCHECK
