@@ -104,3 +104,13 @@ stop_tls_mock() {
 	[ -n "${MOCK_TLS_PID:-}" ] && kill "$MOCK_TLS_PID" 2>/dev/null && wait "$MOCK_TLS_PID" 2>/dev/null
 	MOCK_TLS_PID=""
 }
+
+# start_test_mocks: the two mocks pg_regress expects, on the fixed ports
+# that appear in expected output (plain HTTP and HTTPS with a throw-away
+# certificate, both over 10,000 units).
+start_test_mocks() {
+	export MOCK_PORT=${MOCK_PORT:-47719}
+	export MOCK_TLS_PORT=${MOCK_TLS_PORT:-47720}
+	start_mock --units 10000 || return 1
+	make_test_cert /tmp/paged_fdw_tls && start_tls_mock /tmp/paged_fdw_tls --units 10000
+}

@@ -29,17 +29,11 @@ fi
 encode_fixtures
 
 trap 'stop_mock; stop_tls_mock' EXIT
-export MOCK_PORT=${MOCK_PORT:-47719}
-if ! start_mock --units 10000; then
-	fail "start mock_api on port $MOCK_PORT"
+start_test_mocks || {
+	fail "start mock_api on ports $MOCK_PORT and $MOCK_TLS_PORT"
 	echo "$passed passed, $failed failed"
 	exit 1
-fi
-# The same mock over HTTPS with a self-signed certificate (sql/security.sql).
-export MOCK_TLS_PORT=${MOCK_TLS_PORT:-47720}
-if ! { make_test_cert /tmp/paged_fdw_tls && start_tls_mock /tmp/paged_fdw_tls --units 10000; }; then
-	fail "start mock_api over TLS on port $MOCK_TLS_PORT"
-fi
+}
 
 # The mock's own checks.
 if "$top/test/mock_api/smoke.sh" >/tmp/paged_fdw_smoke.log 2>&1; then
