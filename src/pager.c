@@ -18,6 +18,15 @@
  * for rows past the limit.  With prefetch off the window is strictly lazy:
  * a page is requested only when its rows are needed.
  *
+ * Slow start.  A LIMIT the scan cannot see (a condition rechecked locally,
+ * a join, a cursor that is closed early) may need only a few rows of the
+ * first page, so a scan starts with one page in flight and nothing more
+ * until that page is used up.  Each page used up doubles the window (pages
+ * being consumed or in flight) up to max_concurrency requests in flight
+ * plus the page in hand: 1, 2, 4, ...  A big scan pays one unhidden round
+ * trip or two at its start; a scan that stops within its first page sends
+ * one request.
+ *
  * Transfers only move while curl is called.  While rows of the current
  * page are handed out, the pager lets curl run every PAGER_PROGRESS_ROWS
  * rows if PAGER_PROGRESS_MS have passed, so prefetched requests connect,
@@ -99,7 +108,8 @@ struct Pager
 	StreamState *ss;
 	int			nstreams;
 	int			cur_stream;		/* stream being consumed */
-	int			window;			/* max requests in flight */
+	int			window;			/* slow start: pages in hand or in flight */
+	int			max_inflight;	/* max requests in flight */
 	bool		prefetch;
 	int64		limit;			/* -1: none */
 	int64		emitted;
@@ -142,7 +152,8 @@ pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
 	}
 	p->limit = limit;
 	p->prefetch = ctx->opts->prefetch;
-	p->window = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
+	p->max_inflight = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
+	p->window = 1;
 	return p;
 }
 
@@ -264,11 +275,22 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	p->slots = list_insert_nth(p->slots, pos, slot);
 }
 
+/*
+ * Requests that may be in flight now: the slow-start window less the page
+ * being consumed, never more than max_concurrency.
+ */
+static int
+pager_allowed(Pager *p)
+{
+	return Min(p->window - (p->cur != NULL ? 1 : 0), p->max_inflight);
+}
+
 /* Fill the window with the requests that will be needed next. */
 static void
 pager_fill(Pager *p)
 {
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+	int			allowed = pager_allowed(p);
 	int			s;
 
 	for (s = p->cur_stream; s < p->nstreams; s++)
@@ -278,13 +300,13 @@ pager_fill(Pager *p)
 		/* Later streams only when nothing limits us and prefetch is on. */
 		if (s > p->cur_stream && (!p->prefetch || p->limit >= 0))
 			break;
-		while (list_length(p->slots) < p->window)
+		while (list_length(p->slots) < allowed)
 		{
 			if (!pager_next_request(p, s, &cursor))
 				break;
 			pager_add_slot(p, s, &cursor);
 		}
-		if (list_length(p->slots) >= p->window)
+		if (list_length(p->slots) >= allowed)
 			break;
 	}
 	MemoryContextSwitchTo(old);
@@ -669,12 +691,16 @@ pager_next(Pager *p, PagerRow *row)
 		if (p->limit >= 0 && p->emitted >= p->limit)
 			return false;
 
-		/* The current page is used up: free it. */
+		/*
+		 * The current page is used up: free it, and since the consumer
+		 * wants more, widen the window (slow start).
+		 */
 		if (p->cur != NULL)
 		{
 			MemoryContextDelete(p->cur->cxt);
 			p->cur = NULL;
 			memset(&p->page, 0, sizeof(PageResult));
+			p->window = Min(p->window * 2, p->max_inflight + 1);
 		}
 
 		/* Move past finished streams. */
