@@ -256,3 +256,16 @@ ALTER SYSTEM SET paged_fdw.allowed_hosts = 'bad host';
 SELECT name, setting FROM pg_file_settings WHERE name = 'paged_fdw.allowed_hosts';
 ALTER SYSTEM RESET paged_fdw.allowed_hosts;
 SELECT count(*) AS left_in_file FROM pg_file_settings WHERE name = 'paged_fdw.allowed_hosts';
+-- ALTER DATABASE ... SET needs no LOAD (a placeholder is checked only for
+-- privileges)
+\c
+\set ON_ERROR_STOP 0
+SELECT current_database() AS db \gset
+ALTER DATABASE :"db" SET paged_fdw.allowed_hosts = '127.0.0.1';
+SELECT x AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase,
+  unnest(s.setconfig) x
+WHERE d.datname = current_database() AND s.setrole = 0 AND x LIKE 'paged_fdw%';
+ALTER DATABASE :"db" RESET paged_fdw.allowed_hosts;
+SELECT count(*) AS left_set FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+WHERE d.datname = current_database() AND s.setrole = 0
+  AND array_to_string(setconfig, ',') LIKE '%paged_fdw%';
