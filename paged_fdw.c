@@ -130,6 +130,17 @@ PG_FUNCTION_INFO_V1(paged_fdw_validator);
 
 void		_PG_init(void);
 
+static object_access_hook_type next_object_access_hook = NULL;
+
+static void
+paged_object_access_hook(ObjectAccessType access, Oid classId, Oid objectId,
+						 int subId, void *arg)
+{
+	if (next_object_access_hook)
+		next_object_access_hook(access, classId, objectId, subId, arg);
+	paged_object_access(access, classId, objectId, subId, arg);
+}
+
 /*
  * Settings.  paged_fdw.allowed_hosts is superuser-only: it is what stands
  * between a role with USAGE on the wrapper and every address the database
@@ -149,6 +160,57 @@ _PG_init(void)
 							   0,
 							   http_allowed_hosts_check, NULL, NULL);
 	MarkGUCPrefixReserved("paged_fdw");
+
+	next_object_access_hook = object_access_hook;
+	object_access_hook = paged_object_access_hook;
+}
+
+/*
+ * A table that declares no column the API needs a condition on can never
+ * be scanned: say which column to declare (rather than, at every query,
+ * asking for a condition on a column the table does not have).
+ */
+static void
+paged_check_declared_required(const PagedResource *res, Relation rel,
+							  const int *attr_colno, int natts)
+{
+	int		   *mask = palloc0(sizeof(int) * res->ncolumns);
+	StringInfoData need;
+	int			i;
+
+	for (i = 0; i < natts; i++)
+	{
+		if (attr_colno[i] >= 0)
+			mask[attr_colno[i]] = ~0;
+	}
+	if (res->has_required(mask))
+	{
+		pfree(mask);
+		return;
+	}
+
+	/* the columns any one of which would do */
+	initStringInfo(&need);
+	for (i = 0; i < res->ncolumns; i++)
+	{
+		if (mask[i])
+			continue;
+		mask[i] = ~0;
+		if (res->has_required(mask))
+			appendStringInfo(&need, "%s%s %s", need.len ? " or " : "",
+							 res->columns[i].name,
+							 format_type_be(res->columns[i].typid));
+		mask[i] = 0;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+			 errmsg("foreign table \"%s\" has no column %s",
+					RelationGetRelationName(rel), res->required_columns),
+			 errdetail("%s cannot be called without a condition on %s, so no query can read this table.",
+					   res->operation, res->required_columns),
+			 errhint("Declare a column %s (ALTER FOREIGN TABLE %s ADD COLUMN ...), or map a column to it with the column option column_name.",
+					 need.data,
+					 quote_identifier(RelationGetRelationName(rel)))));
 }
 
 /*
@@ -161,40 +223,13 @@ paged_resolve(Oid relid, Oid userid, PagedOptions **opts_out,
 			  int *natts_out)
 {
 	PagedOptions *opts = paged_get_options(relid, userid);
-	const PagedResource *res = paged_find_resource(opts->api, opts->resource);
+	const PagedResource *res = paged_check_resource(opts->api, opts->resource,
+													opts->page_size,
+													get_rel_name(relid));
 	Relation	rel;
 	TupleDesc	tupdesc;
 	int		   *attr_colno;
 	int			i;
-
-	if (res == NULL)
-	{
-		StringInfoData names;
-
-		initStringInfo(&names);
-		for (i = 0; paged_resources[i] != NULL; i++)
-		{
-			if (strcmp(paged_resources[i]->api, opts->api) == 0)
-				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
-								 paged_resources[i]->name);
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("api \"%s\" has no resource \"%s\"",
-						opts->api, opts->resource),
-				 errhint("Valid resources for api \"%s\": %s.",
-						 opts->api, names.data)));
-	}
-
-	if (opts->page_size > res->max_page_size)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("value %d for option \"page_size\" is out of range for resource \"%s\"",
-						opts->page_size, res->name),
-				 errdetail("%s accepts at most %d rows per page.",
-						   res->operation, res->max_page_size)));
-	if (res->check_options)
-		res->check_options(opts);
 
 	rel = table_open(relid, NoLock);
 	tupdesc = RelationGetDescr(rel);
@@ -232,8 +267,13 @@ paged_resolve(Oid relid, Oid userid, PagedOptions **opts_out,
 		}
 		attr_colno[i] = colno;
 	}
+	paged_check_declared_required(res, rel, attr_colno, tupdesc->natts);
 	*natts_out = tupdesc->natts;
 	table_close(rel, NoLock);
+
+	/* credentials last: what the table itself gets wrong comes first */
+	if (res->check_options)
+		res->check_options(opts);
 
 	*opts_out = opts;
 	*res_out = res;
@@ -888,7 +928,8 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyText("Remote Operation", st->res->operation, es);
 	initStringInfo(&buf);
 	foreach(lc, descs)
-		appendStringInfo(&buf, "%s%s", buf.len ? " AND " : "", strVal(lfirst(lc)));
+		appendStringInfo(&buf, "%s%s", buf.len ? " AND " : "",
+						 paged_cut_value(strVal(lfirst(lc)), PAGED_CONDITION_MAX));
 	if (buf.len > 0)
 		ExplainPropertyText("Pushed Conditions", buf.data, es);
 	ExplainPropertyInteger("Page Size", NULL,

@@ -176,12 +176,17 @@ SELECT set_config('paged.logcmd', :'logcmd', false) IS NOT NULL AS ok;
 SELECT count(*) FROM login_docs WHERE packet_id = 'p5';
 SELECT * FROM mock_requests();
 
--- wrong credentials
+-- wrong credentials: the CONTEXT says which table needed the token, and
+-- for which page of which packet
 ALTER USER MAPPING FOR CURRENT_USER SERVER diadoc_login
   OPTIONS (SET password 'wrong-password');
-
+\set SHOW_CONTEXT always
 SELECT count(*) FROM login_docs WHERE packet_id = 'p5';
 \echo SQLSTATE :SQLSTATE
+-- the same from a join (the token is asked for by the first inner scan)
+SELECT count(*) FROM (VALUES ('p5'), ('p6')) v(p) JOIN login_docs d ON d.packet_id = v.p;
+\echo SQLSTATE :SQLSTATE
+\set SHOW_CONTEXT never
 
 ALTER USER MAPPING FOR CURRENT_USER SERVER diadoc_login
   OPTIONS (DROP login, DROP password, ADD token 'bad-token');
@@ -191,5 +196,14 @@ SELECT count(*) FROM login_docs WHERE packet_id = 'p5';
 SELECT count(*) FROM diadoc_docflows WHERE packet_id = 'p5' AND box_id = 'box-9';
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM mock_requests();
+-- a very long packet id is cut in EXPLAIN and in the CONTEXT of an error
+-- (after 56 bytes, not inside a character), with its full length
+EXPLAIN (COSTS OFF) SELECT * FROM diadoc_docflows WHERE packet_id = repeat('p', 10000);
+EXPLAIN (COSTS OFF, FORMAT JSON)
+SELECT * FROM diadoc_docflows WHERE packet_id = repeat('я', 5000) AND box_id = 'box-1';
+\set SHOW_CONTEXT always
+SELECT count(*) FROM diadoc_docflows WHERE packet_id = repeat('x', 10000) AND box_id = 'box-9';
+\set SHOW_CONTEXT never
+SELECT count(*) AS requests FROM mock_requests();
 -- the backend is still fine
 SELECT count(*) FROM diadoc_docflows WHERE packet_id = 'p5';

@@ -256,6 +256,38 @@ SELECT fault_table('mercury', 'shrink-total');
 SELECT count(*), count(DISTINCT uuid) FROM m_shrink_total
 WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
 SELECT string_agg(DISTINCT split_part(line, ' ', 9), ' ') AS totals FROM mock_requests() line;
+-- on_list_change 'error': either change is an ERROR with SQLSTATE 40001
+-- that rolls back a sync (growth too: see README, "Errors and retries")
+CREATE TABLE sync_target (uuid uuid PRIMARY KEY);
+ALTER SERVER m_shrink_total OPTIONS (ADD on_list_change 'error');
+\set SHOW_CONTEXT always
+BEGIN;
+INSERT INTO sync_target SELECT uuid FROM m_shrink_total
+WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
+\echo SQLSTATE :SQLSTATE
+ROLLBACK;
+\set SHOW_CONTEXT never
+SELECT count(*) AS committed FROM sync_target;
+SELECT count(*) AS requests FROM mock_requests();
+ALTER SERVER m_grow OPTIONS (ADD on_list_change 'error');
+INSERT INTO sync_target SELECT uuid FROM m_grow
+WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) AS committed FROM sync_target;
+SELECT count(*) >= 1 AS sent FROM mock_requests();
+-- the table's option overrides the server's
+ALTER FOREIGN TABLE m_grow OPTIONS (ADD on_list_change 'warn');
+INSERT INTO sync_target SELECT uuid FROM m_grow
+WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
+SELECT count(*) AS committed FROM sync_target;
+SELECT count(*) >= 1 AS sent FROM mock_requests();
+-- and a list that does not change is no error
+ALTER SERVER m_ok OPTIONS (SET max_pages '0', ADD on_list_change 'error');
+SELECT count(*), count(DISTINCT uuid) FROM m_ok
+WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
+SELECT count(*) > 1 AS several_pages FROM mock_requests();
+ALTER SERVER m_ok OPTIONS (SET max_pages '1', DROP on_list_change);
+DROP TABLE sync_target;
 
 --
 -- 4. Bad values: an ERROR naming the column, the record, the page and the

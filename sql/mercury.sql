@@ -98,6 +98,11 @@ CREATE FOREIGN TABLE units_shrink (uuid uuid, begin_date timestamptz, end_date t
 SELECT count(*) FROM units_shrink WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
 -- (prefetched requests past the end may or may not have reached the mock)
 SELECT * FROM mock_requests() m WHERE m ~ 'offset=(0|100) ' ORDER BY 1;
+-- on_list_change 'error' (table option): the early end is an ERROR
+ALTER FOREIGN TABLE units_shrink OPTIONS (ADD on_list_change 'error');
+SELECT count(*) FROM units_shrink WHERE begin_date = '2024-01-01' AND end_date = '2024-01-08';
+\echo SQLSTATE :SQLSTATE
+SELECT count(*) > 0 AS sent FROM mock_requests();
 
 -- SOAP faults are reported with their faultstring and SQLSTATE
 

@@ -49,8 +49,11 @@ SELECT count(*) FROM sp_docs WHERE packet_id = 'p250';
 SELECT mock_stat('connections') - :c0 - 1 AS connections_opened;
 SELECT count(*) AS requests FROM mock_requests();
 
--- Prefetch: once page 1 is parsed, page 2 is asked for while the rows of
--- page 1 are still being handed out (here: while the cursor waits)
+-- Slow start, then prefetch: while the rows of page 1 are handed out
+-- nothing more is asked for (the consumer may stop within page 1); once
+-- page 1 is used up, page 2 is asked for, and as soon as it is parsed,
+-- page 3 too, while the rows of page 2 are still being handed out (here:
+-- while the cursor waits)
 BEGIN;
 DECLARE c CURSOR FOR SELECT entity_id FROM sp_docs WHERE packet_id = 'p250';
 FETCH 1 FROM c;
@@ -64,7 +67,8 @@ COMMIT;
 
 -- 2. Several packets: their first pages are in flight at once, up to
 -- max_concurrency (each answer takes 200 ms, so overlapping requests
--- are seen by the mock).
+-- are seen by the mock).  Slow start: packet 1 alone, then 2 in flight,
+-- then 4 (the window doubles with each page used up).
 CREATE SERVER dslow FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'diadoc', url :'dslowurl', box_id 'box-1', max_concurrency '4');
 CREATE USER MAPPING FOR CURRENT_USER SERVER dslow
@@ -73,7 +77,8 @@ CREATE FOREIGN TABLE slowdocs (packet_id text, entity_id text)
   SERVER dslow OPTIONS (resource 'docflows_by_packet');
 SELECT mock_reset_max_inflight();
 SELECT packet_id, count(*) FROM slowdocs
-WHERE packet_id IN ('p50', 'p60', 'p70', 'p80') GROUP BY packet_id ORDER BY packet_id;
+WHERE packet_id IN ('p10', 'p20', 'p30', 'p40', 'p50', 'p60', 'p70', 'p80')
+GROUP BY packet_id ORDER BY packet_id;
 SELECT mock_stat('max_inflight') AS max_inflight;
 SELECT * FROM mock_requests() ORDER BY 1;
 -- = ANY with more packets than the window: never more than max_concurrency
@@ -109,16 +114,19 @@ SELECT mock_stat('connections') - :c0 - 1 <= 4 AS at_most_4_connections;
 SELECT mock_stat('max_inflight') AS max_inflight;
 SELECT * FROM mock_requests() ORDER BY 1;
 -- Prefetched requests go out while the consumer works, not at the next page
--- boundary: a new server (so new connections), then the cursor stops within
--- page 1; the 4 requests of the window must all have reached the mock.
+-- boundary: a new server (so new connections), then the cursor stops on the
+-- last row of page 4.  Slow start asked for offset 0; 1000 and 2000 once
+-- page 1 was used up; 3000, 4000 and 5000 once page 2 was; 6000 once page 3
+-- was; and 7000 as soon as page 4 was parsed, before its rows were handed
+-- out: that request, too, must have reached the mock.
 CREATE SERVER mfast FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'murl');
 CREATE USER MAPPING FOR CURRENT_USER SERVER mfast
   OPTIONS (user 'test-user', password 'test-password');
-CREATE FOREIGN TABLE units_fast (name text, begin_date timestamptz)
+CREATE FOREIGN TABLE units_fast (name text, begin_date timestamptz, update_date timestamptz)
   SERVER mfast OPTIONS (resource 'unit_changes');
 BEGIN;
 DECLARE c CURSOR FOR SELECT name FROM units_fast WHERE begin_date = '2000-01-01';
-MOVE 999 IN c;
+MOVE 3999 IN c;
 SELECT pg_sleep(0.2);
 SELECT * FROM mock_requests() ORDER BY 1;
 FETCH 1 FROM c;
@@ -142,6 +150,36 @@ SELECT name FROM sp_units WHERE begin_date = '2000-01-01' LIMIT 3;
 SELECT * FROM mock_requests() ORDER BY 1;
 SELECT count(*) FROM (SELECT entity_id FROM sp_docs WHERE packet_id = 'p10000' LIMIT 150) s;
 SELECT * FROM mock_requests() ORDER BY 1;
+
+-- 4b. A LIMIT that cannot be pushed (update_date is rechecked locally, a
+-- join, a cursor closed early): slow start sends one request, not a
+-- window of them.
+SELECT count(*) FROM (SELECT name FROM units_fast
+                      WHERE update_date >= '2000-01-01' LIMIT 5) s;
+SELECT * FROM mock_requests() ORDER BY 1;
+SELECT count(*) FROM (SELECT name FROM units_fast
+                      WHERE begin_date = '2000-01-01' AND name LIKE 'unit%' LIMIT 999) s;
+SELECT * FROM mock_requests() ORDER BY 1;
+-- 1001 rows: page 1 used up, pages 2 and 3 asked for, nothing more
+SELECT count(*) FROM (SELECT name FROM units_fast
+                      WHERE begin_date = '2000-01-01' AND name LIKE 'unit%' LIMIT 1001) s;
+SELECT * FROM mock_requests() ORDER BY 1;
+SELECT count(*) FROM (SELECT d.entity_id FROM sp_docs d
+                      JOIN (VALUES ('p250'), ('p300'), ('p400')) v(p) ON d.packet_id = v.p
+                      LIMIT 5) s;
+SELECT * FROM mock_requests() ORDER BY 1;
+SELECT count(*) FROM (SELECT entity_id FROM sp_docs
+                      WHERE packet_id IN ('p250', 'p300', 'p400') AND entity_id <> '' LIMIT 5) s;
+SELECT * FROM mock_requests() ORDER BY 1;
+BEGIN;
+DECLARE c CURSOR FOR SELECT name FROM units_fast WHERE begin_date = '2000-01-01';
+FETCH 10 FROM c;
+CLOSE c;
+COMMIT;
+SELECT * FROM mock_requests() ORDER BY 1;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT name FROM units_fast WHERE update_date >= '2000-01-01' LIMIT 5;
+SELECT count(*) AS requests FROM mock_requests();
 
 -- 5. EXPLAIN ANALYZE counts the requests of a concurrent scan
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)

@@ -548,6 +548,22 @@ diadoc_failure_sqlstate(const HttpResponse *resp)
 	}
 }
 
+/* Error context of a token request: who needed the token. */
+typedef struct DiadocAuthContext
+{
+	const char *table;
+	const char *server;
+} DiadocAuthContext;
+
+static void
+diadoc_auth_errcontext(void *arg)
+{
+	DiadocAuthContext *a = (DiadocAuthContext *) arg;
+
+	errcontext("Authenticate request for a Diadoc token (login and password of the user mapping for server %s), needed to scan foreign table \"%s\"",
+			   a->server, a->table);
+}
+
 /*
  * POST V3/Authenticate?type=password and return the token (palloc'd).
  * Transient failures are retried like page requests are (max_retries,
@@ -565,6 +581,16 @@ diadoc_authenticate(ResourceCtx *ctx)
 	TimestampTz started = GetCurrentTimestamp();
 	int			attempt;
 	char	   *token = NULL;
+	DiadocAuthContext actx;
+	ErrorContextCallback errcb;
+
+	/* names looked up now: no catalog access in an error callback */
+	actx.server = diadoc_server_name(opts);
+	actx.table = get_rel_name(opts->tableid);
+	errcb.callback = diadoc_auth_errcontext;
+	errcb.arg = &actx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 
 	lp.login = diadoc_to_utf8(opts->login);
 	lp.password = diadoc_to_utf8(opts->password);
@@ -631,6 +657,7 @@ diadoc_authenticate(ResourceCtx *ctx)
 		http_raise(http_request(t), resp, diadoc_failure_sqlstate(resp), NULL);
 	}
 
+	error_context_stack = errcb.previous;
 	explicit_bzero(body, body_len);
 	pfree(body);
 	return token;
@@ -871,10 +898,14 @@ diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 			ds->packet_id = packets[p];
 			ds->packet_id_utf8 = diadoc_to_utf8(packets[p]);
 			rs->arg = ds;
+			/* labels go into messages and EXPLAIN: long ids are cut */
 			if (box_from_qual)
-				rs->label = psprintf("box %s, packet %s", boxes[b], packets[p]);
+				rs->label = psprintf("box %s, packet %s",
+									 paged_cut_value(boxes[b], PAGED_VALUE_MAX),
+									 paged_cut_value(packets[p], PAGED_VALUE_MAX));
 			else
-				rs->label = psprintf("packet %s", packets[p]);
+				rs->label = psprintf("packet %s",
+									 paged_cut_value(packets[p], PAGED_VALUE_MAX));
 			streams = lappend(streams, rs);
 		}
 	}

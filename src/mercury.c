@@ -535,13 +535,13 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 		return NIL;
 	ms->begin = begin;
 
+	/* reads in messages: "page 2 of changes from ... to ..." */
 	initStringInfo(&label);
-	if (!ms->has_end)
-		appendStringInfoString(&label, "from ");
+	appendStringInfoString(&label, ms->has_end ? "changes from " : "changes since ");
 	mercury_append_timestamp(&label, ms->begin, false);
 	if (ms->has_end)
 	{
-		appendStringInfoString(&label, " .. ");
+		appendStringInfoString(&label, " to ");
 		mercury_append_timestamp(&label, ms->end, false);
 	}
 

@@ -13,20 +13,31 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "access/table.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #include "http.h"
 #include "options.h"
+#include "resource.h"
 
 typedef enum PagedOptionKind
 {
@@ -35,7 +46,8 @@ typedef enum PagedOptionKind
 	OPT_URL,					/* http:// or https:// */
 	OPT_INT,					/* integer within [min, max] */
 	OPT_REAL,					/* seconds within [min, max] */
-	OPT_BOOL
+	OPT_BOOL,
+	OPT_LIST_CHANGE				/* "warn" | "error" */
 } PagedOptionKind;
 
 /* How a validated value is stored into PagedOptions. */
@@ -88,6 +100,8 @@ static const PagedOptionDef paged_options[] = {
 	{"prefetch", TBL, OPT_BOOL, false, 0, 0, F(BOOL, prefetch)},
 	{"ssl_verify", SRV, OPT_BOOL, false, 0, 0, F(BOOL, ssl_verify)},
 	{"ca_file", SRV, OPT_STRING, false, 0, 0, F(STR, ca_file)},
+	{"on_list_change", SRV, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},
+	{"on_list_change", TBL, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},
 	{"client_id", UM, OPT_STRING, false, 0, 0, F(STR, client_id)},
 	{"token", UM, OPT_STRING, true, 0, 0, F(STR, token)},
 	{"login", UM, OPT_STRING, true, 0, 0, F(STR, login)},
@@ -180,24 +194,22 @@ paged_valid_names(Oid catalog)
 	return buf.data;
 }
 
-/* Strict integer parse; false on junk, overflow or trailing characters. */
+/*
+ * Strict integer parse: digits with an optional sign, nothing around them
+ * (not even blanks: strtoll would skip leading ones); false on junk,
+ * overflow or trailing characters.
+ */
 static bool
 paged_parse_int64(const char *s, int64 *out)
 {
 	char	   *end;
 	long long	v;
 
-	while (isspace((unsigned char) *s))
-		s++;
-	if (*s == '\0')
+	if (*s == '\0' || isspace((unsigned char) *s))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s)
-		return false;
-	while (isspace((unsigned char) *end))
-		end++;
-	if (*end != '\0')
+	if (errno != 0 || end == s || *end != '\0')
 		return false;
 	*out = (int64) v;
 	return true;
@@ -209,17 +221,11 @@ paged_parse_real(const char *s, double *out)
 	char	   *end;
 	double		v;
 
-	while (isspace((unsigned char) *s))
-		s++;
-	if (*s == '\0')
+	if (*s == '\0' || isspace((unsigned char) *s))
 		return false;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || end == s || isnan(v) || isinf(v))
-		return false;
-	while (isspace((unsigned char) *end))
-		end++;
-	if (*end != '\0')
+	if (errno != 0 || end == s || *end != '\0' || isnan(v) || isinf(v))
 		return false;
 	*out = v;
 	return true;
@@ -246,7 +252,7 @@ paged_check_no_control(const PagedOptionDef *opt, const char *value)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
-							opt->name, value),
+							opt->name, paged_cut_value(value, PAGED_VALUE_MAX)),
 					 errdetail("Control characters (such as carriage return or line feed) are not allowed.")));
 		}
 	}
@@ -266,7 +272,8 @@ paged_check_url(const char *value)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"", value),
+				 errmsg("invalid value for option \"url\": \"%s\"",
+						paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errhint("The URL must start with http:// or https://.")));
 
 	/* Credentials in the URL would be shown in errors and EXPLAIN. */
@@ -281,13 +288,54 @@ paged_check_url(const char *value)
 	if (auth_end == rest)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"", value),
+				 errmsg("invalid value for option \"url\": \"%s\"",
+						paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errdetail("The URL has no host.")));
 	if (strchr(value, ' ') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"", value),
+				 errmsg("invalid value for option \"url\": \"%s\"",
+						paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errdetail("The URL contains a space; percent-encode it.")));
+
+	/*
+	 * The port, if any: after the host, or after "]" of an IPv6 address.
+	 * libcurl would reject a bad one only when the first request is sent.
+	 */
+	{
+		const char *host_end = rest;
+		const char *colon;
+
+		if (*rest == '[')
+		{
+			host_end = memchr(rest, ']', auth_end - rest);
+			if (host_end == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"url\": \"%s\"",
+								paged_cut_value(value, PAGED_CONDITION_MAX)),
+						 errdetail("The IPv6 address has no closing \"]\".")));
+		}
+		colon = memchr(host_end, ':', auth_end - host_end);
+		if (colon != NULL)
+		{
+			const char *d;
+			long		port = 0;
+
+			for (d = colon + 1; d < auth_end; d++)
+			{
+				if (!isdigit((unsigned char) *d) || port > 65535)
+					break;
+				port = port * 10 + (*d - '0');
+			}
+			if (d != auth_end || d == colon + 1 || port < 1 || port > 65535)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"url\": \"%s\"",
+								paged_cut_value(value, PAGED_CONDITION_MAX)),
+						 errdetail("The port must be a number between 1 and 65535.")));
+		}
+	}
 }
 
 /* Integers and seconds: strictly parsed, within [min, max]. */
@@ -307,16 +355,16 @@ paged_check_number(const PagedOptionDef *opt, const char *value)
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 is_int ?
 				 errmsg("invalid value for integer option \"%s\": \"%s\"",
-						opt->name, value) :
+						opt->name, paged_cut_value(value, PAGED_VALUE_MAX)) :
 				 errmsg("invalid value for option \"%s\": \"%s\"",
-						opt->name, value),
+						opt->name, paged_cut_value(value, PAGED_VALUE_MAX)),
 				 is_int ? 0 :
 				 errhint("Give a number of seconds, such as 10 or 2.5.")));
 	if (v < opt->min || v > opt->max)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("value %s for option \"%s\" is out of range",
-						value, opt->name),
+						paged_cut_value(value, PAGED_VALUE_MAX), opt->name),
 				 is_int ?
 				 errdetail("Valid values are between %.0f and %.0f.",
 						   opt->min, opt->max) :
@@ -343,8 +391,17 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 			if (strcmp(value, "diadoc") != 0 && strcmp(value, "mercury") != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"api\": \"%s\"", value),
+						 errmsg("invalid value for option \"api\": \"%s\"",
+								paged_cut_value(value, PAGED_VALUE_MAX)),
 						 errhint("Valid values are \"diadoc\" and \"mercury\".")));
+			break;
+		case OPT_LIST_CHANGE:
+			if (strcmp(value, "warn") != 0 && strcmp(value, "error") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, paged_cut_value(value, PAGED_VALUE_MAX)),
+						 errhint("Valid values are \"warn\" and \"error\".")));
 			break;
 		case OPT_URL:
 			paged_check_url(value);
@@ -363,7 +420,7 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 					ereport(ERROR,
 							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 							 errmsg("invalid value for boolean option \"%s\": \"%s\"",
-									opt->name, value)));
+									opt->name, paged_cut_value(value, PAGED_VALUE_MAX))));
 
 				/*
 				 * Turning verification off lets anyone on the network path
@@ -391,7 +448,8 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 	if (strcmp(opt->name, "user") == 0 && strchr(value, ':') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				 errmsg("invalid value for option \"user\": \"%s\"", value),
+				 errmsg("invalid value for option \"user\": \"%s\"",
+						paged_cut_value(value, PAGED_VALUE_MAX)),
 				 errdetail("HTTP Basic authentication does not allow a colon in the user name.")));
 
 	/* A CA file is read by the server process: superuser only. */
@@ -400,6 +458,8 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("only a superuser can set option \"ca_file\"")));
 }
+
+static void paged_validate_server(List *options);
 
 void
 paged_validate_options(List *options_list, Oid catalog)
@@ -481,6 +541,74 @@ paged_validate_options(List *options_list, Oid catalog)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("options \"token\" and \"login\" cannot be used together"),
 				 errhint("Give either a token, or a login and password to obtain one.")));
+
+	if (catalog == ForeignServerRelationId)
+		paged_validate_server(options_list);
+}
+
+static DefElem *
+paged_find_def(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return def;
+	}
+	return NULL;
+}
+
+/* The largest page_size any resource of "api" accepts. */
+static int
+paged_api_max_page_size(const char *api)
+{
+	int			max = 0;
+	int			i;
+
+	for (i = 0; paged_resources[i] != NULL; i++)
+	{
+		if (strcmp(paged_resources[i]->api, api) == 0)
+			max = Max(max, paged_resources[i]->max_page_size);
+	}
+	return max;
+}
+
+/*
+ * What a server's own options decide.  ALTER SERVER hands the validator the
+ * options as they will be after the change, so this also catches DROP api
+ * and DROP url.  What depends on the server's tables (SET api while tables
+ * use another API's resources) is checked by paged_check_altered_server.
+ */
+static void
+paged_validate_server(List *options)
+{
+	DefElem    *api = paged_find_def(options, "api");
+	DefElem    *page_size = paged_find_def(options, "page_size");
+	int64		n;
+	int			max;
+
+	if (api == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("a paged_fdw server needs the option \"api\""),
+				 errhint("Add api 'diadoc' or api 'mercury' to the server's OPTIONS.")));
+	if (paged_find_def(options, "url") == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("a paged_fdw server needs the option \"url\""),
+				 errhint("Add the API's base URL to the server's OPTIONS, e.g. url 'https://diadoc-api.kontur.ru'.")));
+	max = paged_api_max_page_size(defGetString(api));
+	if (page_size != NULL && paged_parse_int64(defGetString(page_size), &n) &&
+		n > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("value " INT64_FORMAT " for option \"page_size\" is out of range for api \"%s\"",
+						n, defGetString(api)),
+				 errdetail("The %s API returns at most %d rows per page.",
+						   defGetString(api), max)));
 }
 
 /* Store each option of a list into *o, as its table entry says. */
@@ -527,6 +655,223 @@ paged_apply(PagedOptions *o, Oid catalog, List *options)
 	}
 }
 
+/*
+ * The resource a table names, checked against its server's api and its
+ * page_size; "relname" is for messages.  Shared by planning and by the
+ * checks after ALTER SERVER / ALTER FOREIGN TABLE.
+ */
+const PagedResource *
+paged_check_resource(const char *api, const char *resource, int page_size,
+					 const char *relname)
+{
+	const PagedResource *res = paged_find_resource(api, resource);
+
+	if (res == NULL)
+	{
+		StringInfoData names;
+		int			i;
+
+		initStringInfo(&names);
+		for (i = 0; paged_resources[i] != NULL; i++)
+		{
+			if (strcmp(paged_resources[i]->api, api) == 0)
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+								 paged_resources[i]->name);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("api \"%s\" has no resource \"%s\"", api,
+						paged_cut_value(resource, PAGED_VALUE_MAX)),
+				 errdetail("Foreign table \"%s\" names it in its option \"resource\".",
+						   relname),
+				 errhint("Valid resources for api \"%s\": %s.", api, names.data)));
+	}
+	if (page_size > res->max_page_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("value %d for option \"page_size\" is out of range for resource \"%s\"",
+						page_size, res->name),
+				 errdetail("%s accepts at most %d rows per page (foreign table \"%s\").",
+						   res->operation, res->max_page_size, relname)));
+	return res;
+}
+
+/* Is fdwid a paged_fdw wrapper?  (Looks at its validator's C symbol.) */
+static bool
+paged_is_our_wrapper(Oid fdwid)
+{
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(fdwid);
+	HeapTuple	tup;
+	bool		ours = false;
+
+	if (!OidIsValid(fdw->fdwvalidator))
+		return false;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fdw->fdwvalidator));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+
+		if (proc->prolang == ClanguageId)
+		{
+			bool		isnull;
+			Datum		src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc,
+											  &isnull);
+
+			ours = !isnull &&
+				strcmp(TextDatumGetCString(src), "paged_fdw_validator") == 0;
+		}
+		ReleaseSysCache(tup);
+	}
+	return ours;
+}
+
+/*
+ * The options of a catalog row as the current command left them: the
+ * post-alter hook runs before the command counter moves on, so the syscache
+ * still has the old row, and SnapshotSelf sees the new one.
+ */
+static List *
+paged_new_options(Oid catalog, Oid indexid, AttrNumber keyatt, Oid objid,
+				  AttrNumber optatt)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	ScanKeyInit(&key, keyatt, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, indexid, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, optatt, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			result = untransformRelOptions(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+static char *
+paged_list_value(List *options, const char *name)
+{
+	DefElem    *def = paged_find_def(options, name);
+
+	return def ? defGetString(def) : NULL;
+}
+
+static int
+paged_list_page_size(List *server_opts, List *table_opts)
+{
+	char	   *v = paged_list_value(table_opts, "page_size");
+	int64		n = 0;
+
+	if (v == NULL)
+		v = paged_list_value(server_opts, "page_size");
+	if (v != NULL)
+		(void) paged_parse_int64(v, &n);
+	return (int) n;
+}
+
+/*
+ * After ALTER SERVER: a new api must still have every resource the
+ * server's tables name, with their page sizes.  (Only when api changed: a
+ * rename or owner change must not trip over a table that was already
+ * wrong, which planning reports.)
+ */
+static void
+paged_check_altered_server(Oid serverid)
+{
+	ForeignServer *old = GetForeignServer(serverid);
+	List	   *srv;
+	char	   *api;
+	char	   *old_api;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (!paged_is_our_wrapper(old->fdwid))
+		return;
+	srv = paged_new_options(ForeignServerRelationId, ForeignServerOidIndexId,
+							Anum_pg_foreign_server_oid, serverid,
+							Anum_pg_foreign_server_srvoptions);
+	api = paged_list_value(srv, "api");
+	old_api = paged_list_value(old->options, "api");
+	if (api == NULL || (old_api != NULL && strcmp(api, old_api) == 0))
+		return;
+
+	rel = table_open(ForeignTableRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_table ft = (Form_pg_foreign_table) GETSTRUCT(tup);
+		ForeignTable *table;
+		char	   *resource;
+
+		if (ft->ftserver != serverid)
+			continue;
+		table = GetForeignTable(ft->ftrelid);
+		resource = paged_list_value(table->options, "resource");
+		if (resource == NULL)
+			continue;
+		(void) paged_check_resource(api, resource,
+									paged_list_page_size(srv, table->options),
+									get_rel_name(ft->ftrelid));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* After ALTER FOREIGN TABLE ... OPTIONS: the resource and page_size. */
+static void
+paged_check_altered_table(Oid relid)
+{
+	ForeignTable *old = GetForeignTable(relid);
+	ForeignServer *server = GetForeignServer(old->serverid);
+	List	   *tbl;
+	char	   *api;
+	char	   *resource;
+
+	if (!paged_is_our_wrapper(server->fdwid))
+		return;
+	tbl = paged_new_options(ForeignTableRelationId, ForeignTableRelidIndexId,
+							Anum_pg_foreign_table_ftrelid, relid,
+							Anum_pg_foreign_table_ftoptions);
+	api = paged_list_value(server->options, "api");
+	resource = paged_list_value(tbl, "resource");
+	if (api == NULL || resource == NULL)
+		return;
+	(void) paged_check_resource(api, resource,
+								paged_list_page_size(server->options, tbl),
+								get_rel_name(relid));
+}
+
+/*
+ * object_access_hook: the validator sees only an option list, never which
+ * server or table it belongs to; after ALTER SERVER and ALTER FOREIGN
+ * TABLE ... OPTIONS, PostgreSQL names the object here.  (The validator ran
+ * earlier in the same command, so the library, and this hook, are loaded
+ * even in a session that had not used the wrapper before.)  CREATE
+ * FOREIGN TABLE has no such call: its server-dependent checks happen when
+ * the table is first planned.
+ */
+void
+paged_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (access != OAT_POST_ALTER || subId != 0)
+		return;
+	if (classId == ForeignServerRelationId)
+		paged_check_altered_server(objectId);
+	else if (classId == ForeignTableRelationId)
+		paged_check_altered_table(objectId);
+}
+
 PagedOptions *
 paged_get_options(Oid foreigntableid, Oid userid)
 {
@@ -551,6 +896,7 @@ paged_get_options(Oid foreigntableid, Oid userid)
 	o->max_concurrency = 4;
 	o->prefetch = true;
 	o->ssl_verify = true;
+	o->on_list_change = "warn";
 
 	/* Later lists override earlier ones: table beats server. */
 	paged_apply(o, ForeignServerRelationId, server->options);
@@ -577,6 +923,20 @@ paged_get_options(Oid foreigntableid, Oid userid)
 				 errhint("Use ALTER FOREIGN TABLE ... OPTIONS (ADD resource '%s').",
 						 strcmp(o->api, "mercury") == 0 ? "unit_changes" : "docflows_by_packet")));
 	return o;
+}
+
+char *
+paged_cut_value(const char *value, int max_bytes)
+{
+	int			len = strlen(value);
+	int			keep;
+
+	if (len <= max_bytes)
+		return (char *) value;
+	/* room for the marker, so the result stays near max_bytes */
+	keep = pg_mbcliplen(value, len, Max(max_bytes - 24, 8));
+	return psprintf("%.*s... (%d characters)", keep, value,
+					pg_mbstrlen_with_len(value, len));
 }
 
 char *

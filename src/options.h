@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 #include "access/attnum.h"
+#include "catalog/objectaccess.h"
 #include "nodes/pg_list.h"
 
 /*
@@ -47,6 +48,7 @@ typedef struct PagedOptions
 	bool		prefetch;		/* ask for pages before they are needed */
 	bool		ssl_verify;
 	char	   *ca_file;
+	char	   *on_list_change;	/* "warn" or "error" (pager.c) */
 } PagedOptions;
 
 /* Resolve all options for a foreign table as seen by user "userid". */
@@ -54,6 +56,28 @@ extern PagedOptions *paged_get_options(Oid foreigntableid, Oid userid);
 
 /* Validator body (called by the SQL-level validator function). */
 extern void paged_validate_options(List *options_list, Oid catalog);
+
+struct PagedResource;
+
+/* The resource "resource" of "api", checked against page_size. */
+extern const struct PagedResource *paged_check_resource(const char *api,
+														const char *resource,
+														int page_size,
+														const char *relname);
+
+/* object_access_hook: checks after ALTER SERVER / ALTER FOREIGN TABLE. */
+extern void paged_object_access(ObjectAccessType access, Oid classId,
+								Oid objectId, int subId, void *arg);
+
+/*
+ * A user-given value for a message, EXPLAIN or a stream label: itself when
+ * short, else its first characters (never half a multibyte character),
+ * "..." and its full length.  PAGED_VALUE_MAX suits ids and option values,
+ * PAGED_CONDITION_MAX a whole pushed condition.
+ */
+#define PAGED_VALUE_MAX		80
+#define PAGED_CONDITION_MAX	200
+extern char *paged_cut_value(const char *value, int max_bytes);
 
 /* Column option column_name of one attribute, or NULL. */
 extern char *paged_column_name(Oid relid, AttrNumber attnum);

@@ -18,6 +18,15 @@
  * for rows past the limit.  With prefetch off the window is strictly lazy:
  * a page is requested only when its rows are needed.
  *
+ * Slow start.  A LIMIT the scan cannot see (a condition rechecked locally,
+ * a join, a cursor that is closed early) may need only a few rows of the
+ * first page, so a scan starts with one page in flight and nothing more
+ * until that page is used up.  Each page used up doubles the window (pages
+ * being consumed or in flight) up to max_concurrency requests in flight
+ * plus the page in hand: 1, 2, 4, ...  A big scan pays one unhidden round
+ * trip or two at its start; a scan that stops within its first page sends
+ * one request.
+ *
  * Transfers only move while curl is called.  While rows of the current
  * page are handed out, the pager lets curl run every PAGER_PROGRESS_ROWS
  * rows if PAGER_PROGRESS_MS have passed, so prefetched requests connect,
@@ -99,7 +108,8 @@ struct Pager
 	StreamState *ss;
 	int			nstreams;
 	int			cur_stream;		/* stream being consumed */
-	int			window;			/* max requests in flight */
+	int			window;			/* slow start: pages in hand or in flight */
+	int			max_inflight;	/* max requests in flight */
 	bool		prefetch;
 	int64		limit;			/* -1: none */
 	int64		emitted;
@@ -142,7 +152,8 @@ pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
 	}
 	p->limit = limit;
 	p->prefetch = ctx->opts->prefetch;
-	p->window = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
+	p->max_inflight = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
+	p->window = 1;
 	return p;
 }
 
@@ -232,6 +243,22 @@ pager_advance(Pager *p, int s, const PageCursor *cursor)
 		st->next_offset = cursor->offset + cursor->count;
 }
 
+/* Error context: which page of which stream an error is about. */
+typedef struct PagerPageArg
+{
+	Pager	   *p;
+	PagerSlot  *slot;
+} PagerPageArg;
+
+static void
+pager_page_errcontext(void *arg)
+{
+	PagerPageArg *a = (PagerPageArg *) arg;
+
+	errcontext("page %d of %s (%s)", a->slot->cursor.page_no + 1,
+			   a->p->streams[a->slot->stream_no]->label, a->p->res->operation);
+}
+
 static void
 pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 {
@@ -240,6 +267,8 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	PagerSlot  *slot = MemoryContextAllocZero(cxt, sizeof(PagerSlot));
 	ListCell   *lc;
 	int			pos = 0;
+	ErrorContextCallback errcb;
+	PagerPageArg errarg;
 
 	slot->stream_no = s;
 	slot->cursor = *cursor;
@@ -250,7 +279,19 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 		memcpy(slot->cursor.key, cursor->key, cursor->keylen);
 	}
 	pager_advance(p, s, cursor);
+
+	/*
+	 * Building the request may itself call the API (a Diadoc token) or
+	 * fail (a host not allowed): say which page it was for.
+	 */
+	errarg.p = p;
+	errarg.slot = slot;
+	errcb.callback = pager_page_errcontext;
+	errcb.arg = &errarg;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
 	pager_start_slot(p, slot);
+	error_context_stack = errcb.previous;
 
 	/* Keep consumption order: by stream, then by page. */
 	foreach(lc, p->slots)
@@ -264,11 +305,22 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	p->slots = list_insert_nth(p->slots, pos, slot);
 }
 
+/*
+ * Requests that may be in flight now: the slow-start window less the page
+ * being consumed, never more than max_concurrency.
+ */
+static int
+pager_allowed(Pager *p)
+{
+	return Min(p->window - (p->cur != NULL ? 1 : 0), p->max_inflight);
+}
+
 /* Fill the window with the requests that will be needed next. */
 static void
 pager_fill(Pager *p)
 {
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+	int			allowed = pager_allowed(p);
 	int			s;
 
 	for (s = p->cur_stream; s < p->nstreams; s++)
@@ -278,13 +330,13 @@ pager_fill(Pager *p)
 		/* Later streams only when nothing limits us and prefetch is on. */
 		if (s > p->cur_stream && (!p->prefetch || p->limit >= 0))
 			break;
-		while (list_length(p->slots) < p->window)
+		while (list_length(p->slots) < allowed)
 		{
 			if (!pager_next_request(p, s, &cursor))
 				break;
 			pager_add_slot(p, s, &cursor);
 		}
-		if (list_length(p->slots) >= p->window)
+		if (list_length(p->slots) >= allowed)
 			break;
 	}
 	MemoryContextSwitchTo(old);
@@ -337,22 +389,6 @@ pager_failure_sqlstate(const HttpResponse *resp)
 	if (resp->outcome == HTTP_COMPLETED)
 		return http_status_sqlstate(resp->status);
 	return ERRCODE_FDW_ERROR;
-}
-
-/* Error context: which page of which stream an error is about. */
-typedef struct PagerPageArg
-{
-	Pager	   *p;
-	PagerSlot  *slot;
-} PagerPageArg;
-
-static void
-pager_page_errcontext(void *arg)
-{
-	PagerPageArg *a = (PagerPageArg *) arg;
-
-	errcontext("page %d of %s (%s)", a->slot->cursor.page_no + 1,
-			   a->p->streams[a->slot->stream_no]->label, a->p->res->operation);
 }
 
 /*
@@ -488,16 +524,45 @@ pager_check_key(Pager *p, int s, const PageCursor *c)
 }
 
 /*
+ * A list that changed while it was read: a WARNING once per stream, or with
+ * on_list_change 'error' an ERROR with SQLSTATE 40001, the code of a
+ * transaction that may succeed if retried, so that a sync job rolls back
+ * and can run again instead of committing a partial copy.
+ */
+static bool
+pager_list_change_is_error(Pager *p)
+{
+	return strcmp(p->ctx->opts->on_list_change, "error") == 0;
+}
+
+static void
+pager_list_changed(Pager *p, int s, const char *msg, const char *detail)
+{
+	bool		error = pager_list_change_is_error(p);
+
+	ereport(error ? ERROR : WARNING,
+			(errcode(error ? ERRCODE_T_R_SERIALIZATION_FAILURE : ERRCODE_WARNING),
+			 errmsg_internal("%s", msg),
+			 errdetail_internal("%s", detail),
+			 error ?
+			 errhint("The list changed on the server while it was read (the option on_list_change is \"error\"). Run the statement again.") :
+			 errhint("Run the query again. To make this an error that rolls back a sync job, set the option on_list_change to \"error\".")));
+}
+
+/*
  * Offset paging: the total a later page announces differs from what we
  * had.  A list that grew is followed to its new end: rows appended at the
  * end (the usual case for a list ordered by update time) are then read
  * exactly once.  Rows inserted before the offset reached would push rows
  * already read to later offsets, and a list that shrank may have pulled
  * unread rows back to offsets already read; the answer cannot tell, so
- * either is a WARNING, once per stream.
+ * either is a WARNING, once per stream, or an ERROR (on_list_change).
+ * Growth is an ERROR too under 'error': a closed interval cannot grow by
+ * appending, so there it can only mean rows inserted earlier, i.e. rows
+ * returned twice.
  */
 static void
-pager_total_changed(Pager *p, int s, int64 total)
+pager_total_changed(Pager *p, int s, int64 total, int page_no)
 {
 	StreamState *st = &p->ss[s];
 	const char *op = p->res->operation;
@@ -507,19 +572,19 @@ pager_total_changed(Pager *p, int s, int64 total)
 	{
 		st->warned = true;
 		if (total > st->total)
-			ereport(WARNING,
-					(errcode(ERRCODE_WARNING),
-					 errmsg("%s list for %s grew from " INT64_FORMAT " to " INT64_FORMAT " rows during the scan",
-							op, label, st->total, total),
-					 errdetail("The scan goes on to the new end. Rows added at the end are returned once; rows inserted earlier in the list may make some rows appear twice."),
-					 errhint("Run the query again if it must see one consistent list.")));
+			pager_list_changed(p, s,
+							   psprintf("the list of %s grew from " INT64_FORMAT " to " INT64_FORMAT " rows while it was read",
+										label, st->total, total),
+							   psprintf(pager_list_change_is_error(p) ?
+										"%s announced " INT64_FORMAT " rows, then " INT64_FORMAT " on page %d. Rows inserted earlier in the list would make rows already read appear twice, and the answer cannot tell them from rows added at the end." :
+										"%s announced " INT64_FORMAT " rows, then " INT64_FORMAT " on page %d. The scan goes on to the new end: rows added at the end are returned once, but rows inserted earlier in the list make some rows appear twice.",
+										op, st->total, total, page_no + 1));
 		else
-			ereport(WARNING,
-					(errcode(ERRCODE_WARNING),
-					 errmsg("%s list for %s shrank from " INT64_FORMAT " to " INT64_FORMAT " rows during the scan",
-							op, label, st->total, total),
-					 errdetail("The list changed during the scan; rows may be missing."),
-					 errhint("Run the query again, or narrow the date interval.")));
+			pager_list_changed(p, s,
+							   psprintf("the list of %s shrank from " INT64_FORMAT " to " INT64_FORMAT " rows while it was read",
+										label, st->total, total),
+							   psprintf("%s announced " INT64_FORMAT " rows, then " INT64_FORMAT " on page %d. Rows may be missing: the rows after a removed one move to offsets already read.",
+										op, st->total, total, page_no + 1));
 	}
 
 	if (total > st->total)
@@ -559,12 +624,11 @@ pager_warn_ended(Pager *p, int s, int64 offset)
 	if (st->total < 0 || offset >= st->total || st->warned)
 		return;
 	st->warned = true;
-	ereport(WARNING,
-			(errcode(ERRCODE_WARNING),
-			 errmsg("%s list for %s ended at offset " INT64_FORMAT " although its first page announced " INT64_FORMAT " rows",
-					p->res->operation, p->streams[s]->label, offset, st->total),
-			 errdetail("The list changed during the scan; rows may be missing."),
-			 errhint("Run the query again, or narrow the date interval.")));
+	pager_list_changed(p, s,
+					   psprintf("the list of %s ended after " INT64_FORMAT " of " INT64_FORMAT " rows",
+								p->streams[s]->label, offset, st->total),
+					   psprintf("%s announced " INT64_FORMAT " rows but had none at offset " INT64_FORMAT ". Rows may be missing: the rows after a removed one move to offsets already read.",
+								p->res->operation, st->total, offset));
 }
 
 /* Learn from a parsed page where its stream goes next. */
@@ -599,7 +663,7 @@ pager_after_page(Pager *p, PagerSlot *slot)
 		if (st->total < 0)
 			st->total = st->first_total = p->page.total;
 		else if (p->page.total != st->total)
-			pager_total_changed(p, s, p->page.total);
+			pager_total_changed(p, s, p->page.total, c->page_no);
 	}
 	if (n == 0 || (p->page.total < 0 && n < c->count))
 	{
@@ -669,12 +733,16 @@ pager_next(Pager *p, PagerRow *row)
 		if (p->limit >= 0 && p->emitted >= p->limit)
 			return false;
 
-		/* The current page is used up: free it. */
+		/*
+		 * The current page is used up: free it, and since the consumer
+		 * wants more, widen the window (slow start).
+		 */
 		if (p->cur != NULL)
 		{
 			MemoryContextDelete(p->cur->cxt);
 			p->cur = NULL;
 			memset(&p->page, 0, sizeof(PageResult));
+			p->window = Min(p->window * 2, p->max_inflight + 1);
 		}
 
 		/* Move past finished streams. */

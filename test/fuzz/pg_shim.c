@@ -36,6 +36,7 @@
 #include "utils/timestamp.h"
 #include "utils/xml.h"
 
+#include "options.h"
 #include "pg_shim.h"
 
 static void shim_unreachable(const char *what) pg_attribute_noreturn();
@@ -1183,4 +1184,22 @@ bool
 pg_xml_error_occurred(PgXmlErrorContext *errcxt)
 {
 	return errcxt->err_occurred;
+}
+
+/*
+ * options.c's paged_cut_value (options.c is not linked here): the same
+ * contract, clipping at a UTF-8 character start as pg_mbcliplen would.
+ */
+char *
+paged_cut_value(const char *value, int max_bytes)
+{
+	size_t		len = strlen(value);
+	size_t		keep;
+
+	if (len <= (size_t) max_bytes)
+		return (char *) value;
+	keep = Max(max_bytes - 24, 8);
+	while (keep > 0 && ((unsigned char) value[keep] & 0xC0) == 0x80)
+		keep--;
+	return psprintf("%.*s... (%zu bytes)", (int) keep, value, len);
 }
