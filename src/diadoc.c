@@ -148,6 +148,11 @@ typedef struct DiadocState
 	uint64		auth_generation;	/* token cache generation it was built
 									 * from */
 
+	/* secrets redacted from values quoted in errors, for auth_generation */
+	List	   *value_secrets;
+	bool		value_secrets_set;
+	uint64		value_secrets_gen;
+
 	/* re-authentication bookkeeping, see diadoc_parse_page */
 	bool		reauth_skip;	/* next reauth() only needs a resend */
 	ResourceStream *reauth_stream;	/* page that last triggered a reauth */
@@ -216,11 +221,46 @@ diadoc_pb_strlen(const char *s)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The credentials of the scan whose rows diadoc_fill_row is converting: a
+ * value is data, but a hostile or careless server can put a credential
+ * there too, so quoted values are redacted like any other remote text.
+ */
+static List *diadoc_value_secrets = NIL;
+
 /* The bytes from "start" on, for a message about a bad value. */
 static char *
 diadoc_excerpt(const char *s, size_t len, size_t start)
 {
-	return http_bytes_excerpt(s, len, start, start + DIADOC_EXCERPT_BYTES);
+	return http_bytes_excerpt(diadoc_value_secrets, s, len, start,
+							  start + DIADOC_EXCERPT_BYTES);
+}
+
+/* Everything diadoc_value_secrets must hold for this scan, now. */
+static List *
+diadoc_scan_secrets(ResourceCtx *ctx)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+
+	if (!state->value_secrets_set ||
+		state->value_secrets_gen != state->auth_generation)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(ctx->scan_cxt);
+		HttpRequest req;
+
+		memset(&req, 0, sizeof(req));
+		if (state->auth_header != NULL)
+			req.secret_headers = list_make1(state->auth_header);
+		req.secrets = list_make4(ctx->opts->client_id,
+								 ctx->opts->token,
+								 ctx->opts->login,
+								 ctx->opts->password);
+		state->value_secrets = http_secrets(&req);
+		state->value_secrets_set = true;
+		state->value_secrets_gen = state->auth_generation;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return state->value_secrets;
 }
 
 /* Which value was being converted, for errors raised by the conversion. */
@@ -1179,14 +1219,14 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 					 errmsg("could not decode GetDocflowsByPacketId response"),
 					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse: %s.",
 							   resp->len, resp->status, req->url, why.data)));
-		shown = http_redact(req, resp->body ? resp->body : "", &len);
-
+		/* redacted in the whole body, then cut, then escaped */
+		shown = http_bytes_excerpt(http_secrets(req), resp->body, len, 0,
+								   DIADOC_EXCERPT_BYTES);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse (malformed protobuf or a required field missing); it starts with \"%s\".",
-						   resp->len, resp->status, req->url,
-						   diadoc_excerpt(shown, len, 0))));
+						   resp->len, resp->status, req->url, shown)));
 	}
 
 	out->nrecords = (int) msg->n_documents;
@@ -1561,6 +1601,7 @@ diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	DiadocStream *ds = (DiadocStream *) stream->arg;
 	int			col;
 
+	diadoc_value_secrets = diadoc_scan_secrets(ctx);
 	for (col = 0; col < (int) lengthof(diadoc_columns); col++)
 	{
 		const char *name = diadoc_columns[col].name;
