@@ -355,6 +355,8 @@ typedef enum ScenarioKind
 	SC_ECHO_AUTH,				/* 401 quoting the credentials received */
 	SC_ECHO_HTML,				/* 200 HTML page quoting the request headers */
 	SC_ECHO_AT,					/* arg: filler length, arg2: EchoKind */
+	SC_AMPLIFY,					/* Diadoc: arg thousand empty sub-messages */
+	SC_EXTRA_DOCS,				/* Diadoc: twice the documents asked for */
 	SC_XXE,						/* Mercury: external entity ?target= */
 	SC_XXE_PARAM,				/* Mercury: external parameter entity */
 	SC_XXE_UTF16,				/* Mercury: SC_XXE in UTF-16 */
@@ -477,6 +479,7 @@ static const struct
 	{"redirect-host", SC_REDIRECT_HOST, 0},
 	{"echo-auth", SC_ECHO_AUTH, 0},
 	{"echo-html", SC_ECHO_HTML, 0},
+	{"extra-docs", SC_EXTRA_DOCS, 0},
 	{"xxe", SC_XXE, 0},
 	{"xxe-param", SC_XXE_PARAM, 0},
 	{"xxe-utf16", SC_XXE_UTF16, 0},
@@ -588,6 +591,15 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 			sc->arg = scenarios[k].arg;
 			return true;
 		}
+	}
+	/* amplify-N: N thousand empty sub-messages, N at most 500000 */
+	if (len > 8 && memcmp(name, "amplify-", 8) == 0 &&
+		small_number(name + 8, len - 8) > 0 &&
+		small_number(name + 8, len - 8) <= 500000)
+	{
+		sc->kind = SC_AMPLIFY;
+		sc->arg = small_number(name + 8, len - 8);
+		return true;
 	}
 	/* echo-KIND-N: N bytes of filler, N at most 1000 */
 	if (len > 5 && memcmp(name, "echo-", 5) == 0)
@@ -1430,6 +1442,38 @@ diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 			/* the request itself: a valid protobuf of another type */
 			r->body.len = 0;
 			pb_message(&r->body, &req->base);
+			break;
+		case SC_EXTRA_DOCS:
+			{
+				/* the page twice over: its repeated Documents add up */
+				size_t		n = r->body.len;
+
+				buf_reserve(&r->body, n);
+				buf_append(&r->body, r->body.data, n);
+			}
+			break;
+		case SC_AMPLIFY:
+			{
+				/*
+				 * One FetchedDocument whose DocumentWithDocflow holds
+				 * arg * 1000 empty ForwardDocumentEvents (field 8, two
+				 * bytes each on the wire, a struct each decoded).
+				 */
+				size_t		nev = (size_t) sc->arg * 1000;
+				Buf			doc = {0};
+				Buf			fetched = {0};
+				size_t		k;
+
+				buf_reserve(&doc, nev * 2);
+				for (k = 0; k < nev; k++)
+					buf_append(&doc, "\x42\x00", 2);
+				pb_bytes(&fetched, 1, doc.data, doc.len);
+				pb_bytes(&fetched, 2, "\0\0\0\0\0\0\0\1", 8);
+				r->body.len = 0;
+				pb_bytes(&r->body, 1, fetched.data, fetched.len);
+				free(doc.data);
+				free(fetched.data);
+			}
 			break;
 		case SC_HUGE_LENGTH:
 			/* a Documents entry claiming 64 GiB, then a few bytes */
