@@ -23,6 +23,12 @@ SET SESSION AUTHORIZATION regress_paged_user;
 SET paged_fdw.allowed_hosts = '';
 \echo SQLSTATE :SQLSTATE
 RESET SESSION AUTHORIZATION;
+-- so is raising the memory one Diadoc page may decode to (issue 16)
+SHOW paged_fdw.max_decoded_size;
+SET SESSION AUTHORIZATION regress_paged_user;
+SET paged_fdw.max_decoded_size = '4GB';
+\echo SQLSTATE :SQLSTATE
+RESET SESSION AUTHORIZATION;
 
 CREATE TEMP TABLE mock_log_buf (line text);
 CREATE FUNCTION sec_mock_get(path text) RETURNS SETOF text LANGUAGE plpgsql AS $$
@@ -530,6 +536,16 @@ SELECT state, detail FROM sec_try($$SELECT * FROM sec_cut_m_t WHERE begin_date =
 DROP SERVER sec_html_d CASCADE;
 DROP SERVER sec_html_m CASCADE;
 DROP SERVER sec_cut_d CASCADE;
+
+-- a page with more documents than Count asked for is refused before it
+-- is decoded (the mock sends each of the 100 documents twice)
+\set xd :mock '/diadoc/extra-docs'
+CREATE SERVER sec_extra FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'xd', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER sec_extra OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE sec_extra_t (packet_id text, entity_id text) SERVER sec_extra OPTIONS (resource 'docflows_by_packet');
+SELECT count(*) FROM sec_extra_t WHERE packet_id = 'p250';
+\echo SQLSTATE :SQLSTATE
+DROP SERVER sec_extra CASCADE;
 
 -- the same in a LATIN1 database: the password's non-ASCII bytes are sent
 -- as they are stored, so the echo is not UTF-8 and every answer is an XML
