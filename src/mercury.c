@@ -1496,6 +1496,18 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 		mercury_xml_fail(p, "The body is too large to parse");
 		return false;
 	}
+
+	/*
+	 * libxml2 would refuse it after reading it all ("Huge input lookup"),
+	 * and the scanner gives up on it: say so at once, in words.
+	 */
+	if (len - (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0) >
+		XMLSCAN_MAX_INPUT)
+	{
+		mercury_xml_fail(p, "The answer has %zu bytes, more than the %d that libxml2 reads; lower the option \"page_size\"",
+						 len, XMLSCAN_MAX_INPUT);
+		return false;
+	}
 	if (!mercury_check_prolog(body, len, p))
 		return false;
 

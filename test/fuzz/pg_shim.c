@@ -133,6 +133,21 @@ MemoryContextAllocHuge(MemoryContext context, Size size)
 }
 
 void *
+MemoryContextAllocExtended(MemoryContext context, Size size, int flags)
+{
+	return palloc_extended(size, flags);
+}
+
+/* What a chunk takes: its size and the header (the backend rounds up too). */
+Size
+GetMemoryChunkSpace(void *pointer)
+{
+	ShimChunk  *c = ((ShimChunk *) pointer) - 1;
+
+	return c->size + sizeof(ShimChunk);
+}
+
+void *
 MemoryContextAllocZero(MemoryContext context, Size size)
 {
 	return shim_alloc(size, MaxAllocSize, true);
@@ -368,6 +383,27 @@ list_make2_impl(NodeTag t, ListCell datum1, ListCell datum2)
 	l->elements[0] = datum1;
 	l->elements[1] = datum2;
 	return l;
+}
+
+List *
+list_make4_impl(NodeTag t, ListCell datum1, ListCell datum2,
+				ListCell datum3, ListCell datum4)
+{
+	List	   *l = shim_new_list(t, 4);
+
+	l->elements[0] = datum1;
+	l->elements[1] = datum2;
+	l->elements[2] = datum3;
+	l->elements[3] = datum4;
+	return l;
+}
+
+void
+list_sort(List *list, list_sort_comparator cmp)
+{
+	if (list != NIL && list->length > 1)
+		qsort(list->elements, list->length, sizeof(ListCell),
+			  (int (*) (const void *, const void *)) cmp);
 }
 
 /* ----------------------------------------------------------------
@@ -1063,6 +1099,9 @@ check_stack_depth(void)
 }
 
 volatile sig_atomic_t InterruptPending = false;
+volatile uint32 InterruptHoldoffCount = 0;
+volatile uint32 QueryCancelHoldoffCount = 0;
+volatile uint32 CritSectionCount = 0;
 struct Latch *MyLatch = NULL;
 
 void

@@ -356,6 +356,8 @@ typedef enum ScenarioKind
 	SC_ECHO_HTML,				/* 200 HTML page quoting the request headers */
 	SC_ECHO_AT,					/* arg: filler length, arg2: EchoKind */
 	SC_AMPLIFY,					/* Diadoc: arg thousand empty sub-messages */
+	SC_PADDED,					/* Mercury: arg bytes more in each fullName,
+								 * arg2: CR LF line ends */
 	SC_EXTRA_DOCS,				/* Diadoc: twice the documents asked for */
 	SC_XXE,						/* Mercury: external entity ?target= */
 	SC_XXE_PARAM,				/* Mercury: external parameter entity */
@@ -589,6 +591,21 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 		{
 			sc->kind = scenarios[k].kind;
 			sc->arg = scenarios[k].arg;
+			return true;
+		}
+	}
+	/* padded-N, padded-crlf-N: N at most 100000 */
+	if (len > 7 && memcmp(name, "padded-", 7) == 0)
+	{
+		bool		crlf = len > 12 && memcmp(name + 7, "crlf-", 5) == 0;
+		size_t		at = crlf ? 12 : 7;
+		int			n = small_number(name + at, len - at);
+
+		if (n >= 0 && n <= 100000)
+		{
+			sc->kind = SC_PADDED;
+			sc->arg = n;
+			sc->arg2 = crlf;
 			return true;
 		}
 	}
@@ -1968,6 +1985,40 @@ mercury_page(const Scenario *sc, int64_t count, int64_t offset, int64_t begin,
 }
 
 /*
+ * padded-N: every fullName N bytes longer (a run of "." before its end
+ * tag); padded-crlf-N: the same with CR LF line ends, which the client's
+ * fast scanner leaves to libxml2.
+ */
+static void
+mercury_pad(Reply *r, int pad, bool crlf)
+{
+	Buf			out = {0};
+	const char *p = r->body.data;
+	const char *end = r->body.data + r->body.len;
+	static const char close[] = "</dt:fullName>";
+
+	buf_reserve(&out, r->body.len);
+	while (p < end)
+	{
+		if (*p == '<' && (size_t) (end - p) >= sizeof(close) - 1 &&
+			memcmp(p, close, sizeof(close) - 1) == 0)
+		{
+			int			k;
+
+			buf_reserve(&out, pad);
+			for (k = 0; k < pad; k++)
+				out.data[out.len++] = '.';
+		}
+		else if (*p == '\n' && crlf)
+			buf_append(&out, "\r", 1);
+		buf_append(&out, p, 1);
+		p++;
+	}
+	free(r->body.data);
+	r->body = out;
+}
+
+/*
  * A SOAP fault with odd contents: a multi-line faultstring with markup,
  * control characters and 600 bytes of filler; text before the first element
  * of detail, which is of an unknown kind and nests deeper elements.
@@ -2058,6 +2109,8 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 		mercury_page(sc, count, offset, begin, ur.end[0] ? &end : NULL, r, &units, &total);
 		if (r->status == 200 && sc->kind == SC_TRUNCATED)
 			r->body.len /= 2;
+		else if (r->status == 200 && sc->kind == SC_PADDED)
+			mercury_pad(r, sc->arg, sc->arg2);
 		else if (r->status == 200 && sc->kind == SC_ODD_FAULT)
 		{
 			mercury_odd_fault(r);
