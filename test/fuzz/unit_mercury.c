@@ -446,6 +446,89 @@ test_scanner(void)
 	}
 }
 
+/* ---- redaction before cutting and escaping (issue 16) ---- */
+
+/* Any piece of the secret (4 bytes or more, or its escaped backslash)? */
+static bool
+shows_piece(const char *text, const char *secret)
+{
+	size_t		slen = strlen(secret);
+	size_t		i;
+
+	for (i = 0; i + 4 <= slen; i++)
+	{
+		char		piece[5];
+
+		memcpy(piece, secret + i, 4);
+		piece[4] = '\0';
+		if (strstr(text, piece) != NULL)
+			return true;
+	}
+	return strstr(text, "T\\x5C") != NULL || strstr(text, "x5Cpw") != NULL;
+}
+
+static void
+test_redaction(void)
+{
+	const char *secret = "SEKRIT\\pw-0815";
+	HttpRequest req;
+	List	   *secrets;
+	int			pos;
+	int			bad_into = 0,
+				bad_cut = 0,
+				bad_window = 0,
+				redacted = 0;
+	char		buf[2048];
+
+	memset(&req, 0, sizeof(req));
+	req.basic_user = "u";
+	req.basic_password = secret;
+	secrets = http_secrets(&req);
+
+	for (pos = 0; pos < 80; pos++)
+	{
+		char		src[256];
+		char		dst[44];
+		size_t		len;
+		int			start;
+
+		/* redact, then cut to 40 bytes: the secret at and across the cut */
+		len = snprintf(src, sizeof(src), "%.*s%s and the rest of it", pos,
+					   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+					   secret);
+		http_redact_into(secrets, src, len, false, dst, sizeof(dst));
+		if (shows_piece(dst, secret))
+			bad_into++;
+		if (strstr(dst, "[redacted]"))
+			redacted++;
+
+		/* a text already cut inside the secret (vsnprintf ran out) */
+		http_redact_into(secrets, src, Min(len, (size_t) pos + 7), true, dst, sizeof(dst));
+		if (shows_piece(dst, secret))
+			bad_cut++;
+
+		/* the bytes window of every start and end around the secret */
+		for (start = 0; start < pos + 20; start += 3)
+		{
+			char	   *w = http_bytes_excerpt(secrets, src, len, start, start + 24);
+
+			if (shows_piece(w, secret))
+				bad_window++;
+		}
+	}
+	snprintf(buf, sizeof(buf), "redaction: a secret at each of 80 places across a 40-byte cut is redacted before the cut (%d pieces shown, %d redacted whole)",
+			 bad_into, redacted);
+	report(bad_into == 0 && redacted > 0, buf);
+	snprintf(buf, sizeof(buf), "redaction: a text already cut inside a secret drops the piece (%d shown)", bad_cut);
+	report(bad_cut == 0, buf);
+	snprintf(buf, sizeof(buf), "redaction: byte windows starting and ending inside a secret widen to redact it whole, before escaping (%d shown)", bad_window);
+	report(bad_window == 0, buf);
+	/* the base64 form of the Basic header is among the secrets */
+	report(list_length(secrets) >= 2 &&
+		   strcmp(http_redact(&req, "Basic dTpTRUtSSVRccHctMDgxNQ==", &(size_t) {30}), "Basic [redacted]") == 0,
+		   "redaction: the base64 form of Basic user:password is redacted");
+}
+
 /* ---- libxml2's limits and the scanner's (issue 16) ---- */
 
 static bool
@@ -680,6 +763,7 @@ main(int argc, char **argv)
 	test_encoding();
 	test_scanner();
 	test_limits();
+	test_redaction();
 	test_reader(canary);
 	shim_reset();
 	unlink(canary);
