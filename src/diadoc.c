@@ -223,7 +223,7 @@ diadoc_pb_alloc(void *allocator_data, size_t size)
 	char	   *chunk;
 
 	/* no ERROR inside protobuf-c: refuse, and say why afterwards */
-	if (INTERRUPTS_PENDING_CONDITION())
+	if (INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED())
 	{
 		d->interrupted = true;
 		return NULL;
@@ -287,19 +287,11 @@ diadoc_pb_decode(const ProtobufCMessageDescriptor *desc,
 
 		/*
 		 * A cancel or timeout ends here with its own ERROR.  Not every
-		 * pending interrupt is one (nor can one always be served now): then
-		 * decode again, the memory already taken still counting.
+		 * pending interrupt is one: then decode again, the memory already
+		 * taken still counting.  (Interrupts that cannot be served now,
+		 * being held off, do not stop the decoder at all.)
 		 */
 		CHECK_FOR_INTERRUPTS();
-		if (!INTERRUPTS_CAN_BE_PROCESSED())
-		{
-			/* held off: nothing to wait for, only the bound applies */
-			HOLD_INTERRUPTS();
-			msg = protobuf_c_message_unpack(desc, &allocator, resp->len,
-											(const uint8_t *) resp->body);
-			RESUME_INTERRUPTS();
-			break;
-		}
 	}
 	if (msg == NULL && d.over_limit)
 		ereport(ERROR,
