@@ -1094,7 +1094,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				/* the first element under detail names the fault */
 				if (p->fault_kind == NULL)
 				{
-					strlcpy(p->fault_kind_buf, name, sizeof(p->fault_kind_buf));
+					/* quoted in the ERROR: redacted before it is cut */
+					http_redact_into(p->secrets, name, strlen(name), false,
+									 p->fault_kind_buf, sizeof(p->fault_kind_buf));
 					p->fault_kind = p->fault_kind_buf;
 				}
 				p->skip = 1;
@@ -1434,6 +1436,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 	int			i;
 
 	mercury_parse_init(&q);
+	q.secrets = fast->secrets;
 	q.size = len + 1;
 	q.buf = palloc(q.size);
 	mercury_parse_body(body, len, &q);
