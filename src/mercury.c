@@ -93,7 +93,7 @@ static const ResourceColumn mercury_columns[MC_NCOLUMNS] = {
 	{"full_name", TEXTOID, 0, false},
 	{"common_unit_guid", UUIDOID, 0, false},
 	{"factor", NUMERICOID, 0, false},
-	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
+	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ, false, true},
 	{"end_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
 };
 
