@@ -117,6 +117,17 @@ SELECT (SELECT count(*) FROM cd_units WHERE begin_date = current_date - 1000)
 SELECT count(*) FROM mock_requests();
 SELECT count(*), min(begin_date) FROM cd_units WHERE begin_date = '2024-03-09'::date;
 SELECT * FROM mock_requests();
+-- begin_date IN / OR: one request per begin date, each row with its request's begin_date
+EXPLAIN (COSTS OFF) SELECT count(*) FROM cd_units
+WHERE begin_date IN ('2024-03-09 20:00+00', '2024-03-09'::date, NULL) AND update_date < '2024-03-09 21:00+00';
+SELECT begin_date, count(*) FROM cd_units
+WHERE (begin_date = '2024-03-09 20:00+00' OR begin_date = '2024-03-09'::date OR begin_date = '2024-03-09 20:00+00')
+  AND update_date < '2024-03-09 21:00+00' GROUP BY 1 ORDER BY 1;
+SELECT * FROM mock_requests() ORDER BY 1;
+SELECT count(*) FROM cd_units WHERE begin_date IN ('2024-03-09 20:00+00', '2024-03-09 21:00+00')
+  AND begin_date = '2024-03-09 21:00+00' AND update_date >= '2024-03-09 21:30+00';
+SELECT count(*) FROM cd_units WHERE begin_date IN ('2024-03-09 20:00+00') AND begin_date = '2024-03-09 21:00+00';
+SELECT * FROM mock_requests() ORDER BY 1;
 -- dates beyond the timestamp range compare as beyond every timestamp
 SELECT count(*) FROM cd_units WHERE update_date >= 'infinity'::date;
 SELECT count(*) FROM cd_units WHERE update_date > '5874897-12-31'::date;

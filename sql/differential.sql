@@ -409,9 +409,10 @@ DECLARE
   tbl text := pick('units', 'units', 'units_d');
   lo text;
   hi text;
+  up text;
 BEGIN
   lo := rnd_bound(a, a + 1); hi := rnd_bound(b, b + 1);
-  k := pick('ge', 'gt', 'eq', 'between', 'symmetric', 'symmetric-rev', 'or', 'or-and', 'begin');
+  k := pick('ge', 'gt', 'eq', 'between', 'symmetric', 'symmetric-rev', 'or', 'or-and', 'begin', 'begin-in');
   IF k = 'ge' THEN w := w || format('update_date >= %s', lo);
   ELSIF k = 'gt' THEN w := w || format('%s < update_date', lo);
   ELSIF k = 'eq' THEN w := w || format('update_date = %s', lo);
@@ -422,6 +423,16 @@ BEGIN
   ELSIF k = 'or-and' THEN
     w := w || format('((update_date >= %s AND update_date < %s) OR (update_date > %s AND update_date <= %s))',
                      lo, rnd_bound(a + 20, a + 200), hi, rnd_bound(b + 1, b + 100));
+  ELSIF k = 'begin-in' THEN
+    -- one request per distinct begin date: a row once per begin date it lies after
+    hi := rnd_bound(a + 1, b + 1);
+    up := rnd_bound(b, b + 1);
+    RETURN ARRAY[format('SELECT uuid, name FROM units_fdw WHERE %s AND update_date < %s',
+                        format(pick('begin_date IN (%1$s, %2$s, %1$s, NULL)', '(begin_date = %1$s OR begin_date = %2$s)',
+                                    'begin_date = ANY (ARRAY[%2$s, %1$s]::timestamptz[])'), lo, hi), up),
+                 format('SELECT uuid, name FROM units_local u, (SELECT DISTINCT b FROM unnest(ARRAY[%s, %s]::timestamptz[]) b) bs WHERE u.update_date >= bs.b AND update_date < %s',
+                        lo, hi, up),
+                 'types-begin-in'];
   ELSE
     tbl := 'units';
     RETURN ARRAY[format('SELECT uuid, name FROM units_fdw WHERE begin_date = %s AND update_date < %s', lo, hi),

@@ -116,3 +116,8 @@ CREATE FOREIGN TABLE ub_a PARTITION OF ub FOR VALUES IN ('2024-03-09 20:00+00')
 SELECT count(*), min(begin_date) FROM ub;
 SELECT count(*) FROM pt_units WHERE begin_date = '2024-03-09 20:00+00';
 SELECT * FROM mock_requests() ORDER BY 1;
+CREATE FOREIGN TABLE ub_b PARTITION OF ub FOR VALUES IN ('2024-03-09 21:00+00', '2024-03-09 22:00+00')
+  SERVER pt_mercury OPTIONS (resource 'unit_changes');
+EXPLAIN (COSTS OFF) SELECT * FROM ub;
+SELECT begin_date, count(*) FROM ub GROUP BY 1 ORDER BY 1;
+SELECT * FROM mock_requests() ORDER BY 1;
