@@ -61,6 +61,16 @@ SELECT packet_id, count(*) FROM cd_docs
 WHERE packet_id = 'p1' OR packet_id IN ('p2', 'p3') OR packet_id = ANY (ARRAY['p4', NULL])
 GROUP BY 1 ORDER BY 1;
 SELECT * FROM mock_requests() ORDER BY 1;
+-- an OR of ANDs: the union of each branch's key values is sent, the OR is rechecked
+EXPLAIN (COSTS OFF) SELECT * FROM cd_docs
+WHERE (packet_id = 'p2' AND box_id = 'box-2') OR (packet_id = 'p3' AND box_id = 'box-1' AND entity_id LIKE '%2');
+SELECT box_id, packet_id, entity_id FROM cd_docs
+WHERE (packet_id = 'p2' AND box_id = 'box-2') OR (packet_id = 'p3' AND box_id = 'box-1' AND entity_id LIKE '%2')
+ORDER BY 1, 2, 3;
+SELECT * FROM mock_requests() ORDER BY 1;
+-- a branch that folds to NULL adds nothing
+SELECT count(*) FROM cd_docs WHERE (packet_id = NULL::name AND box_id = 'box-2') OR packet_id = 'p1';
+SELECT * FROM mock_requests() ORDER BY 1;
 -- an OR with another column cannot be sent
 SELECT count(*) FROM cd_docs WHERE packet_id = 'p2' OR entity_id = 'x';
 -- OR intersected with IN

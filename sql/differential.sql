@@ -365,6 +365,18 @@ DECLARE
   c text;
   sel text := pick('box_id, packet_id, entity_id', 'entity_id, document_type', 'count(*)');
 BEGIN
+  IF chance(0.2) THEN
+    -- an OR of ANDs, each branch with its packets and boxes (a NULL literal may fold a branch away)
+    c := format('((%s AND %s) OR (%s AND %s AND %s))',
+                gen_one_of('packet_id', rnd_packets(1 + floor(random() * 3)::int)),
+                gen_one_of('box_id', ARRAY[pick('box-1', 'box-2', NULL), pick('box-1', 'box-2')]),
+                gen_one_of('packet_id', rnd_packets(1 + floor(random() * 3)::int)),
+                gen_one_of('box_id', ARRAY[pick('box-1', 'box-2')]),
+                pick('true', 'entity_id LIKE ''%1''', 'document_type <> ''Invoice'''));
+    RETURN ARRAY[format('SELECT %s FROM docs_fdw_b WHERE %s', sel, c),
+                 format('SELECT %s FROM docs_local_b WHERE %s', sel, c),
+                 'or-of-and'];
+  END IF;
   c := gen_one_of('packet_id', rnd_packets(1 + floor(random() * 4)::int));
   w := w || c;
   IF chance(0.3) THEN

@@ -317,10 +317,48 @@ quals_and_args(Expr *clause)
 	return list_make1(clause);
 }
 
+static List *quals_classify_clause(RelOptInfo *baserel, const PagedResource *res,
+								   const int *attr_colno, Expr *clause);
+
+/* A constant NULL or false, or an AND with one: never true in a qual. */
+static bool
+quals_never_true(Expr *clause)
+{
+	ListCell   *lc;
+
+	foreach(lc, quals_and_args(clause))
+	{
+		Const	   *c = (Const *) lfirst(lc);
+
+		if (IsA(c, Const) && (c->constisnull || !DatumGetBool(c->constvalue)))
+			return true;
+	}
+	return false;
+}
+
+/* An equality or IN list on colno among an OR arm's parts, or NULL. */
+static PagedQualInfo *
+quals_arm_key(List *parts, int colno)
+{
+	ListCell   *lc;
+
+	foreach(lc, parts)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+
+		if (q->colno == colno &&
+			(q->op == PAGED_OP_EQ || q->op == PAGED_OP_IN) &&
+			!(linitial_int(q->kinds) & QV_WIDEN))
+			return q;
+	}
+	return NULL;
+}
+
 /*
  * An OR.  Two shapes are sent:
- *  - every arm is "col = value" or "col = ANY (array)" on one column: the
- *    union of the values, exactly;
+ *  - every arm has "col = value" or "col = ANY (array)" on a column: the
+ *    union of the values, for each such column (exact when every arm is just
+ *    that; otherwise the rows are a superset, and the OR is rechecked);
  *  - on a rechecked range column, every arm has a lower (upper) bound on
  *    it: the least lower (greatest upper) bound of all arms is a condition
  *    every matching row meets.  BETWEEN SYMMETRIC is such an OR.
@@ -332,8 +370,7 @@ quals_classify_or(RelOptInfo *baserel, const PagedResource *res,
 	List	   *arms = NIL;		/* per arm: List of its pushable parts */
 	ListCell   *lc;
 	ListCell   *la;
-	PagedQualInfo *first = NULL;
-	bool		is_union = true;
+	bool		exact = true;
 	int			colno = -1;
 	List	   *result = NIL;
 	PagedQualInfo *lower;
@@ -347,44 +384,56 @@ quals_classify_or(RelOptInfo *baserel, const PagedResource *res,
 		List	   *parts = NIL;
 		ListCell   *lp;
 
+		/* "col = NULL::name" folds to NULL: such an arm adds no row */
+		if (quals_never_true(arm))
+			continue;
 		foreach(lp, quals_and_args(arm))
 		{
-			PagedQualInfo *q = quals_classify_simple(baserel, res, attr_colno,
-													 (Expr *) lfirst(lp));
-
-			if (q != NULL)
-				parts = lappend(parts, q);
+			/* a conjunct may itself be an OR: (a OR b) AND box_id = c */
+			parts = list_concat(parts,
+								quals_classify_clause(baserel, res, attr_colno,
+													  (Expr *) lfirst(lp)));
 		}
 		if (parts == NIL)
 			return NIL;
-		/* the union form: a single equality or IN list on one column */
+		/* anything besides the one key condition makes the union wider */
 		if (is_andclause(arm) || list_length(parts) != 1 ||
-			(((PagedQualInfo *) linitial(parts))->op != PAGED_OP_EQ &&
-			 ((PagedQualInfo *) linitial(parts))->op != PAGED_OP_IN) ||
-			(((PagedQualInfo *) linitial(parts))->kinds != NIL &&
-			 (linitial_int(((PagedQualInfo *) linitial(parts))->kinds) & QV_WIDEN)) ||
-			(first != NULL && first->colno != ((PagedQualInfo *) linitial(parts))->colno))
-			is_union = false;
-		if (first == NULL)
-			first = linitial(parts);
+			((PagedQualInfo *) linitial(parts))->recheck)
+			exact = false;
 		arms = lappend(arms, parts);
 	}
+	if (arms == NIL)
+		return NIL;
 
-	if (is_union && (res->columns[first->colno].push & RC_PUSH_IN))
+	/* The union form: a key column every arm has an equality on. */
+	foreach(lc, (List *) linitial(arms))
 	{
-		PagedQualInfo *u = palloc0(sizeof(PagedQualInfo));
+		PagedQualInfo *q0 = (PagedQualInfo *) lfirst(lc);
+		PagedQualInfo *u;
 
-		u->colno = first->colno;
+		if ((q0->op != PAGED_OP_EQ && q0->op != PAGED_OP_IN) ||
+			!(res->columns[q0->colno].push & RC_PUSH_IN) ||
+			quals_arm_key((List *) linitial(arms), q0->colno) != q0)
+			continue;
+		u = palloc0(sizeof(PagedQualInfo));
+		u->colno = q0->colno;
 		u->op = PAGED_OP_IN;
+		u->recheck = !exact;
 		foreach(la, arms)
 		{
-			PagedQualInfo *q = linitial((List *) lfirst(la));
+			PagedQualInfo *q = quals_arm_key((List *) lfirst(la), q0->colno);
 
+			if (q == NULL)
+				break;
 			u->values = list_concat(u->values, q->values);
 			u->kinds = list_concat(u->kinds, q->kinds);
 		}
-		return list_make1(u);
+		if (la == NULL)
+			result = lappend(result, u);
 	}
+	/* every key column the arms share: (box, packet) pairs are asked for */
+	if (result != NIL)
+		return result;
 
 	/* The bounds form: the column of a bound in the first arm. */
 	foreach(lc, (List *) linitial(arms))
@@ -447,10 +496,9 @@ quals_classify_or(RelOptInfo *baserel, const PagedResource *res,
 	return result;
 }
 
-List *
-quals_classify(PlannerInfo *root, RelOptInfo *baserel,
-			   const PagedResource *res, const int *attr_colno,
-			   Expr *clause)
+static List *
+quals_classify_clause(RelOptInfo *baserel, const PagedResource *res,
+					  const int *attr_colno, Expr *clause)
 {
 	PagedQualInfo *q;
 
@@ -458,6 +506,14 @@ quals_classify(PlannerInfo *root, RelOptInfo *baserel,
 		return quals_classify_or(baserel, res, attr_colno, (BoolExpr *) clause);
 	q = quals_classify_simple(baserel, res, attr_colno, clause);
 	return q ? list_make1(q) : NIL;
+}
+
+List *
+quals_classify(PlannerInfo *root, RelOptInfo *baserel,
+			   const PagedResource *res, const int *attr_colno,
+			   Expr *clause)
+{
+	return quals_classify_clause(baserel, res, attr_colno, clause);
 }
 
 static const char *
