@@ -10,6 +10,8 @@ OBJS = \
 	src/http.o \
 	src/resource.o \
 	src/diadoc.o \
+	src/oidc.o \
+	src/oidc_answer.o \
 	src/mercury.o \
 	src/xmlscan.o \
 	proto/diadoc.pb-c.o
