@@ -134,6 +134,18 @@ oidc_forget_access_token(Oid umid)
 			oidc_free_string(&e->access_token);
 }
 
+/* Provider text for a message: secrets redacted, excerpted, redacted again. */
+static char *
+oidc_shown(const HttpRequest *req, const char *text, size_t maxlen)
+{
+	size_t		len = strlen(text);
+	const char *redacted = http_redact(req, text, &len);
+	char	   *ex = http_excerpt(redacted, len, maxlen);
+
+	len = strlen(ex);
+	return unconstify(char *, http_redact(req, ex, &len));
+}
+
 /*
  * An error answer (RFC 6749 section 5.2: JSON with "error").  Rejected
  * credentials are 28000; the provider's error code and description are
@@ -145,7 +157,6 @@ oidc_raise_error_answer(const HttpRequest *req, const HttpResponse *resp)
 	OidcAnswer	ans;
 	const char *why;
 	const char *code;
-	size_t		len;
 	char	   *code_shown;
 	char	   *desc_shown = NULL;
 	int			sqlstate;
@@ -159,16 +170,9 @@ oidc_raise_error_answer(const HttpRequest *req, const HttpResponse *resp)
 		return;
 	}
 	code = ans.error;
-	len = strlen(code);
-	code_shown = http_excerpt(http_redact(req, code, &len), len, 100);
+	code_shown = oidc_shown(req, code, 100);
 	if (ans.error_description != NULL)
-	{
-		len = strlen(ans.error_description);
-		desc_shown = http_excerpt(http_redact(req, ans.error_description, &len),
-								  len, 300);
-		len = strlen(desc_shown);
-		desc_shown = unconstify(char *, http_redact(req, desc_shown, &len));
-	}
+		desc_shown = oidc_shown(req, ans.error_description, 300);
 
 	if (strcmp(code, "invalid_grant") == 0 ||
 		strcmp(code, "invalid_client") == 0 ||
