@@ -36,6 +36,7 @@
 #include "utils/timestamp.h"
 #include "utils/xml.h"
 
+#include "oidc.h"
 #include "pg_shim.h"
 
 static void shim_unreachable(const char *what) pg_attribute_noreturn();
@@ -1183,4 +1184,20 @@ bool
 pg_xml_error_occurred(PgXmlErrorContext *errcxt)
 {
 	return errcxt->err_occurred;
+}
+
+/* ----------------------------------------------------------------
+ *		OpenID Connect (oidc.c): network, never reached by the targets
+ * ----------------------------------------------------------------
+ */
+char *
+oidc_auth_header(HttpConn *conn, const PagedOptions *opts, uint64 *generation)
+{
+	shim_unreachable("oidc_auth_header");
+}
+
+void
+oidc_forget_access_token(Oid umid)
+{
+	shim_unreachable("oidc_forget_access_token");
 }

@@ -2055,6 +2055,7 @@ typedef struct Request
 static const char *cred_client_secret = "test-secret";
 static const char *cred_refresh = "test-refresh";
 static const char *cred_access = "test-access-token";
+static const char *issued_prefix = "";	/* --issued-prefix: before oidc-N */
 
 static struct
 {
@@ -2086,6 +2087,9 @@ bearer_valid(const char *token)
 
 	if (strcmp(token, cred_access) == 0)
 		return true;
+	if (strncmp(token, issued_prefix, strlen(issued_prefix)) != 0)
+		return false;
+	token += strlen(issued_prefix);
 	if (strncmp(token, "oidc-", 5) != 0 || token[5] == '\0')
 		return false;
 	for (p = token + 5; *p; p++)
@@ -2223,7 +2227,7 @@ oidc_token(struct MHD_Connection *conn, const char *method, const char *scen,
 	const char *refresh_label = "invalid";
 	char		rot_label[32] = "";
 	char		rotated[32] = "";
-	char		access[32] = "";
+	char		access[128] = "";
 	bool		secret_ok;
 	bool		refresh_ok = false;
 	long		expires = 3600;
@@ -2284,7 +2288,7 @@ oidc_token(struct MHD_Connection *conn, const char *method, const char *scen,
 		if (strcmp(name, "rotate") == 0)
 			snprintf(rotated, sizeof(rotated), "rot-%" PRIu64, ++ostate.rotation);
 		pthread_mutex_unlock(&ostate.lock);
-		snprintf(access, sizeof(access), "oidc-%" PRIu64, n);
+		snprintf(access, sizeof(access), "%.60soidc-%" PRIu64, issued_prefix, n);
 
 		r->status = 200;
 		r->content_type = "application/json";
@@ -2427,8 +2431,10 @@ header_log(struct MHD_Connection *conn, const char *url, const char *enc,
 			snprintf(label, sizeof(label), "Bearer:malformed");
 		else if (strcmp(t, cred_access) == 0)
 			snprintf(label, sizeof(label), "Bearer:static");
-		else if (strncmp(t, "oidc-", 5) == 0 && strlen(t) < 30)
-			snprintf(label, sizeof(label), "Bearer:%s", t);
+		else if (strncmp(t, issued_prefix, strlen(issued_prefix)) == 0 &&
+				 strncmp(t + strlen(issued_prefix), "oidc-", 5) == 0 &&
+				 strlen(t + strlen(issued_prefix)) < 30)
+			snprintf(label, sizeof(label), "Bearer:%s", t + strlen(issued_prefix));
 		else
 			snprintf(label, sizeof(label), "Bearer:other");
 	}
@@ -3141,6 +3147,7 @@ usage(void)
 			"usage: mock_api --port PORT [--units M] [--max-docs N] [--fixture-dir DIR]\n"
 			"                [--token T] [--login L] [--password P]\n"
 			"                [--access-token A] [--client-secret S] [--refresh-token R]\n"
+			"                [--issued-prefix X]\n"
 			"                [--tls-cert FILE --tls-key FILE]\n"
 			"  --port 0 picks a free port; the port is printed as port=NNNN\n");
 	exit(2);
@@ -3219,6 +3226,8 @@ main(int argc, char **argv)
 			cred_client_secret = argv[++k];
 		else if (strcmp(argv[k], "--refresh-token") == 0)
 			cred_refresh = argv[++k];
+		else if (strcmp(argv[k], "--issued-prefix") == 0)
+			issued_prefix = argv[++k];
 		else if (strcmp(argv[k], "--tls-cert") == 0)
 			tls_cert = read_file(argv[++k]);
 		else if (strcmp(argv[k], "--tls-key") == 0)
