@@ -2056,6 +2056,8 @@ static const char *cred_client_secret = "test-secret";
 static const char *cred_refresh = "test-refresh";
 static const char *cred_access = "test-access-token";
 static const char *issued_prefix = "";	/* --issued-prefix: before oidc-N */
+static bool no_compress;		/* --no-compress: never compress answers */
+static bool log_times;			/* --log-times: t=SECONDS in /_headers */
 
 static struct
 {
@@ -2332,8 +2334,10 @@ oidc_token(struct MHD_Connection *conn, const char *method, const char *scen,
 	buf_printf(log, " secret=%s refresh=%s scope=", secret_ok ? "valid" : "invalid",
 			   refresh_ok ? refresh_label : "invalid");
 	buf_word(log, f.scope);
+	/* the token's name only: with --issued-prefix the whole is a test secret */
 	buf_printf(log, " status=%d issued=%s expires=%ld rotated=%s", r->status,
-			   access[0] ? access : "-", expires, rotated[0] ? rotated : "-");
+			   access[0] ? access + strlen(issued_prefix) : "-", expires,
+			   rotated[0] ? rotated : "-");
 	explicit_bzero(&f, sizeof(f));
 }
 
@@ -2384,7 +2388,7 @@ compress_reply(struct MHD_Connection *conn, Reply *r)
 	int			wbits;
 	const char *enc;
 
-	if (ae == NULL || r->body.len == 0)
+	if (ae == NULL || r->body.len == 0 || no_compress)
 		return NULL;
 	if (strstr(ae, "gzip") != NULL)
 		wbits = 31, enc = "gzip";
@@ -2453,8 +2457,11 @@ header_log(struct MHD_Connection *conn, const char *url, const char *enc,
 	}
 	else
 		buf_puts(&line, "-");
-	buf_printf(&line, " encoding=%s size=%zu wire=%zu\n", enc ? enc : "identity",
+	buf_printf(&line, " encoding=%s size=%zu wire=%zu", enc ? enc : "identity",
 			   size, wire);
+	if (log_times)
+		buf_printf(&line, " t=%.6f", mono_now());
+	buf_puts(&line, "\n");
 	pthread_mutex_lock(&ostate.lock);
 	buf_append(&ostate.headers, line.data, line.len);
 	pthread_mutex_unlock(&ostate.lock);
@@ -3147,7 +3154,7 @@ usage(void)
 			"usage: mock_api --port PORT [--units M] [--max-docs N] [--fixture-dir DIR]\n"
 			"                [--token T] [--login L] [--password P]\n"
 			"                [--access-token A] [--client-secret S] [--refresh-token R]\n"
-			"                [--issued-prefix X]\n"
+			"                [--issued-prefix X] [--no-compress 1] [--log-times 1]\n"
 			"                [--tls-cert FILE --tls-key FILE]\n"
 			"  --port 0 picks a free port; the port is printed as port=NNNN\n");
 	exit(2);
@@ -3228,6 +3235,10 @@ main(int argc, char **argv)
 			cred_refresh = argv[++k];
 		else if (strcmp(argv[k], "--issued-prefix") == 0)
 			issued_prefix = argv[++k];
+		else if (strcmp(argv[k], "--no-compress") == 0 && argv[++k])
+			no_compress = strcmp(argv[k], "1") == 0;
+		else if (strcmp(argv[k], "--log-times") == 0 && argv[++k])
+			log_times = strcmp(argv[k], "1") == 0;
 		else if (strcmp(argv[k], "--tls-cert") == 0)
 			tls_cert = read_file(argv[++k]);
 		else if (strcmp(argv[k], "--tls-key") == 0)
