@@ -37,7 +37,7 @@ CREATE FOREIGN TABLE d_id_t (packet_id text, entity_id text, document jsonb)
   SERVER d_id OPTIONS (resource 'docflows_by_packet');
 SQL
 	# one page: 1000 units of the first week; 100 documents of packet p100
-	mq="SELECT * FROM %s WHERE update_date >= '2023-12-31 21:00+00' AND update_date < '2024-01-07 23:40+00'"
+	mq="SELECT * FROM %s WHERE update_date >= '2023-12-31 21:00+00' AND update_date < '2024-01-07 19:40+00'"
 	dq="SELECT * FROM %s WHERE packet_id = 'p100'"
 	measure() {	# measure LABEL TABLE QUERY-FORMAT
 		local label=$1 table=$2 q
