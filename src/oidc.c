@@ -301,6 +301,7 @@ oidc_auth_header(HttpConn *conn, const PagedOptions *opts, uint64 *generation)
 		OidcAnswer	ans;
 		double		lifetime;
 		TimestampTz now;
+		bool		rotated = false;
 
 		oidc_request(conn, opts, e, &ans, &lifetime);
 		/* the request may have taken a while: count from its end */
@@ -310,11 +311,12 @@ oidc_auth_header(HttpConn *conn, const PagedOptions *opts, uint64 *generation)
 		if (ans.refresh_token != NULL &&
 			strcmp(ans.refresh_token, e->refresh_token) != 0)
 		{
-			char	   *rotated = MemoryContextStrdup(TopMemoryContext,
-													  ans.refresh_token);
+			char	   *new_refresh = MemoryContextStrdup(TopMemoryContext,
+														  ans.refresh_token);
 
 			oidc_free_string(&e->refresh_token);
-			e->refresh_token = rotated;
+			e->refresh_token = new_refresh;
+			rotated = true;
 		}
 		if (lifetime < 0)
 			e->refresh_at = 0;
@@ -327,6 +329,10 @@ oidc_auth_header(HttpConn *conn, const PagedOptions *opts, uint64 *generation)
 				Max((int64) ((lifetime - early) * USECS_PER_SEC), 1);
 		}
 		e->generation = ++oidc_generation;
+		elog(DEBUG1, "paged_fdw: new OpenID Connect access token for user mapping %u from %s (expires_in %s%s)",
+			 opts->umid, opts->oidc_token_url,
+			 ans.expires_in ? ans.expires_in : "not given",
+			 rotated ? ", refresh token rotated" : "");
 		oidc_answer_wipe(&ans);
 	}
 
