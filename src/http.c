@@ -1968,15 +1968,18 @@ http_form_append(StringInfo buf, const char *name, const char *value)
  * user mapping, scan and kind of request (pages, retries, tokens): a
  * request may start no earlier than 1/rate seconds after the previous
  * one's slot (a token bucket holding one token, so there are no bursts).
- * The slot is taken before waiting, so concurrent transfers of one scan
- * queue up in order.  Kept in this one place so that the schedule can
- * later move to shared memory and hold for the whole cluster.
+ * The slot is taken once the wait is over: a backend starts one request at
+ * a time, so nothing can come in between, and a wait that is cancelled
+ * leaves the schedule as it was.  The interval is the current option's, so
+ * a changed rate applies from the next request on.  Kept in this one place
+ * so that the schedule can later move to shared memory and hold for the
+ * whole cluster.
  * ----------------------------------------------------------------
  */
 typedef struct HttpRateSlot
 {
 	Oid			serverid;		/* hash key */
-	TimestampTz next;			/* earliest start of the next request */
+	TimestampTz last;			/* start of the previous request */
 } HttpRateSlot;
 
 static HTAB *http_rate_slots = NULL;
@@ -1988,7 +1991,6 @@ http_rate_wait(HttpConn *conn)
 	bool		found;
 	TimestampTz now;
 	TimestampTz start;
-	int64		interval_us;
 
 	if (conn->max_rps <= 0)
 		return;
@@ -2005,12 +2007,20 @@ http_rate_wait(HttpConn *conn)
 	}
 	slot = (HttpRateSlot *) hash_search(http_rate_slots, &conn->key.serverid,
 										HASH_ENTER, &found);
+	if (!found)
+		slot->last = 0;
 	now = GetCurrentTimestamp();
-	if (!found || slot->next < now)
-		slot->next = now;
-	interval_us = (int64) ceil(1000000.0 / conn->max_rps);
-	start = slot->next;
-	slot->next = start + interval_us;
-	if (start > now)
-		http_sleep(conn, (double) (start - now) / USECS_PER_SEC);
+	start = now;
+	if (found)
+	{
+		TimestampTz due = slot->last +
+			(int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+
+		if (due > now)
+		{
+			http_sleep(conn, (double) (due - now) / USECS_PER_SEC);
+			start = due;
+		}
+	}
+	slot->last = start;
 }
