@@ -279,4 +279,18 @@ ALTER SERVER d_oidc OPTIONS (ADD max_requests_per_second '5', DROP oidc_scope);
 SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) FROM t_oidc WHERE packet_id = 'p500';
 SELECT clock_timestamp() - :'t0'::timestamptz >= interval '0.95 s' AS rate_held;
-SELECT * FROM page_requests() WHERE false;
+-- a token request and 5 pages
+SELECT count(*) AS requests FROM mock_requests();
+-- a request waiting for its slot is cancellable: at one request in 1000 s
+-- the second page would wait 1000 s; statement_timeout ends it, and a
+-- cancelled wait takes no slot (a faster rate applies at once)
+ALTER SERVER d_bearer OPTIONS (ADD max_requests_per_second '0.001');
+SET statement_timeout = '1s';
+SELECT count(*) FROM t_bearer WHERE packet_id = 'p250';
+\echo SQLSTATE :SQLSTATE
+RESET statement_timeout;
+ALTER SERVER d_bearer OPTIONS (SET max_requests_per_second '1000');
+SET statement_timeout = '5s';
+SELECT count(*) FROM t_bearer WHERE packet_id = 'p250';
+RESET statement_timeout;
+SELECT count(*) AS requests FROM mock_requests();
