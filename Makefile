@@ -12,10 +12,11 @@ OBJS = \
 	src/diadoc.o \
 	src/mercury.o \
 	src/xmlscan.o \
+	src/stats.o \
 	proto/diadoc.pb-c.o
 
 EXTENSION = paged_fdw
-DATA = sql/paged_fdw--1.0.sql
+DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
 REGRESS = options diadoc mercury pushdown differential faults security speed

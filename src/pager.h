@@ -16,6 +16,7 @@ typedef struct PagerStats
 	int64		rows;			/* records handed out */
 	int64		bytes;			/* response bytes received */
 	int64		retries;
+	int64		throttled;		/* 429 answers */
 	double		wait_secs;		/* time spent waiting for responses */
 } PagerStats;
 
