@@ -234,6 +234,9 @@ paged_stats_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	/* a PGC_POSTMASTER setting may only be defined while preloading */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
 	DefineCustomIntVariable("paged_fdw.stats_max_entries",
 							"Number of (server, user, resource) entries paged_fdw_stats keeps.",
 							"With shared_preload_libraries the entries are in shared memory; the least recently updated one is evicted when a new one does not fit.",
@@ -244,9 +247,6 @@ paged_stats_init(void)
 							PGC_POSTMASTER,
 							0,
 							NULL, NULL, NULL);
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = paged_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
