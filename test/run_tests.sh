@@ -85,6 +85,11 @@ run_harness() {
 # Timeouts, cancel and the leak run: slow, so not in pg_regress.
 run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
 
+# Progress, wait events and cluster-wide statistics: a cluster that
+# preloads the library (10 stats entries, to see eviction).
+run_harness progress pg_virtualenv -t -o shared_preload_libraries=paged_fdw \
+	-o paged_fdw.stats_max_entries=10 "$top/test/progress.sh"
+
 # Secrets in messages and logs (its own cluster and mocks; the install
 # above is this tree's, and we hold the lock).
 run_harness secrets "$top/test/secrets.sh"
