@@ -19,7 +19,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc mercury pushdown differential faults security speed stats
+REGRESS = options diadoc mercury pushdown differential faults security speed stats upgrade
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
