@@ -101,5 +101,10 @@ run_harness fuzz "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 # assertions; the extension is already installed and the lock held).
 run_harness bench "$top/test/bench/run.sh" --quick
 
+# The Debian package, last: installing it replaces this tree's install
+# (package.sh puts it back afterwards).  Builds from a copy of the tree and
+# runs pg_regress against the installed package with the mocks above.
+run_harness package "$top/test/package.sh"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
