@@ -34,6 +34,7 @@
 #include "utils/numeric.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 #include "utils/xml.h"
 
 #include "pg_shim.h"
@@ -1064,6 +1065,10 @@ check_stack_depth(void)
 
 volatile sig_atomic_t InterruptPending = false;
 struct Latch *MyLatch = NULL;
+
+/* pgstat_report_wait_start/end (inline, in http_wait) write through this */
+static uint32 shim_wait_event_info;
+uint32	   *my_wait_event_info = &shim_wait_event_info;
 
 void
 ProcessInterrupts(void)
