@@ -572,8 +572,9 @@ paged_stats_pager_begin(PagedScanStat *s, const PagerStats *live,
 	paged_slot_end_write(slot);
 }
 
-void
-paged_stats_state(PagedScanStat *s, PagedProgressState state)
+/* Publish state and counters; total >= 0 also sets total_rows. */
+static void
+paged_stats_publish(PagedScanStat *s, PagedProgressState state, int64 total)
 {
 	PagedProgressSlot *slot;
 
@@ -585,18 +586,22 @@ paged_stats_state(PagedScanStat *s, PagedProgressState state)
 		slot->state = state;
 		slot->state_since = GetCurrentTimestamp();
 	}
+	if (total >= 0)
+		slot->total_rows = total;
 	paged_slot_counters(s);
 	paged_slot_end_write(slot);
 }
 
 void
+paged_stats_state(PagedScanStat *s, PagedProgressState state)
+{
+	paged_stats_publish(s, state, -1);
+}
+
+void
 paged_stats_page(PagedScanStat *s, int64 total)
 {
-	if (s == NULL || s->slot == NULL)
-		return;
-	if (total >= 0)
-		s->slot->total_rows = total;	/* (a single store, read as a whole) */
-	paged_stats_state(s, PAGED_STATE_CONSUMING);
+	paged_stats_publish(s, PAGED_STATE_CONSUMING, total);
 }
 
 /*
