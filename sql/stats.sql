@@ -11,9 +11,8 @@ SET timezone = 'UTC';
 SELECT count(*) AS entries FROM paged_fdw_stats;
 
 -- Progress needs shared memory.
-\set VERBOSITY verbose
 SELECT * FROM paged_fdw_progress;
-\set VERBOSITY default
+\echo SQLSTATE :SQLSTATE
 
 CREATE FUNCTION st_table(name text, api text, scenario text, opts text DEFAULT '')
 RETURNS void LANGUAGE plpgsql AS $$

@@ -6,8 +6,8 @@
 # puts this tree's own "make install" back, so whatever runs next sees the
 # same files as before.
 #
-#	test/package.sh        (as root or with sudo; takes the test lock and
-#	                        starts the mocks unless run_tests.sh did)
+#	test/package.sh        (as root or with sudo; takes the test lock unless
+#	                        run_tests.sh holds it; starts its own mocks)
 # Prints "ok - NAME" / "FAIL - NAME" lines and "# ..." notes.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,19 +18,19 @@ fail() { echo "FAIL - $1"; }
 note() { echo "# $*"; }
 check() { if [ "$2" = 0 ]; then ok "$1"; else fail "$1"; fi; }
 
-own_mocks=0
-if take_test_lock; then
-	# alone: the mocks the suite expects, as run_tests.sh starts them
-	(cd "$top" && make -s all mock >/dev/null) || { fail "build mock"; exit 1; }
-	encode_fixtures
-	start_test_mocks || { fail "start mocks"; exit 1; }
-	own_mocks=1
-fi
+# (run_tests.sh holds the lock already and has stopped its own mocks)
+take_test_lock || true
+# Fresh mocks on the fixed ports, as the suite expects them: some tests
+# count what the mock saw since it started.
+(cd "$top" && make -s all mock >/dev/null) || { fail "build mock"; exit 1; }
+encode_fixtures
+start_test_mocks || { fail "start the mocks (ports 47719, 47720 free?)"; exit 1; }
 
 work=$(mktemp -d /tmp/paged_fdw_pkg.XXXXXX)
 chmod 755 "$work"
 cleanup() {
-	[ "$own_mocks" = 1 ] && { stop_mock; stop_tls_mock; }
+	stop_mock
+	stop_tls_mock
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -104,6 +104,9 @@ run_harness bench "$top/test/bench/run.sh" --quick
 # The Debian package, last: installing it replaces this tree's install
 # (package.sh puts it back afterwards).  Builds from a copy of the tree and
 # runs pg_regress against the installed package with the mocks above.
+# It starts fresh mocks of its own on the same ports.
+stop_mock
+stop_tls_mock
 run_harness package "$top/test/package.sh"
 
 echo "$passed passed, $failed failed"
