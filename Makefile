@@ -14,13 +14,14 @@ OBJS = \
 	src/oidc_answer.o \
 	src/mercury.o \
 	src/xmlscan.o \
+	src/stats.o \
 	proto/diadoc.pb-c.o
 
 EXTENSION = paged_fdw
-DATA = sql/paged_fdw--1.0.sql
+DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_auth mercury pushdown conditions partitions differential faults security speed
+REGRESS = options diadoc diadoc_auth mercury pushdown conditions partitions differential faults security speed stats upgrade
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)

@@ -48,6 +48,7 @@
 #include "pager.h"
 #include "quals.h"
 #include "resource.h"
+#include "stats.h"
 
 PG_MODULE_MAGIC;
 
@@ -182,6 +183,8 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
+
+	paged_stats_init();
 	MarkGUCPrefixReserved("paged_fdw");
 
 	next_object_access_hook = object_access_hook;
@@ -822,6 +825,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->rctx.page_size = st->page_size;
 	st->rctx.scan_cxt = st->scan_cxt;
 	st->rctx.conn = http_get_conn(st->opts);
+	st->rctx.stat = paged_stats_begin(st->opts, estate->es_query_cxt);
 }
 
 /* "packet p1, packet p2" for EXPLAIN: at most ten, then a count. */
@@ -915,9 +919,8 @@ paged_row_error_callback(void *arg)
 }
 
 static TupleTableSlot *
-pagedIterateForeignScan(ForeignScanState *node)
+paged_iterate(ForeignScanState *node, PagedScanState *st)
 {
-	PagedScanState *st = (PagedScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ErrorContextCallback errcb;
 	MemoryContext old;
@@ -972,6 +975,26 @@ pagedIterateForeignScan(ForeignScanState *node)
 	error_context_stack = errcb.previous;
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+static TupleTableSlot *
+pagedIterateForeignScan(ForeignScanState *node)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	ErrorContextCallback statcb;
+	TupleTableSlot *slot;
+
+	if (st->rctx.stat == NULL)
+		return paged_iterate(node, st);
+
+	/* ERRORs of the scan (fetching, parsing, converting) are counted */
+	statcb.callback = paged_stats_errcontext;
+	statcb.arg = st->rctx.stat;
+	statcb.previous = error_context_stack;
+	error_context_stack = &statcb;
+	slot = paged_iterate(node, st);
+	error_context_stack = statcb.previous;
 	return slot;
 }
 

@@ -1147,8 +1147,11 @@ http_wait(HttpTransfer *t)
 		 * ends.  Unlike curl_multi_wait(), curl_multi_poll() does not return
 		 * at once when curl has no socket to wait on, so this never spins.
 		 */
+		/* pg_stat_activity shows wait_event_type 'Extension' meanwhile */
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
 		mc = curl_multi_poll(x->conn->multi, NULL, 0, HTTP_WAIT_SLICE_MS,
 							 NULL);
+		pgstat_report_wait_end();
 		if (mc != CURLM_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),

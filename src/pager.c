@@ -61,6 +61,7 @@
 #include "utils/timestamp.h"
 
 #include "pager.h"
+#include "stats.h"
 
 /* (overridable at build time, e.g. COPT=-DPAGER_PROGRESS_ROWS=2000000000 to measure) */
 #ifndef PAGER_PROGRESS_ROWS
@@ -154,6 +155,7 @@ pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
 	p->prefetch = ctx->opts->prefetch;
 	p->max_inflight = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
 	p->window = 1;
+	paged_stats_pager_begin(ctx->stat, &p->stats, streams, cxt);
 	return p;
 }
 
@@ -410,17 +412,23 @@ pager_complete(Pager *p, PagerSlot *slot)
 
 	for (;;)
 	{
-		TimestampTz wait_start = GetCurrentTimestamp();
-		HttpResponse *resp = http_wait(slot->xfer);
+		TimestampTz wait_start;
+		HttpResponse *resp;
 		PageVerdict verdict;
 		MemoryContext old;
 		PageResult	result;
+
+		paged_stats_state(p->ctx->stat, PAGED_STATE_REQUESTING);
+		wait_start = GetCurrentTimestamp();
+		resp = http_wait(slot->xfer);
 
 		/* time the consumer was blocked, not the transfers' own durations */
 		p->last_progress = GetCurrentTimestamp();
 		p->stats.wait_secs += (double) (p->last_progress - wait_start) / USECS_PER_SEC;
 		p->stats.bytes += resp->len;
 		p->stats.wire_bytes += resp->wire_len;
+		if (resp->outcome == HTTP_COMPLETED && resp->status == 429)
+			p->stats.throttled++;
 
 		memset(&result, 0, sizeof(result));
 		result.total = -1;
@@ -466,6 +474,7 @@ pager_complete(Pager *p, PagerSlot *slot)
 			p->stats.retries++;
 			http_release(slot->xfer);
 			slot->xfer = NULL;
+			paged_stats_state(p->ctx->stat, PAGED_STATE_RETRY_WAIT);
 			http_sleep(p->ctx->conn, delay);
 		}
 
@@ -642,6 +651,7 @@ pager_after_page(Pager *p, PagerSlot *slot)
 	int			n = p->page.nrecords;
 
 	p->stats.pages++;
+	paged_stats_page(p->ctx->stat, p->page.total);
 
 	if (p->res->paging == PAGING_KEY)
 	{

@@ -17,6 +17,7 @@ typedef struct PagerStats
 	int64		bytes;			/* response bytes received, decoded */
 	int64		wire_bytes;		/* the same as they came (compressed) */
 	int64		retries;
+	int64		throttled;		/* 429 answers */
 	double		wait_secs;		/* time spent waiting for responses */
 } PagerStats;
 

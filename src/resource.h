@@ -66,6 +66,7 @@ typedef struct ResourceCtx
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	int			page_size;		/* effective page size */
 	void	   *state;			/* resource-private (auth token, ...) */
+	struct PagedScanStat *stat; /* statistics and progress, or NULL */
 } ResourceCtx;
 
 /* One independent paged sequence. */

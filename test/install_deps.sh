@@ -7,7 +7,8 @@ pkgs=(build-essential pkg-config curl ca-certificates
 	postgresql-15 postgresql-server-dev-15 postgresql-common
 	libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libxml2-dev libxml2-utils libmicrohttpd-dev openssl
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev
+	dpkg-dev debhelper postgresql-server-dev-all)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -85,6 +85,11 @@ run_harness() {
 # Timeouts, cancel and the leak run: slow, so not in pg_regress.
 run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
 
+# Progress, wait events and cluster-wide statistics: a cluster that
+# preloads the library (10 stats entries, to see eviction).
+run_harness progress pg_virtualenv -t -o shared_preload_libraries=paged_fdw \
+	-o paged_fdw.stats_max_entries=10 "$top/test/progress.sh"
+
 # Secrets in messages and logs (its own cluster and mocks; the install
 # above is this tree's, and we hold the lock).
 run_harness secrets "$top/test/secrets.sh"
@@ -95,6 +100,14 @@ run_harness fuzz "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 # The benchmark at tiny sizes: it runs and prints every figure (no timing
 # assertions; the extension is already installed and the lock held).
 run_harness bench "$top/test/bench/run.sh" --quick
+
+# The Debian package, last: installing it replaces this tree's install
+# (package.sh puts it back afterwards).  Builds from a copy of the tree and
+# runs pg_regress against the installed package with the mocks above.
+# It starts fresh mocks of its own on the same ports.
+stop_mock
+stop_tls_mock
+run_harness package "$top/test/package.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -148,6 +148,12 @@ fdw=$(per_sec "$m_big" "$ms")
 r=$(ratio "$fdw" "$base")
 echo "   Mercury $m_big rows: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
 note "a-mercury $fdw $base"
+# the cost of statistics and progress (counted per page and per scan)
+read -r on off < <(alternate "$runs" \
+	'one_ms "$m_warm" "SELECT count(*) FROM mercury WHERE $m_all"' \
+	'one_ms "SET paged_fdw.track_stats = off; $m_warm" "SELECT count(*) FROM mercury WHERE $m_all"')
+echo "   the same with paged_fdw.track_stats on $on ms, off $off ms, ratio $(ratio "$on" "$off") (target: equal within noise; runs alternate)"
+note "a-stats $on $off"
 read -r ms base < <(alternate "$runs" \
 	'one_ms "$d_warm" "SELECT count(*) FROM diadoc WHERE $d_pkt"' \
 	'base1 diadoc "$url/diadoc/ok" "p$d_big"')

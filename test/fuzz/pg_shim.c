@@ -34,6 +34,7 @@
 #include "utils/numeric.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 #include "utils/xml.h"
 
 #include "options.h"
@@ -1182,6 +1183,10 @@ volatile uint32 InterruptHoldoffCount = 0;
 volatile uint32 QueryCancelHoldoffCount = 0;
 volatile uint32 CritSectionCount = 0;
 struct Latch *MyLatch = NULL;
+
+/* pgstat_report_wait_start/end (inline, in http_wait) write through this */
+static uint32 shim_wait_event_info;
+uint32	   *my_wait_event_info = &shim_wait_event_info;
 
 void
 ProcessInterrupts(void)
