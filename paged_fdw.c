@@ -11,7 +11,9 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "access/reloptions.h"
@@ -19,6 +21,7 @@
 #include "catalog/pg_foreign_table.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -123,6 +126,13 @@ typedef struct PagedScanState
 	/* for error context */
 	PagerRow	row;
 	const char *converting;
+
+	/* Async Append */
+	bool		nowait;			/* iterating for an AsyncRequest */
+	bool		blocked;		/* ... and the pager had to wait */
+	int			wait_fd;		/* our copy of the connection's, or -1 */
+	uint32		wait_build;		/* of the connection it is a copy of */
+	MemoryContextCallback wait_fd_cb;	/* closes it with the query */
 } PagedScanState;
 
 PG_FUNCTION_INFO_V1(paged_fdw_handler);
@@ -701,6 +711,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->rctx.page_size = st->page_size;
 	st->rctx.scan_cxt = st->scan_cxt;
 	st->rctx.conn = http_get_conn(st->opts);
+	st->wait_fd = -1;
 }
 
 /* "packet p1, packet p2" for EXPLAIN: at most ten, then a count. */
@@ -805,7 +816,16 @@ pagedIterateForeignScan(ForeignScanState *node)
 	if (!st->started)
 		paged_start(node, st);
 
-	if (!pager_next(st->pager, &st->row))
+	if (st->nowait)
+	{
+		PagerNext	r = pager_next_async(st->pager, &st->row);
+
+		if (r == PAGER_BLOCKED)
+			st->blocked = true;
+		if (r != PAGER_ROW)
+			return slot;
+	}
+	else if (!pager_next(st->pager, &st->row))
 		return slot;
 
 	MemoryContextReset(st->row_cxt);
@@ -873,6 +893,121 @@ pagedEndForeignScan(ForeignScanState *node)
 	if (st == NULL || st->scan_cxt == NULL)
 		return;
 	paged_stop(st);
+}
+
+/* ----------------------------------------------------------------
+ *		Async Append
+ *
+ * Under an Async Append the executor asks each scan for a row without
+ * blocking and waits on one descriptor per scan that is waiting.  That
+ * descriptor is the epoll set that holds the sockets and timer of the
+ * scan's curl multi handle (http_wait_fd), dup'ed per scan because scans
+ * of one server share their connection, and a wait set refuses a
+ * descriptor twice.  A scan driving the shared connection may complete
+ * another scan's page; ConfigureWait then makes the descriptor readable
+ * at once (http_wake) so that no scan waits for what already arrived.
+ *
+ * Rows come from the same pager in the same order as synchronously: the
+ * executor only interleaves whole rows of different scans, and an
+ * Append's order across its children is unspecified anyway, which is why
+ * async_capable can default to true.
+ * ----------------------------------------------------------------
+ */
+static bool
+pagedIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	PagedRelInfo *info = (PagedRelInfo *) path->path.parent->fdw_private;
+
+	return info->opts->async_capable;
+}
+
+/*
+ * Produce a row for the request if one can be had without waiting: the
+ * whole ForeignScan node runs (local conditions, projection), its
+ * IterateForeignScan refusing to wait.
+ */
+static void
+paged_async_produce(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	TupleTableSlot *result;
+
+	st->nowait = true;
+	st->blocked = false;
+	result = node->ss.ps.ExecProcNodeReal(&node->ss.ps);
+	st->nowait = false;
+	if (st->blocked)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+static void
+pagedForeignAsyncRequest(AsyncRequest *areq)
+{
+	paged_async_produce(areq);
+}
+
+static void
+paged_close_wait_fd(void *arg)
+{
+	PagedScanState *st = (PagedScanState *) arg;
+
+	if (st->wait_fd >= 0)
+		close(st->wait_fd);
+	st->wait_fd = -1;
+	st->wait_fd_cb.func = NULL;	/* the reset unregistered it */
+}
+
+static void
+pagedForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	AppendState *requestor = (AppendState *) areq->requestor;
+
+	int			fd;
+	uint32		build;
+
+	Assert(areq->callback_pending && st->pager != NULL);
+	fd = http_wait_fd(st->rctx.conn, &build);
+	if (st->wait_fd >= 0 && st->wait_build != build)
+	{
+		/* the connection was rebuilt (ALTER SERVER) since */
+		close(st->wait_fd);
+		st->wait_fd = -1;
+	}
+	if (st->wait_fd < 0)
+	{
+		st->wait_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		st->wait_build = build;
+		if (st->wait_fd < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not duplicate a descriptor for an async foreign scan: %m")));
+		/* closed with the scan's memory: at the end, rescan or ERROR */
+		if (st->wait_fd_cb.func == NULL)
+		{
+			st->wait_fd_cb.func = paged_close_wait_fd;
+			st->wait_fd_cb.arg = st;
+			MemoryContextRegisterResetCallback(st->scan_cxt, &st->wait_fd_cb);
+		}
+	}
+	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE, st->wait_fd,
+					  NULL, areq);
+	if (pager_ready(st->pager))
+		http_wake(st->rctx.conn);
+}
+
+static void
+pagedForeignAsyncNotify(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	http_progress(st->rctx.conn);
+	paged_async_produce(areq);
 }
 
 static bool
@@ -1007,6 +1142,10 @@ paged_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = pagedReScanForeignScan;
 	routine->EndForeignScan = pagedEndForeignScan;
 	routine->ExplainForeignScan = pagedExplainForeignScan;
+	routine->IsForeignPathAsyncCapable = pagedIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = pagedForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = pagedForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = pagedForeignAsyncNotify;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -40,6 +40,13 @@
  * window and not by the result.  Deleting the context also releases the
  * curl transfer, which is what makes an ERROR or cancel leak-free.
  *
+ * Without blocking.  An Async Append asks for rows with pager_next_async(),
+ * which returns PAGER_BLOCKED instead of waiting when the next row needs a
+ * page that has not arrived yet; the pager's state is then exactly what it
+ * was before the wait, so the next call goes on from there.  The backoff
+ * before a retry still sleeps (http_sleep), holding up the other scans of
+ * the Append for that time.
+ *
  * Failures.  A page whose request failed in a way that may pass (connect
  * failure, reset, timeout, 408, 429, 5xx, or what the resource calls
  * transient) is asked for again with the same cursor, so a retry can
@@ -120,9 +127,14 @@ struct Pager
 	int			row;
 	int			rows_since_progress;
 	TimestampTz last_progress;
+	bool		nowait;			/* pager_next_async: do not wait */
+	bool		blocked;		/* ... and it would have had to */
 
 	PagerStats	stats;
 };
+
+/* pager_complete: the page has not arrived and p->nowait is set */
+#define PAGE_BLOCKED	((PageVerdict) -1)
 
 static void pager_start_slot(Pager *p, PagerSlot *slot);
 
@@ -410,11 +422,20 @@ pager_complete(Pager *p, PagerSlot *slot)
 
 	for (;;)
 	{
-		TimestampTz wait_start = GetCurrentTimestamp();
-		HttpResponse *resp = http_wait(slot->xfer);
+		TimestampTz wait_start;
+		HttpResponse *resp;
 		PageVerdict verdict;
 		MemoryContext old;
 		PageResult	result;
+
+		if (p->nowait && !http_finished(slot->xfer))
+		{
+			http_progress(p->ctx->conn);
+			if (!http_finished(slot->xfer))
+				return PAGE_BLOCKED;
+		}
+		wait_start = GetCurrentTimestamp();
+		resp = http_wait(slot->xfer);
 
 		/* time the consumer was blocked, not the transfers' own durations */
 		p->last_progress = GetCurrentTimestamp();
@@ -780,6 +801,13 @@ pager_next(Pager *p, PagerRow *row)
 		error_context_stack = &errcb;
 
 		verdict = pager_complete(p, head);
+		if (verdict == PAGE_BLOCKED)
+		{
+			/* nothing changed but the transfers: the next call goes on */
+			error_context_stack = errcb.previous;
+			p->blocked = true;
+			return false;
+		}
 		if (verdict == PAGE_END)
 		{
 			StreamState *st = &p->ss[head->stream_no];
@@ -802,6 +830,33 @@ pager_next(Pager *p, PagerRow *row)
 		if (p->prefetch)
 			pager_fill(p);
 	}
+}
+
+PagerNext
+pager_next_async(Pager *p, PagerRow *row)
+{
+	bool		got;
+
+	p->nowait = true;
+	p->blocked = false;
+	got = pager_next(p, row);
+	p->nowait = false;
+	if (got)
+		return PAGER_ROW;
+	return p->blocked ? PAGER_BLOCKED : PAGER_END;
+}
+
+bool
+pager_ready(Pager *p)
+{
+	PagerSlot  *head;
+
+	if (p->cur != NULL && p->row < p->page.nrecords)
+		return true;
+	if (p->slots == NIL)
+		return true;			/* the end, or a request to send */
+	head = (PagerSlot *) linitial(p->slots);
+	return head->xfer == NULL || http_finished(head->xfer);
 }
 
 void

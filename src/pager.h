@@ -41,6 +41,24 @@ extern Pager *pager_begin(const PagedResource *res, ResourceCtx *ctx,
 /* Next record, fetching pages as needed; false at the end. */
 extern bool pager_next(Pager *p, PagerRow *row);
 
+/*
+ * Next record if it can be had without waiting for the network: for an
+ * Async Append.  After PAGER_BLOCKED, call again once the connection's
+ * descriptor (http_wait_fd) was readable; rows come in the same order as
+ * from pager_next().
+ */
+typedef enum PagerNext
+{
+	PAGER_ROW,
+	PAGER_END,
+	PAGER_BLOCKED
+} PagerNext;
+
+extern PagerNext pager_next_async(Pager *p, PagerRow *row);
+
+/* True if pager_next_async() would not block now (or might not). */
+extern bool pager_ready(Pager *p);
+
 /* Abort transfers and free everything. */
 extern void pager_end(Pager *p);
 
