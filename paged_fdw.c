@@ -127,6 +127,8 @@ typedef struct PagedScanState
 	PagerRow	row;
 	const char *converting;
 
+	PagerShared *pshared;		/* Parallel Foreign Scan, or NULL */
+
 	/* Async Append */
 	bool		nowait;			/* iterating for an AsyncRequest */
 	bool		blocked;		/* ... and the pager had to wait */
@@ -391,11 +393,18 @@ pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	rows_per_stream = info->res->paging == PAGING_KEY ?
 		PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM;
-	baserel->rows = clamp_row_est(info->base_streams * rows_per_stream *
-								  info->local_selectivity);
 	baserel->tuples = info->base_streams * rows_per_stream;
+	/* the table option rows_estimate: what the pushed conditions select */
+	if (info->opts->rows_estimate > 0)
+		baserel->tuples = (double) info->opts->rows_estimate;
+	baserel->rows = clamp_row_est(baserel->tuples * info->local_selectivity);
 	baserel->fdw_private = info;
 }
+
+static int	paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel,
+								 List *local);
+static void paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
+								   PagedRelInfo *info, Cost startup, Cost total);
 
 /* Total cost of fetching "rows" rows in "streams" streams. */
 static void
@@ -463,6 +472,8 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, total, NIL, baserel->lateral_relids,
 									 NULL, NIL));
+	if (res->has_required(paged_pushed_mask(res, base_pushed)))
+		paged_add_partial_path(root, baserel, info, startup, total);
 
 	/* Join clauses that could feed a pushed condition: parameterized paths. */
 	foreach(lc, baserel->joininfo)
@@ -543,6 +554,56 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 										 startup, total, NIL, required_outer,
 										 NULL, NIL));
 	}
+}
+
+/*
+ * A Parallel Foreign Scan: the pages of one offset-paged stream or the
+ * streams of a multi-stream scan shared out among the processes (pager.c,
+ * "Parallel scans").  Not under a LIMIT: which rows a LIMIT without ORDER
+ * BY keeps depends on the order of the scan, which a serial scan keeps
+ * (stream by stream, page by page) and a parallel one does not; and not
+ * when the scan depends on an outer row.
+ */
+static void
+paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
+					   PagedRelInfo *info, Cost startup, Cost total)
+{
+	ForeignPath *path;
+	double		pages;
+	double		divisor;
+	int			workers;
+
+	if (!baserel->consider_parallel || baserel->lateral_relids != NULL ||
+		max_parallel_workers_per_gather <= 0)
+		return;
+	if (root->parse->limitCount != NULL || root->parse->limitOffset != NULL)
+		return;
+
+	/* processes worth having: by pages of one stream, or by streams */
+	if (info->base_streams <= 1.0 && info->res->paging == PAGING_OFFSET)
+	{
+		pages = ceil(baserel->tuples / info->page_size);
+		workers = (int) Min(pages / 4.0, (double) max_parallel_workers_per_gather);
+	}
+	else
+		workers = (int) Min(info->base_streams - 1.0,
+							(double) max_parallel_workers_per_gather);
+	if (workers < 1)
+		return;
+
+	/* as the planner shares a scan out (costsize.c, get_parallel_divisor) */
+	divisor = workers;
+	if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+		divisor += 1.0 - 0.3 * workers;
+
+	path = create_foreignscan_path(root, baserel, NULL,
+								   clamp_row_est(baserel->rows / divisor),
+								   startup, startup + (total - startup) / divisor,
+								   NIL, NULL, NULL, NIL);
+	path->path.parallel_aware = true;
+	path->path.parallel_safe = true;
+	path->path.parallel_workers = workers;
+	add_partial_path(baserel, (Path *) path);
 }
 
 /*
@@ -629,7 +690,8 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							fdw_exprs,
 							lappend(list_make5(colnos, ops, descs, retrieved,
 											   makeInteger(info->page_size)),
-									makeInteger(paged_pushable_limit(root, baserel, local))),
+									makeInteger(best_path->path.parallel_aware ? -1 :
+												paged_pushable_limit(root, baserel, local))),
 							NIL,
 							NIL,
 							outer_plan);
@@ -755,6 +817,8 @@ paged_start(ForeignScanState *node, PagedScanState *st)
 	streams = st->res->make_streams(&st->rctx, values);
 	st->pager = pager_begin(st->res, &st->rctx, streams, st->limit,
 							st->scan_cxt);
+	if (st->pshared)
+		pager_set_shared(st->pager, st->pshared);
 	MemoryContextSwitchTo(old);
 	st->started = true;
 	st->scans++;
@@ -1010,6 +1074,58 @@ pagedForeignAsyncNotify(AsyncRequest *areq)
 	paged_async_produce(areq);
 }
 
+/* ----------------------------------------------------------------
+ *		Parallel Foreign Scan: the shared state is a PagerShared
+ * ----------------------------------------------------------------
+ */
+/*
+ * Only a table with the option rows_estimate (a user's word that its scans
+ * are big) is parallel-safe: PostgreSQL considers Async Append only for an
+ * Append that is not parallel-safe, so marking every table safe would
+ * silently turn off the async_capable default for partitioned tables.
+ */
+static bool
+pagedIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+							   RangeTblEntry *rte)
+{
+	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	PagedOptions *opts = paged_get_options(rte->relid, userid);
+
+	return opts->rows_estimate > 0;
+}
+
+static Size
+pagedEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	return sizeof(PagerShared);
+}
+
+static void
+pagedInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							  void *coordinate)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	pager_shared_init((PagerShared *) coordinate);
+	st->pshared = (PagerShared *) coordinate;
+}
+
+static void
+pagedReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+								void *coordinate)
+{
+	pager_shared_init((PagerShared *) coordinate);
+}
+
+static void
+pagedInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+								 void *coordinate)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	st->pshared = (PagerShared *) coordinate;
+}
+
 static bool
 paged_has_param(Node *node, void *context)
 {
@@ -1143,6 +1259,11 @@ paged_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = pagedEndForeignScan;
 	routine->ExplainForeignScan = pagedExplainForeignScan;
 	routine->IsForeignPathAsyncCapable = pagedIsForeignPathAsyncCapable;
+	routine->IsForeignScanParallelSafe = pagedIsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = pagedEstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = pagedInitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = pagedReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = pagedInitializeWorkerForeignScan;
 	routine->ForeignAsyncRequest = pagedForeignAsyncRequest;
 	routine->ForeignAsyncConfigureWait = pagedForeignAsyncConfigureWait;
 	routine->ForeignAsyncNotify = pagedForeignAsyncNotify;
