@@ -58,14 +58,16 @@ SELECT count(*) >= 0 AS cleared FROM mock_requests();
 CREATE TEMP TABLE par AS
   SELECT 'units' AS t, count(*) AS n, count(DISTINCT uuid) AS d, min(name) AS lo, max(update_date)::text AS hi
   FROM p_units WHERE begin_date = '2000-01-01';
--- each page asked for once: no range read twice
-SELECT count(*) AS requests, count(DISTINCT line) AS distinct_requests,
-       count(*) FILTER (WHERE line ~ 'units=100 ') AS full_pages
+-- each page asked for once, no range read twice; each process asks once
+-- past the end (the list might have grown)
+SELECT count(*) FILTER (WHERE line ~ 'units=100 ') AS full_pages,
+       count(*) FILTER (WHERE line !~ 'units=100 ') BETWEEN 1 AND 3 AS past_the_end,
+       count(*) = count(DISTINCT line) AS none_twice
 FROM mock_requests() AS r(line);
 INSERT INTO par
   SELECT 'short', count(*), count(DISTINCT uuid), min(name), max(update_date)::text
   FROM p_units_short WHERE begin_date = '2000-01-01';
-SELECT count(*) AS requests, count(DISTINCT line) AS distinct_requests FROM mock_requests() AS r(line);
+SELECT count(*) = count(DISTINCT line) AS none_twice FROM mock_requests() AS r(line);
 INSERT INTO par
   SELECT 'docs', count(*), count(DISTINCT entity_id), min(entity_id), max(entity_id)
   FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7', 'p1000', 'p0', 'p333');
@@ -94,8 +96,35 @@ SELECT count(*) FROM (SELECT uuid FROM p_units WHERE begin_date = '2000-01-01'
 SELECT count(*) FROM (SELECT uuid FROM p_units WHERE begin_date = '2000-01-01'
                       UNION ALL SELECT uuid FROM p_units_short WHERE begin_date = '2000-01-01') u;
 
+-- A list that grows while it is read (the first page announces a total a
+-- quarter too small): serially the scan follows it to the new end; in
+-- parallel too (each process asks past the total it knows).  The WARNING
+-- about it comes from one process or several, so it is not shown here.
+\set mgrowurl :mock '/mercury/grow'
+CREATE SERVER p_mg FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mgrowurl', page_size '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mg OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_grow (uuid uuid, begin_date timestamptz)
+  SERVER p_mg OPTIONS (resource 'unit_changes', rows_estimate '10000');
+SET client_min_messages = error;
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*), count(DISTINCT uuid) FROM p_units_grow WHERE begin_date = '2000-01-01';
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*), count(DISTINCT uuid) FROM p_units_grow WHERE begin_date = '2000-01-01';
+RESET client_min_messages;
+
+-- An ERROR in a worker ends the query; the session goes on
+\set mbadurl :mock '/mercury/status-500'
+CREATE SERVER p_mb FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mbadurl', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mb OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_bad (uuid uuid, begin_date timestamptz)
+  SERVER p_mb OPTIONS (resource 'unit_changes', rows_estimate '10000');
+\set VERBOSITY terse
+SELECT count(*) FROM p_units_bad WHERE begin_date = '2000-01-01';
+\set VERBOSITY default
+SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01';
+
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET max_parallel_workers_per_gather;
 SET client_min_messages = warning;
-DROP SERVER p_m, p_ms, p_d CASCADE;
+DROP SERVER p_m, p_ms, p_d, p_mg, p_mb CASCADE;

@@ -120,6 +120,7 @@ typedef struct StreamState
 	List	   *rests;			/* parallel by range: PagerRest * of ranges
 								 * whose pages came back short */
 	bool		claims_over;	/* ... a range reached the list's end */
+	bool		probing;		/* ... a range past the total was claimed */
 	int64		next_offset;
 	int64		total;			/* -1 until the first page told it */
 	int64		first_total;	/* what the first page announced */
@@ -285,14 +286,23 @@ pager_next_request(Pager *p, int s, PageCursor *cursor)
 			st->done = true;
 			return false;
 		}
-		cursor->count = p->ctx->page_size;
-		cursor->offset = (int64) pg_atomic_fetch_add_u64(&p->shared->next_range, 1) *
-			p->ctx->page_size;
-		if (st->total >= 0 && cursor->offset >= st->total)
+		/*
+		 * A claimed range is always asked for (the list may have grown
+		 * since this process learned its total), so claim no more once
+		 * this process has one request past that total out and the
+		 * counter is past it too.
+		 */
+		if (st->probing && st->total >= 0 &&
+			(int64) pg_atomic_read_u64(&p->shared->next_range) * p->ctx->page_size >= st->total)
 		{
 			st->done = true;
 			return false;
 		}
+		cursor->count = p->ctx->page_size;
+		cursor->offset = (int64) pg_atomic_fetch_add_u64(&p->shared->next_range, 1) *
+			p->ctx->page_size;
+		if (st->total >= 0 && cursor->offset >= st->total)
+			st->probing = true;
 	}
 	else if (p->res->paging == PAGING_KEY)
 	{
@@ -687,6 +697,7 @@ pager_total_changed(Pager *p, int s, int64 total, int page_no)
 		/* pager_next_request may have stopped at the old total */
 		st->done = false;
 		st->claims_over = false;
+		st->probing = false;
 	}
 	else
 	{
