@@ -150,6 +150,10 @@ BEGIN
 END \$\$;
 SELECT mk_boxes('boxes_async', '$url/diadoc/latency-20', '');
 SELECT mk_boxes('boxes_sync', '$url/diadoc/latency-20', ', async_capable ''false''');
+-- figure f: the same Mercury list, its size told to the planner (which
+-- makes the table parallel-safe)
+SELECT mk_mercury('mercury_par', '$url/mercury/ok', '');
+ALTER FOREIGN TABLE mercury_par OPTIONS (ADD rows_estimate '$m_big');
 EOF
 
 figures=()
@@ -240,6 +244,28 @@ read -r e_async e_sync < <(alternate "$lat_runs" \
 r=$(ratio "$e_sync" "$e_async")
 echo "   Async Foreign Scans $e_async ms, async_capable 'false' $e_sync ms, speedup $r (target >= 3: $(verdict "$r" ">=" 3))"
 note "e-async $e_async $e_sync"
+fi
+
+if want f; then
+echo
+echo "f. Parallel Foreign Scan: count of $m_big Mercury rows with every column read (count(m) of the whole row),"
+echo "   2 workers + leader vs serial vs a transfer-only client (baseline --fetch-only: the same pages, nothing parsed),"
+echo "   median of $runs, runs alternate"
+f_sql="SELECT count(m) FROM mercury_par m WHERE $m_all"
+f_warm_p="SET max_parallel_workers_per_gather = 2; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
+f_warm_s="SET max_parallel_workers_per_gather = 0; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
+explain=$(printf '%s;\nEXPLAIN (COSTS OFF) %s;\n' "SET max_parallel_workers_per_gather = 2" "$f_sql" | "${psql[@]}" -At 2>&1)
+echo "$explain" | grep -q 'Parallel Foreign Scan' || echo "FAIL - figure f: the plan has no Parallel Foreign Scan"
+read -r f_par f_ser f_base < <(alternate "$runs" \
+	'one_ms "$f_warm_p" "$f_sql"' \
+	'one_ms "$f_warm_s" "$f_sql"' \
+	'base1 mercury "$url/mercury/ok" --concurrency 4 --fetch-only')
+par=$(per_sec "$m_big" "$f_par")
+ser=$(per_sec "$m_big" "$f_ser")
+r=$(ratio "$par" "$f_base")
+echo "   parallel $par rows/s ($f_par ms), serial $ser rows/s ($f_ser ms): $(ratio "$par" "$ser")x; transfer-only $f_base rows/s"
+echo "   parallel / transfer-only $r (target >= 0.5: $(verdict "$r" ">=" 0.5))"
+note "f-parallel $par $ser $f_base"
 fi
 
 if want 6; then

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# paged_fdw benchmark: prints figures a-e and 6 of BENCHMARKS.md, each the
+# paged_fdw benchmark: prints figures a-f and 6 of BENCHMARKS.md, each the
 # median of N runs, next to its target.
 #
-#   test/bench/run.sh [--quick] [--runs N] [--figures a,b,c,d,e,6]
+#   test/bench/run.sh [--quick] [--runs N] [--figures a,b,c,d,e,f,6]
 #
 # Builds and installs the extension (under the test runner's lock), starts
 # the mock API on a free port with 1,000,000 Mercury units, and measures in
