@@ -171,6 +171,18 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   http_allowed_hosts_check, NULL, NULL);
+	/*
+	 * Superuser-only too: one page decoded beyond it could take memory from
+	 * the whole cluster, while the response size is the server owner's.
+	 */
+	DefineCustomIntVariable("paged_fdw.max_decoded_size",
+							"Most memory one Diadoc page may take when decoded.",
+							"A page may also take at most 32 times its size (at least 1 MB).",
+							&diadoc_max_decoded_size,
+							256, 1, 1024 * 1024,
+							PGC_SUSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("paged_fdw");
 
 	next_object_access_hook = object_access_hook;

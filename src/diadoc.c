@@ -148,6 +148,11 @@ typedef struct DiadocState
 	uint64		auth_generation;	/* token cache generation it was built
 									 * from */
 
+	/* secrets redacted from values quoted in errors, for auth_generation */
+	List	   *value_secrets;
+	bool		value_secrets_set;
+	uint64		value_secrets_gen;
+
 	/* re-authentication bookkeeping, see diadoc_parse_page */
 	bool		reauth_skip;	/* next reauth() only needs a resend */
 	ResourceStream *reauth_stream;	/* page that last triggered a reauth */
@@ -185,13 +190,60 @@ static uint64 diadoc_token_generation = 0;
  */
 #define DIADOC_CHUNK_HDR	MAXALIGN(sizeof(Size))
 
+/*
+ * The decoded size of a page is bounded: protobuf-c turns every empty
+ * sub-message on the wire (two bytes) into a struct of a hundred bytes or
+ * more, so a hostile page decodes to tens of times its size, and decoding
+ * cannot be interrupted from outside.  Every allocation is counted against
+ * a limit, and an allocation also looks for a pending cancel: either makes
+ * it fail, protobuf-c gives up (returns NULL), and diadoc_pb_decode raises
+ * the ERROR.  A page may take DIADOC_DECODE_FACTOR times its size (at least
+ * DIADOC_DECODE_MIN), never more than paged_fdw.max_decoded_size, which
+ * only a superuser can change: what one page may take is the whole
+ * cluster's concern, while max_response_size is the server owner's.
+ */
+#define DIADOC_DECODE_FACTOR	32
+#define DIADOC_DECODE_MIN		((Size) 1024 * 1024)
+
+int			diadoc_max_decoded_size = 256;	/* MB, paged_fdw.max_decoded_size */
+
+typedef struct DiadocDecode
+{
+	MemoryContext cxt;
+	Size		used;			/* bytes allocated so far */
+	Size		limit;
+	bool		over_limit;		/* an allocation was refused: limit */
+	bool		interrupted;	/* an allocation was refused: interrupt */
+} DiadocDecode;
+
 static void *
 diadoc_pb_alloc(void *allocator_data, size_t size)
 {
+	DiadocDecode *d = (DiadocDecode *) allocator_data;
 	char	   *chunk;
 
-	chunk = MemoryContextAllocHuge((MemoryContext) allocator_data,
-								   DIADOC_CHUNK_HDR + size);
+	/* no ERROR inside protobuf-c: refuse, and say why afterwards */
+	if (INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED())
+	{
+		d->interrupted = true;
+		return NULL;
+	}
+	/* d->used never exceeds d->limit; no sum that could overflow */
+	if (size > d->limit - d->used ||
+		DIADOC_CHUNK_HDR > d->limit - d->used - size)
+	{
+		d->over_limit = true;
+		return NULL;
+	}
+	chunk = MemoryContextAllocExtended(d->cxt, DIADOC_CHUNK_HDR + size,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (chunk == NULL)
+	{
+		d->over_limit = true;
+		return NULL;
+	}
+	/* what the chunk really takes, palloc's rounding and header included */
+	d->used = Min(d->limit, d->used + GetMemoryChunkSpace(chunk));
 	*(Size *) chunk = size;
 	return chunk + DIADOC_CHUNK_HDR;
 }
@@ -200,6 +252,108 @@ static void
 diadoc_pb_free(void *allocator_data, void *pointer)
 {
 	/* freed with the memory context */
+}
+
+/*
+ * Decode the body of "resp" as a message of type "desc", within the bound
+ * above; NULL if it is not a valid message.  Every message decoded from the
+ * wire goes through here.
+ */
+static ProtobufCMessage *
+diadoc_pb_decode(const ProtobufCMessageDescriptor *desc,
+				 const HttpRequest *req, const HttpResponse *resp)
+{
+	DiadocDecode d;
+	ProtobufCAllocator allocator;
+	ProtobufCMessage *msg;
+	Size		cap = (Size) diadoc_max_decoded_size * 1024 * 1024;
+
+	d.cxt = CurrentMemoryContext;
+	d.used = 0;
+	d.limit = Min(cap, Max(DIADOC_DECODE_MIN,
+						   (Size) resp->len * DIADOC_DECODE_FACTOR));
+	allocator.alloc = diadoc_pb_alloc;
+	allocator.free = diadoc_pb_free;
+	allocator.allocator_data = &d;
+
+	for (;;)
+	{
+		d.over_limit = false;
+		d.interrupted = false;
+		msg = protobuf_c_message_unpack(desc, &allocator, resp->len,
+										(const uint8_t *) resp->body);
+		if (!d.interrupted)
+			break;
+
+		/*
+		 * A cancel or timeout ends here with its own ERROR.  Not every
+		 * pending interrupt is one: then decode again, the memory already
+		 * taken still counting.  (Interrupts that cannot be served now,
+		 * being held off, do not stop the decoder at all.)
+		 */
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (msg == NULL && d.over_limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s response is too large to decode", req->operation),
+				 errdetail("Decoding the %zu-byte body would take more than %zu bytes of memory. A page may take %d times its size (at least %zu kB), and never more than paged_fdw.max_decoded_size (%d MB).",
+						   resp->len, d.limit, DIADOC_DECODE_FACTOR,
+						   DIADOC_DECODE_MIN / 1024, diadoc_max_decoded_size),
+				 errhint("Lower \"page_size\"; a superuser can raise paged_fdw.max_decoded_size.")));
+	if (msg != NULL)
+		elog(DEBUG2, "%s: decoded %zu bytes into %zu bytes of memory",
+			 req->operation, resp->len, d.used);
+	return msg;
+}
+
+static bool diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos,
+							 uint64 *v);
+
+/*
+ * Number of top-level fields "number" (length-delimited) in a message, or
+ * -1 if the wire data is not even a sequence of fields.  Reads only the
+ * tags and lengths: cheap, and before any memory is spent on decoding.
+ */
+static int64
+diadoc_pb_count_field(const uint8_t *data, size_t len, uint32 number)
+{
+	size_t		pos = 0;
+	int64		n = 0;
+
+	while (pos < len)
+	{
+		uint64		tag;
+		uint64		v;
+
+		if (!diadoc_pb_varint(data, len, &pos, &tag))
+			return -1;
+		switch (tag & 7)
+		{
+			case 0:
+				if (!diadoc_pb_varint(data, len, &pos, &v))
+					return -1;
+				break;
+			case 1:
+				pos += 8;
+				break;
+			case 2:
+				if (!diadoc_pb_varint(data, len, &pos, &v) || v > len - pos)
+					return -1;
+				pos += v;
+				if ((tag >> 3) == number)
+					n++;
+				break;
+			case 5:
+				pos += 4;
+				break;
+			default:
+				return -1;
+		}
+		if (pos > len)
+			return -1;
+	}
+	return n;
 }
 
 /* Wire length of a string that diadoc_pb_alloc allocated. */
@@ -216,11 +370,46 @@ diadoc_pb_strlen(const char *s)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The credentials of the scan whose rows diadoc_fill_row is converting: a
+ * value is data, but a hostile or careless server can put a credential
+ * there too, so quoted values are redacted like any other remote text.
+ */
+static List *diadoc_value_secrets = NIL;
+
 /* The bytes from "start" on, for a message about a bad value. */
 static char *
 diadoc_excerpt(const char *s, size_t len, size_t start)
 {
-	return http_bytes_excerpt(s, len, start, start + DIADOC_EXCERPT_BYTES);
+	return http_bytes_excerpt(diadoc_value_secrets, s, len, start,
+							  start + DIADOC_EXCERPT_BYTES);
+}
+
+/* Everything diadoc_value_secrets must hold for this scan, now. */
+static List *
+diadoc_scan_secrets(ResourceCtx *ctx)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+
+	if (!state->value_secrets_set ||
+		state->value_secrets_gen != state->auth_generation)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(ctx->scan_cxt);
+		HttpRequest req;
+
+		memset(&req, 0, sizeof(req));
+		if (state->auth_header != NULL)
+			req.secret_headers = list_make1(state->auth_header);
+		req.secrets = list_make4(ctx->opts->client_id,
+								 ctx->opts->token,
+								 ctx->opts->login,
+								 ctx->opts->password);
+		state->value_secrets = http_secrets(&req);
+		state->value_secrets_set = true;
+		state->value_secrets_gen = state->auth_generation;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return state->value_secrets;
 }
 
 /* Which value was being converted, for errors raised by the conversion. */
@@ -1148,7 +1337,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 {
 	DiadocState *state = (DiadocState *) ctx->state;
 	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *msg;
-	ProtobufCAllocator allocator;
+	int64		ndocs;
 
 	/*
 	 * 401 with login/password: the token may have expired.  If the request
@@ -1187,14 +1376,19 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	}
 	http_check_html(req, resp, "a protobuf GetDocflowsByPacketIdResponse");
 
-	allocator.alloc = diadoc_pb_alloc;
-	allocator.free = diadoc_pb_free;
-	allocator.allocator_data = CurrentMemoryContext;
+	/* never more documents than asked for: refused before decoding */
+	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
+	if (ndocs > cursor->count)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
+				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
+						   req->url, ndocs, cursor->count)));
 
 	/* unknown fields are kept aside by protobuf-c and ignored by us */
-	msg = diadoc__api__proto__get_docflows_by_packet_id_response__unpack(&allocator,
-																		  resp->len,
-																		  (const uint8_t *) resp->body);
+	msg = (Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *)
+		diadoc_pb_decode(&diadoc__api__proto__get_docflows_by_packet_id_response__descriptor,
+						 req, resp);
 	if (msg == NULL)
 	{
 		StringInfoData why;
@@ -1210,14 +1404,14 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 					 errmsg("could not decode GetDocflowsByPacketId response"),
 					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse: %s.",
 							   resp->len, resp->status, req->url, why.data)));
-		shown = http_redact(req, resp->body ? resp->body : "", &len);
-
+		/* redacted in the whole body, then cut, then escaped */
+		shown = http_bytes_excerpt(http_secrets(req), resp->body, len, 0,
+								   DIADOC_EXCERPT_BYTES);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse (malformed protobuf or a required field missing); it starts with \"%s\".",
-						   resp->len, resp->status, req->url,
-						   diadoc_excerpt(shown, len, 0))));
+						   resp->len, resp->status, req->url, shown)));
 	}
 
 	out->nrecords = (int) msg->n_documents;
@@ -1592,6 +1786,7 @@ diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	DiadocStream *ds = (DiadocStream *) stream->arg;
 	int			col;
 
+	diadoc_value_secrets = diadoc_scan_secrets(ctx);
 	for (col = 0; col < (int) lengthof(diadoc_columns); col++)
 	{
 		const char *name = diadoc_columns[col].name;

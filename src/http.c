@@ -1652,13 +1652,75 @@ http_sentence(char *s)
 	return s;
 }
 
+/* Add "s" to the list, and its UTF-8 and XML-escaped forms where they differ. */
+static List *
+http_add_secret(List *result, const char *s)
+{
+	const char *utf8;
+	StringInfoData esc;
+	const char *p;
+
+	if (s == NULL || strlen(s) < HTTP_REDACT_MIN)
+		return result;
+	result = lappend(result, unconstify(char *, s));
+
+	/* sent as UTF-8 (Diadoc's login), stored in the database encoding */
+	utf8 = pg_server_to_any(s, strlen(s), PG_UTF8);
+	if (utf8 != s && strcmp(utf8, s) != 0)
+		result = lappend(result, unconstify(char *, utf8));
+
+	/* quoted back inside XML or HTML, & < > " ' come as references */
+	if (strpbrk(s, "&<>\"'") == NULL)
+		return result;
+	initStringInfo(&esc);
+	for (p = s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '&':
+				appendStringInfoString(&esc, "&amp;");
+				break;
+			case '<':
+				appendStringInfoString(&esc, "&lt;");
+				break;
+			case '>':
+				appendStringInfoString(&esc, "&gt;");
+				break;
+			case '"':
+				appendStringInfoString(&esc, "&quot;");
+				break;
+			case '\'':
+				appendStringInfoString(&esc, "&#39;");
+				break;
+			default:
+				appendStringInfoChar(&esc, *p);
+				break;
+		}
+	}
+	return lappend(result, esc.data);
+}
+
+/* Longer secrets first: one that contains another is redacted whole. */
+static int
+http_secret_cmp(const ListCell *a, const ListCell *b)
+{
+	size_t		la = strlen((const char *) lfirst(a));
+	size_t		lb = strlen((const char *) lfirst(b));
+
+	return la > lb ? -1 : la < lb ? 1 : 0;
+}
+
 /*
  * Secrets of a request: what the resource listed, the values of the secret
- * headers, and the HTTP Basic password, also in the base64 form a server
- * echoing its request headers would show.
+ * headers and of each "name=value" parameter in them (DiadocAuth's client
+ * id and token), and the HTTP Basic password, also in the base64 form a
+ * server echoing its request headers would show.  Each also in UTF-8 and
+ * XML-escaped form; secrets shorter than HTTP_REDACT_MIN bytes are left
+ * out: they would match everywhere and the replacement itself would give
+ * them away.  Longest first.
  */
-static List *
-http_secret_strings(const HttpRequest *req)
+List *
+http_secrets(const HttpRequest *req)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
@@ -1666,18 +1728,29 @@ http_secret_strings(const HttpRequest *req)
 	if (req == NULL)
 		return NIL;
 	foreach(lc, req->secrets)
-		result = lappend(result, lfirst(lc));
+		result = http_add_secret(result, lfirst(lc));
 	foreach(lc, req->secret_headers)
 	{
 		const char *h = (const char *) lfirst(lc);
 		const char *colon = strchr(h, ':');
+		const char *p;
 
 		if (colon == NULL)
 			continue;
 		colon++;
 		while (*colon == ' ')
 			colon++;
-		result = lappend(result, unconstify(char *, colon));
+		result = http_add_secret(result, colon);
+		/* "Scheme k1=v1, k2=v2": each value on its own */
+		for (p = strchr(colon, '='); p != NULL; p = strchr(p, '='))
+		{
+			size_t		vlen;
+
+			p++;
+			vlen = strcspn(p, ", ");
+			result = http_add_secret(result, pnstrdup(p, vlen));
+			p += vlen;
+		}
 	}
 	if (req->basic_password != NULL)
 	{
@@ -1689,25 +1762,23 @@ http_secret_strings(const HttpRequest *req)
 
 		enclen = pg_b64_encode(pair, strlen(pair), enc, enclen);
 		enc[Max(enclen, 0)] = '\0';
-		result = lappend(result, unconstify(char *, req->basic_password));
-		result = lappend(result, enc);
+		result = http_add_secret(result, req->basic_password);
+		result = http_add_secret(result, enc);
 	}
+	list_sort(result, http_secret_cmp);
 	return result;
 }
 
 /*
- * "text" with every secret of the request replaced by "[redacted]".
- * Remote text is quoted in messages, and a server may well echo the
- * credentials it was sent ("invalid token ...").  Returns "text" itself
- * when there is nothing to replace (the usual case, cheap even for a large
- * body), else a palloc'd NUL-terminated copy; *len is updated.  Secrets
- * shorter than HTTP_REDACT_MIN bytes are left alone: they would match
- * everywhere and the replacement itself would give them away.
+ * "text" with every secret in the list replaced by "[redacted]".  Remote
+ * text is quoted in messages, and a server may well echo the credentials
+ * it was sent ("invalid token ...").  Returns "text" itself when there is
+ * nothing to replace (the usual case, cheap even for a large body), else a
+ * palloc'd NUL-terminated copy; *len is updated.
  */
 const char *
-http_redact(const HttpRequest *req, const char *text, size_t *len)
+http_redact_list(List *secrets, const char *text, size_t *len)
 {
-	List	   *secrets = http_secret_strings(req);
 	ListCell   *lc;
 
 	if (text == NULL)
@@ -1715,13 +1786,12 @@ http_redact(const HttpRequest *req, const char *text, size_t *len)
 	foreach(lc, secrets)
 	{
 		const char *secret = (const char *) lfirst(lc);
-		size_t		slen = secret != NULL ? strlen(secret) : 0;
+		size_t		slen = strlen(secret);
 		StringInfoData buf;
 		const char *p = text;
 		const char *hit;
 
-		if (slen < HTTP_REDACT_MIN ||
-			(hit = memmem(p, *len, secret, slen)) == NULL)
+		if ((hit = memmem(p, *len, secret, slen)) == NULL)
 			continue;
 		initStringInfo(&buf);
 		do
@@ -1735,6 +1805,116 @@ http_redact(const HttpRequest *req, const char *text, size_t *len)
 		*len = buf.len;
 	}
 	return text;
+}
+
+/* http_redact_list with the request's secrets. */
+const char *
+http_redact(const HttpRequest *req, const char *text, size_t *len)
+{
+	return http_redact_list(http_secrets(req), text, len);
+}
+
+/* The secret that starts at s[i] and ends within s[0, len), or NULL. */
+static const char *
+http_secret_at(List *secrets, const char *s, size_t len, size_t i)
+{
+	ListCell   *lc;
+
+	foreach(lc, secrets)
+	{
+		const char *secret = (const char *) lfirst(lc);
+		size_t		slen = strlen(secret);
+
+		if (i + slen <= len && memcmp(s + i, secret, slen) == 0)
+			return secret;
+	}
+	return NULL;
+}
+
+/* Bytes of the UTF-8 sequence starting with lead byte c (1 if not a lead). */
+static int
+http_utf8_len(unsigned char c)
+{
+	if (c >= 0xf0 && c < 0xf8)
+		return 4;
+	if (c >= 0xe0)
+		return c < 0xf0 ? 3 : 1;
+	if (c >= 0xc0)
+		return 2;
+	return 1;
+}
+
+/*
+ * The same order without allocating, for parser callbacks that must not
+ * ereport: src[0, len) into dst (dstsize bytes with the NUL), secrets
+ * replaced first, then cut, never inside a UTF-8 sequence, "..." marking
+ * the cut.  "src_cut" says src is only the start of a longer text (a
+ * vsnprintf that ran out of room): a tail of it that could be the start of
+ * a secret is dropped too, since what followed is unknown.  Escaping is
+ * left to whoever quotes dst.
+ */
+void
+http_redact_into(List *secrets, const char *src, size_t len, bool src_cut,
+				 char *dst, size_t dstsize)
+{
+	size_t		i = 0;
+	size_t		o = 0;
+	bool		cut = src_cut;
+	bool		again = src_cut;
+
+	Assert(dstsize > 4);
+	while (again)
+	{
+		ListCell   *lc;
+
+		again = false;
+		foreach(lc, secrets)
+		{
+			const char *secret = (const char *) lfirst(lc);
+			size_t		k = Min(strlen(secret) - 1, len);
+
+			for (; k > 0; k--)
+			{
+				if (memcmp(src + len - k, secret, k) == 0)
+				{
+					len -= k;
+					again = true;
+					break;
+				}
+			}
+		}
+	}
+	while (i < len)
+	{
+		const char *secret = http_secret_at(secrets, src, len, i);
+		size_t		n = secret ? strlen("[redacted]") :
+			(size_t) http_utf8_len((unsigned char) src[i]);
+
+		/* room for this, "..." and the NUL */
+		if (o + n + 4 > dstsize)
+		{
+			cut = true;
+			break;
+		}
+		if (secret)
+		{
+			memcpy(dst + o, "[redacted]", n);
+			i += strlen(secret);
+		}
+		else
+		{
+			n = Min(n, len - i);
+			memcpy(dst + o, src + i, n);
+			i += n;
+		}
+		o += n;
+	}
+	if (cut)
+	{
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
 }
 
 /*
@@ -1911,7 +2091,8 @@ http_check_html(const HttpRequest *req, const HttpResponse *resp,
 					expected),
 			 errdetail("URL: %s. The page says: \"%s\".",
 					   http_safe_url(req->url),
-					   http_excerpt(resp->body, resp->len, HTTP_EXCERPT_LEN)),
+					   http_safe_excerpt(req, resp->body, resp->len,
+										 HTTP_EXCERPT_LEN)),
 			 errhint("A proxy or gateway may stand between this server and the API; check the server option \"url\".")));
 }
 
@@ -1958,10 +2139,14 @@ http_skip_element(const unsigned char *s, size_t len, size_t i)
  * printable ASCII and, in a UTF-8 database, whole valid UTF-8 characters
  * as they are, anything else as \xNN, so that the offending bytes can be
  * seen.  "start" moves back to the beginning of a UTF-8 character; "..."
- * marks a cut side.
+ * marks a cut side.  The secrets (http_secrets) are redacted first, as if
+ * in the whole of s: one that straddles "start" is replaced whole and one
+ * that straddles "end" is replaced whole, so neither is cut into pieces
+ * nor escaped into a form the redaction would miss.
  */
 char *
-http_bytes_excerpt(const char *s, size_t len, size_t start, size_t end)
+http_bytes_excerpt(List *secrets, const char *s, size_t len, size_t start,
+				   size_t end)
 {
 	StringInfoData buf;
 	size_t		i;
@@ -1969,6 +2154,23 @@ http_bytes_excerpt(const char *s, size_t len, size_t start, size_t end)
 
 	end = Min(end, len);
 	start = Min(start, end);
+	/* a secret that begins before the window and reaches into it */
+	if (secrets != NIL)
+	{
+		size_t		longest = strlen((const char *) linitial(secrets));
+		size_t		k;
+
+		for (k = start >= longest ? start - longest + 1 : 0; k < start; k++)
+		{
+			const char *secret = http_secret_at(secrets, s, len, k);
+
+			if (secret != NULL && k + strlen(secret) > start)
+			{
+				start = k;
+				break;
+			}
+		}
+	}
 	while (start > 0 && ((unsigned char) s[start] & 0xc0) == 0x80)
 		start--;
 	initStringInfo(&buf);
@@ -1977,7 +2179,14 @@ http_bytes_excerpt(const char *s, size_t len, size_t start, size_t end)
 	for (i = start; i < end;)
 	{
 		unsigned char c = (unsigned char) s[i];
+		const char *secret = http_secret_at(secrets, s, len, i);
 
+		if (secret != NULL)
+		{
+			appendStringInfoString(&buf, "[redacted]");
+			i += strlen(secret);
+			continue;
+		}
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 		{
 			appendStringInfoChar(&buf, (char) c);
@@ -1998,7 +2207,7 @@ http_bytes_excerpt(const char *s, size_t len, size_t start, size_t end)
 		appendStringInfo(&buf, "\\x%02X", c);
 		i++;
 	}
-	if (end < len)
+	if (i < len)
 		appendStringInfoString(&buf, "...");
 	return buf.data;
 }

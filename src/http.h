@@ -141,16 +141,34 @@ extern void http_check_html(const HttpRequest *req, const HttpResponse *resp,
 /* SQLSTATE for an HTTP status (design section 4). */
 extern int	http_status_sqlstate(long status);
 
-/* Remote text with the request's secrets replaced by "[redacted]". */
+/*
+ * Quoting remote text: the secrets are always redacted first, from the
+ * whole text, then the quote is cut, then made printable; every quote of
+ * server text in a message goes through one of these.
+ *
+ * The strings never to be shown for a request (longest first).
+ */
+extern List *http_secrets(const HttpRequest *req);
+
+/* Remote text with the secrets replaced by "[redacted]". */
 extern const char *http_redact(const HttpRequest *req, const char *text,
 							   size_t *len);
+extern const char *http_redact_list(List *secrets, const char *text,
+									size_t *len);
+
+/* The same without allocating, into dst, then cut (for parser callbacks). */
+extern void http_redact_into(List *secrets, const char *src, size_t len,
+							 bool src_cut, char *dst, size_t dstsize);
 
 /* Printable, truncated, control-character-free copy of remote text. */
 extern char *http_excerpt(const char *text, size_t len, size_t maxlen);
 
-/* Bytes s[start, end) as they are where printable, as \xNN elsewhere. */
-extern char *http_bytes_excerpt(const char *s, size_t len, size_t start,
-								size_t end);
+/*
+ * Bytes s[start, end) as they are where printable, as \xNN elsewhere, the
+ * secrets redacted first (as in the whole of s).
+ */
+extern char *http_bytes_excerpt(List *secrets, const char *s, size_t len,
+								size_t start, size_t end);
 
 /* paged_fdw.allowed_hosts: the setting, its check hook, the check. */
 extern char *http_allowed_hosts;

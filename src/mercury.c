@@ -119,6 +119,7 @@ typedef struct MercuryPage
 {
 	MercuryUnit *units;
 	const char *text;			/* the field texts the offsets point into */
+	List	   *secrets;		/* of the request, redacted from bad values */
 } MercuryPage;
 
 /* The interval of one scan (ResourceStream.arg). */
@@ -188,7 +189,10 @@ typedef struct MercuryParse
 
 	bool		scanned;		/* read by the fast scanner, not libxml2 */
 
-	/* first problem met (libxml2's or ours), remote text not yet cleaned */
+	/* the request's secrets, redacted from any remote text kept below */
+	List	   *secrets;
+
+	/* first problem met (libxml2's or ours), secrets redacted, not cleaned */
 	bool		failed;
 	int			errline;
 	char		errmsg[256];
@@ -633,14 +637,20 @@ static void
 mercury_xml_fail(MercuryParse *p, const char *fmt,...)
 {
 	va_list		ap;
+	char		msg[1024];
+	int			n;
 
 	if (p->failed)
 		return;
 	p->failed = true;
 	p->errline = p->ctxt != NULL ? xmlSAX2GetLineNumber(p->ctxt) : 0;
 	va_start(ap, fmt);
-	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* names from the document may be in it: redact before it is cut */
+	n = Max(n, 0);
+	http_redact_into(p->secrets, msg, Min((size_t) n, sizeof(msg) - 1),
+					 (size_t) n >= sizeof(msg), p->errmsg, sizeof(p->errmsg));
 	if (p->ctxt != NULL)
 		xmlStopParser(p->ctxt);
 }
@@ -708,13 +718,23 @@ mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 	 */
 	if (error->code == XML_ERR_DOCUMENT_END && ctxt->nameNr > 0 &&
 		ctxt->name != NULL)
+	{
+		char		name[64];
+
+		http_redact_into(p->secrets, (const char *) ctxt->name,
+						 strlen((const char *) ctxt->name), false,
+						 name, sizeof(name));
 		snprintf(p->errmsg, sizeof(p->errmsg),
-				 "The document ends inside <%.60s>: it is truncated",
-				 (const char *) ctxt->name);
+				 "The document ends inside <%s>: it is truncated", name);
+	}
 	else
-		strlcpy(p->errmsg,
-				error->message != NULL ? error->message : "XML error",
-				sizeof(p->errmsg));
+	{
+		const char *m = error->message != NULL ? error->message : "XML error";
+
+		/* libxml2 quotes names and text of the document */
+		http_redact_into(p->secrets, m, strlen(m), false,
+						 p->errmsg, sizeof(p->errmsg));
+	}
 	xmlStopParser(ctxt);
 }
 
@@ -768,9 +788,14 @@ mercury_read_list_attrs(MercuryParse *p, int nattrs, const xmlChar **attrs)
 			target = &p->offset;
 		if (target != NULL && !mercury_parse_attr_int(value, len, target))
 		{
+			char		shown[48];
+
+			/* redacted before it is cut to 40 bytes */
+			http_redact_into(p->secrets, value, len, false,
+							 shown, sizeof(shown) - 4);
 			mercury_xml_fail(p,
-							 "unitList attribute %s=\"%.*s\" is not a non-negative integer",
-							 name, Min(len, 40), value);
+							 "unitList attribute %s=\"%s\" is not a non-negative integer",
+							 name, shown);
 			return;
 		}
 	}
@@ -1069,7 +1094,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				/* the first element under detail names the fault */
 				if (p->fault_kind == NULL)
 				{
-					strlcpy(p->fault_kind_buf, name, sizeof(p->fault_kind_buf));
+					/* quoted in the ERROR: redacted before it is cut */
+					http_redact_into(p->secrets, name, strlen(name), false,
+									 p->fault_kind_buf, sizeof(p->fault_kind_buf));
 					p->fault_kind = p->fault_kind_buf;
 				}
 				p->skip = 1;
@@ -1368,8 +1395,10 @@ mercury_parse_reset(MercuryParse *p)
 	size_t		size = p->size;
 	MercuryUnit *units = p->units;
 	int			maxunits = p->maxunits;
+	List	   *secrets = p->secrets;
 
 	mercury_parse_init(p);
+	p->secrets = secrets;
 	p->buf = buf;
 	p->size = size;
 	p->units = units;
@@ -1407,6 +1436,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 	int			i;
 
 	mercury_parse_init(&q);
+	q.secrets = fast->secrets;
 	q.size = len + 1;
 	q.buf = palloc(q.size);
 	mercury_parse_body(body, len, &q);
@@ -1467,6 +1497,18 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
 	if (len >= (size_t) INT_MAX)
 	{
 		mercury_xml_fail(p, "The body is too large to parse");
+		return false;
+	}
+
+	/*
+	 * libxml2 would refuse it after reading it all ("Huge input lookup"),
+	 * and the scanner gives up on it: say so at once, in words.
+	 */
+	if (len - (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0) >
+		XMLSCAN_MAX_INPUT)
+	{
+		mercury_xml_fail(p, "The answer has %zu bytes, more than the %d that libxml2 reads; lower the option \"page_size\"",
+						 len, XMLSCAN_MAX_INPUT);
 		return false;
 	}
 	if (!mercury_check_prolog(body, len, p))
@@ -1543,7 +1585,11 @@ mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
 	while (mlen > 0 && (mercury_is_space(p->errmsg[mlen - 1]) ||
 						p->errmsg[mlen - 1] == '.'))
 		mlen--;
-	/* libxml2 quotes names from the document, which could be anything */
+	/*
+	 * libxml2 quotes names from the document, which could be anything:
+	 * redacted when it was kept (again here, for messages of our own), then
+	 * cut and cleaned.
+	 */
 	{
 		size_t		rlen = mlen;
 		const char *text = http_redact(req, p->errmsg, &rlen);
@@ -1574,12 +1620,12 @@ mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
 			appendStringInfo(&where, " It is in record %d of the page.", unit);
 		{
 			size_t		at = (size_t) p->erroffset;
-			char	   *raw = http_bytes_excerpt(body, len, at > 48 ? at - 48 : 0,
-												 at + 24);
-			size_t		rlen = strlen(raw);
 
+			/* redacted in the whole body, then the window, then escaped */
 			appendStringInfo(&where, " The text there: \"%s\".",
-							 http_redact(req, raw, &rlen));
+							 http_bytes_excerpt(http_secrets(req), body, len,
+												at > 48 ? at - 48 : 0,
+												at + 24));
 		}
 	}
 
@@ -1619,10 +1665,18 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 	const char *fs = p->faultstring != NULL ? p->faultstring : "(no faultstring)";
 	char	   *what;
 	int			sqlstate;
+	size_t		fslen = strlen(fs);
+	size_t		kindlen = kind ? strlen(kind) : 0;
 
-	what = mercury_excerpt(fs, strlen(fs), 200);
+	/* redact the whole text first, then cut and clean */
+	fs = http_redact(req, fs, &fslen);
+	what = mercury_excerpt(fs, fslen, 200);
 	if (kind != NULL)
-		what = psprintf("%s: %s", mercury_excerpt(kind, strlen(kind), 60), what);
+	{
+		const char *k = http_redact(req, kind, &kindlen);
+
+		what = psprintf("%s: %s", mercury_excerpt(k, kindlen, 60), what);
+	}
 
 	/* quoted in the ERROR should the retries run out */
 	out->what = what;
@@ -1674,6 +1728,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 
 	/* Failures are usually SOAP faults, so every answer is read first. */
 	mercury_parse_init(&p);
+	p.secrets = http_secrets(req);
 	parsed = mercury_parse_xml(resp->body, resp->len, &p);
 
 	if (parsed && p.is_fault)
@@ -1707,6 +1762,7 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	page = palloc(sizeof(MercuryPage));
 	page->units = p.units;
 	page->text = p.buf;
+	page->secrets = p.secrets;
 	out->nrecords = p.nunits;
 	out->records = page;
 	out->has_next = false;
@@ -1726,14 +1782,25 @@ static void mercury_bad_value(int colno, int sqlstate, const char *what,
 							  const char *s, int len,
 							  const char *reason) pg_attribute_noreturn();
 
+/*
+ * The secrets of the request whose page mercury_fill_row is converting: a
+ * value is data, but a hostile or careless server can put a credential
+ * there too, so quoted values are redacted like any other remote text.
+ */
+static List *mercury_value_secrets = NIL;
+
 static void
 mercury_bad_value(int colno, int sqlstate, const char *what,
 				  const char *s, int len, const char *reason)
 {
+	size_t		rlen = (size_t) len;
+	const char *shown = http_redact_list(mercury_value_secrets, s, &rlen);
+
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s in column \"%s\": \"%s\"", what,
-					mercury_columns[colno].name, mercury_excerpt(s, len, 60)),
+					mercury_columns[colno].name,
+					mercury_excerpt(shown, rlen, 60)),
 			 errdetail("%s", reason)));
 }
 
@@ -2035,6 +2102,7 @@ mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	int			colno;
 
+	mercury_value_secrets = page->secrets;
 	for (colno = 0; colno < MC_NCOLUMNS; colno++)
 	{
 		const char *v;

@@ -183,4 +183,7 @@ extern int	paged_resource_column(const PagedResource *res, const char *name);
 extern const PagedResource diadoc_docflows_resource;
 extern const PagedResource mercury_unit_changes_resource;
 
+/* paged_fdw.max_decoded_size (MB): the most one Diadoc page may decode to */
+extern int	diadoc_max_decoded_size;
+
 #endif							/* PAGED_RESOURCE_H */

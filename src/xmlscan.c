@@ -7,8 +7,9 @@
  * 1.0 and Namespaces in XML grammars for the part this scanner handles,
  * and at the first byte that is outside that part, whether the document
  * is wrong or only unusual, the scan returns false.  Limits are well below
- * libxml2's (names, depth, attributes), so nothing accepted here can hit
- * one of them there.
+ * libxml2's (names, depth, attributes) or equal to them (the size of the
+ * document, XMLSCAN_MAX_INPUT), so nothing accepted here can hit one of
+ * them there.
  *-------------------------------------------------------------------------
  */
 #include "xmlscan.h"
@@ -968,6 +969,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();
 
+	if (len > XMLSCAN_MAX_INPUT)
+		return false;
 	if (!xs_check_chars((const unsigned char *) doc, len))
 		return false;
 	if (len >= 3 && memcmp(doc, "\xEF\xBB\xBF", 3) == 0)

@@ -32,6 +32,17 @@
  */
 #define XMLSCAN_ATTR_FIELDS	5
 
+/*
+ * libxml2 (2.9, without XML_PARSE_HUGE) refuses a document of more bytes
+ * than this ("Huge input lookup": XML_MAX_LOOKUP_LIMIT, applied by the push
+ * parser to the whole input); its other limits (a text node, CDATA
+ * section, comment or attribute value of at most XML_MAX_TEXT_LENGTH, the
+ * same number, names of 50,000 bytes; its push parser has no depth limit)
+ * are met within it or are above the scanner's own.  The scanner gives up
+ * beyond it.
+ */
+#define XMLSCAN_MAX_INPUT	10000000
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {

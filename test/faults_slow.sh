@@ -222,6 +222,53 @@ check "pg_terminate_backend ends a backend blocked on the network within 1 s (57
 check "the next session works after pg_terminate_backend" $?
 
 #
+# A hostile Diadoc page that decodes to ~30 times its size (issue 16): one
+# document with 30 million empty ForwardDocumentEvents, a 60 MB body under
+# the default max_response_size.  Peak backend memory (VmHWM) stays within
+# the decode bound, and a statement_timeout stops a decode that a superuser
+# allowed to go on.
+#
+"${psql[@]}" -c "SELECT fault_table('diadoc', '$MOCK_URL/diadoc/amplify-30000', 'd_amplify', 'request_timeout ''60''')" >/dev/null
+hwm_sql="SELECT 'HWM', (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\\s+(\\d+)'))[1];"
+t0=$(now_ms)
+OUT=$("${psql[@]}" -v VERBOSITY=verbose 2>&1 <<EOF
+$hwm_sql
+SELECT count(*) FROM d_amplify WHERE packet_id = 'p1';
+$hwm_sql
+SELECT 'after', count(*) FROM d_ok WHERE packet_id = 'p5';
+EOF
+)
+ELAPSED=$(($(now_ms) - t0))
+hwm0=$(echo "$OUT" | grep '^HWM|' | head -n 1 | cut -d'|' -f2)
+hwm1=$(echo "$OUT" | grep '^HWM|' | tail -n 1 | cut -d'|' -f2)
+note "amplified page, default paged_fdw.max_decoded_size (256 MB): ${ELAPSED} ms, backend VmHWM $hwm0 -> $hwm1 kB: $(echo "$OUT" | grep ERROR | head -n 1)"
+# the 60 MB body, the 256 MB bound and the backend's own: well under 450 MB
+echo "$OUT" | grep -q 'HV000: GetDocflowsByPacketId response is too large to decode' &&
+	echo "$OUT" | grep -q '^after|5$' && [ -n "$hwm1" ] && [ "$hwm1" -le 460800 ]
+check "an amplified Diadoc page is refused at the decode bound (HV000), backend peak memory ${hwm1:-?} kB <= 450 MB" $?
+
+t0=$(now_ms)
+OUT=$("${psql[@]}" -v VERBOSITY=verbose 2>&1 <<EOF
+$hwm_sql
+SET paged_fdw.max_decoded_size = '4GB';
+SET statement_timeout = '1s';
+SELECT count(*) FROM d_amplify WHERE packet_id = 'p1';
+RESET statement_timeout;
+$hwm_sql
+SELECT 'after', count(*) FROM d_ok WHERE packet_id = 'p5';
+EOF
+)
+ELAPSED=$(($(now_ms) - t0))
+hwm0=$(echo "$OUT" | grep '^HWM|' | head -n 1 | cut -d'|' -f2)
+hwm1=$(echo "$OUT" | grep '^HWM|' | tail -n 1 | cut -d'|' -f2)
+note "amplified page, max_decoded_size 4GB, statement_timeout 1 s: session took ${ELAPSED} ms, backend VmHWM $hwm0 -> $hwm1 kB: $(echo "$OUT" | grep ERROR | head -n 1)"
+echo "$OUT" | grep -q '57014: canceling statement due to statement timeout' &&
+	echo "$OUT" | grep -q '^after|5$' && between 1000 2000
+check "statement_timeout 1 s stops decoding an amplified Diadoc page within 2 s (57014), the session goes on" $?
+
+# (that only a superuser may raise the bound is in sql/security.sql)
+
+#
 # 792 interrupted scans in one backend: file descriptors and memory flat
 #
 rounds=60

@@ -49,8 +49,8 @@ launch_mock() {
 	local _pidvar=$1 _portvar=$2 _out _port
 	shift 2
 	_out=$(mktemp)
-	# (without the lock's descriptor: a mock left behind must not hold it)
-	"$top/test/mock_api/mock_api" "$@" >"$_out" 2>&1 9>&- &
+	# 9>&-: the mock must not inherit (and outlive us holding) the test lock
+	"$top/test/mock_api/mock_api" "$@" 9>&- >"$_out" 2>&1 &
 	printf -v "$_pidvar" '%s' $!
 	for _ in $(seq 1 100); do
 		grep -q '^port=' "$_out" && break

@@ -29,6 +29,11 @@ SECRET_TOKEN=SEKRIT-TOKEN-4711
 SECRET_LOGIN=SEKRIT-LOGIN-1234
 SECRET_PASSWORD=SEKRIT-PASSWORD-0815
 pattern='sekrit'
+# forms that do not say "sekrit": the Basic header's base64 of the mapping's
+# user:password, and the ends of each secret as they would show after a
+# cut ("...RD-0815") (case-sensitive)
+basic64=$(printf '%s' "test-user:$SECRET_PASSWORD" | base64)
+tails="$basic64|RD-0815|EN-4711|IN-1234"
 
 if [ "${1:-}" != "--inside" ]; then
 	# Run by run_tests.sh, right after it installed this tree's build under
@@ -103,12 +108,13 @@ for name in $regress; do
 	want=$(grep -cE '^ERROR:' "$top/expected/$name.out" 2>/dev/null || true)
 	[ -n "$want" ] || want="?"
 	leaks=$(client_text "$work/$name.out" | grep -ci "$pattern")
+	leaks=$((leaks + $(client_text "$work/$name.out" | grep -cE "$tails")))
 	if [ "$got" != "$want" ]; then
 		bad "sql/$name.sql gave $got errors, expected/$name.out has $want (output: $work/$name.out)"
 		grep -E '^(psql:[^ ]*: )?ERROR:' "$work/$name.out" | head -n 40
 	elif [ "$leaks" != 0 ]; then
 		bad "sql/$name.sql: $leaks output lines show a secret"
-		client_text "$work/$name.out" | grep -i "$pattern" | head -n 20
+		client_text "$work/$name.out" | grep -iE "$pattern|$tails" | head -n 20
 	else
 		ok "sql/$name.sql with secret credentials: $got errors as in expected/$name.out, no secret in the output"
 	fi
@@ -134,6 +140,13 @@ CREATE SERVER m_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url
 CREATE SERVER m_500 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/fault-internal', max_retries '1', retry_max_time '5');
 CREATE SERVER m_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-auth');
 CREATE SERVER m_xxe FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/xxe');
+CREATE SERVER d_echohtml FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-html', box_id 'box-1');
+CREATE SERVER d_echoutf8 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-utf8-12', box_id 'box-1');
+CREATE SERVER m_echohtml FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-html');
+CREATE SERVER m_fault190 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-fault-190', max_retries '0');
+CREATE SERVER m_attr30 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-attr-30');
+CREATE SERVER m_value50 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-value-50');
+CREATE SERVER m_xmlerr40 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-xmlerr-40');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_ok OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_login OPTIONS (client_id 'test-client', login '$SECRET_LOGIN', password '$SECRET_PASSWORD');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_badpw OPTIONS (client_id 'test-client', login '$SECRET_LOGIN', password 'SEKRIT-WRONG-PASSWORD-99');
@@ -148,13 +161,20 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER m_badpw OPTIONS (user 'test-user', p
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_500 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_echo OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_xxe OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
+CREATE USER MAPPING FOR CURRENT_USER SERVER d_echohtml OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
+CREATE USER MAPPING FOR CURRENT_USER SERVER d_echoutf8 OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
+CREATE USER MAPPING FOR CURRENT_USER SERVER m_echohtml OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
+CREATE USER MAPPING FOR CURRENT_USER SERVER m_fault190 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
+CREATE USER MAPPING FOR CURRENT_USER SERVER m_attr30 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
+CREATE USER MAPPING FOR CURRENT_USER SERVER m_value50 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
+CREATE USER MAPPING FOR CURRENT_USER SERVER m_xmlerr40 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
 DO \$\$
 DECLARE s text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['d_ok', 'd_login', 'd_badpw', 'd_badtok', 'd_503', 'd_echo', 'd_garbage', 'd_refused', 'd_tls'] LOOP
+  FOREACH s IN ARRAY ARRAY['d_ok', 'd_login', 'd_badpw', 'd_badtok', 'd_503', 'd_echo', 'd_garbage', 'd_refused', 'd_tls', 'd_echohtml', 'd_echoutf8'] LOOP
     EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, entity_id text, status text, document jsonb) SERVER %I OPTIONS (resource %L)', s || '_t', s, 'docflows_by_packet');
   END LOOP;
-  FOREACH s IN ARRAY ARRAY['m_ok', 'm_badpw', 'm_500', 'm_echo', 'm_xxe'] LOOP
+  FOREACH s IN ARRAY ARRAY['m_ok', 'm_badpw', 'm_500', 'm_echo', 'm_xxe', 'm_echohtml', 'm_fault190', 'm_attr30', 'm_value50', 'm_xmlerr40'] LOOP
     EXECUTE format('CREATE FOREIGN TABLE %I (uuid uuid, name text, update_date timestamptz, begin_date timestamptz) SERVER %I OPTIONS (resource %L)', s || '_t', s, 'unit_changes');
   END LOOP;
 END \$\$;
@@ -184,6 +204,14 @@ EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM m_badpw_t WHERE begin_date = '2024-01-0
 SELECT * FROM m_500_t WHERE begin_date = '2024-01-01';
 SELECT * FROM m_echo_t WHERE begin_date = '2024-01-01';
 SELECT * FROM m_xxe_t WHERE begin_date = '2024-01-01';
+-- echoed in an HTML page, at the cut points, in a value, around a bad byte
+SELECT * FROM d_echohtml_t WHERE packet_id = 'p1';
+SELECT * FROM d_echoutf8_t WHERE packet_id = 'p1';
+SELECT * FROM m_echohtml_t WHERE begin_date = '2024-01-01';
+SELECT * FROM m_fault190_t WHERE begin_date = '2024-01-01';
+SELECT * FROM m_attr30_t WHERE begin_date = '2024-01-01';
+SELECT * FROM m_value50_t WHERE begin_date = '2024-01-01';
+SELECT * FROM m_xmlerr40_t WHERE begin_date = '2024-01-01';
 -- planning errors and EXPLAIN without ANALYZE
 EXPLAIN (VERBOSE) SELECT * FROM d_login_t WHERE packet_id = 'p1';
 EXPLAIN (VERBOSE) SELECT * FROM d_login_t;
@@ -205,17 +233,18 @@ cat "$work/extra.out" >>"$out"
 nerr=$(grep -cE '^psql:[^ ]*: ERROR:' "$work/extra.out")
 nexplain=$(grep -cE 'Remote Requests|"Remote Requests"|Remote Operation' "$work/extra.out")
 nrows=$(grep -cE 'ent-p5-0|unit 1\b|Remote Rows' "$work/extra.out")
-leaks=$(client_text "$work/extra.out" | grep -ci "$pattern")
-# 24 statements above fail by design; a different number means a case did
+leaks=$(client_text "$work/extra.out" | grep -ciE "$pattern")
+leaks=$((leaks + $(client_text "$work/extra.out" | grep -cE "$tails")))
+# 31 statements above fail by design; a different number means a case did
 # not run as intended (look at $work/extra.out)
-if [ "$nerr" != 24 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
-	bad "extra cases did not run as intended: $nerr errors (want 24), $nexplain EXPLAIN lines, $nrows result lines"
+if [ "$nerr" != 31 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
+	bad "extra cases did not run as intended: $nerr errors (want 31), $nexplain EXPLAIN lines, $nrows result lines"
 	grep -E '^psql:[^ ]*: ERROR:' "$work/extra.out"
 elif [ "$leaks" != 0 ]; then
 	bad "extra error and EXPLAIN cases: $leaks output lines show a secret"
-	client_text "$work/extra.out" | grep -i "$pattern" | head -n 20
+	client_text "$work/extra.out" | grep -iE "$pattern|$tails" | head -n 20
 else
-	ok "$nerr error cases (wrong token, wrong login, 401 from Authenticate and Mercury, retries exhausted, connection refused, TLS, XML, echoed credentials, option errors) and EXPLAIN (VERBOSE, ANALYZE) in text, JSON and YAML: no secret in the client output"
+	ok "$nerr error cases (wrong token, wrong login, 401 from Authenticate and Mercury, retries exhausted, connection refused, TLS, XML, echoed credentials in errors, HTML pages, faults, values and around bad bytes, option errors) and EXPLAIN (VERBOSE, ANALYZE) in text, JSON and YAML: no secret in the client output"
 fi
 
 # 3. the whole server log
@@ -235,10 +264,11 @@ lines=$(wc -l <"$log")
 debug=$(grep -c 'DEBUG:' "$work/log.searched")
 errors=$(grep -c 'ERROR:' "$work/log.searched")
 leaks=$(grep -ci "$pattern" "$work/log.searched")
+leaks=$((leaks + $(grep -cE "$tails" "$work/log.searched")))
 control=$(grep -ci "$pattern" "$work/log.statements")
 if [ "$leaks" != 0 ]; then
 	bad "server log: $leaks lines outside the users' own statements show a secret"
-	grep -i "$pattern" "$work/log.searched" | head -n 20
+	grep -iE "$pattern|$tails" "$work/log.searched" | head -n 20
 elif [ "$debug" -lt 1000 ] || [ "$errors" -lt 50 ]; then
 	bad "server log looks incomplete: $lines lines, $debug DEBUG, $errors ERROR"
 elif [ "$control" -lt 1 ]; then

@@ -44,7 +44,7 @@ else
 	units=1000000
 fi
 mock_out=$(mktemp)
-"$top/test/mock_api/mock_api" --port 0 --units "$units" >"$mock_out" 2>&1 9>&- &
+"$top/test/mock_api/mock_api" --port 0 --units "$units" 9>&- >"$mock_out" 2>&1 &
 bench_mock=$!
 trap 'kill $bench_mock 2>/dev/null; wait $bench_mock 2>/dev/null; rm -f "$mock_out"' EXIT
 for _ in $(seq 1 100); do

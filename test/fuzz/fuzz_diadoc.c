@@ -26,10 +26,11 @@ prepare(FuzzSetup *setup, bool variant)
 	setup->opts.url = "https://diadoc.example/api/";
 	setup->opts.resource = "docflows_by_packet";
 	setup->opts.box_id = "box-1";
-	setup->opts.client_id = "fuzz-client";
+	setup->opts.client_id = "SEKRIT-FUZZ-CLIENT";
 	setup->opts.umid = 1;
 	setup->opts.token = "SEKRIT-FUZZ-TOKEN";
-	setup->secret = "SEKRIT-FUZZ-TOKEN";
+	setup->secrets[0] = "SEKRIT-FUZZ-TOKEN";
+	setup->secrets[1] = "SEKRIT-FUZZ-CLIENT";
 	setup->page_no = variant ? 1 : 0;
 
 	pv->colno = 1;				/* packet_id */

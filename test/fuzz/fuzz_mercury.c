@@ -26,8 +26,10 @@ prepare(FuzzSetup *setup, bool variant)
 	setup->opts.url = "https://mercury.example/DictionaryService";
 	setup->opts.resource = "unit_changes";
 	setup->opts.user = "fuzz-user";
-	setup->opts.password = "SEKRIT-FUZZ-PASSWORD";
-	setup->secret = "SEKRIT-FUZZ-PASSWORD";
+	setup->opts.password = "SEKRIT\\FUZZ-PASSWORD";
+	setup->secrets[0] = "SEKRIT\\FUZZ-PASSWORD";
+	/* base64 of "fuzz-user:SEKRIT\FUZZ-PASSWORD", the Basic header's */
+	setup->secrets[1] = "ZnV6ei11c2VyOlNFS1JJVFxGVVpaLVBBU1NXT1JE";
 	setup->opts.page_size = 100;
 	setup->page_no = variant ? 1 : 0;
 

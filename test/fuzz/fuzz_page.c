@@ -167,7 +167,9 @@ fuzz_run(FuzzPrepare prepare, const uint8_t *data, size_t size)
 	resp.retry_after = -1;
 
 	memset(&out, 0, sizeof(out));
-	shim_secret = setup.secret;
+	shim_secrets = setup.secrets;
+	shim_input = body;
+	shim_input_len = size - 1;
 	verdict = res->parse_page(&ctx, stream, &cursor, &req, &resp, &out);
 	if (verdict != PAGE_OK)
 		return;
@@ -183,10 +185,9 @@ fuzz_run(FuzzPrepare prepare, const uint8_t *data, size_t size)
 
 	/*
 	 * Every column of every record.  A value that does not convert is an
-	 * ERROR quoting it: that is the remote data itself, which a valid
-	 * value would have shown as a row, so no secret check here.
+	 * ERROR quoting it, with the secrets redacted like any remote text
+	 * (README, Security): checked too.
 	 */
-	shim_secret = NULL;
 	want = palloc(sizeof(bool) * res->ncolumns);
 	values = palloc0(sizeof(Datum) * res->ncolumns);
 	nulls = palloc(sizeof(bool) * res->ncolumns);
@@ -212,7 +213,8 @@ fuzz_page(FuzzPrepare prepare, const uint8_t *data, size_t size)
 	}
 	PG_exception_stack = NULL;
 	error_context_stack = NULL;
-	shim_secret = NULL;
+	shim_secrets = NULL;
+	shim_input = NULL;
 	shim_reset();
 
 	if (shim_entity_loads != 0)

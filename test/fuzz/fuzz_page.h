@@ -23,7 +23,7 @@ typedef struct FuzzSetup
 	PagedOptions opts;			/* filled by the target */
 	List	   *pushed;			/* PushedValues for make_streams */
 	int			page_no;		/* of the page the answer is for */
-	const char *secret;			/* must never appear in an ERROR */
+	const char *secrets[4];		/* never to appear in an ERROR (NULL ends) */
 } FuzzSetup;
 
 /* The target fills *setup for this variant (palloc is available). */

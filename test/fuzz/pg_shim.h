@@ -33,10 +33,14 @@ extern const char *shim_last_message(void);
 extern int	shim_entity_loads;
 
 /*
- * A secret no ERROR message may contain (checked after the context
- * callbacks ran); NULL for none.
+ * Secrets (NULL-terminated; NULL for none) no ERROR message may show
+ * (checked after the context callbacks ran): not whole, not escaped as
+ * \xNN, and, when shim_input holds the whole secret, no piece of eight
+ * bytes or more at a cut ("SEKRIT-F..." or "...PASSWORD").
  */
-extern const char *shim_secret;
+extern const char *const *shim_secrets;
+extern const char *shim_input;
+extern size_t shim_input_len;
 
 /* abort() unless the value is valid text in the database encoding. */
 extern void shim_check_text(Datum d, const char *what);

@@ -155,6 +155,24 @@ for scen in ok v1 short-pages shrink fault-incorrect fault-internal fault-access
 		seed "$seeds_m" "mock-$n-500" 05 "$tmp/body"
 	done
 done
+# the echo scenarios quote the credentials they are sent: send the fuzz
+# targets' own (fuzz_mercury.c, fuzz_diadoc.c), so the seeds hold them
+for scen in echo-html echo-fault-0 echo-fault-190 echo-attr-30 echo-value-50 echo-xmlerr-40; do
+	soap 2024-01-01T00:00:00Z 2024-01-01T01:00:00Z 5 0 >"$tmp/req"
+	curl -s -o "$tmp/body" -u 'fuzz-user:SEKRIT\FUZZ-PASSWORD' -H 'Content-Type: text/xml' \
+		--data-binary @"$tmp/req" "$base/mercury/$scen" || continue
+	n=$((n + 1))
+	seed "$seeds_m" "echo-$n" 00 "$tmp/body"
+done
+for scen in echo-html echo-utf8-0 echo-utf8-12; do
+	echo 'PacketId: "p1" Count: 5' | protoc --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest \
+		-I "$top/proto" "$top/proto/diadoc.proto" >"$tmp/req" 2>/dev/null || continue
+	curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+		-H 'Authorization: DiadocAuth ddauth_api_client_id=SEKRIT-FUZZ-CLIENT,ddauth_token=SEKRIT-FUZZ-TOKEN' \
+		"$base/diadoc/$scen/GetDocflowsByPacketId?boxId=box-1" || continue
+	n=$((n + 1))
+	seed "$seeds_d" "echo-$n" 00 "$tmp/body"
+done
 for f in "$top"/test/fixtures/mercury_*.xml; do
 	[ -e "$f" ] && seed "$seeds_m" "fixture-$(basename "$f")" 00 "$f"
 done

@@ -446,6 +446,241 @@ test_scanner(void)
 	}
 }
 
+/* ---- redaction before cutting and escaping (issue 16) ---- */
+
+/* Any piece of the secret (4 bytes or more, or its escaped backslash)? */
+static bool
+shows_piece(const char *text, const char *secret)
+{
+	size_t		slen = strlen(secret);
+	size_t		i;
+
+	for (i = 0; i + 4 <= slen; i++)
+	{
+		char		piece[5];
+
+		memcpy(piece, secret + i, 4);
+		piece[4] = '\0';
+		if (strstr(text, piece) != NULL)
+			return true;
+	}
+	return strstr(text, "T\\x5C") != NULL || strstr(text, "x5Cpw") != NULL;
+}
+
+static void
+test_redaction(void)
+{
+	const char *secret = "SEKRIT\\pw-0815";
+	HttpRequest req;
+	List	   *secrets;
+	int			pos;
+	int			bad_into = 0,
+				bad_cut = 0,
+				bad_window = 0,
+				redacted = 0;
+	char		buf[2048];
+
+	memset(&req, 0, sizeof(req));
+	req.basic_user = "u";
+	req.basic_password = secret;
+	secrets = http_secrets(&req);
+
+	for (pos = 0; pos < 80; pos++)
+	{
+		char		src[256];
+		char		dst[44];
+		size_t		len;
+		int			start;
+
+		/* redact, then cut to 40 bytes: the secret at and across the cut */
+		len = snprintf(src, sizeof(src), "%.*s%s and the rest of it", pos,
+					   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+					   secret);
+		http_redact_into(secrets, src, len, false, dst, sizeof(dst));
+		if (shows_piece(dst, secret))
+			bad_into++;
+		if (strstr(dst, "[redacted]"))
+			redacted++;
+
+		/* a text already cut inside the secret (vsnprintf ran out) */
+		http_redact_into(secrets, src, Min(len, (size_t) pos + 7), true, dst, sizeof(dst));
+		if (shows_piece(dst, secret))
+			bad_cut++;
+
+		/* the bytes window of every start and end around the secret */
+		for (start = 0; start < pos + 20; start += 3)
+		{
+			char	   *w = http_bytes_excerpt(secrets, src, len, start, start + 24);
+
+			if (shows_piece(w, secret))
+				bad_window++;
+		}
+	}
+	snprintf(buf, sizeof(buf), "redaction: a secret at each of 80 places across a 40-byte cut is redacted before the cut (%d pieces shown, %d redacted whole)",
+			 bad_into, redacted);
+	report(bad_into == 0 && redacted > 0, buf);
+	snprintf(buf, sizeof(buf), "redaction: a text already cut inside a secret drops the piece (%d shown)", bad_cut);
+	report(bad_cut == 0, buf);
+	snprintf(buf, sizeof(buf), "redaction: byte windows starting and ending inside a secret widen to redact it whole, before escaping (%d shown)", bad_window);
+	report(bad_window == 0, buf);
+	/* the base64 form of the Basic header is among the secrets */
+	report(list_length(secrets) >= 2 &&
+		   strcmp(http_redact(&req, "Basic dTpTRUtSSVRccHctMDgxNQ==", &(size_t) {30}), "Basic [redacted]") == 0,
+		   "redaction: the base64 form of Basic user:password is redacted");
+}
+
+/* ---- libxml2's limits and the scanner's (issue 16) ---- */
+
+static bool
+lim_start(void *arg, const char *lname, const char *prefix, const char *uri,
+		  int nattrs, const char **attrs)
+{
+	return true;
+}
+
+static bool
+lim_end(void *arg, const char *lname, const char *prefix, const char *uri)
+{
+	return true;
+}
+
+static bool
+lim_text(void *arg, const char *s, size_t len)
+{
+	return true;
+}
+
+/* The scanner alone. */
+static bool
+lim_scanned(const char *doc, size_t len)
+{
+	static const XmlScanHandler h = {lim_start, lim_end, lim_text, NULL, 0};
+
+	return xmlscan_parse(doc, len, &h, NULL);
+}
+
+static int	lim_errors;
+
+static void
+lim_error(void *arg, MERCURY_XML_ERROR *error)
+{
+	if (error != NULL && error->level >= XML_ERR_ERROR)
+		lim_errors++;
+}
+
+/* libxml2 alone, set up as mercury_parser_open sets it up (push, NONET). */
+static bool
+lim_libxml2(const char *doc, size_t len)
+{
+	xmlSAXHandler sax;
+	xmlParserCtxtPtr ctxt;
+	bool		ok;
+	int			ret;
+
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.serror = lim_error;
+	lim_errors = 0;
+	ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+	ret = xmlParseChunk(ctxt, doc, (int) len, 1);
+	ok = ret == 0 && ctxt->wellFormed && lim_errors == 0;
+	xmlFreeParserCtxt(ctxt);
+	return ok;
+}
+
+/*
+ * "<r>" head, n bytes of filler (byte c, or "\r\n" pairs if crlf), tail
+ * "</r>": exactly total bytes when n is chosen from it.
+ */
+static char *
+lim_doc(const char *head, char c, bool crlf, size_t n, const char *tail,
+		size_t *len)
+{
+	size_t		hl = strlen(head),
+				tl = strlen(tail);
+	char	   *d = malloc(hl + n + tl + 1);
+	size_t		i;
+
+	memcpy(d, head, hl);
+	for (i = 0; i < n; i++)
+		d[hl + i] = crlf ? (i % 2 == 0 ? '\r' : '\n') : c;
+	memcpy(d + hl + n, tail, tl);
+	*len = hl + n + tl;
+	d[*len] = '\0';
+	return d;
+}
+
+static void
+lim_case(const char *what, const char *head, char c, bool crlf, size_t n,
+		 const char *tail, bool want_scanned, bool want_libxml2)
+{
+	size_t		len;
+	char	   *d = lim_doc(head, c, crlf, n, tail, &len);
+	bool		sc = lim_scanned(d, len);
+	bool		lx = lim_libxml2(d, len);
+	char		msg[300];
+
+	snprintf(msg, sizeof(msg), "limits: %s (%zu bytes): scanner %s, libxml2 %s",
+			 what, len, want_scanned ? "reads it" : "gives up",
+			 want_libxml2 ? "accepts" : "refuses");
+	/* the contract: whatever the scanner reads, libxml2 accepts */
+	report(sc == want_scanned && lx == want_libxml2 && (!sc || lx), msg);
+	free(d);
+}
+
+static void
+test_limits(void)
+{
+	const size_t max = XMLSCAN_MAX_INPUT;
+	char		name[1100];
+	char	   *deep;
+	size_t		k;
+
+	/* the whole document: libxml2's XML_MAX_LOOKUP_LIMIT */
+	lim_case("a document of exactly the limit, LF", "<r>", '\n', false, max - 7, "</r>", true, true);
+	lim_case("a document one byte over the limit, LF", "<r>", '\n', false, max - 6, "</r>", false, false);
+	lim_case("a document of exactly the limit, CR LF", "<r>", 0, true, max - 7 - 1, "</r>\n", false, true);
+	lim_case("a document one byte over the limit, CR LF", "<r>", 0, true, max - 6 - 1, "</r>\n", false, false);
+	/* one text node, CDATA section, comment, attribute value over 10 MB */
+	lim_case("a text node over 10,000,000 bytes", "<r>", 'a', false, max + 1, "</r>", false, false);
+	lim_case("a CDATA section over 10,000,000 bytes", "<r><![CDATA[", 'a', false, max + 1, "]]></r>", false, false);
+	lim_case("a comment over 10,000,000 bytes", "<r><!--", 'a', false, max + 1, "--></r>", false, false);
+	lim_case("an attribute value over 10,000,000 bytes", "<r a=\"", 'a', false, max + 1, "\"/>", false, false);
+	/* names: the scanner's 1000 bytes, libxml2's 50,000 */
+	lim_case("an element name of 1000 bytes", "<", 'n', false, 1000, "/>", true, true);
+	lim_case("an element name of 1001 bytes", "<", 'n', false, 1001, "/>", false, true);
+	lim_case("an element name of 50,001 bytes", "<", 'n', false, 50001, "/>", false, false);
+	lim_case("an attribute name of 1001 bytes", "<r ", 'n', false, 1001, "=\"v\"/>", false, true);
+	/*
+	 * depth: the scanner gives up beyond 200; libxml2's push parser has no
+	 * limit (its pull parser's is 256), mercury.c has its own
+	 */
+	for (k = 0; k < 3; k++)
+	{
+		static const int depths[] = {200, 201, 257};
+		int			dpt = depths[k];
+		size_t		len = (size_t) dpt * 7;
+		int			i;
+		bool		sc,
+					lx;
+
+		deep = malloc(len + 1);
+		for (i = 0; i < dpt; i++)
+			memcpy(deep + i * 3, "<d>", 3);
+		for (i = 0; i < dpt; i++)
+			memcpy(deep + dpt * 3 + i * 4, "</d>", 4);
+		deep[len] = '\0';
+		sc = lim_scanned(deep, len);
+		lx = lim_libxml2(deep, len);
+		snprintf(name, sizeof(name), "limits: %d nested elements: scanner %s, libxml2 accepts",
+				 dpt, dpt <= 200 ? "reads them" : "gives up");
+		report(sc == (dpt <= 200) && lx, name);
+		free(deep);
+	}
+}
+
 static void
 test_reader(const char *canary_path)
 {
@@ -527,6 +762,8 @@ main(int argc, char **argv)
 	test_prolog();
 	test_encoding();
 	test_scanner();
+	test_limits();
+	test_redaction();
 	test_reader(canary);
 	shim_reset();
 	unlink(canary);

@@ -361,6 +361,12 @@ typedef enum ScenarioKind
 	SC_REDIRECT_FILE,			/* 302 to file:///etc/passwd */
 	SC_REDIRECT_HOST,			/* 302 to the same request on "localhost" */
 	SC_ECHO_AUTH,				/* 401 quoting the credentials received */
+	SC_ECHO_HTML,				/* 200 HTML page quoting the request headers */
+	SC_ECHO_AT,					/* arg: filler length, arg2: EchoKind */
+	SC_AMPLIFY,					/* Diadoc: arg thousand empty sub-messages */
+	SC_PADDED,					/* Mercury: arg bytes more in each fullName,
+								 * arg2: CR LF line ends */
+	SC_EXTRA_DOCS,				/* Diadoc: twice the documents asked for */
 	SC_XXE,						/* Mercury: external entity ?target= */
 	SC_XXE_PARAM,				/* Mercury: external parameter entity */
 	SC_XXE_UTF16,				/* Mercury: SC_XXE in UTF-16 */
@@ -389,6 +395,18 @@ typedef enum BadKind
 	BAD_UTF8,
 	BAD_NUL
 } BadKind;
+
+/* Where an echo-KIND-N scenario puts the credential it was sent. */
+typedef enum EchoKind
+{
+	ECHO_FAULT,					/* Mercury faultstring */
+	ECHO_ATTR,					/* Mercury unitList count attribute */
+	ECHO_XMLERR,				/* Mercury: around a byte XML does not allow */
+	ECHO_VALUE,					/* Mercury: a unit's uuid */
+	ECHO_UTF8					/* Diadoc: StatusText around bytes FF FE */
+} EchoKind;
+
+static const char *const echo_kinds[] = {"fault", "attr", "xmlerr", "value", "utf8", NULL};
 
 typedef enum FaultKind
 {
@@ -470,6 +488,8 @@ static const struct
 	{"redirect-file", SC_REDIRECT_FILE, 0},
 	{"redirect-host", SC_REDIRECT_HOST, 0},
 	{"echo-auth", SC_ECHO_AUTH, 0},
+	{"echo-html", SC_ECHO_HTML, 0},
+	{"extra-docs", SC_EXTRA_DOCS, 0},
 	{"xxe", SC_XXE, 0},
 	{"xxe-param", SC_XXE_PARAM, 0},
 	{"xxe-utf16", SC_XXE_UTF16, 0},
@@ -580,6 +600,49 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 			sc->kind = scenarios[k].kind;
 			sc->arg = scenarios[k].arg;
 			return true;
+		}
+	}
+	/* padded-N, padded-crlf-N: N at most 100000 */
+	if (len > 7 && memcmp(name, "padded-", 7) == 0)
+	{
+		bool		crlf = len > 12 && memcmp(name + 7, "crlf-", 5) == 0;
+		size_t		at = crlf ? 12 : 7;
+		int			n = small_number(name + at, len - at);
+
+		if (n >= 0 && n <= 100000)
+		{
+			sc->kind = SC_PADDED;
+			sc->arg = n;
+			sc->arg2 = crlf;
+			return true;
+		}
+	}
+	/* amplify-N: N thousand empty sub-messages, N at most 500000 */
+	if (len > 8 && memcmp(name, "amplify-", 8) == 0 &&
+		small_number(name + 8, len - 8) > 0 &&
+		small_number(name + 8, len - 8) <= 500000)
+	{
+		sc->kind = SC_AMPLIFY;
+		sc->arg = small_number(name + 8, len - 8);
+		return true;
+	}
+	/* echo-KIND-N: N bytes of filler, N at most 1000 */
+	if (len > 5 && memcmp(name, "echo-", 5) == 0)
+	{
+		for (k = 0; echo_kinds[k]; k++)
+		{
+			size_t		kl = strlen(echo_kinds[k]);
+
+			if (len > 6 + kl && memcmp(name + 5, echo_kinds[k], kl) == 0 &&
+				name[5 + kl] == '-' &&
+				small_number(name + 6 + kl, len - 6 - kl) >= 0 &&
+				small_number(name + 6 + kl, len - 6 - kl) <= 1000)
+			{
+				sc->kind = SC_ECHO_AT;
+				sc->arg = small_number(name + 6 + kl, len - 6 - kl);
+				sc->arg2 = k;
+				return true;
+			}
 		}
 	}
 	/* status-NNN; no 1xx, which is not a final answer */
@@ -1037,6 +1100,9 @@ packet_size(const char *packet)
 	return (*p == '\0' || *p == '-') ? n : 0;
 }
 
+/* echo-utf8-N: the StatusText of this thread's current answer, or NULL. */
+static __thread const char *echo_status_text;
+
 /*
  * Document i of packet P, as PROTOCOL.md's table says.  Known fields are
  * packed by protobuf-c; each DocumentWithDocflow, DocumentInfo and Docflow
@@ -1143,7 +1209,7 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 	primary.severity = i % 5;
 	snprintf(text, sizeof(text), bad == BAD_UTF8 ? "Статус \xff\xfe %" PRId64 : "Статус %" PRId64, i);
 	snprintf(hint, sizeof(hint), "hint %" PRId64, i);
-	primary.statustext = text;
+	primary.statustext = echo_status_text ? (char *) echo_status_text : text;
 	primary.statushint = hint;
 	status.primarystatus = &primary;
 	flow.docflowstatus = &status;
@@ -1401,6 +1467,38 @@ diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 			/* the request itself: a valid protobuf of another type */
 			r->body.len = 0;
 			pb_message(&r->body, &req->base);
+			break;
+		case SC_EXTRA_DOCS:
+			{
+				/* the page twice over: its repeated Documents add up */
+				size_t		n = r->body.len;
+
+				buf_reserve(&r->body, n);
+				buf_append(&r->body, r->body.data, n);
+			}
+			break;
+		case SC_AMPLIFY:
+			{
+				/*
+				 * One FetchedDocument whose DocumentWithDocflow holds
+				 * arg * 1000 empty ForwardDocumentEvents (field 8, two
+				 * bytes each on the wire, a struct each decoded).
+				 */
+				size_t		nev = (size_t) sc->arg * 1000;
+				Buf			doc = {0};
+				Buf			fetched = {0};
+				size_t		k;
+
+				buf_reserve(&doc, nev * 2);
+				for (k = 0; k < nev; k++)
+					buf_append(&doc, "\x42\x00", 2);
+				pb_bytes(&fetched, 1, doc.data, doc.len);
+				pb_bytes(&fetched, 2, "\0\0\0\0\0\0\0\1", 8);
+				r->body.len = 0;
+				pb_bytes(&r->body, 1, fetched.data, fetched.len);
+				free(doc.data);
+				free(fetched.data);
+			}
 			break;
 		case SC_HUGE_LENGTH:
 			/* a Documents entry claiming 64 GiB, then a few bytes */
@@ -1895,6 +1993,40 @@ mercury_page(const Scenario *sc, int64_t count, int64_t offset, int64_t begin,
 }
 
 /*
+ * padded-N: every fullName N bytes longer (a run of "." before its end
+ * tag); padded-crlf-N: the same with CR LF line ends, which the client's
+ * fast scanner leaves to libxml2.
+ */
+static void
+mercury_pad(Reply *r, int pad, bool crlf)
+{
+	Buf			out = {0};
+	const char *p = r->body.data;
+	const char *end = r->body.data + r->body.len;
+	static const char close[] = "</dt:fullName>";
+
+	buf_reserve(&out, r->body.len);
+	while (p < end)
+	{
+		if (*p == '<' && (size_t) (end - p) >= sizeof(close) - 1 &&
+			memcmp(p, close, sizeof(close) - 1) == 0)
+		{
+			int			k;
+
+			buf_reserve(&out, pad);
+			for (k = 0; k < pad; k++)
+				out.data[out.len++] = '.';
+		}
+		else if (*p == '\n' && crlf)
+			buf_append(&out, "\r", 1);
+		buf_append(&out, p, 1);
+		p++;
+	}
+	free(r->body.data);
+	r->body = out;
+}
+
+/*
  * A SOAP fault with odd contents: a multi-line faultstring with markup,
  * control characters and 600 bytes of filler; text before the first element
  * of detail, which is of an unknown kind and nests deeper elements.
@@ -1985,6 +2117,8 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 		mercury_page(sc, count, offset, begin, ur.end[0] ? &end : NULL, r, &units, &total);
 		if (r->status == 200 && sc->kind == SC_TRUNCATED)
 			r->body.len /= 2;
+		else if (r->status == 200 && sc->kind == SC_PADDED)
+			mercury_pad(r, sc->arg, sc->arg2);
 		else if (r->status == 200 && sc->kind == SC_ODD_FAULT)
 		{
 			mercury_odd_fault(r);
@@ -2186,6 +2320,168 @@ special_reply(struct MHD_Connection *conn, const Scenario *sc, bool diadoc,
 	}
 }
 
+/* HTML-escaped s, for the echo-html page. */
+static void
+buf_html(Buf *b, const char *s)
+{
+	for (; s && *s; s++)
+	{
+		if (*s == '<')
+			buf_puts(b, "&lt;");
+		else if (*s == '>')
+			buf_puts(b, "&gt;");
+		else if (*s == '&')
+			buf_puts(b, "&amp;");
+		else
+			buf_append(b, s, 1);
+	}
+}
+
+/* s with the first "<tag>...</tag>" content (or attribute tag="...") replaced. */
+static void
+buf_splice(Buf *b, const char *open, const char *close, const Buf *with)
+{
+	char	   *start = b->data ? strstr(b->data, open) : NULL;
+	char	   *end;
+	Buf			out = {0};
+
+	if (start == NULL)
+		return;
+	start += strlen(open);
+	end = strstr(start, close);
+	if (end == NULL)
+		return;
+	buf_append(&out, b->data, start - b->data);
+	buf_append(&out, with->data, with->len);
+	buf_append(&out, end, b->len - (end - b->data));
+	free(b->data);
+	*b = out;
+}
+
+static void mercury_page(const Scenario *sc, int64_t count, int64_t offset,
+						 int64_t begin, const int64_t *end, Reply *r,
+						 int64_t *units, int64_t *total);
+static void diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+						const Scenario *sc, Reply *r, int *docs, Buf *next);
+
+/*
+ * A careless server quoting the credentials it was sent, whatever they are
+ * (no authentication check): echo-html is a proxy's debug page (200
+ * text/html) showing the request headers; echo-KIND-N puts the secret (the
+ * Basic password or the DiadocAuth token) after N bytes of filler at the
+ * place KIND names, so that the tests can move it across every cut point.
+ */
+static void
+echo_reply(struct MHD_Connection *conn, const Scenario *sc, bool diadoc,
+		   const Buf *body, Reply *r)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												MHD_HTTP_HEADER_AUTHORIZATION);
+	char	   *user,
+			   *password = NULL;
+	char		token[256] = "";
+	const char *secret;
+	Buf			text = {0};
+	int			k;
+
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	if (h && strstr(h, "ddauth_token="))
+	{
+		const char *t = strstr(h, "ddauth_token=") + 13;
+
+		snprintf(token, sizeof(token), "%.*s", (int) strcspn(t, ", "), t);
+	}
+	secret = diadoc ? token : (password ? password : "");
+
+	if (sc->kind == SC_ECHO_HTML)
+	{
+		r->status = 200;
+		r->content_type = "text/html; charset=utf-8";
+		buf_puts(&r->body, "<!DOCTYPE html>\n<html><head><title>Request echo</title></head>"
+				 "<body><h1>Debug: request headers</h1><pre>\nAuthorization: ");
+		buf_html(&r->body, h ? h : "-");
+		buf_puts(&r->body, "\nuser: ");
+		buf_html(&r->body, user ? user : "-");
+		buf_puts(&r->body, "\npassword: ");
+		buf_html(&r->body, password ? password : "-");
+		buf_puts(&r->body, "\ntoken: ");
+		buf_html(&r->body, token);
+		buf_puts(&r->body, "\n</pre></body></html>\n");
+	}
+	else if (!diadoc && sc->arg2 == ECHO_FAULT)
+	{
+		for (k = 0; k < sc->arg; k++)
+			buf_puts(&text, "x");
+		buf_puts(&text, secret);
+		buf_puts(&text, " and more");
+		mercury_fault(r, FAULT_INCORRECT, text.data);
+	}
+	else if (!diadoc)
+	{
+		Scenario	ok = {SC_OK, 0, 0, "ok", 2};
+		int64_t		units,
+					total;
+
+		mercury_page(&ok, 1, 0, 0, NULL, r, &units, &total);
+		for (k = 0; k < sc->arg; k++)
+			buf_puts(&text, "x");
+		if (sc->arg2 == ECHO_ATTR)
+		{
+			buf_puts(&text, secret);
+			buf_splice(&r->body, "count=\"", "\"", &text);
+		}
+		else if (sc->arg2 == ECHO_VALUE)
+		{
+			buf_puts(&text, secret);
+			buf_splice(&r->body, "<bs:uuid>", "</bs:uuid>", &text);
+		}
+		else
+		{
+			/* the secret raw, N bytes, a byte XML refuses, N/2 bytes, the secret */
+			text.len = 0;
+			buf_puts(&text, secret);
+			for (k = 0; k < sc->arg; k++)
+				buf_puts(&text, "x");
+			buf_puts(&text, "\x01");
+			for (k = 0; k < sc->arg / 2; k++)
+				buf_puts(&text, "y");
+			buf_puts(&text, secret);
+			buf_splice(&r->body, "<dt:name>", "</dt:name>", &text);
+		}
+	}
+	else
+	{
+		Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req =
+			diadoc__api__proto__get_docflows_by_packet_id_request__unpack(NULL, body->len,
+																		(const uint8_t *) body->data);
+		Scenario	ok = {SC_OK, 0, 0, "ok", 2};
+		int			docs;
+		Buf			next = {0};
+
+		/* the token, N bytes, bytes that are not UTF-8, N/2 bytes, the token */
+		buf_puts(&text, secret);
+		for (k = 0; k < sc->arg; k++)
+			buf_puts(&text, "x");
+		buf_puts(&text, "\xff\xfe");
+		for (k = 0; k < sc->arg / 2; k++)
+			buf_puts(&text, "y");
+		buf_puts(&text, secret);
+		if (req == NULL)
+			reply_text(r, 400, "mock: body is not a GetDocflowsByPacketIdRequest");
+		else
+		{
+			echo_status_text = text.data;
+			diadoc_page(req, &ok, r, &docs, &next);
+			echo_status_text = NULL;
+			diadoc__api__proto__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
+		}
+		free(next.data);
+	}
+	free(text.data);
+	MHD_free(user);
+	MHD_free(password);
+}
+
 /*
  * Hostile GetUnitChangesList answers: a document type declaration with an
  * external entity (?target=URL, default file:///etc/hostname), an external
@@ -2325,6 +2621,11 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	{
 		reply_text(r, 413, "mock: body too large");
 		error = "body-too-large";
+	}
+	else if (sc.kind == SC_ECHO_HTML || sc.kind == SC_ECHO_AT)
+	{
+		echo_reply(conn, &sc, diadoc, &req->body, r);
+		error = "echo";
 	}
 	else if (sc.kind == SC_REDIRECT_FILE || sc.kind == SC_REDIRECT_HOST ||
 			 sc.kind == SC_ECHO_AUTH)
