@@ -18,7 +18,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc mercury pushdown differential faults security speed async parallel
+REGRESS = options diadoc mercury pushdown conditions partitions differential faults security speed async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)

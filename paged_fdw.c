@@ -34,12 +34,16 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
+#include "optimizer/prep.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 
 #include "http.h"
@@ -61,6 +65,8 @@ PG_MODULE_MAGIC;
 #define PAGED_ROWS_PER_KEY_STREAM	10.0	/* e.g. documents in a packet */
 #define PAGED_ROWS_PER_OFFSET_STREAM	1000.0	/* e.g. unit changes in an interval */
 #define PAGED_STREAMS_UNKNOWN	10.0	/* IN list of unknown length */
+/* A scan that cannot be sent: above any number of disabled plan nodes. */
+#define PAGED_IMPOSSIBLE_COST	(disable_cost * 1.0e6)
 
 /* Planner state, in baserel->fdw_private. */
 typedef struct PagedRelInfo
@@ -73,6 +79,7 @@ typedef struct PagedRelInfo
 	int			page_size;
 	double		local_selectivity;	/* of the clauses kept local */
 	double		base_streams;	/* streams the base restrictions make */
+	List	   *part_quals;		/* RestrictInfos: a partition's constraint */
 } PagedRelInfo;
 
 /* Indexes into ForeignScan.fdw_private. */
@@ -83,7 +90,9 @@ enum PagedPlanPrivate
 	PP_DESCS,					/* List of String: the pushed conditions */
 	PP_RETRIEVED,				/* IntList: attnos the query needs */
 	PP_PAGE_SIZE,				/* Integer */
-	PP_LIMIT					/* Integer: rows the query needs, -1 = all */
+	PP_LIMIT,					/* Integer: rows the query needs, -1 = all */
+	PP_KINDS,					/* IntList: QualConv | QV_* of each fdw_expr */
+	PP_GROUPS					/* IntList: pushed condition of each fdw_expr */
 };
 
 /* Executor state. */
@@ -106,6 +115,8 @@ typedef struct PagedScanState
 	List	   *exprstates;
 	List	   *colnos;
 	List	   *ops;
+	List	   *kinds;
+	List	   *groups;
 	int			page_size;
 	int			limit;
 
@@ -320,33 +331,65 @@ paged_pushed_mask(const PagedResource *res, List *quals)
 	return mask;
 }
 
-/* Number of streams a set of pushed conditions makes, roughly. */
+/* Number of values a pushed IN makes, roughly. */
+static double
+paged_count_values(const PagedQualInfo *q)
+{
+	double		n = 0;
+	ListCell   *lv;
+	ListCell   *lk;
+
+	forboth(lv, q->values, lk, q->kinds)
+	{
+		Node	   *v = (Node *) lfirst(lv);
+
+		if (!(lfirst_int(lk) & QV_ARRAY))
+			n += 1;
+		else if (IsA(v, Const) && !((Const *) v)->constisnull)
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(((Const *) v)->constvalue);
+
+			n += ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		}
+		else if (IsA(v, ArrayExpr))
+			n += list_length(((ArrayExpr *) v)->elements);
+		else
+			n += PAGED_STREAMS_UNKNOWN;
+	}
+	return n;
+}
+
+/*
+ * Number of streams a set of pushed conditions makes, roughly: one per
+ * combination of the values of the key columns (several conditions on one
+ * column intersect, so the smallest count).
+ */
 static double
 paged_estimate_streams(const PagedResource *res, List *quals)
 {
+	double	   *per_col;
 	double		streams = 1.0;
 	ListCell   *lc;
+	int			i;
 
 	if (res->paging != PAGING_KEY)
 		return 1.0;
+	per_col = palloc0(sizeof(double) * res->ncolumns);
 	foreach(lc, quals)
 	{
 		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+		double		n;
 
-		if (q->op != PAGED_OP_IN)
+		if (q->op != PAGED_OP_IN && q->op != PAGED_OP_EQ)
 			continue;
-		if (IsA(q->value, Const) && !((Const *) q->value)->constisnull)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(((Const *) q->value)->constvalue);
-
-			streams = Min(streams == 1.0 ? 1e10 : streams,
-						  (double) ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)));
-		}
-		else if (IsA(q->value, ArrayExpr))
-			streams = Min(streams == 1.0 ? 1e10 : streams,
-						  (double) list_length(((ArrayExpr *) q->value)->elements));
-		else
-			streams = Max(streams, PAGED_STREAMS_UNKNOWN);
+		n = q->op == PAGED_OP_EQ ? 1.0 : paged_count_values(q);
+		if (per_col[q->colno] == 0 || n < per_col[q->colno])
+			per_col[q->colno] = n;
+	}
+	for (i = 0; i < res->ncolumns; i++)
+	{
+		if (per_col[i] > 0)
+			streams *= per_col[i];
 	}
 	return Max(streams, 1.0);
 }
@@ -361,23 +404,68 @@ paged_classify_list(PlannerInfo *root, RelOptInfo *baserel,
 	foreach(lc, rinfos)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		PagedQualInfo q;
+		List	   *qs = NIL;
+		bool		recheck = false;
+		ListCell   *lq;
 
+		/* "packet_id IS NOT NULL" (a partition constraint): always true */
 		if (!ri->pseudoconstant &&
-			quals_classify(root, baserel, info->res, info->attr_colno,
-						   ri->clause, &q))
+			quals_always_true(baserel, info->res, info->attr_colno, ri->clause))
+			continue;
+		if (!ri->pseudoconstant)
+			qs = quals_classify(root, baserel, info->res, info->attr_colno,
+								ri->clause);
+		foreach(lq, qs)
 		{
-			PagedQualInfo *copy = palloc(sizeof(PagedQualInfo));
+			PagedQualInfo *q = (PagedQualInfo *) lfirst(lq);
 
-			*copy = q;
-			pushed = lappend(pushed, copy);
-			if (info->res->columns[q.colno].recheck && local)
-				*local = lappend(*local, ri);
+			if (q->recheck || info->res->columns[q->colno].recheck)
+				recheck = true;
 		}
-		else if (local)
+		pushed = list_concat(pushed, qs);
+		if ((qs == NIL || recheck) && local)
 			*local = lappend(*local, ri);
 	}
 	return pushed;
+}
+
+/*
+ * The partition constraint of a foreign partition, as RestrictInfos on
+ * baserel.  The planner does not put it into baserestrictinfo (it only uses
+ * it to prune partitions), yet each partition must return only the rows of
+ * its bounds: the constraint narrows the request like a WHERE condition and
+ * is evaluated locally wherever the request is not exact.
+ */
+static List *
+paged_partition_quals(PlannerInfo *root, RelOptInfo *baserel, Oid relid)
+{
+	Relation	rel = table_open(relid, NoLock);
+	List	   *quals = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (rel->rd_rel->relispartition)
+		quals = RelationGetPartitionQual(rel);
+	table_close(rel, NoLock);
+	if (quals == NIL)
+		return NIL;
+
+	/* as get_relation_constraints() does: simplify, then our varno */
+	quals = (List *) eval_const_expressions(root, (Node *) quals);
+	quals = make_ands_implicit((Expr *) canonicalize_qual((Expr *) make_ands_explicit(quals), false));
+	if (baserel->relid != 1)
+		ChangeVarNodes((Node *) quals, 1, baserel->relid, 0);
+	foreach(lc, quals)
+	{
+		Expr	   *clause = (Expr *) lfirst(lc);
+
+		/* the planner removed a constant-true constraint already */
+		if (IsA(clause, Const) && !((Const *) clause)->constisnull &&
+			DatumGetBool(((Const *) clause)->constvalue))
+			continue;
+		result = lappend(result, make_simple_restrictinfo(root, clause));
+	}
+	return result;
 }
 
 static void
@@ -397,8 +485,11 @@ pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->page_size = info->opts->page_size > 0 ?
 		info->opts->page_size : info->res->default_page_size;
 
+	info->part_quals = paged_partition_quals(root, baserel, foreigntableid);
 	pushed = paged_classify_list(root, baserel, info,
-								 baserel->baserestrictinfo, &local);
+								 list_concat_copy(baserel->baserestrictinfo,
+												  info->part_quals),
+								 &local);
 	info->local_selectivity = clauselist_selectivity(root, local, baserel->relid,
 													 JOIN_INNER, NULL);
 	info->base_streams = paged_estimate_streams(info->res, pushed);
@@ -467,18 +558,24 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	int			attno;
 
 	base_pushed = paged_classify_list(root, baserel, info,
-									  baserel->baserestrictinfo, NULL);
+									  list_concat_copy(baserel->baserestrictinfo,
+													   info->part_quals),
+									  NULL);
 	paged_cost(info, info->base_streams, baserel->tuples, &startup, &total);
 
 	/*
 	 * A scan without its required condition cannot be sent; keep the path
 	 * (so that planning still succeeds and GetForeignPlan can explain why)
-	 * but make it so expensive that any parameterized path wins.
+	 * but make it so expensive that any parameterized path wins.  Plain
+	 * disable_cost is not enough: with enable_nestloop (or the other
+	 * enable_* settings) off, the parameterized path's nested loop costs
+	 * disable_cost too, and the two would tie.  Several disabled nodes in
+	 * one plan still stay far below this.
 	 */
 	if (!res->has_required(paged_pushed_mask(res, base_pushed)))
 	{
-		startup += disable_cost;
-		total += disable_cost;
+		startup += PAGED_IMPOSSIBLE_COST;
+		total += PAGED_IMPOSSIBLE_COST;
 	}
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
@@ -491,10 +588,9 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	foreach(lc, baserel->joininfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		PagedQualInfo q;
 
 		if (join_clause_is_movable_to(ri, baserel) &&
-			quals_classify(root, baserel, res, info->attr_colno, ri->clause, &q))
+			quals_classify(root, baserel, res, info->attr_colno, ri->clause) != NIL)
 			candidates = lappend(candidates, ri);
 	}
 	for (attno = 1; attno <= info->natts; attno++)
@@ -514,10 +610,9 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 		foreach(lc, clauses)
 		{
 			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-			PagedQualInfo q;
 
 			if (join_clause_is_movable_to(ri, baserel) &&
-				quals_classify(root, baserel, res, info->attr_colno, ri->clause, &q))
+				quals_classify(root, baserel, res, info->attr_colno, ri->clause) != NIL)
 				candidates = lappend(candidates, ri);
 		}
 	}
@@ -658,13 +753,17 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	List	   *fdw_exprs = NIL;
 	List	   *colnos = NIL;
 	List	   *ops = NIL;
+	List	   *kinds = NIL;
+	List	   *groups = NIL;
 	List	   *descs = NIL;
 	List	   *retrieved = NIL;
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 	int			i;
 
-	pushed = paged_classify_list(root, baserel, info, scan_clauses, &local);
+	pushed = paged_classify_list(root, baserel, info,
+								 list_concat_copy(scan_clauses, info->part_quals),
+								 &local);
 	if (!res->has_required(paged_pushed_mask(res, pushed)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -677,10 +776,17 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	foreach(lc, pushed)
 	{
 		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+		ListCell   *lv;
+		ListCell   *lk;
 
-		fdw_exprs = lappend(fdw_exprs, q->value);
-		colnos = lappend_int(colnos, q->colno);
-		ops = lappend_int(ops, (int) q->op);
+		forboth(lv, q->values, lk, q->kinds)
+		{
+			fdw_exprs = lappend(fdw_exprs, lfirst(lv));
+			colnos = lappend_int(colnos, q->colno);
+			ops = lappend_int(ops, (int) q->op);
+			kinds = lappend_int(kinds, lfirst_int(lk));
+			groups = lappend_int(groups, foreach_current_index(lc));
+		}
 		descs = lappend(descs, makeString(quals_describe(root, res, q)));
 	}
 
@@ -700,10 +806,11 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							extract_actual_clauses(local, false),
 							baserel->relid,
 							fdw_exprs,
-							lappend(list_make5(colnos, ops, descs, retrieved,
-											   makeInteger(info->page_size)),
-									makeInteger(best_path->path.parallel_aware ? -1 :
-												paged_pushable_limit(root, baserel, local))),
+							list_concat(list_make5(colnos, ops, descs, retrieved,
+												   makeInteger(info->page_size)),
+										list_make3(makeInteger(best_path->path.parallel_aware ? -1 :
+															   paged_pushable_limit(root, baserel, local)),
+												   kinds, groups)),
 							NIL,
 							NIL,
 							outer_plan);
@@ -726,6 +833,8 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 				  &st->natts);
 	st->colnos = (List *) list_nth(fsplan->fdw_private, PP_COLNOS);
 	st->ops = (List *) list_nth(fsplan->fdw_private, PP_OPS);
+	st->kinds = (List *) list_nth(fsplan->fdw_private, PP_KINDS);
+	st->groups = (List *) list_nth(fsplan->fdw_private, PP_GROUPS);
 	st->page_size = intVal(list_nth(fsplan->fdw_private, PP_PAGE_SIZE));
 	st->limit = intVal(list_nth(fsplan->fdw_private, PP_LIMIT));
 
@@ -822,7 +931,7 @@ paged_start(ForeignScanState *node, PagedScanState *st)
 	MemoryContext old;
 
 	values = quals_evaluate(st->res, st->exprstates, st->colnos, st->ops,
-							econtext, st->scan_cxt);
+							st->kinds, st->groups, econtext, st->scan_cxt);
 	old = MemoryContextSwitchTo(st->scan_cxt);
 	if (st->res->begin)
 		st->res->begin(&st->rctx);
@@ -1167,7 +1276,7 @@ paged_explain_request(ForeignScanState *node, PagedScanState *st)
 	econtext = CreateStandaloneExprContext();
 	exprstates = ExecInitExprList(fsplan->fdw_exprs, NULL);
 	values = quals_evaluate(st->res, exprstates, st->colnos, st->ops,
-							econtext, CurrentMemoryContext);
+							st->kinds, st->groups, econtext, CurrentMemoryContext);
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.opts = st->opts;
 	rctx.page_size = st->page_size;

@@ -301,6 +301,315 @@ END $$;
 
 SELECT run_differential(400);
 
+-- Issue 10: the classes of conditions that are written otherwise but are the
+-- same as a pushed one, each generated: IN lists, = ANY and ORs of box and
+-- packet values (with NULLs and duplicates), IS NOT DISTINCT FROM, name
+-- values; date/timestamp/timestamptz bounds of mixed types and operators
+-- (BETWEEN SYMMETRIC, ORs of bounds) in several time zones, on columns
+-- declared timestamptz or date; partitioned tables with random bounds.
+CREATE FOREIGN TABLE docs_fdw_b (box_id text, packet_id text, entity_id text, document_type text)
+  SERVER df_diadoc OPTIONS (resource 'docflows_by_packet');
+CREATE VIEW docs_local_b AS
+  SELECT b.box_id, d.packet_id, d.entity_id, d.document_type
+  FROM docs_local d, (VALUES ('box-1'), ('box-2')) b(box_id);
+CREATE FOREIGN TABLE units_fdw_d (uuid uuid, name text, update_date date)
+  SERVER df_mercury OPTIONS (resource 'unit_changes');
+CREATE VIEW units_local_d AS SELECT uuid, name, update_date::date AS update_date FROM units_local;
+
+-- A condition "col is one of vals" in one of its many spellings.
+CREATE FUNCTION gen_one_of(col text, vals text[]) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  k text := pick('eq', 'in', 'any', 'or', 'or-in', 'notdistinct', 'name', 'in-name');
+  lits text[];
+BEGIN
+  SELECT array_agg(coalesce(quote_literal(v), 'NULL')) INTO lits FROM unnest(vals) v;
+  IF k = 'eq' THEN
+    RETURN format('%s = %s', col, lits[1]);
+  ELSIF k = 'in' THEN
+    RETURN format('%s IN (%s)', col, array_to_string(lits, ', '));
+  ELSIF k = 'any' THEN
+    RETURN format('%s = ANY (%L::text[])', col, vals);
+  ELSIF k = 'or' THEN
+    RETURN '(' || (SELECT string_agg(format('%s = %s', col, l), ' OR ') FROM unnest(lits) l) || ')';
+  ELSIF k = 'or-in' THEN
+    RETURN format('(%s = %s OR %s IN (%s))', col, lits[1], col, array_to_string(lits, ', '));
+  ELSIF k = 'notdistinct' THEN
+    RETURN format('%s IS NOT DISTINCT FROM %s', col, lits[1]);
+  ELSIF k = 'name' THEN
+    RETURN format('%s = %s::name', col, lits[1]);
+  ELSE
+    RETURN format('%s IN (%s)', col, (SELECT string_agg(l || '::name', ', ') FROM unnest(lits) l));
+  END IF;
+END $$;
+
+CREATE FUNCTION rnd_packets(n int) RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  r text[] := '{}';
+BEGIN
+  FOR i IN 1 .. n LOOP
+    r := r || CASE WHEN chance(0.1) THEN NULL WHEN chance(0.1) THEN 'no-such-packet'
+                   ELSE 'p' || floor(random() * 131)::int END;
+  END LOOP;
+  IF chance(0.3) THEN
+    r := r || r[1];
+  END IF;
+  RETURN r;
+END $$;
+
+-- Diadoc: packets and boxes in every spelling; one stream per (box, packet).
+CREATE FUNCTION gen_diadoc_boxes() RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  w text[] := '{}';
+  lw text[] := '{}';
+  boxes text[] := '{}';
+  c text;
+  sel text := pick('box_id, packet_id, entity_id', 'entity_id, document_type', 'count(*)');
+BEGIN
+  IF chance(0.2) THEN
+    -- an OR of ANDs, each branch with its packets and boxes (a NULL literal may fold a branch away)
+    c := format('((%s AND %s) OR (%s AND %s AND %s))',
+                gen_one_of('packet_id', rnd_packets(1 + floor(random() * 3)::int)),
+                gen_one_of('box_id', ARRAY[pick('box-1', 'box-2', NULL), pick('box-1', 'box-2')]),
+                gen_one_of('packet_id', rnd_packets(1 + floor(random() * 3)::int)),
+                gen_one_of('box_id', ARRAY[pick('box-1', 'box-2')]),
+                pick('true', 'entity_id LIKE ''%1''', 'document_type <> ''Invoice'''));
+    RETURN ARRAY[format('SELECT %s FROM docs_fdw_b WHERE %s', sel, c),
+                 format('SELECT %s FROM docs_local_b WHERE %s', sel, c),
+                 'or-of-and'];
+  END IF;
+  c := gen_one_of('packet_id', rnd_packets(1 + floor(random() * 4)::int));
+  w := w || c;
+  IF chance(0.3) THEN
+    w := w || gen_one_of('packet_id', rnd_packets(1 + floor(random() * 4)::int));
+  END IF;
+  IF chance(0.8) THEN
+    FOR i IN 1 .. 1 + floor(random() * 3)::int LOOP
+      boxes := boxes || pick('box-1', 'box-2', 'box-2', NULL);
+    END LOOP;
+    w := w || gen_one_of('box_id', boxes);
+    lw := w;
+  ELSE
+    lw := w || 'box_id = ''box-1'''::text;   -- no box condition: the option's box
+  END IF;
+  IF chance(0.3) THEN
+    c := pick('document_type = ''Invoice''', 'entity_id LIKE ''%1''', 'box_id <> ''box-1''');
+    w := w || c; lw := lw || c;
+  END IF;
+  RETURN ARRAY[format('SELECT %s FROM docs_fdw_b WHERE %s', sel, array_to_string(w, ' AND ')),
+               format('SELECT %s FROM docs_local_b WHERE %s', sel, array_to_string(lw, ' AND ')),
+               'in-or-box'];
+END $$;
+
+-- A bound value near the data, as timestamptz, timestamp or date, literal or expression.
+CREATE FUNCTION rnd_bound(lo int, hi int) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  t timestamptz := rnd_ts(lo, hi);
+BEGIN
+  RETURN pick(format('%L::timestamptz', t), format('%L::timestamp', t::timestamp),
+              format('%L::date', t::date), format('(%L::date - %s)', t::date + 3, 3),
+              format('(%L::timestamp + interval ''90 min'')', t::timestamp - interval '90 min'),
+              format('%L', t));
+END $$;
+
+-- Mercury: bounds of mixed types and operators, on timestamptz or date columns.
+CREATE FUNCTION gen_mercury_types() RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  a int := -50 + floor(random() * 9000)::int;
+  b int := a + floor(random() * 700)::int;
+  w text[] := '{}';
+  k text;
+  tbl text := pick('units', 'units', 'units_d');
+  lo text;
+  hi text;
+  up text;
+BEGIN
+  lo := rnd_bound(a, a + 1); hi := rnd_bound(b, b + 1);
+  k := pick('ge', 'gt', 'eq', 'between', 'symmetric', 'symmetric-rev', 'or', 'or-and', 'begin', 'begin-in');
+  IF k = 'ge' THEN w := w || format('update_date >= %s', lo);
+  ELSIF k = 'gt' THEN w := w || format('%s < update_date', lo);
+  ELSIF k = 'eq' THEN w := w || format('update_date = %s', lo);
+  ELSIF k = 'between' THEN w := w || format('update_date BETWEEN %s AND %s', lo, hi);
+  ELSIF k = 'symmetric' THEN w := w || format('update_date BETWEEN SYMMETRIC %s AND %s', lo, hi);
+  ELSIF k = 'symmetric-rev' THEN w := w || format('update_date BETWEEN SYMMETRIC %s AND %s', hi, lo);
+  ELSIF k = 'or' THEN w := w || format('(update_date >= %s OR update_date > %s)', hi, lo);
+  ELSIF k = 'or-and' THEN
+    w := w || format('((update_date >= %s AND update_date < %s) OR (update_date > %s AND update_date <= %s))',
+                     lo, rnd_bound(a + 20, a + 200), hi, rnd_bound(b + 1, b + 100));
+  ELSIF k = 'begin-in' THEN
+    -- one request per distinct begin date: a row once per begin date it lies after
+    hi := rnd_bound(a + 1, b + 1);
+    up := rnd_bound(b, b + 1);
+    RETURN ARRAY[format('SELECT uuid, name FROM units_fdw WHERE %s AND update_date < %s',
+                        format(pick('begin_date IN (%1$s, %2$s, %1$s, NULL)', '(begin_date = %1$s OR begin_date = %2$s)',
+                                    'begin_date = ANY (ARRAY[%2$s, %1$s]::timestamptz[])'), lo, hi), up),
+                 format('SELECT uuid, name FROM units_local u, (SELECT DISTINCT b FROM unnest(ARRAY[%s, %s]::timestamptz[]) b) bs WHERE u.update_date >= bs.b AND update_date < %s',
+                        lo, hi, up),
+                 'types-begin-in'];
+  ELSE
+    tbl := 'units';
+    RETURN ARRAY[format('SELECT uuid, name FROM units_fdw WHERE begin_date = %s AND update_date < %s', lo, hi),
+                 format('SELECT uuid, name FROM units_local WHERE update_date >= %s AND update_date < %s', lo, hi),
+                 'types-begin'];
+  END IF;
+  IF chance(0.5) THEN
+    w := w || format('update_date %s %s', pick('<', '<=', '<'), rnd_bound(a + 50, b + 200));
+  END IF;
+  IF chance(0.2) THEN
+    w := w || 'name LIKE ''%3'''::text;
+  END IF;
+  IF tbl = 'units' THEN
+    RETURN ARRAY[format('SELECT uuid, name, update_date FROM units_fdw WHERE %s', array_to_string(w, ' AND ')),
+                 format('SELECT uuid, name, update_date FROM units_local WHERE %s', array_to_string(w, ' AND ')),
+                 'types-' || k];
+  END IF;
+  RETURN ARRAY[format('SELECT uuid, name, update_date FROM units_fdw_d WHERE %s', array_to_string(w, ' AND ')),
+               format('SELECT uuid, name, update_date FROM units_local_d WHERE %s', array_to_string(w, ' AND ')),
+               'date-column-' || k];
+END $$;
+
+-- Partitioned tables with random bounds: returns (query, local query, shape, DDL).
+CREATE FUNCTION gen_partitioned() RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  k text := pick('range', 'range', 'range-date', 'list-packet', 'list-box');
+  ddl text := 'DROP TABLE IF EXISTS df_part; ';
+  cuts int[];
+  lists text[];
+  loc text[] := '{}';
+  w text[] := '{}';
+  open_ended boolean := false;
+  typ text;
+  v text;
+  vals text[];
+  used text[] := '{}';
+BEGIN
+  IF k IN ('range', 'range-date') THEN
+    typ := CASE WHEN k = 'range' THEN 'timestamptz' ELSE 'date' END;
+    IF typ = 'date' THEN
+      SELECT array_agg(x ORDER BY x) INTO lists FROM
+        (SELECT DISTINCT ('2024-01-01'::date + floor(random() * 72)::int)::text AS x
+         FROM generate_series(1, 2 + floor(random() * 3)::int)) s;
+    ELSE
+      SELECT array_agg(rnd_ts(c, c + 1)::text ORDER BY c) INTO lists FROM
+        (SELECT DISTINCT floor(random() * 10000)::int AS c FROM generate_series(1, 2 + floor(random() * 3)::int)) s;
+    END IF;
+    ddl := ddl || format('CREATE TABLE df_part (uuid uuid, name text, update_date %s) PARTITION BY RANGE (update_date); ', typ);
+    FOR i IN 1 .. cardinality(lists) - 1 LOOP
+      ddl := ddl || format('CREATE FOREIGN TABLE df_part_%s PARTITION OF df_part FOR VALUES FROM (%L) TO (%L) SERVER df_mercury OPTIONS (resource ''unit_changes''); ',
+                           i, lists[i], lists[i + 1]);
+    END LOOP;
+    IF cardinality(lists) < 2 OR chance(0.3) THEN
+      ddl := ddl || 'CREATE FOREIGN TABLE df_part_def PARTITION OF df_part DEFAULT SERVER df_mercury OPTIONS (resource ''unit_changes''); ';
+      open_ended := true;
+    ELSIF chance(0.3) THEN
+      ddl := ddl || format('CREATE FOREIGN TABLE df_part_min PARTITION OF df_part FOR VALUES FROM (MINVALUE) TO (%L) SERVER df_mercury OPTIONS (resource ''unit_changes''); ',
+                           lists[1]);
+      loc := loc || format('update_date < %L::%s', lists[cardinality(lists)], typ);
+      open_ended := true;
+    ELSE
+      loc := loc || format('update_date >= %L::%s', lists[1], typ)
+                 || format('update_date < %L::%s', lists[cardinality(lists)], typ);
+    END IF;
+    IF open_ended OR chance(0.6) THEN
+      w := w || format('update_date %s %s', pick('>=', '>', '='), rnd_bound(-50, 10050));
+    END IF;
+    IF chance(0.4) THEN
+      w := w || format('update_date < %s', rnd_bound(-50, 10050));
+    END IF;
+    w := w || 'true'::text;
+    RETURN ARRAY[format('SELECT uuid, name, update_date FROM df_part WHERE %s', array_to_string(w, ' AND ')),
+                 format('SELECT uuid, name, update_date FROM %s WHERE %s',
+                        CASE WHEN typ = 'date' THEN 'units_local_d' ELSE 'units_local' END,
+                        array_to_string(w || loc, ' AND ')),
+                 'partition-' || k, ddl];
+  END IF;
+  -- LIST on packet_id or box_id
+  IF k = 'list-packet' THEN
+    ddl := ddl || 'CREATE TABLE df_part (packet_id text, entity_id text, document_type text) PARTITION BY LIST (packet_id); ';
+    FOR i IN 1 .. 1 + floor(random() * 3)::int LOOP
+      vals := '{}';
+      FOR j IN 1 .. 1 + floor(random() * 3)::int LOOP
+        v := 'p' || floor(random() * 131)::int;
+        IF NOT v = ANY (used) THEN
+          vals := vals || v; used := used || v;
+        END IF;
+      END LOOP;
+      CONTINUE WHEN cardinality(vals) = 0;
+      ddl := ddl || format('CREATE FOREIGN TABLE df_part_%s PARTITION OF df_part FOR VALUES IN (%s) SERVER df_diadoc OPTIONS (resource ''docflows_by_packet''); ',
+                           i, (SELECT string_agg(quote_literal(x), ', ') FROM unnest(vals) x));
+    END LOOP;
+    IF chance(0.3) THEN
+      ddl := ddl || 'CREATE FOREIGN TABLE df_part_def PARTITION OF df_part DEFAULT SERVER df_diadoc OPTIONS (resource ''docflows_by_packet''); ';
+      open_ended := true;
+    END IF;
+    IF open_ended OR chance(0.5) THEN
+      w := w || gen_one_of('packet_id', rnd_packets(1 + floor(random() * 4)::int) || used[1]);
+    END IF;
+    w := w || 'true'::text;
+    RETURN ARRAY[format('SELECT packet_id, entity_id, document_type FROM df_part WHERE %s', array_to_string(w, ' AND ')),
+                 format('SELECT packet_id, entity_id, document_type FROM docs_local WHERE %s AND (%L::boolean OR packet_id = ANY (%L::text[]))',
+                        array_to_string(w, ' AND '), open_ended, used),
+                 'partition-' || k, ddl];
+  END IF;
+  ddl := ddl || 'CREATE TABLE df_part (box_id text, packet_id text, entity_id text) PARTITION BY LIST (box_id); ';
+  IF chance(0.5) THEN
+    ddl := ddl || 'CREATE FOREIGN TABLE df_part_1 PARTITION OF df_part FOR VALUES IN (''box-1'') SERVER df_diadoc OPTIONS (resource ''docflows_by_packet''); '
+               || 'CREATE FOREIGN TABLE df_part_2 PARTITION OF df_part FOR VALUES IN (''box-2'') SERVER df_diadoc OPTIONS (resource ''docflows_by_packet''); ';
+    used := '{box-1,box-2}';
+  ELSE
+    v := pick('box-1', 'box-2');
+    ddl := ddl || format('CREATE FOREIGN TABLE df_part_1 PARTITION OF df_part FOR VALUES IN (%L) SERVER df_diadoc OPTIONS (resource ''docflows_by_packet''); ', v);
+    used := ARRAY[v];
+  END IF;
+  w := w || gen_one_of('packet_id', rnd_packets(1 + floor(random() * 3)::int));
+  IF chance(0.5) THEN
+    w := w || gen_one_of('box_id', ARRAY[pick('box-1', 'box-2', NULL), pick('box-1', 'box-2')]);
+  END IF;
+  RETURN ARRAY[format('SELECT box_id, packet_id, entity_id FROM df_part WHERE %s', array_to_string(w, ' AND ')),
+               format('SELECT box_id, packet_id, entity_id FROM docs_local_b WHERE %s AND box_id = ANY (%L::text[])',
+                      array_to_string(w, ' AND '), used),
+               'partition-' || k, ddl];
+END $$;
+
+CREATE FUNCTION run_differential_issue10(nqueries int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  pair text[];
+  d bigint;
+  r bigint;
+  api text;
+BEGIN
+  PERFORM setseed(0.1010);
+  FOR n IN 1 .. nqueries LOOP
+    -- the session TimeZone decides what a date or timestamp bound means
+    PERFORM set_config('timezone', pick('UTC', 'Europe/Moscow', 'America/New_York', 'Asia/Kolkata'), false);
+    r := NULL;
+    IF n % 3 = 0 THEN
+      api := 'diadoc'; pair := gen_diadoc_boxes();
+    ELSIF n % 3 = 1 THEN
+      api := 'mercury'; pair := gen_mercury_types();
+    ELSE
+      api := 'partitioned'; pair := gen_partitioned();
+    END IF;
+    BEGIN
+      IF pair[4] IS NOT NULL THEN
+        EXECUTE pair[4];
+      END IF;
+      EXECUTE format('SELECT count(*) FROM (%s) x', pair[2]) INTO r;
+      EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) x',
+                     pair[1], pair[2], pair[2], pair[1]) INTO d;
+      INSERT INTO diff_results VALUES (1000 + n, api, pair[3], pair[1], pair[2], r, d, NULL);
+    EXCEPTION WHEN OTHERS THEN
+      INSERT INTO diff_results VALUES (1000 + n, api, pair[3], coalesce(pair[4], '') || pair[1], pair[2], r, -1,
+                                       SQLSTATE || ': ' || SQLERRM);
+    END;
+  END LOOP;
+  PERFORM set_config('timezone', 'UTC', false);
+  DROP TABLE IF EXISTS df_part;
+END $$;
+
+SET client_min_messages = warning;
+SELECT run_differential_issue10(300);
+RESET client_min_messages;
+
 -- what was covered
 SELECT api, shape, count(*) AS queries FROM diff_results GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT count(*) AS queries,

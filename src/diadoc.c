@@ -101,8 +101,8 @@ enum
  * stream carries the very box id and packet id the request was sent with.
  */
 static const ResourceColumn diadoc_columns[] = {
-	{"box_id", TEXTOID, RC_PUSH_EQ, false},
-	{"packet_id", TEXTOID, RC_PUSH_EQ | RC_PUSH_IN, false},
+	{"box_id", TEXTOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
+	{"packet_id", TEXTOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
 	{"index_key", BYTEAOID, 0, false},
 	{"message_id", TEXTOID, 0, false},
 	{"entity_id", TEXTOID, 0, false},

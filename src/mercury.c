@@ -93,7 +93,7 @@ static const ResourceColumn mercury_columns[MC_NCOLUMNS] = {
 	{"full_name", TEXTOID, 0, false},
 	{"common_unit_guid", UUIDOID, 0, false},
 	{"factor", NUMERICOID, 0, false},
-	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
+	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
 	{"end_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
 };
 
@@ -363,11 +363,11 @@ mercury_trim(const char **s, int *len)
  * ---------------------------------------------------------------------
  */
 
-/* The API needs beginDate: begin_date = ... or a lower update_date bound. */
+/* The API needs beginDate: begin_date = / IN (...) or a lower update_date bound. */
 static bool
 mercury_has_required(const int *pushed)
 {
-	return (pushed[MC_BEGIN_DATE] & (1 << PAGED_OP_EQ)) != 0 ||
+	return (pushed[MC_BEGIN_DATE] & ((1 << PAGED_OP_EQ) | (1 << PAGED_OP_IN))) != 0 ||
 		(pushed[MC_UPDATE_DATE] &
 		 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE) | (1 << PAGED_OP_EQ))) != 0;
 }
@@ -450,16 +450,64 @@ mercury_lower_end(bool *has, TimestampTz *end, TimestampTz v)
 	*has = true;
 }
 
+static int
+mercury_ts_cmp(const void *a, const void *b)
+{
+	TimestampTz x = *(const TimestampTz *) a;
+	TimestampTz y = *(const TimestampTz *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * Apply "begin_date = v" or "begin_date IN (...)" to the set of begin dates
+ * asked for: the first condition gives the set (sorted, duplicates dropped),
+ * later ones intersect it.  *begins == NULL means "not constrained yet".
+ */
+static void
+mercury_constrain_begins(const PushedValue *pv, TimestampTz **begins, int *nbegins)
+{
+	TimestampTz *in = palloc(sizeof(TimestampTz) * Max(pv->nvalues, 1));
+	int			n = 0;
+	int			i;
+	int			k = 0;
+
+	for (i = 0; i < pv->nvalues; i++)
+		in[i] = DatumGetTimestampTz(pv->values[i]);
+	qsort(in, pv->nvalues, sizeof(TimestampTz), mercury_ts_cmp);
+	for (i = 0; i < pv->nvalues; i++)
+		if (i == 0 || in[i] != in[i - 1])
+			in[n++] = in[i];
+	if (*begins == NULL)
+	{
+		*begins = in;
+		*nbegins = n;
+		return;
+	}
+	for (i = 0; i < *nbegins; i++)
+		if (n > 0 && bsearch(&(*begins)[i], in, n, sizeof(TimestampTz), mercury_ts_cmp))
+			(*begins)[k++] = (*begins)[i];
+	*nbegins = k;
+}
+
+/*
+ * One stream per begin_date value asked for (each row carries the begin_date
+ * of its request), else one for the update_date bounds; all share the upper
+ * bound.
+ */
 static List *
 mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 {
-	MercuryStream *ms = palloc0(sizeof(MercuryStream));
-	ResourceStream *stream;
-	bool		has_begin = false;
-	TimestampTz begin = 0;
-	StringInfoData label;
+	MercuryStream common;
+	bool		has_lower = false;
+	TimestampTz lower = 0;
+	TimestampTz *begins = NULL;
+	int			nbegins = 0;
+	List	   *streams = NIL;
 	ListCell   *lc;
+	int			i;
 
+	memset(&common, 0, sizeof(common));
 	foreach(lc, pushed_values)
 	{
 		PushedValue *pv = (PushedValue *) lfirst(lc);
@@ -468,34 +516,30 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 		if (pv->colno != MC_BEGIN_DATE && pv->colno != MC_END_DATE &&
 			pv->colno != MC_UPDATE_DATE)
 			continue;
-		/* A comparison with NULL: no row can match. */
+		/* A comparison with NULL, an empty or all-NULL IN list: no row can match. */
 		if (pv->nvalues == 0)
 			return NIL;
-		/* IN lists are never declared pushable here. */
+		if (pv->colno == MC_BEGIN_DATE)
+		{
+			if (pv->op == PAGED_OP_EQ || pv->op == PAGED_OP_IN)
+				mercury_constrain_begins(pv, &begins, &nbegins);
+			continue;
+		}
+		/* IN lists are never declared pushable on the other columns. */
 		if (pv->op == PAGED_OP_IN)
 			continue;
 		v = DatumGetTimestampTz(pv->values[0]);
 
 		switch (pv->colno)
 		{
-			case MC_BEGIN_DATE:
-				if (pv->op != PAGED_OP_EQ)
-					break;
-				if (ms->has_begin_eq && ms->begin_eq != v)
-					return NIL; /* begin_date = a AND begin_date = b */
-				ms->has_begin_eq = true;
-				ms->begin_eq = v;
-				mercury_raise_begin(&has_begin, &begin, v);
-				break;
-
 			case MC_END_DATE:
 				if (pv->op != PAGED_OP_EQ)
 					break;
-				if (ms->has_end_eq && ms->end_eq != v)
+				if (common.has_end_eq && common.end_eq != v)
 					return NIL;
-				ms->has_end_eq = true;
-				ms->end_eq = v;
-				mercury_lower_end(&ms->has_end, &ms->end, v);
+				common.has_end_eq = true;
+				common.end_eq = v;
+				mercury_lower_end(&common.has_end, &common.end, v);
 				break;
 
 			case MC_UPDATE_DATE:
@@ -504,21 +548,21 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 						/* > is sent as >=: update_date is rechecked locally */
 					case PAGED_OP_GT:
 					case PAGED_OP_GE:
-						mercury_raise_begin(&has_begin, &begin, v);
+						mercury_raise_begin(&has_lower, &lower, v);
 						break;
 					case PAGED_OP_LT:
-						mercury_lower_end(&ms->has_end, &ms->end, v);
+						mercury_lower_end(&common.has_end, &common.end, v);
 						break;
 					case PAGED_OP_EQ:
 						/* the interval [v, v + 1 microsecond) */
-						mercury_raise_begin(&has_begin, &begin, v);
+						mercury_raise_begin(&has_lower, &lower, v);
 						/* FALLTHROUGH */
 					case PAGED_OP_LE:
 						/* endDate is exclusive: send the next microsecond */
 						if (TIMESTAMP_IS_NOBEGIN(v))
-							mercury_lower_end(&ms->has_end, &ms->end, v);
+							mercury_lower_end(&common.has_end, &common.end, v);
 						else if (!TIMESTAMP_IS_NOEND(v) && v < END_TIMESTAMP - 1)
-							mercury_lower_end(&ms->has_end, &ms->end, v + 1);
+							mercury_lower_end(&common.has_end, &common.end, v + 1);
 						break;
 					default:
 						break;
@@ -527,32 +571,52 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 		}
 	}
 
-	if (!has_begin)
+	if (begins == NULL && !has_lower)
 		elog(ERROR, MERCURY_OPERATION " scan has no lower bound for beginDate");
 
-	/* Remote dates are finite: nothing is updated at or after +infinity. */
-	if (TIMESTAMP_IS_NOEND(begin))
-		return NIL;
-	if (begin < mercury_min_send_ts())
-		begin = mercury_min_send_ts();
-	if (ms->has_end && ms->end <= begin)
-		return NIL;
-	ms->begin = begin;
-
-	/* reads in messages: "page 2 of changes from ... to ..." */
-	initStringInfo(&label);
-	appendStringInfoString(&label, ms->has_end ? "changes from " : "changes since ");
-	mercury_append_timestamp(&label, ms->begin, false);
-	if (ms->has_end)
+	for (i = 0; i < (begins ? nbegins : 1); i++)
 	{
-		appendStringInfoString(&label, " to ");
-		mercury_append_timestamp(&label, ms->end, false);
-	}
+		MercuryStream *ms;
+		ResourceStream *stream;
+		StringInfoData label;
+		bool		has_begin = has_lower;
+		TimestampTz begin = lower;
 
-	stream = palloc0(sizeof(ResourceStream));
-	stream->label = label.data;
-	stream->arg = ms;
-	return list_make1(stream);
+		if (begins)
+			mercury_raise_begin(&has_begin, &begin, begins[i]);
+		/* Remote dates are finite: nothing is updated at or after +infinity. */
+		if (TIMESTAMP_IS_NOEND(begin))
+			continue;
+		if (begin < mercury_min_send_ts())
+			begin = mercury_min_send_ts();
+		if (common.has_end && common.end <= begin)
+			continue;
+
+		ms = palloc(sizeof(MercuryStream));
+		*ms = common;
+		ms->begin = begin;
+		if (begins)
+		{
+			ms->has_begin_eq = true;
+			ms->begin_eq = begins[i];
+		}
+
+		/* reads in messages: "page 2 of changes from ... to ..." */
+		initStringInfo(&label);
+		appendStringInfoString(&label, ms->has_end ? "changes from " : "changes since ");
+		mercury_append_timestamp(&label, ms->begin, false);
+		if (ms->has_end)
+		{
+			appendStringInfoString(&label, " to ");
+			mercury_append_timestamp(&label, ms->end, false);
+		}
+
+		stream = palloc0(sizeof(ResourceStream));
+		stream->label = label.data;
+		stream->arg = ms;
+		streams = lappend(streams, stream);
+	}
+	return streams;
 }
 
 /*

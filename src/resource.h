@@ -32,6 +32,7 @@ typedef struct ResourceColumn
 	Oid			typid;			/* type the resource produces */
 	int			push;			/* RC_PUSH_* bits */
 	bool		recheck;		/* pushed conditions still evaluated locally */
+	bool		notnull;		/* never NULL in a row (a request key) */
 } ResourceColumn;
 
 typedef enum PagedOp
