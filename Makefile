@@ -10,6 +10,8 @@ OBJS = \
 	src/http.o \
 	src/resource.o \
 	src/diadoc.o \
+	src/oidc.o \
+	src/oidc_answer.o \
 	src/mercury.o \
 	src/xmlscan.o \
 	proto/diadoc.pb-c.o
@@ -18,7 +20,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc mercury pushdown conditions partitions differential faults security speed async parallel
+REGRESS = options diadoc diadoc_auth mercury pushdown conditions partitions differential faults security speed async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -44,7 +46,7 @@ proto/diadoc.pb-c.o: proto/diadoc.pb-c.c proto/diadoc.pb-c.h
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
 test/mock_api/mock_api: test/mock_api/mock_api.c proto/diadoc.pb-c.c proto/diadoc.pb-c.h
 	$(CC) $(MOCK_CFLAGS) -o $@ test/mock_api/mock_api.c proto/diadoc.pb-c.c \
-		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lpthread
+		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lz -lpthread
 
 mock: test/mock_api/mock_api
 .PHONY: mock

@@ -961,6 +961,7 @@ paged_stop(PagedScanState *st)
 		st->totals.pages += s->pages;
 		st->totals.rows += s->rows;
 		st->totals.bytes += s->bytes;
+		st->totals.wire_bytes += s->wire_bytes;
 		st->totals.retries += s->retries;
 		st->totals.wait_secs += s->wait_secs;
 		pager_end(st->pager);
@@ -1353,6 +1354,7 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			s.pages += cur->pages;
 			s.rows += cur->rows;
 			s.bytes += cur->bytes;
+			s.wire_bytes += cur->wire_bytes;
 			s.retries += cur->retries;
 			s.wait_secs += cur->wait_secs;
 		}
@@ -1360,6 +1362,7 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Remote Pages", NULL, s.pages, es);
 		ExplainPropertyInteger("Remote Rows", NULL, s.rows, es);
 		ExplainPropertyInteger("Remote Bytes", NULL, s.bytes, es);
+		ExplainPropertyInteger("Remote Bytes on Wire", NULL, s.wire_bytes, es);
 		ExplainPropertyInteger("Retries", NULL, s.retries, es);
 		if (es->timing)
 			ExplainPropertyFloat("Network Wait", "ms", s.wait_secs * 1000.0, 3, es);

@@ -119,6 +119,7 @@ struct HttpConn
 	size_t		max_response_size;	/* 0 = unlimited */
 	bool		ssl_verify;
 	char	   *ca_file;		/* in TopMemoryContext, or NULL */
+	double		max_rps;		/* max_requests_per_second, 0 = none */
 };
 
 /*
@@ -518,6 +519,7 @@ http_get_conn(const PagedOptions *opts)
 	conn->max_response_size = opts->max_response_size > 0 ?
 		(size_t) opts->max_response_size : 0;
 	conn->ssl_verify = opts->ssl_verify;
+	conn->max_rps = opts->max_requests_per_second;
 	if (conn->ca_file == NULL || opts->ca_file == NULL ||
 		strcmp(conn->ca_file, opts->ca_file) != 0)
 	{
@@ -559,7 +561,10 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		{
 			curl_off_t	clen = -1;
 
-			/* size the first buffer from Content-Length when there is one */
+			/*
+			 * Size the first buffer from Content-Length when there is one
+			 * (the wire size: only a first guess for a compressed answer).
+			 */
 			newcap = 16384;
 			if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
 								  &clen) == CURLE_OK &&
@@ -1064,6 +1069,7 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 
 	/* before anything is set up: a refused host costs nothing to undo */
 	http_check_host(req->url);
+	http_rate_wait(conn);
 
 	/* everything palloc'd first, so an ERROR here leaks nothing of curl's */
 	oldcxt = MemoryContextSwitchTo(owner);
@@ -1142,7 +1148,8 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 	HTTP_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
 	HTTP_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	HTTP_SETOPT(CURLOPT_USERAGENT, HTTP_USER_AGENT);
-	HTTP_SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+	/* compressed answers; the write callback sees (and limits) decoded bytes */
+	HTTP_SETOPT(CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	HTTP_SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	HTTP_SETOPT(CURLOPT_TCP_KEEPIDLE, 60L);
 	HTTP_SETOPT(CURLOPT_TCP_KEEPINTVL, 30L);
@@ -1152,6 +1159,12 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 	HTTP_SETOPT(CURLOPT_SSL_VERIFYHOST, conn->ssl_verify ? 2L : 0L);
 	if (conn->ca_file != NULL)
 		HTTP_SETOPT(CURLOPT_CAINFO, conn->ca_file);
+	/*
+	 * A Content-Length over the limit fails at once.  That length counts
+	 * bytes on the wire, which for a compressed answer are fewer than the
+	 * decoded ones the limit is about; the decoded size is enforced by
+	 * http_write_cb as the data streams in.
+	 */
 	if (x->limit > 0)
 		HTTP_SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) x->limit);
 	HTTP_SETOPT(CURLOPT_WRITEFUNCTION, http_write_cb);
@@ -1514,6 +1527,15 @@ http_fill_response(HttpTransfer *t)
 				resp->transport_error = psprintf("redirected to %s",
 												 http_safe_url(loc));
 		}
+	}
+
+	{
+		curl_off_t	wire = 0;
+
+		/* libcurl counts body bytes before content decoding */
+		if (!x->aborted &&
+			curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) == CURLE_OK)
+			resp->wire_len = (int64) wire;
 	}
 
 	if (x->buf != NULL)
@@ -2355,4 +2377,87 @@ http_escape(const char *s)
 		}
 	}
 	return buf.data;
+}
+
+void
+http_form_append(StringInfo buf, const char *name, const char *value)
+{
+	char	   *enc;
+
+	http_global_init();
+	/* libcurl 7.82 and later ignore the handle argument */
+	enc = curl_easy_escape(NULL, value, 0);
+	if (enc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	appendStringInfo(buf, "%s%s=", buf->len > 0 ? "&" : "", name);
+	appendStringInfoString(buf, enc);
+	/* the value may be a secret */
+	explicit_bzero(enc, strlen(enc));
+	curl_free(enc);
+}
+
+/* ----------------------------------------------------------------
+ *		Request rate
+ *
+ * One slot schedule per foreign server in this backend, shared by every
+ * user mapping, scan and kind of request (pages, retries, tokens): a
+ * request may start no earlier than 1/rate seconds after the previous
+ * one's slot (a token bucket holding one token, so there are no bursts).
+ * The slot is taken once the wait is over: a backend starts one request at
+ * a time, so nothing can come in between, and a wait that is cancelled
+ * leaves the schedule as it was.  The interval is the current option's, so
+ * a changed rate applies from the next request on.  Kept in this one place
+ * so that the schedule can later move to shared memory and hold for the
+ * whole cluster.
+ * ----------------------------------------------------------------
+ */
+typedef struct HttpRateSlot
+{
+	Oid			serverid;		/* hash key */
+	TimestampTz last;			/* start of the previous request */
+} HttpRateSlot;
+
+static HTAB *http_rate_slots = NULL;
+
+void
+http_rate_wait(HttpConn *conn)
+{
+	HttpRateSlot *slot;
+	bool		found;
+	TimestampTz now;
+	TimestampTz start;
+
+	if (conn->max_rps <= 0)
+		return;
+	if (http_rate_slots == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(HttpRateSlot);
+		ctl.hcxt = TopMemoryContext;
+		http_rate_slots = hash_create("paged_fdw request rate", 8, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	slot = (HttpRateSlot *) hash_search(http_rate_slots, &conn->key.serverid,
+										HASH_ENTER, &found);
+	if (!found)
+		slot->last = 0;
+	now = GetCurrentTimestamp();
+	start = now;
+	if (found)
+	{
+		TimestampTz due = slot->last +
+			(int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+
+		if (due > now)
+		{
+			http_sleep(conn, (double) (due - now) / USECS_PER_SEC);
+			start = due;
+		}
+	}
+	slot->last = start;
 }

@@ -16,6 +16,7 @@
 #define PAGED_HTTP_H
 
 #include "postgres.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 #include "options.h"
@@ -52,7 +53,8 @@ typedef struct HttpResponse
 	HttpOutcome outcome;
 	long		status;			/* 0 unless HTTP_COMPLETED */
 	char	   *body;			/* NUL-terminated, owned by the transfer */
-	size_t		len;
+	size_t		len;			/* decoded (gzip/deflate undone) */
+	int64		wire_len;		/* body bytes as received, before decoding */
 	char	   *content_type;	/* or NULL */
 	double		retry_after;	/* seconds from Retry-After, or -1 */
 	char	   *transport_error;	/* curl's text for failures, or NULL */
@@ -178,5 +180,20 @@ extern void http_check_host(const char *url);
 
 /* Percent-encode a query string value. */
 extern char *http_escape(const char *s);
+
+/*
+ * Append "name=value" to an application/x-www-form-urlencoded body (with
+ * "&" before all but the first pair), the value escaped by libcurl.
+ */
+extern void http_form_append(StringInfo buf, const char *name,
+							 const char *value);
+
+/*
+ * Per-backend request rate limit (server option max_requests_per_second).
+ * http_start() calls it for every request, so retries and token requests
+ * count too; it waits (cancellably, keeping "conn"'s transfers moving)
+ * until the server's next request slot.
+ */
+extern void http_rate_wait(HttpConn *conn);
 
 #endif							/* PAGED_HTTP_H */

@@ -46,6 +46,7 @@ typedef enum PagedOptionKind
 	OPT_URL,					/* http:// or https:// */
 	OPT_INT,					/* integer within [min, max] */
 	OPT_REAL,					/* seconds within [min, max] */
+	OPT_RATE,					/* requests per second within [min, max] */
 	OPT_BOOL,
 	OPT_LIST_CHANGE				/* "warn" | "error" */
 } PagedOptionKind;
@@ -105,11 +106,17 @@ static const PagedOptionDef paged_options[] = {
 	{"ca_file", SRV, OPT_STRING, false, 0, 0, F(STR, ca_file)},
 	{"on_list_change", SRV, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},
 	{"on_list_change", TBL, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},
+	{"oidc_token_url", SRV, OPT_URL, false, 0, 0, F(STR, oidc_token_url)},
+	{"oidc_scope", SRV, OPT_STRING, false, 0, 0, F(STR, oidc_scope)},
+	{"max_requests_per_second", SRV, OPT_RATE, false, 0.001, 100000, F(REAL, max_requests_per_second)},
 	{"client_id", UM, OPT_STRING, false, 0, 0, F(STR, client_id)},
 	{"token", UM, OPT_STRING, true, 0, 0, F(STR, token)},
 	{"login", UM, OPT_STRING, true, 0, 0, F(STR, login)},
 	{"user", UM, OPT_STRING, false, 0, 0, F(STR, user)},
 	{"password", UM, OPT_STRING, true, 0, 0, F(STR, password)},
+	{"access_token", UM, OPT_STRING, true, 0, 0, F(STR, access_token)},
+	{"client_secret", UM, OPT_STRING, true, 0, 0, F(STR, client_secret)},
+	{"refresh_token", UM, OPT_STRING, true, 0, 0, F(STR, refresh_token)},
 	{"column_name", COL, OPT_STRING, false, 0, 0, STORE_NONE, 0},
 	{NULL, InvalidOid, OPT_STRING, false, 0, 0, STORE_NONE, 0}
 };
@@ -262,7 +269,7 @@ paged_check_no_control(const PagedOptionDef *opt, const char *value)
 }
 
 static void
-paged_check_url(const char *value)
+paged_check_url(const char *name, const char *value)
 {
 	const char *rest;
 	const char *auth_end;
@@ -275,8 +282,8 @@ paged_check_url(const char *value)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"",
-						paged_cut_value(value, PAGED_CONDITION_MAX)),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						name, paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errhint("The URL must start with http:// or https://.")));
 
 	/* Credentials in the URL would be shown in errors and EXPLAIN. */
@@ -285,20 +292,20 @@ paged_check_url(const char *value)
 	if (at != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\""),
+				 errmsg("invalid value for option \"%s\"", name),
 				 errdetail("The URL contains a user name or password."),
 				 errhint("Put credentials in a user mapping.")));
 	if (auth_end == rest)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"",
-						paged_cut_value(value, PAGED_CONDITION_MAX)),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						name, paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errdetail("The URL has no host.")));
 	if (strchr(value, ' ') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"url\": \"%s\"",
-						paged_cut_value(value, PAGED_CONDITION_MAX)),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						name, paged_cut_value(value, PAGED_CONDITION_MAX)),
 				 errdetail("The URL contains a space; percent-encode it.")));
 
 	/*
@@ -315,8 +322,8 @@ paged_check_url(const char *value)
 			if (host_end == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"url\": \"%s\"",
-								paged_cut_value(value, PAGED_CONDITION_MAX)),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								name, paged_cut_value(value, PAGED_CONDITION_MAX)),
 						 errdetail("The IPv6 address has no closing \"]\".")));
 		}
 		colon = memchr(host_end, ':', auth_end - host_end);
@@ -334,8 +341,8 @@ paged_check_url(const char *value)
 			if (d != auth_end || d == colon + 1 || port < 1 || port > 65535)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"url\": \"%s\"",
-								paged_cut_value(value, PAGED_CONDITION_MAX)),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								name, paged_cut_value(value, PAGED_CONDITION_MAX)),
 						 errdetail("The port must be a number between 1 and 65535.")));
 		}
 	}
@@ -361,7 +368,8 @@ paged_check_number(const PagedOptionDef *opt, const char *value)
 						opt->name, paged_cut_value(value, PAGED_VALUE_MAX)) :
 				 errmsg("invalid value for option \"%s\": \"%s\"",
 						opt->name, paged_cut_value(value, PAGED_VALUE_MAX)),
-				 is_int ? 0 :
+				 is_int ? 0 : opt->kind == OPT_RATE ?
+				 errhint("Give a number of requests per second, such as 20 or 0.5.") :
 				 errhint("Give a number of seconds, such as 10 or 2.5.")));
 	if (v < opt->min || v > opt->max)
 		ereport(ERROR,
@@ -370,6 +378,9 @@ paged_check_number(const PagedOptionDef *opt, const char *value)
 						paged_cut_value(value, PAGED_VALUE_MAX), opt->name),
 				 is_int ?
 				 errdetail("Valid values are between %.0f and %.0f.",
+						   opt->min, opt->max) :
+				 opt->kind == OPT_RATE ?
+				 errdetail("Valid values are between %g and %g requests per second.",
 						   opt->min, opt->max) :
 				 errdetail("Valid values are between %g and %g seconds.",
 						   opt->min, opt->max)));
@@ -407,12 +418,13 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 						 errhint("Valid values are \"warn\" and \"error\".")));
 			break;
 		case OPT_URL:
-			paged_check_url(value);
+			paged_check_url(opt->name, value);
 			/* checked again before every request: the setting may change */
 			http_check_host(value);
 			break;
 		case OPT_INT:
 		case OPT_REAL:
+		case OPT_RATE:
 			paged_check_number(opt, value);
 			break;
 		case OPT_BOOL:
@@ -448,6 +460,12 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 				 errmsg("invalid value for option \"%s\"", opt->name),
 				 errdetail("The value contains a comma, which would split the Diadoc Authorization header.")));
+	if (strcmp(opt->name, "access_token") == 0 &&
+		strcspn(value, " \t\"\\") != strlen(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid value for option \"access_token\""),
+				 errdetail("The value contains a blank, a quote or a backslash, which cannot be sent in a Bearer Authorization header.")));
 	if (strcmp(opt->name, "user") == 0 && strchr(value, ':') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
@@ -464,12 +482,70 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 
 static void paged_validate_server(List *options);
 
+/* True if an option of this name is a secret (in whatever catalog). */
+static bool
+paged_option_is_secret(const char *name)
+{
+	const PagedOptionDef *opt;
+
+	for (opt = paged_options; opt->name; opt++)
+		if (opt->secret && strcmp(opt->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The option that selects each way of authenticating, in the order they
+ * are named in messages.  client_secret and refresh_token belong to one
+ * scheme (the OpenID Connect refresh-token flow); any two options of
+ * different schemes in one user mapping leave it unclear which credentials
+ * are meant, so they are rejected where the user typed them.
+ */
+static const struct
+{
+	const char *name;
+	int			scheme;
+}			paged_auth_markers[] = {
+	{"token", 1},				/* DiadocAuth with a ready token */
+	{"login", 2},				/* DiadocAuth, token from login/password */
+	{"access_token", 3},		/* Bearer with a ready access token */
+	{"refresh_token", 4},		/* Bearer, token from the refresh flow */
+	{"client_secret", 4},
+};
+
+static void
+paged_check_auth_schemes(List *options_list)
+{
+	const char *seen[lengthof(paged_auth_markers)];
+	int			i;
+	int			j;
+
+	for (i = 0; i < (int) lengthof(paged_auth_markers); i++)
+	{
+		ListCell   *lc;
+
+		seen[i] = NULL;
+		foreach(lc, options_list)
+			if (strcmp(((DefElem *) lfirst(lc))->defname,
+					   paged_auth_markers[i].name) == 0)
+				seen[i] = paged_auth_markers[i].name;
+	}
+	for (i = 0; i < (int) lengthof(paged_auth_markers); i++)
+		for (j = i + 1; j < (int) lengthof(paged_auth_markers); j++)
+			if (seen[i] && seen[j] &&
+				paged_auth_markers[i].scheme != paged_auth_markers[j].scheme)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("options \"%s\" and \"%s\" cannot be used together",
+								seen[i], seen[j]),
+						 errdetail("They belong to different ways of authenticating."),
+						 errhint("Give one of: token (with client_id); login and password (with client_id); access_token; client_id, client_secret and refresh_token.")));
+}
+
 void
 paged_validate_options(List *options_list, Oid catalog)
 {
 	ListCell   *cell;
-	bool		has_token = false;
-	bool		has_login = false;
 
 	foreach(cell, options_list)
 	{
@@ -484,9 +560,7 @@ paged_validate_options(List *options_list, Oid catalog)
 			const char *closest = paged_closest_option(def->defname, catalog);
 			bool		secret_name;
 
-			secret_name = (strcmp(def->defname, "token") == 0 ||
-						   strcmp(def->defname, "password") == 0 ||
-						   strcmp(def->defname, "login") == 0);
+			secret_name = paged_option_is_secret(def->defname);
 			if (secret_name)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -532,18 +606,10 @@ paged_validate_options(List *options_list, Oid catalog)
 		}
 
 		paged_check_value(opt, def);
-
-		if (strcmp(def->defname, "token") == 0)
-			has_token = true;
-		else if (strcmp(def->defname, "login") == 0)
-			has_login = true;
 	}
 
-	if (catalog == UserMappingRelationId && has_token && has_login)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-				 errmsg("options \"token\" and \"login\" cannot be used together"),
-				 errhint("Give either a token, or a login and password to obtain one.")));
+	if (catalog == UserMappingRelationId)
+		paged_check_auth_schemes(options_list);
 
 	if (catalog == ForeignServerRelationId)
 		paged_validate_server(options_list);
@@ -901,6 +967,8 @@ paged_get_options(Oid foreigntableid, Oid userid)
 	o->async_capable = true;
 	o->ssl_verify = true;
 	o->on_list_change = "warn";
+	o->oidc_token_url = "https://identity.kontur.ru/connect/token";
+	o->max_requests_per_second = 0;	/* no limit */
 
 	/* Later lists override earlier ones: table beats server. */
 	paged_apply(o, ForeignServerRelationId, server->options);

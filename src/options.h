@@ -14,8 +14,9 @@
 /*
  * Every option of a server, table and the current user's mapping, merged
  * (table overrides server) and parsed.  Strings are palloc'd in the caller's
- * context.  Secrets (token, login, password) are here only to be handed to
- * http.c; nothing may print them.
+ * context.  Secrets (token, login, password, access_token, client_secret,
+ * refresh_token) are here only to be handed to http.c; nothing may print
+ * them.
  */
 typedef struct PagedOptions
 {
@@ -35,6 +36,9 @@ typedef struct PagedOptions
 	char	   *login;
 	char	   *user;
 	char	   *password;
+	char	   *access_token;	/* OpenID Connect: a ready access token */
+	char	   *client_secret;	/* OpenID Connect refresh-token flow */
+	char	   *refresh_token;
 
 	/* tuning */
 	int			page_size;		/* 0 means "resource default" */
@@ -51,6 +55,9 @@ typedef struct PagedOptions
 	bool		ssl_verify;
 	char	   *ca_file;
 	char	   *on_list_change;	/* "warn" or "error" (pager.c) */
+	char	   *oidc_token_url; /* token endpoint of the identity provider */
+	char	   *oidc_scope;		/* scope sent with a refresh, or NULL */
+	double		max_requests_per_second;	/* per backend; 0 = no limit */
 } PagedOptions;
 
 /* Resolve all options for a foreign table as seen by user "userid". */

@@ -525,6 +525,7 @@ pager_complete(Pager *p, PagerSlot *slot)
 		p->last_progress = GetCurrentTimestamp();
 		p->stats.wait_secs += (double) (p->last_progress - wait_start) / USECS_PER_SEC;
 		p->stats.bytes += resp->len;
+		p->stats.wire_bytes += resp->wire_len;
 
 		memset(&result, 0, sizeof(result));
 		result.total = -1;

@@ -15,7 +15,8 @@ typedef struct PagerStats
 	int64		requests;		/* HTTP requests sent, retries included */
 	int64		pages;			/* pages parsed */
 	int64		rows;			/* records handed out */
-	int64		bytes;			/* response bytes received */
+	int64		bytes;			/* response bytes received, decoded */
+	int64		wire_bytes;		/* the same as they came (compressed) */
 	int64		retries;
 	double		wait_secs;		/* time spent waiting for responses */
 } PagerStats;

@@ -28,12 +28,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 SECRET_TOKEN=SEKRIT-TOKEN-4711
 SECRET_LOGIN=SEKRIT-LOGIN-1234
 SECRET_PASSWORD=SEKRIT-PASSWORD-0815
+SECRET_ACCESS=SEKRIT-ACCESS-3141
+SECRET_CLIENT=SEKRIT-CLIENTSECRET-2718
+SECRET_REFRESH=SEKRIT-REFRESH-1618
 pattern='sekrit'
 # forms that do not say "sekrit": the Basic header's base64 of the mapping's
 # user:password, and the ends of each secret as they would show after a
 # cut ("...RD-0815") (case-sensitive)
 basic64=$(printf '%s' "test-user:$SECRET_PASSWORD" | base64)
-tails="$basic64|RD-0815|EN-4711|IN-1234"
+tails="$basic64|RD-0815|EN-4711|IN-1234|SS-3141|ET-2718|SH-1618"
 
 if [ "${1:-}" != "--inside" ]; then
 	# Run by run_tests.sh, right after it installed this tree's build under
@@ -46,7 +49,10 @@ if [ "${1:-}" != "--inside" ]; then
 	chmod 755 "$work"
 	trap 'stop_mock; stop_tls_mock' EXIT
 	encode_fixtures
-	creds=(--token "$SECRET_TOKEN" --login "$SECRET_LOGIN" --password "$SECRET_PASSWORD")
+	# the access tokens the mock issues are secrets too
+	creds=(--token "$SECRET_TOKEN" --login "$SECRET_LOGIN" --password "$SECRET_PASSWORD"
+		--access-token "$SECRET_ACCESS" --client-secret "$SECRET_CLIENT"
+		--refresh-token "$SECRET_REFRESH" --issued-prefix SEKRIT-ISSUED-)
 	if ! MOCK_PORT=0 start_mock --units 10000 "${creds[@]}"; then
 		echo "FAIL - secrets: start the mock"
 		exit 1
@@ -98,7 +104,9 @@ regress=$(sed -n 's/^REGRESS = //p' "$top/Makefile")
 for name in $regress; do
 	f=$work/$name.sql
 	sed -e "s/test-token/$SECRET_TOKEN/g" -e "s/test-login/$SECRET_LOGIN/g" \
-		-e "s/test-password/$SECRET_PASSWORD/g" "$top/sql/$name.sql" >"$f"
+		-e "s/test-password/$SECRET_PASSWORD/g" -e "s/test-access-token/$SECRET_ACCESS/g" \
+		-e "s/test-secret/$SECRET_CLIENT/g" -e "s/test-refresh/$SECRET_REFRESH/g" \
+		"$top/sql/$name.sql" >"$f"
 	createdb "secrets_$name" && psql -X -q -d "secrets_$name" -c 'CREATE EXTENSION paged_fdw' ||
 		{ bad "create database for $name"; continue; }
 	(cd "$top" && psql -X -q -d "secrets_$name" -v ON_ERROR_STOP=0 -f "$f") >"$work/$name.out" 2>&1
@@ -135,6 +143,15 @@ CREATE SERVER d_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '
 CREATE SERVER d_garbage FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/garbage', box_id 'box-1');
 CREATE SERVER d_refused FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url 'http://127.0.0.1:1/diadoc', box_id 'box-1');
 CREATE SERVER d_tls FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_TLS_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER o_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1', oidc_token_url '$MOCK_URL/oidc/ok/connect/token');
+CREATE SERVER o_rot FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1', oidc_token_url '$MOCK_URL/oidc/rotate/connect/token');
+CREATE SERVER o_grant FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1', oidc_token_url '$MOCK_URL/oidc/ok/connect/token');
+CREATE SERVER o_client FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1', oidc_token_url '$MOCK_URL/oidc/ok/connect/token');
+CREATE SERVER o_bad FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1', max_retries '1', retry_max_time '5', oidc_token_url '$MOCK_URL/oidc/not-json/connect/token');
+CREATE SERVER o_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-auth', box_id 'box-1', oidc_token_url '$MOCK_URL/oidc/ok/connect/token');
+CREATE SERVER b_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER b_bad FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER b_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-auth', box_id 'box-1');
 CREATE SERVER m_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/ok');
 CREATE SERVER m_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/ok');
 CREATE SERVER m_500 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/fault-internal', max_retries '1', retry_max_time '5');
@@ -156,6 +173,15 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER d_echo OPTIONS (client_id 'test-clie
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_garbage OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_refused OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_tls OPTIONS (client_id 'test-client', token '$SECRET_TOKEN');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_ok OPTIONS (client_id 'test-client', client_secret '$SECRET_CLIENT', refresh_token '$SECRET_REFRESH');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_rot OPTIONS (client_id 'test-client', client_secret '$SECRET_CLIENT', refresh_token '$SECRET_REFRESH');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_grant OPTIONS (client_id 'test-client', client_secret '$SECRET_CLIENT', refresh_token 'SEKRIT-WRONG-REFRESH-11');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_client OPTIONS (client_id 'test-client', client_secret 'SEKRIT-WRONG-CLIENT-22', refresh_token '$SECRET_REFRESH');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_bad OPTIONS (client_id 'test-client', client_secret '$SECRET_CLIENT', refresh_token '$SECRET_REFRESH');
+CREATE USER MAPPING FOR CURRENT_USER SERVER o_echo OPTIONS (client_id 'test-client', client_secret '$SECRET_CLIENT', refresh_token '$SECRET_REFRESH');
+CREATE USER MAPPING FOR CURRENT_USER SERVER b_ok OPTIONS (access_token '$SECRET_ACCESS');
+CREATE USER MAPPING FOR CURRENT_USER SERVER b_bad OPTIONS (access_token 'SEKRIT-WRONG-ACCESS-33');
+CREATE USER MAPPING FOR CURRENT_USER SERVER b_echo OPTIONS (access_token '$SECRET_ACCESS');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_ok OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_badpw OPTIONS (user 'test-user', password 'SEKRIT-WRONG-MERC-77');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_500 OPTIONS (user 'test-user', password '$SECRET_PASSWORD');
@@ -171,7 +197,8 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER m_xmlerr40 OPTIONS (user 'test-user'
 DO \$\$
 DECLARE s text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['d_ok', 'd_login', 'd_badpw', 'd_badtok', 'd_503', 'd_echo', 'd_garbage', 'd_refused', 'd_tls', 'd_echohtml', 'd_echoutf8'] LOOP
+  FOREACH s IN ARRAY ARRAY['d_ok', 'd_login', 'd_badpw', 'd_badtok', 'd_503', 'd_echo', 'd_garbage', 'd_refused', 'd_tls', 'd_echohtml', 'd_echoutf8',
+                           'o_ok', 'o_rot', 'o_grant', 'o_client', 'o_bad', 'o_echo', 'b_ok', 'b_bad', 'b_echo'] LOOP
     EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, entity_id text, status text, document jsonb) SERVER %I OPTIONS (resource %L)', s || '_t', s, 'docflows_by_packet');
   END LOOP;
   FOREACH s IN ARRAY ARRAY['m_ok', 'm_badpw', 'm_500', 'm_echo', 'm_xxe', 'm_echohtml', 'm_fault190', 'm_attr30', 'm_value50', 'm_xmlerr40'] LOOP
@@ -222,6 +249,48 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER d_ok OPTIONS (ADD login '$SECRET_LOGI
 ALTER USER MAPPING FOR CURRENT_USER SERVER d_ok OPTIONS (SET token E'$SECRET_TOKEN\\n');
 ALTER USER MAPPING FOR CURRENT_USER SERVER d_ok OPTIONS (SET token '$SECRET_TOKEN,x');
 ALTER SERVER d_ok OPTIONS (ADD password '$SECRET_PASSWORD');
+-- OpenID Connect: successes (token request, 401 and refresh, rotation) under EXPLAIN
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM o_ok_t WHERE packet_id = 'p250';
+EXPLAIN (VERBOSE, ANALYZE, FORMAT JSON) SELECT * FROM b_ok_t WHERE packet_id = 'p3';
+COPY (SELECT 1) TO PROGRAM 'curl -s $MOCK_URL/_control/reset >/dev/null';
+SELECT count(*), min(entity_id) FROM o_rot_t WHERE packet_id = 'p5';
+COPY (SELECT 1) TO PROGRAM 'curl -s $MOCK_URL/_control/expire-tokens >/dev/null';
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM o_ok_t WHERE packet_id = 'p5';
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM o_rot_t WHERE packet_id = 'p5';
+-- OpenID Connect failures: every error path of the token request
+SELECT * FROM o_grant_t WHERE packet_id = 'p1';
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM o_grant_t WHERE packet_id = 'p1';
+SELECT * FROM o_client_t WHERE packet_id = 'p1';
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/no-access-token/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/mac/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/negative-expires/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/string-expires/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/dup/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/bad-token/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/array/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url '$MOCK_URL/oidc/status-503/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+ALTER SERVER o_bad OPTIONS (SET oidc_token_url 'http://127.0.0.1:1/connect/token');
+SELECT * FROM o_bad_t WHERE packet_id = 'p1';
+SELECT * FROM o_echo_t WHERE packet_id = 'p1';
+SELECT * FROM b_bad_t WHERE packet_id = 'p1';
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM b_bad_t WHERE packet_id = 'p1';
+SELECT * FROM b_echo_t WHERE packet_id = 'p1';
+-- option errors on mappings that hold the new secrets
+ALTER USER MAPPING FOR CURRENT_USER SERVER o_ok OPTIONS (ADD token 'SEKRIT-TWICE');
+ALTER USER MAPPING FOR CURRENT_USER SERVER o_ok OPTIONS (ADD access_token '$SECRET_ACCESS');
+ALTER USER MAPPING FOR CURRENT_USER SERVER b_ok OPTIONS (SET access_token 'SEKRIT ACCESS');
+ALTER USER MAPPING FOR CURRENT_USER SERVER b_ok OPTIONS (SET access_token E'$SECRET_ACCESS\n');
+ALTER SERVER o_ok OPTIONS (ADD client_secret '$SECRET_CLIENT');
+ALTER SERVER o_ok OPTIONS (ADD refresh_token '$SECRET_REFRESH');
 -- a token cached from a login survives the mapping's change only as long as the credentials match
 ALTER USER MAPPING FOR CURRENT_USER SERVER d_login OPTIONS (SET password 'SEKRIT-CHANGED-PASSWORD');
 SELECT * FROM d_login_t WHERE packet_id = 'p1';
@@ -235,16 +304,16 @@ nexplain=$(grep -cE 'Remote Requests|"Remote Requests"|Remote Operation' "$work/
 nrows=$(grep -cE 'ent-p5-0|unit 1\b|Remote Rows' "$work/extra.out")
 leaks=$(client_text "$work/extra.out" | grep -ciE "$pattern")
 leaks=$((leaks + $(client_text "$work/extra.out" | grep -cE "$tails")))
-# 31 statements above fail by design; a different number means a case did
+# 54 statements above fail by design; a different number means a case did
 # not run as intended (look at $work/extra.out)
-if [ "$nerr" != 31 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
-	bad "extra cases did not run as intended: $nerr errors (want 31), $nexplain EXPLAIN lines, $nrows result lines"
+if [ "$nerr" != 54 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
+	bad "extra cases did not run as intended: $nerr errors (want 54), $nexplain EXPLAIN lines, $nrows result lines"
 	grep -E '^psql:[^ ]*: ERROR:' "$work/extra.out"
 elif [ "$leaks" != 0 ]; then
 	bad "extra error and EXPLAIN cases: $leaks output lines show a secret"
 	client_text "$work/extra.out" | grep -iE "$pattern|$tails" | head -n 20
 else
-	ok "$nerr error cases (wrong token, wrong login, 401 from Authenticate and Mercury, retries exhausted, connection refused, TLS, XML, echoed credentials in errors, HTML pages, faults, values and around bad bytes, option errors) and EXPLAIN (VERBOSE, ANALYZE) in text, JSON and YAML: no secret in the client output"
+	ok "$nerr error cases (wrong token, wrong login, 401 from Authenticate and Mercury, retries exhausted, connection refused, TLS, XML, echoed credentials in errors, HTML pages, faults, values and around bad bytes, option errors; OpenID Connect: invalid_grant, invalid_client, every bad token answer, token endpoint down, Bearer refused and echoed) and EXPLAIN (VERBOSE, ANALYZE) in text, JSON and YAML: no secret in the client output"
 fi
 
 # 3. the whole server log

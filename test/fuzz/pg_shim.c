@@ -37,6 +37,7 @@
 #include "utils/xml.h"
 
 #include "options.h"
+#include "oidc.h"
 #include "pg_shim.h"
 
 static void shim_unreachable(const char *what) pg_attribute_noreturn();
@@ -1318,4 +1319,20 @@ paged_cut_value(const char *value, int max_bytes)
 	while (keep > 0 && ((unsigned char) value[keep] & 0xC0) == 0x80)
 		keep--;
 	return psprintf("%.*s... (%zu bytes)", (int) keep, value, len);
+}
+
+/* ----------------------------------------------------------------
+ *		OpenID Connect (oidc.c): network, never reached by the targets
+ * ----------------------------------------------------------------
+ */
+char *
+oidc_auth_header(HttpConn *conn, const PagedOptions *opts, uint64 *generation)
+{
+	shim_unreachable("oidc_auth_header");
+}
+
+void
+oidc_forget_access_token(Oid umid)
+{
+	shim_unreachable("oidc_forget_access_token");
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets fuzz_diadoc and fuzz_mercury and the unit
+# Builds the libFuzzer targets fuzz_diadoc, fuzz_mercury and fuzz_oidc (the
+# OpenID Connect token answer) and the unit
 # checks with AddressSanitizer and UndefinedBehaviorSanitizer, seeds the
 # targets with real answers of the mock API and the fixtures, and runs each
 # for SECONDS (default 60).  Prints "ok - ..." / "FAIL - ..." lines.
@@ -44,11 +45,11 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/mercury.c src/xmlscan.c src/http.c proto/diadoc.pb-c.c; do
+for src in src/diadoc.c src/mercury.c src/xmlscan.c src/http.c src/oidc_answer.c proto/diadoc.pb-c.c; do
 	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
 	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link -DMERCURY_CROSSCHECK || built=false
 done
-for src in pg_shim fuzz_page fuzz_diadoc fuzz_mercury; do
+for src in pg_shim fuzz_page fuzz_diadoc fuzz_mercury fuzz_oidc; do
 	compile "$src.o" "$here/$src.c" -fsanitize=fuzzer-no-link || built=false
 done
 compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=false
@@ -63,6 +64,9 @@ if $built; then
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
 		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
+	# shellcheck disable=SC2086
+	$CC $san -fsanitize=fuzzer -o "$build/fuzz_oidc" "$build/fuzz_oidc.o" \
+		"$build/oidc_answer.o" "$build/pg_shim.o" $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -o "$build/unit_mercury" "$build/unit_mercury.o" "$build/pg_shim_unit.o" \
 		"$build/http_unit.o" "$build/xmlscan_unit.o" $libs >>"$log" 2>&1 || built=false
@@ -179,6 +183,29 @@ done
 kill "$mockpid" 2>/dev/null
 wait "$mockpid" 2>/dev/null
 rm -rf "$tmp"
+# token answers: what the mock's token endpoint says in each scenario
+seeds_o=$build/seeds-oidc
+rm -rf "$seeds_o"
+mkdir -p "$seeds_o" "$build/corpus-oidc"
+# (the mock is gone by now: restart it for these few)
+mockout=$(mktemp)
+"$top/test/mock_api/mock_api" --port 0 >"$mockout" 2>&1 &
+mockpid=$!
+for _ in $(seq 1 100); do grep -q '^port=' "$mockout" && break; sleep 0.05; done
+port=$(sed -n 's/^port=//p' "$mockout")
+rm -f "$mockout"
+k=0
+for scen in ok short-5 rotate no-access-token not-json array huge-expires negative-expires \
+	string-expires mac dup bad-token; do
+	for rt in test-refresh wrong; do
+		k=$((k + 1))
+		curl -s -o "$seeds_o/mock-$k" \
+			-d "grant_type=refresh_token&client_id=test-client&client_secret=test-secret&refresh_token=$rt" \
+			"http://127.0.0.1:$port/oidc/$scen/connect/token" || true
+	done
+done
+kill "$mockpid" 2>/dev/null
+wait "$mockpid" 2>/dev/null
 nd=$(find "$seeds_d" -type f | wc -l)
 nm=$(find "$seeds_m" -type f | wc -l)
 if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ]; then
@@ -206,3 +233,4 @@ fuzz() {	# fuzz NAME
 }
 fuzz diadoc
 fuzz mercury
+fuzz oidc

@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -290,6 +291,8 @@ box_allowed(const char *box)
 		box[4] >= '1' && box[4] <= '4' && box[5] == '\0';
 }
 
+static bool bearer_valid(const char *token);
+
 static bool
 token_valid(const char *token)
 {
@@ -299,6 +302,9 @@ token_valid(const char *token)
 
 	if (strcmp(token, cred_token) == 0)
 		return true;
+	/* diadoc_auth marks what came as "Authorization: Bearer" */
+	if (strncmp(token, "Bearer:", 7) == 0)
+		return bearer_valid(token + 7);
 	if (strncmp(token, "issued-", 7) != 0 || token[7] == '\0')
 		return false;
 	for (p = token + 7; *p; p++)
@@ -1260,6 +1266,16 @@ diadoc_auth(struct MHD_Connection *conn, char *token, size_t toksize)
 	bool		client_ok = false;
 
 	token[0] = '\0';
+	/* OpenID Connect: exactly "Bearer TOKEN", no ddauth parameters */
+	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
+	{
+		h += 7;
+		if (h[0] == '\0' || strpbrk(h, " ,\t") != NULL ||
+			strlen(h) + 7 >= toksize)
+			return false;
+		snprintf(token, toksize, "Bearer:%s", h);
+		return true;
+	}
 	if (h == NULL || strncasecmp(h, "DiadocAuth ", 11) != 0)
 		return false;
 	h += 11;
@@ -2164,6 +2180,482 @@ typedef struct Request
 	bool		too_big;
 } Request;
 
+/* ---------------------------------------------------------------------
+ * OpenID Connect token endpoint, compression, header log
+ *
+ * POST /oidc/SCENARIO/connect/token (form body) issues access tokens
+ * oidc-N with an expiry; the Diadoc API paths accept "Bearer oidc-N"
+ * until then, and the static --access-token.  Answers are compressed when
+ * the client asks (Accept-Encoding), and /_headers tells per request what
+ * came in (path, Authorization scheme, Accept-Encoding) and what went out
+ * (encoding, decoded and wire sizes).
+ * ---------------------------------------------------------------------
+ */
+#define OIDC_CAP		100000	/* access tokens the mock can issue */
+#define BOMB_SIZE		(64u * 1024 * 1024)	/* decoded size of gzip-bomb */
+
+static const char *cred_client_secret = "test-secret";
+static const char *cred_refresh = "test-refresh";
+static const char *cred_access = "test-access-token";
+static const char *issued_prefix = "";	/* --issued-prefix: before oidc-N */
+static bool no_compress;		/* --no-compress: never compress answers */
+static bool log_times;			/* --log-times: t=SECONDS in /_headers */
+
+static struct
+{
+	pthread_mutex_t lock;
+	uint64_t	issued;			/* oidc-N valid iff expired_upto < N <= issued */
+	uint64_t	expired_upto;	/* and now < expiry[N] */
+	double		expiry[OIDC_CAP + 1];
+	uint64_t	rotation;		/* rotate scenario: rot-N is current, 0 none */
+	Buf			headers;		/* the /_headers lines */
+	Buf			bomb;			/* gzip of BOMB_SIZE zero bytes */
+}			ostate = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* "oidc-N" issued and not expired, or the static access token. */
+static bool
+bearer_valid(const char *token)
+{
+	uint64_t	n = 0;
+	const char *p;
+	bool		ok;
+
+	if (strcmp(token, cred_access) == 0)
+		return true;
+	if (strncmp(token, issued_prefix, strlen(issued_prefix)) != 0)
+		return false;
+	token += strlen(issued_prefix);
+	if (strncmp(token, "oidc-", 5) != 0 || token[5] == '\0')
+		return false;
+	for (p = token + 5; *p; p++)
+	{
+		if (*p < '0' || *p > '9' || n > OIDC_CAP)
+			return false;
+		n = n * 10 + (*p - '0');
+	}
+	pthread_mutex_lock(&ostate.lock);
+	ok = n > ostate.expired_upto && n <= ostate.issued && n <= OIDC_CAP &&
+		mono_now() < ostate.expiry[n];
+	pthread_mutex_unlock(&ostate.lock);
+	return ok;
+}
+
+static void
+oidc_expire_all(void)
+{
+	pthread_mutex_lock(&ostate.lock);
+	ostate.expired_upto = ostate.issued;
+	pthread_mutex_unlock(&ostate.lock);
+}
+
+static void
+oidc_reset(void)
+{
+	pthread_mutex_lock(&ostate.lock);
+	ostate.rotation = 0;
+	pthread_mutex_unlock(&ostate.lock);
+}
+
+/* Percent-decode a form value ('+' is a space); false if malformed. */
+static bool
+form_decode(const char *s, size_t n, char *out, size_t outsize)
+{
+	size_t		k = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			c = (unsigned char) s[i];
+
+		if (c == '+')
+			c = ' ';
+		else if (c == '%')
+		{
+			unsigned int v;
+
+			if (i + 2 >= n)
+				return false;
+			if (sscanf(s + i + 1, "%2x", &v) != 1 ||
+				!strchr("0123456789abcdefABCDEF", s[i + 1]) ||
+				!strchr("0123456789abcdefABCDEF", s[i + 2]))
+				return false;
+			c = (int) v;
+			i += 2;
+		}
+		if (c == 0 || k + 1 >= outsize)
+			return false;
+		out[k++] = (char) c;
+	}
+	out[k] = '\0';
+	return true;
+}
+
+typedef struct TokenForm
+{
+	char		grant_type[256];
+	char		client_id[256];
+	char		client_secret[256];
+	char		refresh_token[256];
+	char		scope[256];
+	bool		bad;			/* malformed, duplicate or overlong */
+} TokenForm;
+
+static void
+form_parse(const Buf *body, TokenForm *f)
+{
+	const char *p = body->data ? body->data : "";
+	const char *end = p + body->len;
+
+	memset(f, 0, sizeof(*f));
+	while (p < end)
+	{
+		const char *amp = memchr(p, '&', end - p);
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(p, '=', pe - p);
+		char		key[64];
+		char	   *dst = NULL;
+
+		if (eq == NULL || !form_decode(p, eq - p, key, sizeof(key)))
+		{
+			f->bad = true;
+			return;
+		}
+		if (strcmp(key, "grant_type") == 0)
+			dst = f->grant_type;
+		else if (strcmp(key, "client_id") == 0)
+			dst = f->client_id;
+		else if (strcmp(key, "client_secret") == 0)
+			dst = f->client_secret;
+		else if (strcmp(key, "refresh_token") == 0)
+			dst = f->refresh_token;
+		else if (strcmp(key, "scope") == 0)
+			dst = f->scope;
+		if (dst != NULL && (dst[0] != '\0' ||
+							!form_decode(eq + 1, pe - eq - 1, dst, 256)))
+		{
+			f->bad = true;
+			return;
+		}
+		p = amp ? amp + 1 : end;
+	}
+}
+
+static void
+json_error(Reply *r, int status, const char *error, const char *desc)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	r->body.len = 0;
+	buf_printf(&r->body, "{\"error\":\"%s\",\"error_description\":\"%s\"}",
+			   error, desc);
+}
+
+/* POST /oidc/SCENARIO/connect/token */
+static void
+oidc_token(struct MHD_Connection *conn, const char *method, const char *scen,
+		   size_t scen_len, const Buf *body, Reply *r, Buf *log)
+{
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												 MHD_HTTP_HEADER_CONTENT_TYPE);
+	TokenForm	f;
+	char		name[64];
+	const char *refresh_label = "invalid";
+	char		rot_label[32] = "";
+	char		rotated[32] = "";
+	char		access[128] = "";
+	bool		secret_ok;
+	bool		refresh_ok = false;
+	long		expires = 3600;
+	uint64_t	n = 0;
+	char		desc[600];
+
+	snprintf(name, sizeof(name), "%.*s", (int) (scen_len < 60 ? scen_len : 60), scen);
+	form_parse(body, &f);
+	secret_ok = strcmp(f.client_secret, cred_client_secret) == 0;
+
+	pthread_mutex_lock(&ostate.lock);
+	if (strcmp(name, "rotate") == 0)
+	{
+		snprintf(rot_label, sizeof(rot_label), "rot-%" PRIu64, ostate.rotation);
+		if (ostate.rotation == 0 && strcmp(f.refresh_token, cred_refresh) == 0)
+			refresh_ok = true, refresh_label = "initial";
+		else if (ostate.rotation > 0 && strcmp(f.refresh_token, rot_label) == 0)
+			refresh_ok = true, refresh_label = rot_label;
+	}
+	else if (strcmp(f.refresh_token, cred_refresh) == 0)
+		refresh_ok = true, refresh_label = "initial";
+	pthread_mutex_unlock(&ostate.lock);
+
+	if (strncmp(name, "short-", 6) == 0)
+		expires = atol(name + 6);
+
+	if (strncmp(name, "status-", 7) == 0)
+		reply_status(r, atoi(name + 7));
+	else if (strcmp(method, "POST") != 0)
+		json_error(r, 405, "invalid_request", "POST expected");
+	else if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		json_error(r, 400, "invalid_request", "form body expected");
+	else if (f.bad)
+		json_error(r, 400, "invalid_request", "malformed or repeated form field");
+	else if (strcmp(f.grant_type, "refresh_token") != 0)
+		json_error(r, 400, "unsupported_grant_type", "only refresh_token");
+	else if (strcmp(f.client_id, "test-client") != 0 || !secret_ok)
+	{
+		/* echoes what it got: the client must redact it */
+		snprintf(desc, sizeof(desc), "client %.100s with secret %.200s is unknown",
+				 f.client_id, f.client_secret);
+		json_error(r, 400, "invalid_client", desc);
+	}
+	else if (!refresh_ok)
+	{
+		snprintf(desc, sizeof(desc), "refresh token %.200s is invalid or expired",
+				 f.refresh_token);
+		json_error(r, 400, "invalid_grant", desc);
+	}
+	else
+	{
+		pthread_mutex_lock(&ostate.lock);
+		if (ostate.issued < OIDC_CAP)
+		{
+			n = ++ostate.issued;
+			ostate.expiry[n] = mono_now() + (double) expires;
+		}
+		if (strcmp(name, "rotate") == 0)
+			snprintf(rotated, sizeof(rotated), "rot-%" PRIu64, ++ostate.rotation);
+		pthread_mutex_unlock(&ostate.lock);
+		snprintf(access, sizeof(access), "%.60soidc-%" PRIu64, issued_prefix, n);
+
+		r->status = 200;
+		r->content_type = "application/json";
+		r->body.len = 0;
+		if (strcmp(name, "no-access-token") == 0)
+			buf_printf(&r->body, "{\"token_type\":\"Bearer\",\"expires_in\":3600}");
+		else if (strcmp(name, "not-json") == 0)
+		{
+			r->content_type = CT_TEXT;
+			buf_printf(&r->body, "access_token=%s&expires_in=3600", access);
+		}
+		else if (strcmp(name, "array") == 0)
+			buf_printf(&r->body, "[{\"access_token\":\"%s\"}]", access);
+		else if (strcmp(name, "huge-expires") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":1e300}", access);
+		else if (strcmp(name, "negative-expires") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":-5}", access);
+		else if (strcmp(name, "string-expires") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":\"3600\"}", access);
+		else if (strcmp(name, "mac") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s\",\"token_type\":\"mac\",\"expires_in\":3600}", access);
+		else if (strcmp(name, "dup") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s\",\"access_token\":\"%s\",\"expires_in\":3600}", access, access);
+		else if (strcmp(name, "bad-token") == 0)
+			buf_printf(&r->body, "{\"access_token\":\"%s x\",\"token_type\":\"Bearer\",\"expires_in\":3600}", access);
+		else
+		{
+			/* nested members and unknown ones must be skipped */
+			buf_printf(&r->body, "{\"id_token\":{\"access_token\":\"nested\"},\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%ld,\"scope\":[\"Diadoc.PublicAPI\"]",
+					   access, expires);
+			if (rotated[0])
+				buf_printf(&r->body, ",\"refresh_token\":\"%s\"", rotated);
+			buf_puts(&r->body, "}");
+		}
+	}
+
+	buf_puts(log, "oidc token grant=");
+	buf_word(log, f.grant_type);
+	buf_puts(log, " client=");
+	buf_word(log, f.client_id);
+	buf_printf(log, " secret=%s refresh=%s scope=", secret_ok ? "valid" : "invalid",
+			   refresh_ok ? refresh_label : "invalid");
+	buf_word(log, f.scope);
+	/* the token's name only: with --issued-prefix the whole is a test secret */
+	buf_printf(log, " status=%d issued=%s expires=%ld rotated=%s", r->status,
+			   access[0] ? access + strlen(issued_prefix) : "-", expires,
+			   rotated[0] ? rotated : "-");
+	explicit_bzero(&f, sizeof(f));
+}
+
+/* The gzip-bomb body, built once. */
+static pthread_once_t bomb_once = PTHREAD_ONCE_INIT;
+
+static void
+bomb_build(void)
+{
+	z_stream	zs = {0};
+	static unsigned char zeros[65536];
+	unsigned char out[65536];
+	size_t		fed = 0;
+	int			flush;
+
+	if (deflateInit2(&zs, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	do
+	{
+		size_t		chunk = BOMB_SIZE - fed < sizeof(zeros) ? BOMB_SIZE - fed : sizeof(zeros);
+
+		zs.next_in = zeros;
+		zs.avail_in = (uInt) chunk;
+		fed += chunk;
+		flush = fed == BOMB_SIZE ? Z_FINISH : Z_NO_FLUSH;
+		do
+		{
+			zs.next_out = out;
+			zs.avail_out = sizeof(out);
+			deflate(&zs, flush);
+			buf_append(&ostate.bomb, out, sizeof(out) - zs.avail_out);
+		} while (zs.avail_out == 0);
+	} while (flush != Z_FINISH);
+	deflateEnd(&zs);
+}
+
+/*
+ * Compress r's body as the request's Accept-Encoding allows (gzip first,
+ * then deflate); returns the encoding used or NULL.
+ */
+static const char *
+compress_reply(struct MHD_Connection *conn, Reply *r)
+{
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												 MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	z_stream	zs = {0};
+	Buf			out = {0};
+	int			wbits;
+	const char *enc;
+
+	if (ae == NULL || r->body.len == 0 || no_compress)
+		return NULL;
+	if (strstr(ae, "gzip") != NULL)
+		wbits = 31, enc = "gzip";
+	else if (strstr(ae, "deflate") != NULL)
+		wbits = 15, enc = "deflate";
+	else
+		return NULL;
+	if (deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	buf_reserve(&out, deflateBound(&zs, r->body.len) + 16);
+	zs.next_in = (unsigned char *) r->body.data;
+	zs.avail_in = (uInt) r->body.len;
+	zs.next_out = (unsigned char *) out.data;
+	zs.avail_out = (uInt) out.cap;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		abort();
+	out.len = out.cap - zs.avail_out;
+	deflateEnd(&zs);
+	free(r->body.data);
+	r->body = out;
+	return enc;
+}
+
+/* One /_headers line for an API request. */
+static void
+header_log(struct MHD_Connection *conn, const char *url, const char *enc,
+		   size_t size, size_t wire)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+												 MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	Buf			line = {0};
+	char		label[64];
+
+	if (h == NULL)
+		snprintf(label, sizeof(label), "-");
+	else if (strncmp(h, "Bearer ", 7) == 0)
+	{
+		const char *t = h + 7;
+
+		/* exactly "Bearer TOKEN": nothing before, after or inside */
+		if (t[0] == '\0' || strpbrk(t, " ,\t") != NULL)
+			snprintf(label, sizeof(label), "Bearer:malformed");
+		else if (strcmp(t, cred_access) == 0)
+			snprintf(label, sizeof(label), "Bearer:static");
+		else if (strncmp(t, issued_prefix, strlen(issued_prefix)) == 0 &&
+				 strncmp(t + strlen(issued_prefix), "oidc-", 5) == 0 &&
+				 strlen(t + strlen(issued_prefix)) < 30)
+			snprintf(label, sizeof(label), "Bearer:%s", t + strlen(issued_prefix));
+		else
+			snprintf(label, sizeof(label), "Bearer:other");
+	}
+	else
+		snprintf(label, sizeof(label), "%.*s", (int) strcspn(h, " "), h);
+
+	buf_word(&line, url);
+	buf_printf(&line, " auth=%.40s accept=", label);
+	if (ae)
+	{
+		const char *p;
+
+		for (p = ae; *p; p++)
+			if (*p != ' ')
+				buf_append(&line, p, 1);
+	}
+	else
+		buf_puts(&line, "-");
+	buf_printf(&line, " encoding=%s size=%zu wire=%zu", enc ? enc : "identity",
+			   size, wire);
+	if (log_times)
+		buf_printf(&line, " t=%.6f", mono_now());
+	buf_puts(&line, "\n");
+	pthread_mutex_lock(&ostate.lock);
+	buf_append(&ostate.headers, line.data, line.len);
+	pthread_mutex_unlock(&ostate.lock);
+	free(line.data);
+}
+
+/*
+ * Requests this part of the mock answers itself: the token endpoint and
+ * the gzip-bomb scenario of both APIs.  False for everything else.
+ */
+static bool
+extra_dispatch(struct MHD_Connection *conn, const char *url, const char *method,
+			   Request *req, Reply *r, bool *precompressed)
+{
+	const char *scen;
+	size_t		len;
+	Buf			log = {0};
+
+	*precompressed = false;
+	if (strncmp(url, "/oidc/", 6) == 0)
+	{
+		scen = url + 6;
+		len = strcspn(scen, "/");
+		if (strcmp(scen + len, "/connect/token") != 0)
+		{
+			json_error(r, 404, "invalid_request", "unknown path");
+			buf_puts(&log, "oidc unknown status=404");
+		}
+		else
+			oidc_token(conn, method, scen, len, &req->body, r, &log);
+		log_add(&log);
+		free(log.data);
+		return true;
+	}
+	if (strncmp(url, "/diadoc/gzip-bomb/", 18) == 0 ||
+		strcmp(url, "/mercury/gzip-bomb") == 0)
+	{
+		pthread_once(&bomb_once, bomb_build);
+		r->status = 200;
+		r->content_type = url[1] == 'd' ? CT_PROTO : CT_XML;
+		r->body.len = 0;
+		buf_append(&r->body, ostate.bomb.data, ostate.bomb.len);
+		*precompressed = true;
+		buf_printf(&log, "%s gzip-bomb status=200 size=%u wire=%zu",
+				   url[1] == 'd' ? "diadoc" : "mercury", BOMB_SIZE, ostate.bomb.len);
+		log_add(&log);
+		free(log.data);
+		return true;
+	}
+	return false;
+}
+
 /* /_log, /_stats, /_control/…: not API requests, never logged. */
 static void
 control(const char *url, Reply *r)
@@ -2201,7 +2693,17 @@ control(const char *url, Reply *r)
 	else if (strcmp(url, "/_control/reset") == 0)
 	{
 		counters_reset();
+		oidc_reset();
 		reply_text(r, 200, "ok\n");
+	}
+	else if (strcmp(url, "/_headers") == 0)
+	{
+		reply_text(r, 200, "%s", "");
+		pthread_mutex_lock(&ostate.lock);
+		if (ostate.headers.len)
+			buf_append(&r->body, ostate.headers.data, ostate.headers.len);
+		ostate.headers.len = 0;
+		pthread_mutex_unlock(&ostate.lock);
 	}
 	else if (strcmp(url, "/_control/blackhole-port") == 0)
 		reply_text(r, 200, "%d\n", blackhole_port);
@@ -2236,6 +2738,7 @@ control(const char *url, Reply *r)
 		pthread_mutex_lock(&state.lock);
 		state.tokens_expired = state.tokens_issued;
 		pthread_mutex_unlock(&state.lock);
+		oidc_expire_all();
 		reply_text(r, 200, "ok\n");
 	}
 	else
@@ -2815,6 +3318,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	Reply		r = {0};
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	bool		precompressed;
+	const char *encoding = NULL;
 
 	/* first call: headers only */
 	if (req == NULL)
@@ -2836,7 +3341,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 
-	dispatch(conn, url, method, req, &r);
+	if (!extra_dispatch(conn, url, method, req, &r, &precompressed))
+		dispatch(conn, url, method, req, &r);
+	if (r.action == ACT_NORMAL && strncmp(url, "/_", 2) != 0)
+	{
+		size_t		size = precompressed ? BOMB_SIZE : r.body.len;
+
+		encoding = precompressed ? "gzip" : compress_reply(conn, &r);
+		header_log(conn, url, encoding, size, r.body.len);
+	}
 
 	if (r.delay_ms > 0 && !wait_while_connected(conn, r.delay_ms))
 	{
@@ -2873,6 +3386,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type);
+	if (encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
 	if (r.location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r.location);
 	if (r.retry_after[0])
@@ -2947,6 +3462,8 @@ usage(void)
 	fprintf(stderr,
 			"usage: mock_api --port PORT [--units M] [--max-docs N] [--fixture-dir DIR]\n"
 			"                [--token T] [--login L] [--password P]\n"
+			"                [--access-token A] [--client-secret S] [--refresh-token R]\n"
+			"                [--issued-prefix X] [--no-compress 1] [--log-times 1]\n"
 			"                [--tls-cert FILE --tls-key FILE]\n"
 			"  --port 0 picks a free port; the port is printed as port=NNNN\n");
 	exit(2);
@@ -3019,6 +3536,18 @@ main(int argc, char **argv)
 		}
 		else if (strcmp(argv[k], "--password") == 0)
 			cred_password = argv[++k];
+		else if (strcmp(argv[k], "--access-token") == 0)
+			cred_access = argv[++k];
+		else if (strcmp(argv[k], "--client-secret") == 0)
+			cred_client_secret = argv[++k];
+		else if (strcmp(argv[k], "--refresh-token") == 0)
+			cred_refresh = argv[++k];
+		else if (strcmp(argv[k], "--issued-prefix") == 0)
+			issued_prefix = argv[++k];
+		else if (strcmp(argv[k], "--no-compress") == 0 && argv[++k])
+			no_compress = strcmp(argv[k], "1") == 0;
+		else if (strcmp(argv[k], "--log-times") == 0 && argv[++k])
+			log_times = strcmp(argv[k], "1") == 0;
 		else if (strcmp(argv[k], "--tls-cert") == 0)
 			tls_cert = read_file(argv[++k]);
 		else if (strcmp(argv[k], "--tls-key") == 0)

@@ -226,5 +226,26 @@ log >/dev/null
 
 check "stats format" "yes" "$(curl -s "$base/_stats" | grep -qE '^connections=[0-9]+ requests=[0-9]+ inflight=[0-9]+ max_inflight=[0-9]+$' && echo yes)"
 
+# --- OpenID Connect, Bearer, compression ---------------------------------
+form='grant_type=refresh_token&client_id=test-client&client_secret=test-secret&refresh_token=test-refresh'
+tok=$(curl -s -d "$form" "$base/oidc/short-1/connect/token" | sed -n 's/.*"access_token":"\(oidc-[0-9]*\)".*/\1/p')
+check "oidc: a token for the refresh token" "yes" "$([ -n "$tok" ] && echo yes)"
+check "oidc: Bearer with the issued token" "200" "$(diadoc ok 'PacketId: "p1"' box-1 "Authorization: Bearer $tok")"
+check "oidc: Bearer with something after the token" "401" "$(diadoc ok 'PacketId: "p1"' box-1 "Authorization: Bearer $tok x")"
+check "oidc: Bearer with the static access token" "200" "$(diadoc ok 'PacketId: "p1"' box-1 "Authorization: Bearer test-access-token")"
+sleep 1.1
+check "oidc: the issued token expires" "401" "$(diadoc ok 'PacketId: "p1"' box-1 "Authorization: Bearer $tok")"
+check "oidc: invalid_grant" '400 {"error":"invalid_grant","error_description":"refresh token x+y is invalid or expired"}' \
+	"$(curl -s -w '%{http_code} ' -o "$tmp/tok" -d 'grant_type=refresh_token&client_id=test-client&client_secret=test-secret&refresh_token=x%2By' "$base/oidc/ok/connect/token"; cat "$tmp/tok")"
+check "oidc: invalid_client" "400 invalid_client" \
+	"$(curl -s -w '%{http_code} ' -o "$tmp/tok" -d 'grant_type=refresh_token&client_id=test-client&client_secret=no&refresh_token=test-refresh' "$base/oidc/ok/connect/token"; sed -n 's/.*"error":"\([a-z_]*\)".*/\1/p' "$tmp/tok")"
+check "oidc: a JSON body is no form" "400" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{}' "$base/oidc/ok/connect/token")"
+log >/dev/null
+curl -s "$base/_headers" >/dev/null
+check "gzip when asked, decoded by curl" "soap:Envelope" "$(curl -s --compressed -u test-user:test-password -H 'Content-Type: text/xml' --data-binary @/dev/null "$base/mercury/ok" | grep -o 'soap:Envelope' | head -n1)"
+check "headers log: path, auth, encoding" "/mercury/ok auth=Basic encoding=gzip" "$(curl -s "$base/_headers" | awk '{print $1, $2, $4}')"
+check "gzip-bomb: small on the wire" "yes" "$(n=$(curl -s -o /dev/null -w '%{size_download}' "$base/mercury/gzip-bomb"); [ "$n" -lt 200000 ] && echo yes)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
