@@ -11,7 +11,9 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "access/reloptions.h"
@@ -19,6 +21,7 @@
 #include "catalog/pg_foreign_table.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
+#include "executor/execAsync.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -135,6 +138,15 @@ typedef struct PagedScanState
 	/* for error context */
 	PagerRow	row;
 	const char *converting;
+
+	PagerShared *pshared;		/* Parallel Foreign Scan, or NULL */
+
+	/* Async Append */
+	bool		nowait;			/* iterating for an AsyncRequest */
+	bool		blocked;		/* ... and the pager had to wait */
+	int			wait_fd;		/* our copy of the connection's, or -1 */
+	uint32		wait_build;		/* of the connection it is a copy of */
+	MemoryContextCallback wait_fd_cb;	/* closes it with the query */
 } PagedScanState;
 
 PG_FUNCTION_INFO_V1(paged_fdw_handler);
@@ -487,11 +499,18 @@ pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	rows_per_stream = info->res->paging == PAGING_KEY ?
 		PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM;
-	baserel->rows = clamp_row_est(info->base_streams * rows_per_stream *
-								  info->local_selectivity);
 	baserel->tuples = info->base_streams * rows_per_stream;
+	/* the table option rows_estimate: what the pushed conditions select */
+	if (info->opts->rows_estimate > 0)
+		baserel->tuples = (double) info->opts->rows_estimate;
+	baserel->rows = clamp_row_est(baserel->tuples * info->local_selectivity);
 	baserel->fdw_private = info;
 }
+
+static int	paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel,
+								 List *local);
+static void paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
+								   PagedRelInfo *info, Cost startup, Cost total);
 
 /* Total cost of fetching "rows" rows in "streams" streams. */
 static void
@@ -565,6 +584,8 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, total, NIL, baserel->lateral_relids,
 									 NULL, NIL));
+	if (res->has_required(paged_pushed_mask(res, base_pushed)))
+		paged_add_partial_path(root, baserel, info, startup, total);
 
 	/* Join clauses that could feed a pushed condition: parameterized paths. */
 	foreach(lc, baserel->joininfo)
@@ -643,6 +664,56 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 										 startup, total, NIL, required_outer,
 										 NULL, NIL));
 	}
+}
+
+/*
+ * A Parallel Foreign Scan: the pages of one offset-paged stream or the
+ * streams of a multi-stream scan shared out among the processes (pager.c,
+ * "Parallel scans").  Not under a LIMIT: which rows a LIMIT without ORDER
+ * BY keeps depends on the order of the scan, which a serial scan keeps
+ * (stream by stream, page by page) and a parallel one does not; and not
+ * when the scan depends on an outer row.
+ */
+static void
+paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
+					   PagedRelInfo *info, Cost startup, Cost total)
+{
+	ForeignPath *path;
+	double		pages;
+	double		divisor;
+	int			workers;
+
+	if (!baserel->consider_parallel || baserel->lateral_relids != NULL ||
+		max_parallel_workers_per_gather <= 0)
+		return;
+	if (root->parse->limitCount != NULL || root->parse->limitOffset != NULL)
+		return;
+
+	/* processes worth having: by pages of one stream, or by streams */
+	if (info->base_streams <= 1.0 && info->res->paging == PAGING_OFFSET)
+	{
+		pages = ceil(baserel->tuples / info->page_size);
+		workers = (int) Min(pages / 4.0, (double) max_parallel_workers_per_gather);
+	}
+	else
+		workers = (int) Min(info->base_streams - 1.0,
+							(double) max_parallel_workers_per_gather);
+	if (workers < 1)
+		return;
+
+	/* as the planner shares a scan out (costsize.c, get_parallel_divisor) */
+	divisor = workers;
+	if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+		divisor += 1.0 - 0.3 * workers;
+
+	path = create_foreignscan_path(root, baserel, NULL,
+								   clamp_row_est(baserel->rows / divisor),
+								   startup, startup + (total - startup) / divisor,
+								   NIL, NULL, NULL, NIL);
+	path->path.parallel_aware = true;
+	path->path.parallel_safe = true;
+	path->path.parallel_workers = workers;
+	add_partial_path(baserel, (Path *) path);
 }
 
 /*
@@ -740,7 +811,8 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							fdw_exprs,
 							list_concat(list_make5(colnos, ops, descs, retrieved,
 												   makeInteger(info->page_size)),
-										list_make3(makeInteger(paged_pushable_limit(root, baserel, local)),
+										list_make3(makeInteger(best_path->path.parallel_aware ? -1 :
+															   paged_pushable_limit(root, baserel, local)),
 												   kinds, groups)),
 							NIL,
 							NIL,
@@ -826,6 +898,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->rctx.scan_cxt = st->scan_cxt;
 	st->rctx.conn = http_get_conn(st->opts);
 	st->rctx.stat = paged_stats_begin(st->opts, estate->es_query_cxt);
+	st->wait_fd = -1;
 }
 
 /* "packet p1, packet p2" for EXPLAIN: at most ten, then a count. */
@@ -869,6 +942,8 @@ paged_start(ForeignScanState *node, PagedScanState *st)
 	streams = st->res->make_streams(&st->rctx, values);
 	st->pager = pager_begin(st->res, &st->rctx, streams, st->limit,
 							st->scan_cxt);
+	if (st->pshared)
+		pager_set_shared(st->pager, st->pshared);
 	MemoryContextSwitchTo(old);
 	st->started = true;
 	st->scans++;
@@ -930,7 +1005,16 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	if (!st->started)
 		paged_start(node, st);
 
-	if (!pager_next(st->pager, &st->row))
+	if (st->nowait)
+	{
+		PagerNext	r = pager_next_async(st->pager, &st->row);
+
+		if (r == PAGER_BLOCKED)
+			st->blocked = true;
+		if (r != PAGER_ROW)
+			return slot;
+	}
+	else if (!pager_next(st->pager, &st->row))
 		return slot;
 
 	MemoryContextReset(st->row_cxt);
@@ -1018,6 +1102,173 @@ pagedEndForeignScan(ForeignScanState *node)
 	if (st == NULL || st->scan_cxt == NULL)
 		return;
 	paged_stop(st);
+}
+
+/* ----------------------------------------------------------------
+ *		Async Append
+ *
+ * Under an Async Append the executor asks each scan for a row without
+ * blocking and waits on one descriptor per scan that is waiting.  That
+ * descriptor is the epoll set that holds the sockets and timer of the
+ * scan's curl multi handle (http_wait_fd), dup'ed per scan because scans
+ * of one server share their connection, and a wait set refuses a
+ * descriptor twice.  A scan driving the shared connection may complete
+ * another scan's page; ConfigureWait then makes the descriptor readable
+ * at once (http_wake) so that no scan waits for what already arrived.
+ *
+ * Rows come from the same pager in the same order as synchronously: the
+ * executor only interleaves whole rows of different scans, and an
+ * Append's order across its children is unspecified anyway, which is why
+ * async_capable can default to true.
+ * ----------------------------------------------------------------
+ */
+static bool
+pagedIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	PagedRelInfo *info = (PagedRelInfo *) path->path.parent->fdw_private;
+
+	return info->opts->async_capable;
+}
+
+/*
+ * Produce a row for the request if one can be had without waiting: the
+ * whole ForeignScan node runs (local conditions, projection), its
+ * IterateForeignScan refusing to wait.
+ */
+static void
+paged_async_produce(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	TupleTableSlot *result;
+
+	st->nowait = true;
+	st->blocked = false;
+	result = node->ss.ps.ExecProcNodeReal(&node->ss.ps);
+	st->nowait = false;
+	if (st->blocked)
+		ExecAsyncRequestPending(areq);
+	else
+		ExecAsyncRequestDone(areq, result);
+}
+
+static void
+pagedForeignAsyncRequest(AsyncRequest *areq)
+{
+	paged_async_produce(areq);
+}
+
+static void
+paged_close_wait_fd(void *arg)
+{
+	PagedScanState *st = (PagedScanState *) arg;
+
+	if (st->wait_fd >= 0)
+		close(st->wait_fd);
+	st->wait_fd = -1;
+	st->wait_fd_cb.func = NULL;	/* the reset unregistered it */
+}
+
+static void
+pagedForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+	AppendState *requestor = (AppendState *) areq->requestor;
+
+	int			fd;
+	uint32		build;
+
+	Assert(areq->callback_pending && st->pager != NULL);
+	fd = http_wait_fd(st->rctx.conn, &build);
+	if (st->wait_fd >= 0 && st->wait_build != build)
+	{
+		/* the connection was rebuilt (ALTER SERVER) since */
+		close(st->wait_fd);
+		st->wait_fd = -1;
+	}
+	if (st->wait_fd < 0)
+	{
+		st->wait_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		st->wait_build = build;
+		if (st->wait_fd < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not duplicate a descriptor for an async foreign scan: %m")));
+		/* closed with the scan's memory: at the end, rescan or ERROR */
+		if (st->wait_fd_cb.func == NULL)
+		{
+			st->wait_fd_cb.func = paged_close_wait_fd;
+			st->wait_fd_cb.arg = st;
+			MemoryContextRegisterResetCallback(st->scan_cxt, &st->wait_fd_cb);
+		}
+	}
+	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE, st->wait_fd,
+					  NULL, areq);
+	if (pager_ready(st->pager))
+		http_wake(st->rctx.conn);
+}
+
+static void
+pagedForeignAsyncNotify(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	http_progress(st->rctx.conn);
+	paged_async_produce(areq);
+}
+
+/* ----------------------------------------------------------------
+ *		Parallel Foreign Scan: the shared state is a PagerShared
+ * ----------------------------------------------------------------
+ */
+/*
+ * Only a table with the option rows_estimate (a user's word that its scans
+ * are big) is parallel-safe: PostgreSQL considers Async Append only for an
+ * Append that is not parallel-safe, so marking every table safe would
+ * silently turn off the async_capable default for partitioned tables.
+ */
+static bool
+pagedIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+							   RangeTblEntry *rte)
+{
+	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	PagedOptions *opts = paged_get_options(rte->relid, userid);
+
+	return opts->rows_estimate > 0;
+}
+
+static Size
+pagedEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	return sizeof(PagerShared);
+}
+
+static void
+pagedInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							  void *coordinate)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	pager_shared_init((PagerShared *) coordinate);
+	st->pshared = (PagerShared *) coordinate;
+}
+
+static void
+pagedReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+								void *coordinate)
+{
+	pager_shared_init((PagerShared *) coordinate);
+}
+
+static void
+pagedInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+								 void *coordinate)
+{
+	PagedScanState *st = (PagedScanState *) node->fdw_state;
+
+	st->pshared = (PagerShared *) coordinate;
 }
 
 static bool
@@ -1154,6 +1405,15 @@ paged_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = pagedReScanForeignScan;
 	routine->EndForeignScan = pagedEndForeignScan;
 	routine->ExplainForeignScan = pagedExplainForeignScan;
+	routine->IsForeignPathAsyncCapable = pagedIsForeignPathAsyncCapable;
+	routine->IsForeignScanParallelSafe = pagedIsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = pagedEstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = pagedInitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = pagedReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = pagedInitializeWorkerForeignScan;
+	routine->ForeignAsyncRequest = pagedForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = pagedForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = pagedForeignAsyncNotify;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -620,3 +620,45 @@ SELECT n, differences, error, q, lq FROM diff_results WHERE differences <> 0 ORD
 -- the comparisons were not trivial: most queries return rows
 SELECT api, count(*) FILTER (WHERE nrows > 0) AS queries_with_rows, sum(nrows) AS rows_compared
 FROM diff_results GROUP BY 1 ORDER BY 1;
+
+-- The same queries again with parallel plans made cheap: the Parallel
+-- Foreign Scans (pages of one Mercury interval shared out by range, the
+-- packets of an IN list or join by stream) must give what serial scans
+-- give.  rows_estimate makes the tables parallel-safe and shows the
+-- planner a Mercury interval as big.
+CREATE TABLE diff_serial AS SELECT * FROM diff_results;
+TRUNCATE diff_results;
+ALTER FOREIGN TABLE units_fdw OPTIONS (ADD rows_estimate '10000');
+ALTER FOREIGN TABLE docs_fdw OPTIONS (ADD rows_estimate '1000');
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT run_differential(400);
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE differences <> 0) AS with_differences
+FROM diff_results;
+SELECT n, differences, error, q, lq FROM diff_results WHERE differences <> 0 ORDER BY n;
+-- the same queries as the serial run, and as many rows
+SELECT count(*) AS same_queries_and_rows
+FROM diff_results p JOIN diff_serial s USING (n) WHERE p.q = s.q AND p.nrows = s.nrows;
+-- parallel plans were used, for both APIs
+CREATE FUNCTION parallel_plans(which text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  line text;
+  n bigint := 0;
+BEGIN
+  FOR r IN SELECT q FROM diff_results WHERE api = which LOOP
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || r.q LOOP
+      IF line LIKE '%Parallel Foreign Scan%' THEN
+        n := n + 1;
+        EXIT;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN n;
+END $$;
+SELECT parallel_plans('mercury') >= 100 AS mercury_parallel, parallel_plans('diadoc') >= 50 AS diadoc_parallel;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET max_parallel_workers_per_gather;

@@ -25,11 +25,20 @@
  * safety net, top-level transaction abort detaches every transfer still
  * attached to a multi handle, touching only malloc'd state.
  *
- * Waiting is done with curl_multi_poll() in slices of at most
- * HTTP_WAIT_SLICE_MS, with CHECK_FOR_INTERRUPTS() between slices, so a
- * cancel, statement_timeout or terminate wins quickly, and the longjmp
- * happens outside of any curl call.  (The poll also returns early when a
- * signal interrupts it.)
+ * Driving.  Each multi handle is driven through curl's socket interface:
+ * CURLMOPT_SOCKETFUNCTION keeps the sockets curl wants to wait on in an
+ * epoll set of the connection, CURLMOPT_TIMERFUNCTION arms a timerfd that
+ * is in the same set, and curl_multi_socket_action() is told what became
+ * ready.  So one descriptor (the epoll fd, http_wait_fd()) is readable
+ * whenever curl has something to do, which is what an Async Append's wait
+ * set needs: one descriptor per scan, however many transfers it has in
+ * flight (libcurl 7.88 has no curl_multi_waitfds).  Waiting is an
+ * epoll_wait() on that descriptor in slices of at most HTTP_WAIT_SLICE_MS,
+ * with CHECK_FOR_INTERRUPTS() between slices, so a cancel, statement_timeout
+ * or terminate wins quickly, and the longjmp happens outside of any curl
+ * call.  (The wait also returns early when a signal interrupts it.)  While
+ * transfers run, the timerfd fires at least every HTTP_WAIT_SLICE_MS, so a
+ * waiter that only watches the descriptor checks for interrupts as often.
  *
  * Classification (design section 4): 2xx is OK; connect failures (DNS,
  * refused, connect timeout), transport failures, request timeouts, 408,
@@ -47,8 +56,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/pg_prng.h"
 #include "pgstat.h"
@@ -88,6 +101,11 @@ struct HttpConn
 {
 	HttpConnKey key;			/* hash key, must be first */
 	CURLM	   *multi;			/* NULL until (re)built */
+	int			epfd;			/* epoll set: curl's sockets + timerfd */
+	int			timerfd;		/* curl's next timeout (and wake-ups) */
+	int64		timeout_at;		/* CLOCK_MONOTONIC us of curl's timeout,
+								 * -1 if none */
+	uint32		builds;			/* multi handles built so far */
 	bool		invalid;		/* server or mapping changed: rebuild */
 	uint32		server_hash;	/* syscache hash of the server OID */
 	uint32		mapping_hash;	/* syscache hash of the user mapping OID */
@@ -162,6 +180,8 @@ static HttpOutcome http_outcome(CURLcode rc);
 static bool http_permanent(CURLcode rc);
 static char *http_safe_url(const char *url);
 static long http_ms(double seconds);
+static void http_drive(HttpConn *conn, int wait_ms);
+static void http_conn_build(HttpConn *conn);
 
 /* ----------------------------------------------------------------
  *		Connection cache
@@ -312,7 +332,135 @@ http_conn_rebuild(HttpConn *conn)
 	if (conn->multi != NULL)
 		curl_multi_cleanup(conn->multi);
 	conn->multi = NULL;
+	/* after the cleanup: curl may still tell the socket callback */
+	if (conn->epfd >= 0)
+		close(conn->epfd);
+	if (conn->timerfd >= 0)
+		close(conn->timerfd);
+	conn->epfd = -1;
+	conn->timerfd = -1;
+	conn->timeout_at = -1;
 	conn->invalid = false;
+}
+
+/* Microseconds of CLOCK_MONOTONIC (callbacks may not use PostgreSQL's clock). */
+static int64
+http_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Arm the timerfd for curl's timeout, but at most HTTP_WAIT_SLICE_MS ahead
+ * while one is set, so that whoever waits on the epoll fd wakes to check
+ * for interrupts.  "now" (-1: do it at once) makes the descriptor readable
+ * immediately.
+ */
+static void
+http_arm_timer(HttpConn *conn, bool now)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (now)
+		its.it_value.tv_nsec = 1;
+	else if (conn->timeout_at >= 0)
+	{
+		int64		us = conn->timeout_at - http_now_us();
+
+		us = Min(us, (int64) HTTP_WAIT_SLICE_MS * 1000);
+		if (us <= 0)
+			its.it_value.tv_nsec = 1;	/* zero would disarm */
+		else
+		{
+			its.it_value.tv_sec = us / 1000000;
+			its.it_value.tv_nsec = (us % 1000000) * 1000;
+		}
+	}
+	else if (http_conn_busy(conn))
+		its.it_value.tv_nsec = HTTP_WAIT_SLICE_MS * 1000000L;
+	(void) timerfd_settime(conn->timerfd, 0, &its, NULL);
+}
+
+/* CURLMOPT_TIMERFUNCTION: remember curl's next timeout, arm the timerfd. */
+static int
+http_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	HttpConn   *conn = (HttpConn *) arg;
+
+	conn->timeout_at = timeout_ms < 0 ? -1 :
+		http_now_us() + (int64) timeout_ms * 1000;
+	http_arm_timer(conn, false);
+	return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keep the epoll set what curl waits for. */
+static int
+http_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	HttpConn   *conn = (HttpConn *) arg;
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = s;
+	if (what == CURL_POLL_REMOVE)
+	{
+		/* the socket may already be closed: nothing left to remove then */
+		(void) epoll_ctl(conn->epfd, EPOLL_CTL_DEL, s, &ev);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev.events |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev.events |= EPOLLOUT;
+	if (epoll_ctl(conn->epfd, EPOLL_CTL_MOD, s, &ev) == 0)
+		return 0;
+	if (errno == ENOENT && epoll_ctl(conn->epfd, EPOLL_CTL_ADD, s, &ev) == 0)
+		return 0;
+	return -1;					/* curl fails the transfers of this socket */
+}
+
+/* A new multi handle with its epoll set and timerfd. */
+static void
+http_conn_build(HttpConn *conn)
+{
+	struct epoll_event ev;
+
+	conn->timeout_at = -1;
+	conn->builds++;
+	conn->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (conn->epfd >= 0)
+		conn->timerfd = timerfd_create(CLOCK_MONOTONIC,
+									   TFD_NONBLOCK | TFD_CLOEXEC);
+	if (conn->epfd >= 0 && conn->timerfd >= 0)
+	{
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.fd = conn->timerfd;
+		if (epoll_ctl(conn->epfd, EPOLL_CTL_ADD, conn->timerfd, &ev) == 0)
+			conn->multi = curl_multi_init();
+	}
+	if (conn->multi == NULL)
+	{
+		int			save_errno = errno;
+
+		if (conn->epfd >= 0)
+			close(conn->epfd);
+		if (conn->timerfd >= 0)
+			close(conn->timerfd);
+		conn->epfd = conn->timerfd = -1;
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl multi handle: %m")));
+	}
+	curl_multi_setopt(conn->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(conn->multi, CURLMOPT_SOCKETDATA, conn);
+	curl_multi_setopt(conn->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(conn->multi, CURLMOPT_TIMERDATA, conn);
 }
 
 /* Milliseconds for a curl timeout option; 0 stays "none". */
@@ -345,6 +493,10 @@ http_get_conn(const PagedOptions *opts)
 	{
 		/* make the entry consistent before anything can ereport */
 		conn->multi = NULL;
+		conn->epfd = -1;
+		conn->timerfd = -1;
+		conn->timeout_at = -1;
+		conn->builds = 0;
 		conn->invalid = false;
 		dlist_init(&conn->xfers);
 		conn->nidle = 0;
@@ -359,13 +511,7 @@ http_get_conn(const PagedOptions *opts)
 		http_conn_rebuild(conn);
 
 	if (conn->multi == NULL)
-	{
-		conn->multi = curl_multi_init();
-		if (conn->multi == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl multi handle")));
-	}
+		http_conn_build(conn);
 
 	/* settings apply to transfers started from now on */
 	conn->connect_timeout_ms = http_ms(opts->connect_timeout);
@@ -1085,19 +1231,100 @@ http_start(HttpConn *conn, const HttpRequest *req, MemoryContext owner)
 void
 http_progress(HttpConn *conn)
 {
-	CURLMcode	mc;
-	CURLMsg    *msg;
-	int			running;
-	int			left;
+	http_drive(conn, 0);
+}
 
-	if (conn->multi == NULL)
-		return;
-
-	mc = curl_multi_perform(conn->multi, &running);
+/* Fail with curl's word for a multi error. */
+static void
+http_check_multi(CURLMcode mc)
+{
 	if (mc != CURLM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("libcurl failed: %s", curl_multi_strerror(mc))));
+}
+
+#define HTTP_EVENTS		16		/* ready descriptors handled per wait */
+
+/*
+ * Wait up to wait_ms (0: not at all) for a socket of the connection or
+ * curl's timeout, let curl act on what is ready, and mark the transfers
+ * that finished.
+ */
+static void
+http_drive(HttpConn *conn, int wait_ms)
+{
+	struct epoll_event events[HTTP_EVENTS];
+	CURLMsg    *msg;
+	int			running;
+	int			left;
+	int			n;
+	int			i;
+	bool		timer = false;
+
+	if (conn->multi == NULL)
+		return;
+
+	if (conn->timeout_at >= 0)
+	{
+		int64		us = conn->timeout_at - http_now_us();
+
+		if (us <= 0)
+			wait_ms = 0;
+		else if (us < (int64) wait_ms * 1000)
+			wait_ms = (int) ((us + 999) / 1000);
+	}
+	/* pg_stat_activity shows wait_event_type 'Extension' meanwhile */
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	n = epoll_wait(conn->epfd, events, HTTP_EVENTS, wait_ms);
+	pgstat_report_wait_end();
+	if (n < 0)
+	{
+		if (errno != EINTR)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not wait for HTTP transfers: %m")));
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			fd = events[i].data.fd;
+		int			flags = 0;
+
+		if (fd == conn->timerfd)
+		{
+			uint64		expirations;
+
+			/* drain it; it is re-armed below if curl still needs it */
+			if (read(conn->timerfd, &expirations, sizeof(expirations)) < 0)
+				expirations = 0;	/* EAGAIN: already drained */
+			timer = true;
+			continue;
+		}
+		if (events[i].events & (EPOLLIN | EPOLLHUP))
+			flags |= CURL_CSELECT_IN;
+		if (events[i].events & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (events[i].events & EPOLLERR)
+			flags |= CURL_CSELECT_ERR;
+		/* a socket an earlier action closed is ignored by curl */
+		http_check_multi(curl_multi_socket_action(conn->multi, fd, flags,
+												  &running));
+	}
+
+	/*
+	 * curl's timeout, or a wake-up of the timerfd (the slice, a kick): curl
+	 * acts on whatever timers expired, and the timerfd is armed again.
+	 */
+	if (timer || (conn->timeout_at >= 0 && conn->timeout_at <= http_now_us()))
+	{
+		if (conn->timeout_at >= 0 && conn->timeout_at <= http_now_us())
+			conn->timeout_at = -1;	/* consumed; curl sets the next one */
+		http_check_multi(curl_multi_socket_action(conn->multi,
+												  CURL_SOCKET_TIMEOUT, 0,
+												  &running));
+		http_arm_timer(conn, false);
+	}
 
 	while ((msg = curl_multi_info_read(conn->multi, &left)) != NULL)
 	{
@@ -1116,6 +1343,21 @@ http_progress(HttpConn *conn)
 	}
 }
 
+int
+http_wait_fd(HttpConn *conn, uint32 *build)
+{
+	Assert(conn->multi != NULL);
+	*build = conn->builds;
+	return conn->epfd;
+}
+
+void
+http_wake(HttpConn *conn)
+{
+	if (conn->multi != NULL)
+		http_arm_timer(conn, true);
+}
+
 bool
 http_finished(HttpTransfer *t)
 {
@@ -1132,30 +1374,16 @@ http_wait(HttpTransfer *t)
 
 	for (;;)
 	{
-		CURLMcode	mc;
-
 		CHECK_FOR_INTERRUPTS();
 		if (x->done)
 			break;
 		Assert(x->conn != NULL);
-		http_progress(x->conn);
-		if (x->done)
-			break;
 
 		/*
 		 * Sleep until a socket is ready, curl's next timeout, or the slice
-		 * ends.  Unlike curl_multi_wait(), curl_multi_poll() does not return
-		 * at once when curl has no socket to wait on, so this never spins.
+		 * ends, and let curl act on what is ready.
 		 */
-		/* pg_stat_activity shows wait_event_type 'Extension' meanwhile */
-		pgstat_report_wait_start(PG_WAIT_EXTENSION);
-		mc = curl_multi_poll(x->conn->multi, NULL, 0, HTTP_WAIT_SLICE_MS,
-							 NULL);
-		pgstat_report_wait_end();
-		if (mc != CURLM_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("libcurl failed: %s", curl_multi_strerror(mc))));
+		http_drive(x->conn, HTTP_WAIT_SLICE_MS);
 	}
 
 	if (!t->have_resp)

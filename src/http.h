@@ -76,6 +76,17 @@ extern HttpTransfer *http_start(HttpConn *conn, const HttpRequest *req,
 /* Drive all transfers of the connection without blocking. */
 extern void http_progress(HttpConn *conn);
 
+/*
+ * A descriptor that is readable when the connection's transfers need curl
+ * (a socket is ready, curl's timeout is due, or at most every 100 ms while
+ * transfers run): for an executor wait set.  http_progress() acts on it.
+ * It changes when the connection is rebuilt (*build tells which one it is).
+ */
+extern int	http_wait_fd(HttpConn *conn, uint32 *build);
+
+/* Make http_wait_fd() readable at once (a waiter has something to do). */
+extern void http_wake(HttpConn *conn);
+
 /* True once the transfer has finished (http_progress/http_wait drive it). */
 extern bool http_finished(HttpTransfer *t);
 

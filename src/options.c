@@ -99,6 +99,9 @@ static const PagedOptionDef paged_options[] = {
 	{"max_concurrency", SRV, OPT_INT, false, 1, 64, F(INT, max_concurrency)},
 	{"prefetch", SRV, OPT_BOOL, false, 0, 0, F(BOOL, prefetch)},
 	{"prefetch", TBL, OPT_BOOL, false, 0, 0, F(BOOL, prefetch)},
+	{"async_capable", SRV, OPT_BOOL, false, 0, 0, F(BOOL, async_capable)},
+	{"async_capable", TBL, OPT_BOOL, false, 0, 0, F(BOOL, async_capable)},
+	{"rows_estimate", TBL, OPT_INT, false, 0, 1e12, F(INT64, rows_estimate)},
 	{"ssl_verify", SRV, OPT_BOOL, false, 0, 0, F(BOOL, ssl_verify)},
 	{"ca_file", SRV, OPT_STRING, false, 0, 0, F(STR, ca_file)},
 	{"on_list_change", SRV, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},
@@ -961,6 +964,7 @@ paged_get_options(Oid foreigntableid, Oid userid)
 	o->max_pages = 100000;		/* ends a runaway list; 0 = no limit */
 	o->max_concurrency = 4;
 	o->prefetch = true;
+	o->async_capable = true;
 	o->ssl_verify = true;
 	o->on_list_change = "warn";
 	o->oidc_token_url = "https://identity.kontur.ru/connect/token";

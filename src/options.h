@@ -50,6 +50,8 @@ typedef struct PagedOptions
 	int			max_pages;		/* per stream; 0 = unlimited */
 	int			max_concurrency;
 	bool		prefetch;		/* ask for pages before they are needed */
+	bool		async_capable;	/* may run under an Async Append */
+	int64		rows_estimate;	/* planner's row count, 0 = built-in */
 	bool		ssl_verify;
 	char	   *ca_file;
 	char	   *on_list_change;	/* "warn" or "error" (pager.c) */

@@ -40,6 +40,24 @@
  * window and not by the result.  Deleting the context also releases the
  * curl transfer, which is what makes an ERROR or cancel leak-free.
  *
+ * Without blocking.  An Async Append asks for rows with pager_next_async(),
+ * which returns PAGER_BLOCKED instead of waiting when the next row needs a
+ * page that has not arrived yet; the pager's state is then exactly what it
+ * was before the wait, so the next call goes on from there.  The backoff
+ * before a retry still sleeps (http_sleep), holding up the other scans of
+ * the Append for that time.
+ *
+ * Parallel scans (pager_set_shared).  Every process builds the same
+ * streams.  One offset-paged stream is split by range: a process claims
+ * range k (offsets k * page_size up to the next range) from a shared
+ * counter, asks for it and reads all of it: a short page that is not the
+ * list's end is followed by a request for the rest of the range, so no
+ * range is left half read and none is read twice.  A process stops at its
+ * first range past the end.  Several streams are split by stream: a process
+ * claims the next stream and reads it as a serial scan would.  Either way
+ * each row is read by exactly one process, as long as the list does not
+ * change meanwhile (the same condition as for a serial scan).
+ *
  * Failures.  A page whose request failed in a way that may pass (connect
  * failure, reset, timeout, 408, 429, 5xx, or what the resource calls
  * transient) is asked for again with the same cursor, so a retry can
@@ -83,6 +101,12 @@ typedef struct PagerSlot
 	TimestampTz first_wait;		/* when the pager first waited for it */
 } PagerSlot;
 
+typedef struct PagerRest
+{
+	int64		offset;
+	int			count;
+} PagerRest;
+
 typedef struct StreamState
 {
 	bool		done;			/* nothing more to request */
@@ -94,6 +118,10 @@ typedef struct StreamState
 	int			next_keylen;
 	HTAB	   *seen_keys;		/* hashes of the keys requested so far */
 	/* offset paging */
+	List	   *rests;			/* parallel by range: PagerRest * of ranges
+								 * whose pages came back short */
+	bool		claims_over;	/* ... a range reached the list's end */
+	bool		probing;		/* ... a range past the total was claimed */
 	int64		next_offset;
 	int64		total;			/* -1 until the first page told it */
 	int64		first_total;	/* what the first page announced */
@@ -121,11 +149,32 @@ struct Pager
 	int			row;
 	int			rows_since_progress;
 	TimestampTz last_progress;
+	PagerShared *shared;		/* parallel scan, or NULL */
+	bool		by_range;		/* ... split by range (else by stream) */
+	bool		nowait;			/* pager_next_async: do not wait */
+	bool		blocked;		/* ... and it would have had to */
 
 	PagerStats	stats;
 };
 
+/* pager_complete: the page has not arrived and p->nowait is set */
+#define PAGE_BLOCKED	((PageVerdict) -1)
+
 static void pager_start_slot(Pager *p, PagerSlot *slot);
+
+/* The stream to read after the current one: the next, or the next claimed. */
+static int
+pager_next_stream(Pager *p)
+{
+	uint32		s;
+
+	if (p->shared == NULL || p->by_range)
+		return p->cur_stream + 1;
+	s = pg_atomic_fetch_add_u32(&p->shared->next_stream, 1);
+	if (s >= (uint32) p->nstreams)
+		return p->nstreams;
+	return (int) s;
+}
 
 Pager *
 pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
@@ -196,6 +245,21 @@ pager_next_request(Pager *p, int s, PageCursor *cursor)
 	int64		wanted = pager_rows_wanted(p);
 	int			max_pages = p->ctx->opts->max_pages;
 
+	/*
+	 * Parallel by range: the rest of a range whose page came back short is
+	 * read even after this process claimed its last range.
+	 */
+	if (p->by_range && st->rests != NIL)
+	{
+		PagerRest  *r = (PagerRest *) linitial(st->rests);
+
+		memset(cursor, 0, sizeof(PageCursor));
+		cursor->page_no = st->pages_requested;
+		cursor->offset = r->offset;
+		cursor->count = r->count;
+		st->rests = list_delete_first(st->rests);
+		return true;
+	}
 	if (st->done || !st->next_known || wanted <= 0)
 		return false;
 	if (p->res->paging == PAGING_OFFSET && st->total >= 0 &&
@@ -216,7 +280,33 @@ pager_next_request(Pager *p, int s, PageCursor *cursor)
 	cursor->count = p->ctx->page_size;
 	if (wanted < cursor->count)
 		cursor->count = (int) wanted;
-	if (p->res->paging == PAGING_KEY)
+	if (p->by_range)
+	{
+		/* a new range (the rests of ranges were asked for above) */
+		if (st->claims_over)
+		{
+			st->done = true;
+			return false;
+		}
+		/*
+		 * A claimed range is always asked for (the list may have grown
+		 * since this process learned its total), so claim no more once
+		 * this process has one request past that total out and the
+		 * counter is past it too.
+		 */
+		if (st->probing && st->total >= 0 &&
+			(int64) pg_atomic_read_u64(&p->shared->next_range) * p->ctx->page_size >= st->total)
+		{
+			st->done = true;
+			return false;
+		}
+		cursor->count = p->ctx->page_size;
+		cursor->offset = (int64) pg_atomic_fetch_add_u64(&p->shared->next_range, 1) *
+			p->ctx->page_size;
+		if (st->total >= 0 && cursor->offset >= st->total)
+			st->probing = true;
+	}
+	else if (p->res->paging == PAGING_KEY)
 	{
 		cursor->key = st->next_key;
 		cursor->keylen = st->next_keylen;
@@ -237,6 +327,8 @@ pager_advance(Pager *p, int s, const PageCursor *cursor)
 	StreamState *st = &p->ss[s];
 
 	st->pages_requested++;
+	if (p->by_range)
+		return;					/* the next request claims its own range */
 	if (p->res->paging == PAGING_KEY)
 		st->next_known = false;
 	else if (st->total < 0 || st->sequential)
@@ -329,8 +421,12 @@ pager_fill(Pager *p)
 	{
 		PageCursor	cursor;
 
-		/* Later streams only when nothing limits us and prefetch is on. */
-		if (s > p->cur_stream && (!p->prefetch || p->limit >= 0))
+		/*
+		 * Later streams only when nothing limits us and prefetch is on (and
+		 * not when processes claim streams: the next one may be another's).
+		 */
+		if (s > p->cur_stream &&
+			(!p->prefetch || p->limit >= 0 || (p->shared && !p->by_range)))
 			break;
 		while (list_length(p->slots) < allowed)
 		{
@@ -419,6 +515,12 @@ pager_complete(Pager *p, PagerSlot *slot)
 		PageResult	result;
 
 		paged_stats_state(p->ctx->stat, PAGED_STATE_REQUESTING);
+		if (p->nowait && !http_finished(slot->xfer))
+		{
+			http_progress(p->ctx->conn);
+			if (!http_finished(slot->xfer))
+				return PAGE_BLOCKED;
+		}
 		wait_start = GetCurrentTimestamp();
 		resp = http_wait(slot->xfer);
 
@@ -601,6 +703,8 @@ pager_total_changed(Pager *p, int s, int64 total, int page_no)
 	{
 		/* pager_next_request may have stopped at the old total */
 		st->done = false;
+		st->claims_over = false;
+		st->probing = false;
 	}
 	else
 	{
@@ -641,6 +745,29 @@ pager_warn_ended(Pager *p, int s, int64 offset)
 								p->res->operation, st->total, offset));
 }
 
+/*
+ * Parallel by range: the list ends at "end".  Claim no more ranges, and
+ * drop the requests of ranges past it; the rests of earlier ranges are
+ * still read.
+ */
+static void
+pager_range_end(Pager *p, int s, int64 end)
+{
+	ListCell   *lc;
+
+	p->ss[s].claims_over = true;
+	foreach(lc, p->slots)
+	{
+		PagerSlot  *o = (PagerSlot *) lfirst(lc);
+
+		if (o->stream_no == s && o->cursor.offset >= end)
+		{
+			p->slots = foreach_delete_current(p->slots, lc);
+			MemoryContextDelete(o->cxt);
+		}
+	}
+}
+
 /* Learn from a parsed page where its stream goes next. */
 static void
 pager_after_page(Pager *p, PagerSlot *slot)
@@ -675,6 +802,28 @@ pager_after_page(Pager *p, PagerSlot *slot)
 			st->total = st->first_total = p->page.total;
 		else if (p->page.total != st->total)
 			pager_total_changed(p, s, p->page.total, c->page_no);
+	}
+	if (p->by_range)
+	{
+		int64		end = c->offset + n;
+
+		if (n == 0 || p->page.total < 0 || end >= p->page.total)
+		{
+			/* (an empty page before the announced end: the list shrank) */
+			if (n == 0)
+				pager_warn_ended(p, s, c->offset);
+			pager_range_end(p, s, end);
+		}
+		else if (n < c->count)
+		{
+			/* a short page within the list: ask for the rest of the range */
+			PagerRest  *r = MemoryContextAlloc(p->cxt, sizeof(PagerRest));
+
+			r->offset = end;
+			r->count = c->count - n;
+			st->rests = lappend(st->rests, r);
+		}
+		return;
 	}
 	if (n == 0 || (p->page.total < 0 && n < c->count))
 	{
@@ -756,11 +905,12 @@ pager_next(Pager *p, PagerRow *row)
 			p->window = Min(p->window * 2, p->max_inflight + 1);
 		}
 
-		/* Move past finished streams. */
+		/* Move past finished streams (to the next one claimed, if shared). */
 		while (p->cur_stream < p->nstreams && p->ss[p->cur_stream].done &&
+			   p->ss[p->cur_stream].rests == NIL &&
 			   (p->slots == NIL ||
 				((PagerSlot *) linitial(p->slots))->stream_no != p->cur_stream))
-			p->cur_stream++;
+			p->cur_stream = pager_next_stream(p);
 		if (p->cur_stream >= p->nstreams)
 			return false;
 
@@ -791,6 +941,13 @@ pager_next(Pager *p, PagerRow *row)
 		error_context_stack = &errcb;
 
 		verdict = pager_complete(p, head);
+		if (verdict == PAGE_BLOCKED)
+		{
+			/* nothing changed but the transfers: the next call goes on */
+			error_context_stack = errcb.previous;
+			p->blocked = true;
+			return false;
+		}
 		if (verdict == PAGE_END)
 		{
 			StreamState *st = &p->ss[head->stream_no];
@@ -799,6 +956,14 @@ pager_next(Pager *p, PagerRow *row)
 			if (p->res->paging == PAGING_OFFSET)
 				pager_warn_ended(p, head->stream_no, head->cursor.offset);
 			error_context_stack = errcb.previous;
+			if (p->by_range)
+			{
+				int64		end = head->cursor.offset;
+
+				pager_free_slot(p, head);
+				pager_range_end(p, p->cur_stream, end);
+				continue;
+			}
 			st->done = true;
 			pager_free_slot(p, head);
 			pager_drop_stream_slots(p, p->cur_stream);
@@ -813,6 +978,49 @@ pager_next(Pager *p, PagerRow *row)
 		if (p->prefetch)
 			pager_fill(p);
 	}
+}
+
+void
+pager_shared_init(PagerShared *sh)
+{
+	pg_atomic_init_u32(&sh->next_stream, 0);
+	pg_atomic_init_u64(&sh->next_range, 0);
+}
+
+void
+pager_set_shared(Pager *p, PagerShared *sh)
+{
+	p->shared = sh;
+	p->by_range = p->nstreams == 1 && p->res->paging == PAGING_OFFSET;
+	if (!p->by_range)
+		p->cur_stream = pager_next_stream(p);
+}
+
+PagerNext
+pager_next_async(Pager *p, PagerRow *row)
+{
+	bool		got;
+
+	p->nowait = true;
+	p->blocked = false;
+	got = pager_next(p, row);
+	p->nowait = false;
+	if (got)
+		return PAGER_ROW;
+	return p->blocked ? PAGER_BLOCKED : PAGER_END;
+}
+
+bool
+pager_ready(Pager *p)
+{
+	PagerSlot  *head;
+
+	if (p->cur != NULL && p->row < p->page.nrecords)
+		return true;
+	if (p->slots == NIL)
+		return true;			/* the end, or a request to send */
+	head = (PagerSlot *) linitial(p->slots);
+	return head->xfer == NULL || http_finished(head->xfer);
 }
 
 void

@@ -7,6 +7,7 @@
 #define PAGED_PAGER_H
 
 #include "postgres.h"
+#include "port/atomics.h"
 #include "resource.h"
 
 typedef struct PagerStats
@@ -42,6 +43,42 @@ extern Pager *pager_begin(const PagedResource *res, ResourceCtx *ctx,
 
 /* Next record, fetching pages as needed; false at the end. */
 extern bool pager_next(Pager *p, PagerRow *row);
+
+/*
+ * Next record if it can be had without waiting for the network: for an
+ * Async Append.  After PAGER_BLOCKED, call again once the connection's
+ * descriptor (http_wait_fd) was readable; rows come in the same order as
+ * from pager_next().
+ */
+typedef enum PagerNext
+{
+	PAGER_ROW,
+	PAGER_END,
+	PAGER_BLOCKED
+} PagerNext;
+
+extern PagerNext pager_next_async(Pager *p, PagerRow *row);
+
+/* True if pager_next_async() would not block now (or might not). */
+extern bool pager_ready(Pager *p);
+
+/*
+ * Parallel scans: what the processes of one Parallel Foreign Scan share (in
+ * its DSM segment).  A scan of one offset-paged stream is split by page:
+ * each process claims the next range of page_size offsets and reads all of
+ * it.  A scan of several streams is split by stream: each process claims
+ * the next stream and reads it whole.
+ */
+typedef struct PagerShared
+{
+	pg_atomic_uint32 next_stream;	/* split by stream: next to claim */
+	pg_atomic_uint64 next_range;	/* split by page: next range to claim */
+} PagerShared;
+
+extern void pager_shared_init(PagerShared *sh);
+
+/* Make "p" one of the processes of a parallel scan (before pager_next). */
+extern void pager_set_shared(Pager *p, PagerShared *sh);
 
 /* Abort transfers and free everything. */
 extern void pager_end(Pager *p);

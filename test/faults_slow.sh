@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The slow fault tests: timeouts, trickling answers, Retry-After, query
 # cancel / statement_timeout / pg_terminate_backend while a scan is blocked
-# on the network, and 300 interrupted scans in one backend checked for
-# leaked file descriptors and memory.
+# on the network, and 792 interrupted scans in one backend (some under an
+# Async Append) checked for leaked file descriptors and memory.
 #
 # Runs inside a throwaway cluster with the extension installed and the mock
 # API up (test/run_tests.sh does both):
@@ -180,10 +180,16 @@ stop_blocked() {
 	ELAPSED=$(($(now_ms) - t0))
 }
 
-for target in d_hang m_hang d_blackhole d_retry_sleep; do
+# (async: an Async Append of two scans, both waiting)
+async_hang="SELECT count(x) FROM (SELECT entity_id AS x FROM d_hang WHERE packet_id = 'p5'
+	UNION ALL SELECT name FROM m_hang WHERE begin_date = '2024-01-01') u"
+[ "$("${psql[@]}" -c "EXPLAIN $async_hang" | grep -c 'Async Foreign Scan')" = 2 ]
+check "a UNION ALL of two foreign tables is an Async Append" $?
+for target in d_hang m_hang d_blackhole d_retry_sleep async; do
 	case $target in
 		d_hang | d_blackhole | d_retry_sleep) q="SELECT count(*) FROM $target WHERE packet_id = 'p5'" ;;
 		m_hang) q="SELECT count(*) FROM $target WHERE begin_date = '2024-01-01'" ;;
+		async) q=$async_hang ;;
 	esac
 	start_blocked "cancel_$target" "$q"
 	stop_blocked pg_cancel_backend
@@ -263,7 +269,7 @@ check "statement_timeout 1 s stops decoding an amplified Diadoc page within 2 s 
 # (that only a superuser may raise the bound is in sql/security.sql)
 
 #
-# 300 interrupted scans in one backend: file descriptors and memory flat
+# 792 interrupted scans in one backend: file descriptors and memory flat
 #
 rounds=60
 warmup=12
@@ -279,14 +285,25 @@ SELECT pg_backend_pid() AS leak_pid \\gset
 \\o /dev/null"
 }
 # one round: a scan ended by an ERROR, one by statement_timeout while
-# blocked on the network, one by a LIMIT with a page still in flight
+# blocked on the network, one by a LIMIT with a page still in flight; then
+# the same as Async Appends of two scans each (an ERROR in one child while
+# the other has pages in flight, statement_timeout, LIMIT over the Append)
 round="SELECT count(*) FROM d_garbage WHERE packet_id = 'p5';
 SELECT count(*) FROM m_garbage WHERE begin_date = '2024-01-01';
 SET statement_timeout = '100ms';
 SELECT count(*) FROM d_hang WHERE packet_id = 'p5';
 RESET statement_timeout;
 SELECT entity_id FROM d_ok WHERE packet_id = 'p450' AND entity_id LIKE '%7' LIMIT 3;
-SELECT name FROM m_ok WHERE begin_date = '2024-01-01' AND name LIKE '%7' LIMIT 3;"
+SELECT name FROM m_ok WHERE begin_date = '2024-01-01' AND name LIKE '%7' LIMIT 3;
+SELECT count(x) FROM (SELECT entity_id AS x FROM d_garbage WHERE packet_id = 'p5'
+	UNION ALL SELECT name FROM m_ok WHERE begin_date = '2024-01-01') u;
+SET statement_timeout = '100ms';
+SELECT count(x) FROM (SELECT entity_id AS x FROM d_hang WHERE packet_id = 'p5'
+	UNION ALL SELECT entity_id FROM d_ok WHERE packet_id = 'p450') u;
+RESET statement_timeout;
+SELECT x FROM (SELECT entity_id AS x FROM d_ok WHERE packet_id = 'p450'
+	UNION ALL SELECT name FROM m_ok WHERE begin_date = '2024-01-01') u WHERE x LIKE '%7' LIMIT 3;"
+# every round: 11 scans, 5 ERRORs of which 2 statement timeouts
 # How many connections stay idle in curl's cache depends on how the last
 # scan of a server ended (a prefetched page may or may not have completed
 # before the LIMIT stopped the scan).  Before measuring, changing the
@@ -312,12 +329,12 @@ t0=$(now_ms)
 ELAPSED=$(($(now_ms) - t0))
 errors=$(grep -c 'ERROR' "$tmp/leak.err")
 timeouts=$(grep -c 'canceling statement due to statement timeout' "$tmp/leak.err")
-note "leak run: $(((warmup + rounds) * 5)) scans (of them $((rounds * 5)) measured: ERROR, statement_timeout, LIMIT) in ${ELAPSED} ms; $errors ERRORs, $timeouts statement timeouts"
+note "leak run: $(((warmup + rounds) * 11)) scans (of them $((rounds * 11)) measured: ERROR, statement_timeout, LIMIT, each also under Async Append) in ${ELAPSED} ms; $errors ERRORs, $timeouts statement timeouts"
 read -r _ fd0 rss0 ctx0 < <(grep '^MEASURE' "$tmp/leak.out" | head -n 1 | tr '|' ' ')
 read -r _ fd1 rss1 ctx1 < <(grep '^MEASURE' "$tmp/leak.out" | tail -n 1 | tr '|' ' ')
 note "before: $fd0 fds, VmRSS $rss0 kB, memory contexts $ctx0 bytes"
 note "after:  $fd1 fds, VmRSS $rss1 kB, memory contexts $ctx1 bytes"
-[ "$errors" = $(((warmup + rounds) * 3)) ] && [ "$timeouts" = $((warmup + rounds)) ]
+[ "$errors" = $(((warmup + rounds) * 5)) ] && [ "$timeouts" = $(((warmup + rounds) * 2)) ]
 check "leak run: every scan ended as intended" $?
 [ -n "$fd0" ] && [ "$fd1" -le "$fd0" ]
 check "leak run: open file descriptors do not grow ($fd0 -> $fd1)" $?

@@ -94,6 +94,9 @@ run_harness progress pg_virtualenv -t -o shared_preload_libraries=paged_fdw \
 # above is this tree's, and we hold the lock).
 run_harness secrets "$top/test/secrets.sh"
 
+# The scale-out recipe: two worker clusters under a postgres_fdw coordinator.
+run_harness scaleout "$top/test/scaleout.sh"
+
 # The page parsers under libFuzzer with ASan and UBSan, 60 s each.
 run_harness fuzz "$top/test/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 

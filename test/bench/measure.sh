@@ -12,10 +12,12 @@ psql=(psql -X -q -v ON_ERROR_STOP=1)
 
 # sizes: the full run uses the issue's, --quick tiny ones
 if [ "$quick" = 1 ]; then
-	m_big=$BENCH_UNITS; m_small=2000; d_big=2000; lat_runs=1
+	m_big=$BENCH_UNITS; m_small=2000; d_big=2000; lat_runs=1; e_pages=10
 else
-	m_big=1000000; m_small=10000; d_big=100000; lat_runs=$(( runs < 3 ? runs : 3 ))
+	m_big=1000000; m_small=10000; d_big=100000; lat_runs=$(( runs < 3 ? runs : 3 )); e_pages=100
 fi
+# want X: figure X was asked for (BENCH_FIGURES, comma-separated; empty: all)
+want() { [ -z "${BENCH_FIGURES:-}" ] || [[ ",$BENCH_FIGURES," == *",$1,"* ]]; }
 [ "$BENCH_UNITS" -ge "$m_big" ] || { echo "FAIL - bench: mock has too few units"; exit 1; }
 # Mercury record i was updated at 2024-01-01 00:00+03 + 10 i minutes
 m_all="begin_date = '2000-01-01'"
@@ -133,11 +135,31 @@ SELECT mk_mercury('mercury_lat_c8', '$url/mercury/latency-20', ', max_concurrenc
 SELECT mk_diadoc('diadoc', '$url/diadoc/ok', '');
 SELECT mk_diadoc('diadoc_lat', '$url/diadoc/latency-20', '');
 SELECT mk_diadoc('diadoc_lat_noprefetch', '$url/diadoc/latency-20', ', prefetch ''false''');
+-- figure e: a table partitioned by box, one Diadoc server per partition
+CREATE FUNCTION mk_boxes(name text, url text, opts text) RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN
+  EXECUTE format('CREATE TABLE %I (box_id text, packet_id text, entity_id text) PARTITION BY LIST (box_id)', name);
+  FOR i IN 1..4 LOOP
+    EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L, box_id %L %s)',
+                   name || i, 'diadoc', url, 'box-' || i, opts);
+    EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
+                   name || i, 'test-client', 'test-token');
+    EXECUTE format('CREATE FOREIGN TABLE %I PARTITION OF %I FOR VALUES IN (%L) SERVER %I OPTIONS (resource %L)',
+                   name || '_' || i, name, 'box-' || i, name || i, 'docflows_by_packet');
+  END LOOP;
+END \$\$;
+SELECT mk_boxes('boxes_async', '$url/diadoc/latency-20', '');
+SELECT mk_boxes('boxes_sync', '$url/diadoc/latency-20', ', async_capable ''false''');
+-- figure f: the same Mercury list, its size told to the planner (which
+-- makes the table parallel-safe)
+SELECT mk_mercury('mercury_par', '$url/mercury/ok', '');
+ALTER FOREIGN TABLE mercury_par OPTIONS (ADD rows_estimate '$m_big');
 EOF
 
 figures=()
 note() { figures+=("$1"); }
 
+if want a; then
 echo
 echo "a. count(*) throughput, rows/s (median of $runs), FDW vs C/libcurl baseline (no PostgreSQL)"
 echo "   (FDW and baseline runs alternate)"
@@ -161,7 +183,9 @@ fdw=$(per_sec "$d_big" "$ms")
 r=$(ratio "$fdw" "$base")
 echo "   Diadoc $d_big documents: FDW $fdw rows/s ($ms ms), baseline $base rows/s, ratio $r (target >= 0.7: $(verdict "$r" ">=" 0.7))"
 note "a-diadoc $fdw $base"
+fi
 
+if want b; then
 echo
 echo "b. 20 ms added per request (mock scenario latency-20), median of $lat_runs, runs alternate"
 read -r c1 c8 nl < <(alternate "$lat_runs" \
@@ -182,7 +206,9 @@ echo "   Diadoc $d_big documents with per-row work ($work):"
 echo "     prefetch off $np ms, prefetch on $pf ms, speedup $r (target >= 1.5: $(verdict "$r" ">=" 1.5))"
 echo "     (the work alone, no added latency: $w0 ms)"
 note "b-diadoc $np $pf $w0"
+fi
 
+if want c; then
 echo
 echo "c. time to first row (median of $runs)"
 big=$(time_ms "$runs" "SELECT * FROM mercury WHERE $m_all LIMIT 10")
@@ -194,7 +220,9 @@ big=$(time_ms "$runs" "FETCH 1 FROM c" "BEGIN; DECLARE c CURSOR FOR SELECT * FRO
 small=$(time_ms "$runs" "FETCH 1 FROM c" "BEGIN; DECLARE c CURSOR FOR SELECT * FROM mercury WHERE $m_10k" "COMMIT")
 echo "   cursor FETCH 1 (no LIMIT, first page of 1000 rows): over $m_big rows $big ms, over $m_small rows $small ms"
 note "c-cursor $big $small"
+fi
 
+if want d; then
 echo
 echo "d. peak backend memory (VmHWM of a fresh backend after the query, median of $runs)"
 rss_small=$(for ((i = 0; i < runs; i++)); do peak_rss_kb "SELECT count(*) FROM mercury WHERE $m_10k"; done | median)
@@ -205,7 +233,48 @@ note "d-mercury $rss_small $rss_big"
 rss_big=$(for ((i = 0; i < runs; i++)); do peak_rss_kb "SELECT * FROM mercury WHERE $m_all ORDER BY 1 LIMIT 1"; done | median)
 echo "   every column of $m_big rows through a top-1 sort: $rss_big kB"
 note "d-mercury-allcols $rss_big"
+fi
 
+if want e; then
+echo
+e_rows=$((4 * e_pages * 100))
+e_pkt="packet_id = 'p$((e_pages * 100))'"
+echo "e. Async Append: count(*) over a table partitioned by box, 4 Diadoc partitions on 4 servers,"
+echo "   20 ms per request (latency-20), $e_pages pages each, $e_rows rows; median of $lat_runs, runs alternate"
+# (the untimed first statement opens a connection to each server)
+e_warm_a="SELECT count(*) FROM boxes_async WHERE packet_id = 'p1'"
+e_warm_s="SELECT count(*) FROM boxes_sync WHERE packet_id = 'p1'"
+read -r e_async e_sync < <(alternate "$lat_runs" \
+	'one_ms "$e_warm_a" "SELECT count(*) FROM boxes_async WHERE $e_pkt"' \
+	'one_ms "$e_warm_s" "SELECT count(*) FROM boxes_sync WHERE $e_pkt"')
+r=$(ratio "$e_sync" "$e_async")
+echo "   Async Foreign Scans $e_async ms, async_capable 'false' $e_sync ms, speedup $r (target >= 3: $(verdict "$r" ">=" 3))"
+note "e-async $e_async $e_sync"
+fi
+
+if want f; then
+echo
+echo "f. Parallel Foreign Scan: count of $m_big Mercury rows with every column read (count(m) of the whole row),"
+echo "   2 workers + leader vs serial vs a transfer-only client (baseline --fetch-only: the same pages, nothing parsed),"
+echo "   median of $runs, runs alternate"
+f_sql="SELECT count(m) FROM mercury_par m WHERE $m_all"
+f_warm_p="SET max_parallel_workers_per_gather = 2; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
+f_warm_s="SET max_parallel_workers_per_gather = 0; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
+explain=$(printf '%s;\nEXPLAIN (COSTS OFF) %s;\n' "SET max_parallel_workers_per_gather = 2" "$f_sql" | "${psql[@]}" -At 2>&1)
+echo "$explain" | grep -q 'Parallel Foreign Scan' || echo "FAIL - figure f: the plan has no Parallel Foreign Scan"
+read -r f_par f_ser f_base < <(alternate "$runs" \
+	'one_ms "$f_warm_p" "$f_sql"' \
+	'one_ms "$f_warm_s" "$f_sql"' \
+	'base1 mercury "$url/mercury/ok" --concurrency 4 --fetch-only')
+par=$(per_sec "$m_big" "$f_par")
+ser=$(per_sec "$m_big" "$f_ser")
+r=$(ratio "$par" "$f_base")
+echo "   parallel $par rows/s ($f_par ms), serial $ser rows/s ($f_ser ms): $(ratio "$par" "$ser")x; transfer-only $f_base rows/s"
+echo "   parallel / transfer-only $r (target >= 0.5: $(verdict "$r" ">=" 0.5))"
+note "f-parallel $par $ser $f_base"
+fi
+
+if want 6; then
 echo
 echo "6. the mock alone: a C/libcurl client fetching the same pages without parsing them (median of $runs),"
 echo "   and the rows the mock serves per second of its own CPU time (utime+stime from /proc)"
@@ -253,6 +322,7 @@ rm -rf "$tmpd"
 echo "   Mercury: $m rows/s to one client (4 connections); $mcap rows per mock CPU-second"
 echo "   Diadoc: $d documents/s to one client (one packet of $d_cap, one request at a time); $d4 documents/s to 4 such clients at once; $dcap documents per mock CPU-second"
 note "6-mock $m $mcap $d $d4 $dcap"
+fi
 
 echo
 # every figure must have produced numbers

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# paged_fdw benchmark: prints figures a-d and 6 of BENCHMARKS.md, each the
+# paged_fdw benchmark: prints figures a-f and 6 of BENCHMARKS.md, each the
 # median of N runs, next to its target.
 #
-#   test/bench/run.sh [--quick] [--runs N]
+#   test/bench/run.sh [--quick] [--runs N] [--figures a,b,c,d,e,f,6]
 #
 # Builds and installs the extension (under the test runner's lock), starts
 # the mock API on a free port with 1,000,000 Mercury units, and measures in
@@ -26,7 +26,8 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 		--quick) quick=1; runs=1 ;;
 		--runs) runs=$2; shift ;;
-		*) echo "usage: $0 [--quick] [--runs N]" >&2; exit 2 ;;
+		--figures) export BENCH_FIGURES=$2; shift ;;
+		*) echo "usage: $0 [--quick] [--runs N] [--figures a,b,...]" >&2; exit 2 ;;
 	esac
 	shift
 done

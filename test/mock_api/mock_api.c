@@ -283,6 +283,14 @@ log_take(Buf *b)
 	pthread_mutex_unlock(&state.lock);
 }
 
+/* box-1 .. box-4: four boxes, for a partitioned table of one partition each */
+static bool
+box_allowed(const char *box)
+{
+	return box != NULL && strncmp(box, "box-", 4) == 0 &&
+		box[4] >= '1' && box[4] <= '4' && box[5] == '\0';
+}
+
 static bool bearer_valid(const char *token);
 
 static bool
@@ -1538,7 +1546,7 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 		reply_text(r, 405, "mock: GetDocflowsByPacketId needs POST");
 	else if (!diadoc_auth(conn, token, sizeof(token)) || !token_valid(token))
 		reply_text(r, 401, "mock: missing or invalid DiadocAuth credentials");
-	else if (box == NULL || (strcmp(box, "box-1") != 0 && strcmp(box, "box-2") != 0))
+	else if (!box_allowed(box))
 		reply_text(r, 403, "mock: box %s is not allowed for this token", box ? box : "(none)");
 	else if (req == NULL)
 		reply_text(r, 400, "mock: body is not a GetDocflowsByPacketIdRequest");

@@ -1,0 +1,145 @@
+-- Async Append: foreign scans of several partitions (or UNION ALL
+-- branches) wait for their pages at the same time.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\getenv mock MOCK_URL
+\set okurl :mock '/diadoc/ok'
+\set slowurl :mock '/diadoc/latency-100'
+\set badurl :mock '/diadoc/status-404'
+\set statscmd 'curl -s ' :mock '/_stats'
+\set resetcmd 'curl -s ' :mock '/_control/reset-max-inflight'
+
+\i sql/include/mock_log.sql
+CREATE OR REPLACE FUNCTION mock_stat(name text) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE mock_log_buf;
+  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.statscmd'));
+  RETURN substring((SELECT line FROM mock_log_buf) FROM name || '=([0-9]+)')::bigint;
+END $$;
+CREATE OR REPLACE FUNCTION mock_reset_max_inflight() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE mock_log_buf;
+  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L', current_setting('paged.resetcmd'));
+END $$;
+SELECT set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
+       set_config('paged.resetcmd', :'resetcmd', false) IS NOT NULL AS ok;
+
+-- async_capable is a boolean of servers and tables
+CREATE SERVER a_bad_opt FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', url :'okurl', async_capable 'maybe');
+CREATE SERVER a_srv FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', url :'okurl', box_id 'box-1', async_capable 'false');
+ALTER SERVER a_srv OPTIONS (SET async_capable 'true');
+
+-- A partitioned table with one partition per box, each on its own server
+-- (one of them on the same server as another: scans then share a
+-- connection), all answering after 100 ms.
+CREATE SERVER a1 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-1');
+CREATE SERVER a2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-2');
+CREATE SERVER a3 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-3');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a1 OPTIONS (client_id 'test-client', token 'test-token');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a2 OPTIONS (client_id 'test-client', token 'test-token');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a3 OPTIONS (client_id 'test-client', token 'test-token');
+CREATE TABLE adocs (box_id text, packet_id text, entity_id text, index_key bytea)
+  PARTITION BY LIST (box_id);
+CREATE FOREIGN TABLE adocs1 PARTITION OF adocs FOR VALUES IN ('box-1')
+  SERVER a1 OPTIONS (resource 'docflows_by_packet');
+CREATE FOREIGN TABLE adocs2 PARTITION OF adocs FOR VALUES IN ('box-2')
+  SERVER a2 OPTIONS (resource 'docflows_by_packet');
+CREATE FOREIGN TABLE adocs3 PARTITION OF adocs FOR VALUES IN ('box-3')
+  SERVER a3 OPTIONS (resource 'docflows_by_packet');
+CREATE FOREIGN TABLE adocs4 PARTITION OF adocs FOR VALUES IN ('box-4')
+  SERVER a3 OPTIONS (resource 'docflows_by_packet', box_id 'box-4');
+
+EXPLAIN (COSTS OFF) SELECT count(*) FROM adocs WHERE packet_id = 'p250';
+
+-- The four scans' requests are in flight at the same time: with prefetch
+-- off each scan has one request in flight, so more than one at once at
+-- the mock can only come from the Append.
+ALTER SERVER a1 OPTIONS (ADD prefetch 'false');
+ALTER SERVER a2 OPTIONS (ADD prefetch 'false');
+ALTER SERVER a3 OPTIONS (ADD prefetch 'false');
+SELECT mock_reset_max_inflight();
+SELECT count(*), count(DISTINCT box_id) AS boxes FROM adocs WHERE packet_id = 'p250';
+SELECT mock_stat('max_inflight') AS max_inflight;
+
+-- Every row once, and each scan's rows in that scan's order (document i
+-- of a packet has entity_id ent-P-i): the Append only interleaves scans.
+CREATE TEMP TABLE async_rows AS
+  SELECT row_number() OVER () AS n, box_id, entity_id,
+         split_part(entity_id, '-', 3)::int AS doc
+  FROM adocs WHERE packet_id = 'p250';
+SELECT box_id, count(*), count(DISTINCT doc), min(doc), max(doc)
+  FROM async_rows GROUP BY box_id ORDER BY box_id;
+SELECT box_id, bool_and(doc = prev + 1) AS in_order
+  FROM (SELECT box_id, doc, lag(doc) OVER (PARTITION BY box_id ORDER BY n) AS prev
+        FROM async_rows) s
+  WHERE prev IS NOT NULL GROUP BY box_id ORDER BY box_id;
+
+-- The same rows without Async Append (the option on both levels)
+ALTER SERVER a1 OPTIONS (ADD async_capable 'false');
+ALTER SERVER a2 OPTIONS (ADD async_capable 'false');
+ALTER SERVER a3 OPTIONS (ADD async_capable 'false');
+EXPLAIN (COSTS OFF) SELECT count(*) FROM adocs WHERE packet_id = 'p250';
+SELECT mock_reset_max_inflight();
+CREATE TEMP TABLE sync_rows AS
+  SELECT box_id, entity_id FROM adocs WHERE packet_id = 'p250';
+SELECT mock_stat('max_inflight') AS max_inflight;
+SELECT (SELECT count(*) FROM sync_rows) AS sync_rows,
+       (SELECT count(*) FROM (SELECT box_id, entity_id FROM async_rows
+                              EXCEPT ALL SELECT * FROM sync_rows) d) AS only_async,
+       (SELECT count(*) FROM (SELECT * FROM sync_rows
+                              EXCEPT ALL SELECT box_id, entity_id FROM async_rows) d) AS only_sync;
+-- the table option overrides the server's
+ALTER FOREIGN TABLE adocs2 OPTIONS (ADD async_capable 'true');
+EXPLAIN (COSTS OFF) SELECT count(*) FROM adocs WHERE packet_id = 'p250';
+ALTER SERVER a1 OPTIONS (DROP async_capable, DROP prefetch);
+ALTER SERVER a2 OPTIONS (DROP async_capable, DROP prefetch);
+ALTER SERVER a3 OPTIONS (DROP async_capable, DROP prefetch);
+ALTER FOREIGN TABLE adocs2 OPTIONS (DROP async_capable);
+
+-- UNION ALL of foreign tables is an Append too
+EXPLAIN (COSTS OFF)
+SELECT entity_id FROM adocs1 WHERE packet_id = 'p5'
+UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p7';
+SELECT count(*) FROM (SELECT entity_id FROM adocs1 WHERE packet_id = 'p5'
+                      UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p7') u;
+
+-- LIMIT over the Append: the scans stop, their transfers are dropped, and
+-- the connections are fine for the next query
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+SELECT count(*) FROM (SELECT * FROM adocs WHERE packet_id = 'p100000' LIMIT 150) s;
+-- each scan sent its first page; no scan went past its second
+SELECT count(*) BETWEEN 4 AND 8 AS few_requests FROM mock_requests();
+SELECT box_id, count(*) FROM adocs WHERE packet_id = 'p150' GROUP BY 1 ORDER BY 1;
+-- a local condition and a LIMIT, through a cursor
+BEGIN;
+DECLARE c CURSOR FOR SELECT entity_id FROM adocs
+  WHERE packet_id = 'p100' AND entity_id LIKE '%99';
+FETCH 2 FROM c;
+CLOSE c;
+COMMIT;
+
+-- An ERROR in one child ends the query; the others' transfers are dropped
+-- and the session goes on
+CREATE SERVER a_bad FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'badurl', box_id 'box-4');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_bad OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE adocs_bad (box_id text, packet_id text, entity_id text)
+  SERVER a_bad OPTIONS (resource 'docflows_by_packet');
+\set VERBOSITY terse
+SELECT count(*) FROM (SELECT entity_id FROM adocs1 WHERE packet_id = 'p1000'
+                      UNION ALL SELECT entity_id FROM adocs_bad WHERE packet_id = 'p1000'
+                      UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p1000') u;
+\set VERBOSITY default
+SELECT count(*) FROM (SELECT entity_id FROM adocs1 WHERE packet_id = 'p1000'
+                      UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p1000') u;
+
+-- statement_timeout while every scan waits
+SET statement_timeout = '50ms';
+SELECT count(*) FROM adocs WHERE packet_id = 'p1000';
+RESET statement_timeout;
+SELECT box_id, count(*) FROM adocs WHERE packet_id = 'p150' GROUP BY 1 ORDER BY 1;
+
+SET client_min_messages = warning;
+DROP TABLE adocs;
+DROP SERVER a1, a2, a3, a_bad, a_srv CASCADE;

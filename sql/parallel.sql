@@ -1,0 +1,130 @@
+-- Parallel Foreign Scan: one Mercury interval shared out by range of
+-- offsets, the packets of an IN list by stream; the same rows as serially.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\getenv mock MOCK_URL
+\set murl :mock '/mercury/ok'
+\set mshorturl :mock '/mercury/short-pages'
+\set durl :mock '/diadoc/ok'
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+\i sql/include/mock_log.sql
+
+CREATE SERVER p_m FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'murl', page_size '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_m OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units (uuid uuid, name text, update_date timestamptz, begin_date timestamptz)
+  SERVER p_m OPTIONS (resource 'unit_changes', rows_estimate '10000');
+-- a server that pages by its own, smaller size (every page half of what is asked)
+CREATE SERVER p_ms FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mshorturl', page_size '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_ms OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_short (uuid uuid, name text, update_date timestamptz, begin_date timestamptz)
+  SERVER p_ms OPTIONS (resource 'unit_changes', rows_estimate '10000');
+CREATE SERVER p_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_d OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE p_docs (packet_id text, entity_id text) SERVER p_d OPTIONS (resource 'docflows_by_packet');
+
+-- rows_estimate is a non-negative integer of tables
+ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '-1');
+ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate 'many');
+ALTER SERVER p_d OPTIONS (ADD rows_estimate '10');
+
+-- without rows_estimate a table is not parallel-safe (Async Append needs that)
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7');
+ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '1000');
+
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET max_parallel_workers_per_gather = 2;
+
+-- Serial results first
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial AS
+  SELECT 'units' AS t, count(*) AS n, count(DISTINCT uuid) AS d, min(name) AS lo, max(update_date)::text AS hi
+  FROM p_units WHERE begin_date = '2000-01-01'
+  UNION ALL
+  SELECT 'short', count(*), count(DISTINCT uuid), min(name), max(update_date)::text
+  FROM p_units_short WHERE begin_date = '2000-01-01'
+  UNION ALL
+  SELECT 'docs', count(*), count(DISTINCT entity_id), min(entity_id), max(entity_id)
+  FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7', 'p1000', 'p0', 'p333');
+SELECT * FROM serial ORDER BY t;
+SET max_parallel_workers_per_gather = 2;
+
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7');
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE par AS
+  SELECT 'units' AS t, count(*) AS n, count(DISTINCT uuid) AS d, min(name) AS lo, max(update_date)::text AS hi
+  FROM p_units WHERE begin_date = '2000-01-01';
+-- each page asked for once, no range read twice; each process asks once
+-- past the end (the list might have grown)
+SELECT count(*) FILTER (WHERE line ~ 'units=100 ') AS full_pages,
+       count(*) FILTER (WHERE line !~ 'units=100 ') BETWEEN 1 AND 3 AS past_the_end,
+       count(*) = count(DISTINCT line) AS none_twice
+FROM mock_requests() AS r(line);
+INSERT INTO par
+  SELECT 'short', count(*), count(DISTINCT uuid), min(name), max(update_date)::text
+  FROM p_units_short WHERE begin_date = '2000-01-01';
+SELECT count(*) = count(DISTINCT line) AS none_twice FROM mock_requests() AS r(line);
+INSERT INTO par
+  SELECT 'docs', count(*), count(DISTINCT entity_id), min(entity_id), max(entity_id)
+  FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7', 'p1000', 'p0', 'p333');
+SELECT t, p.n = s.n AND p.d = s.d AND p.lo = s.lo AND p.hi = s.hi AS same_as_serial, p.n
+FROM par p JOIN serial s USING (t) ORDER BY t;
+-- the workers did share the work: parallel workers that read rows
+CREATE FUNCTION workers_with_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  j jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, FORMAT JSON) ' || q INTO j;
+  RETURN (SELECT count(*) FROM jsonb_path_query(j,
+            'strict $.** ? (@."Parallel Aware" == true)."Workers"[*]."Actual Rows"') r
+          WHERE r::text::bigint > 0);
+END $$;
+SELECT workers_with_rows($$SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01'$$) >= 1 AS units_shared,
+       workers_with_rows($$SELECT count(*) FROM p_docs WHERE packet_id IN ('p1000', 'p2000', 'p3000')$$) >= 1 AS docs_shared;
+
+-- A LIMIT keeps the scan serial (its rows depend on the scan's order)
+EXPLAIN (COSTS OFF) SELECT name FROM p_units WHERE begin_date = '2000-01-01' AND name LIKE '%7' LIMIT 5;
+SELECT name FROM p_units WHERE begin_date = '2000-01-01' AND name LIKE '%7' LIMIT 5;
+-- a UNION ALL of two parallel scans: a Parallel Append
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM (SELECT uuid FROM p_units WHERE begin_date = '2000-01-01'
+                      UNION ALL SELECT uuid FROM p_units_short WHERE begin_date = '2000-01-01') u;
+SELECT count(*) FROM (SELECT uuid FROM p_units WHERE begin_date = '2000-01-01'
+                      UNION ALL SELECT uuid FROM p_units_short WHERE begin_date = '2000-01-01') u;
+
+-- A list that grows while it is read (the first page announces a total a
+-- quarter too small): serially the scan follows it to the new end; in
+-- parallel too (each process asks past the total it knows).  The WARNING
+-- about it comes from one process or several, so it is not shown here.
+\set mgrowurl :mock '/mercury/grow'
+CREATE SERVER p_mg FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mgrowurl', page_size '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mg OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_grow (uuid uuid, begin_date timestamptz)
+  SERVER p_mg OPTIONS (resource 'unit_changes', rows_estimate '10000');
+SET client_min_messages = error;
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*), count(DISTINCT uuid) FROM p_units_grow WHERE begin_date = '2000-01-01';
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*), count(DISTINCT uuid) FROM p_units_grow WHERE begin_date = '2000-01-01';
+RESET client_min_messages;
+
+-- An ERROR in a worker ends the query; the session goes on
+\set mbadurl :mock '/mercury/status-500'
+CREATE SERVER p_mb FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mbadurl', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mb OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_bad (uuid uuid, begin_date timestamptz)
+  SERVER p_mb OPTIONS (resource 'unit_changes', rows_estimate '10000');
+\set VERBOSITY terse
+SELECT count(*) FROM p_units_bad WHERE begin_date = '2000-01-01';
+\set VERBOSITY default
+SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01';
+
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET max_parallel_workers_per_gather;
+SET client_min_messages = warning;
+DROP SERVER p_m, p_ms, p_d, p_mg, p_mb CASCADE;
