@@ -40,7 +40,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "diadoc.pb-c.h"
+#include "diadoc_docflow.pb-c.h"
 
 #define LOG_CAP			1000000		/* log lines kept; oldest dropped first */
 #define MAX_BODY		(16 * 1024 * 1024)
@@ -1057,19 +1057,19 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 				year;
 	int			month,
 				day;
-	Diadoc__Api__Proto__DocumentWithDocflow head = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
-	Diadoc__Api__Proto__DocumentWithDocflow tail = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentWithDocflow head = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentWithDocflow tail = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_WITH_DOCFLOW__INIT;
 	Diadoc__Api__Proto__DocumentId id = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
 	Diadoc__Api__Proto__DocumentId initial = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
 	Diadoc__Api__Proto__DocumentId *initials[1] = {&initial};
 	Diadoc__Api__Proto__Timestamp last = DIADOC__API__PROTO__TIMESTAMP__INIT;
 	Diadoc__Api__Proto__Timestamp sent = DIADOC__API__PROTO__TIMESTAMP__INIT;
 	Diadoc__Api__Proto__Timestamp delivered = DIADOC__API__PROTO__TIMESTAMP__INIT;
-	Diadoc__Api__Proto__DocumentInfo info = DIADOC__API__PROTO__DOCUMENT_INFO__INIT;
-	Diadoc__Api__Proto__DocumentDateAndNumber dn = DIADOC__API__PROTO__DOCUMENT_DATE_AND_NUMBER__INIT;
-	Diadoc__Api__Proto__Docflow flow = DIADOC__API__PROTO__DOCFLOW__INIT;
-	Diadoc__Api__Proto__DocflowStatus status = DIADOC__API__PROTO__DOCFLOW_STATUS__INIT;
-	Diadoc__Api__Proto__DocflowStatusModel primary = DIADOC__API__PROTO__DOCFLOW_STATUS_MODEL__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentInfo info = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_INFO__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentDateAndNumber dn = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_DATE_AND_NUMBER__INIT;
+	Diadoc__Api__Proto__Docflow__Docflow flow = DIADOC__API__PROTO__DOCFLOW__DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowStatus status = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_STATUS__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowStatusModel primary = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_STATUS_MODEL__INIT;
 	Buf			attachment = {0};
 
 	/* fields 1-3 */
@@ -1232,7 +1232,7 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
 	FILE	   *f;
 	char		chunk[65536];
 	size_t		n;
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *resp;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse *resp;
 
 	/* a packet id must not lead out of the directory */
 	if (fixture_dir == NULL || packet[0] == '.' || strchr(packet, '/') != NULL ||
@@ -1249,14 +1249,14 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
 	fclose(f);
 
 	/* for the log only; a fixture may well be malformed on purpose */
-	resp = diadoc__api__proto__get_docflows_by_packet_id_response__unpack(NULL, r->body.len,
+	resp = diadoc__api__proto__docflow__get_docflows_by_packet_id_response__unpack(NULL, r->body.len,
 																		  (uint8_t *) r->body.data);
 	if (resp)
 	{
 		*docs = (int) resp->n_documents;
 		if (resp->has_nextpageindexkey)
 			buf_hex(next, resp->nextpageindexkey.data, resp->nextpageindexkey.len);
-		diadoc__api__proto__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
+		diadoc__api__proto__docflow__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
 	}
 	else
 		*docs = -1;
@@ -1272,7 +1272,7 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
  * key, and serves the real next page for that 9-byte key.
  */
 static void
-diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+diadoc_page(const Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req,
 			const Scenario *sc, Reply *r, int *docs, Buf *next)
 {
 	const ProtobufCBinaryData *after = req->has_afterindexkey ? &req->afterindexkey : NULL;
@@ -1285,8 +1285,8 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	Buf			doc = {0},
 				sub = {0},
 				fetched = {0};
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse resp =
-		DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse resp =
+		DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
 
 	if (after)
 	{
@@ -1381,7 +1381,7 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
  * wrong-wire-type and cycle are made by diadoc_page.)
  */
 static void
-diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+diadoc_hostile(const Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req,
 			   const Scenario *sc, Reply *r)
 {
 	switch (sc->kind)
@@ -1410,13 +1410,13 @@ static void
 diadoc_docflows(struct MHD_Connection *conn, const char *method,
 				const Scenario *sc, const Buf *body, Reply *r, Buf *log)
 {
-	Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req;
 	const char *box = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "boxId");
 	char		token[256];
 	int			docs = 0;
 	Buf			next = {0};
 
-	req = diadoc__api__proto__get_docflows_by_packet_id_request__unpack(NULL, body->len,
+	req = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__unpack(NULL, body->len,
 																		(const uint8_t *) body->data);
 	if (sc->kind == SC_STATUS)
 		reply_status(r, sc->arg);
@@ -1483,7 +1483,7 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 			buf_printf(log, " docs=%d next=%s", docs, next.len ? next.data : "-");
 		else
 			buf_puts(log, " docs=- next=-");
-		diadoc__api__proto__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
+		diadoc__api__proto__docflow__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
 	}
 	else
 		buf_printf(log, "diadoc GetDocflowsByPacketId status=%d error=%s", r->status,
