@@ -121,8 +121,8 @@ for scen in ok short-pages empty-pages garbage status-500 status-401 echo-auth; 
 			else
 				text="PacketId: \"$pk\" Count: 5"
 			fi
-			echo "$text" | protoc --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest \
-				-I "$top/proto" "$top/proto/diadoc.proto" >"$tmp/req" 2>/dev/null || continue
+			echo "$text" | protoc --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdRequest \
+				-I "$top/proto" "$top/proto/diadoc_docflow.proto" >"$tmp/req" 2>/dev/null || continue
 			curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
 				-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
 				"$base/diadoc/$scen/GetDocflowsByPacketId?boxId=box-1" || continue
