@@ -25,7 +25,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc mercury pushdown differential faults security speed
+REGRESS = options diadoc diadoc_versions mercury pushdown differential faults security speed
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)

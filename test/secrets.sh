@@ -120,15 +120,15 @@ cat >"$work/extra.sql" <<EOF
 \\set SHOW_CONTEXT always
 SET client_min_messages = debug5;
 SET timezone = 'UTC';
-CREATE SERVER d_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
-CREATE SERVER d_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
-CREATE SERVER d_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
-CREATE SERVER d_badtok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
-CREATE SERVER d_503 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/status-503', box_id 'box-1', max_retries '2', retry_max_time '5');
-CREATE SERVER d_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-auth', box_id 'box-1');
-CREATE SERVER d_garbage FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/garbage', box_id 'box-1');
-CREATE SERVER d_refused FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url 'http://127.0.0.1:1/diadoc', box_id 'box-1');
-CREATE SERVER d_tls FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_TLS_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_badtok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_503 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/status-503', box_id 'box-1', max_retries '2', retry_max_time '5');
+CREATE SERVER d_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/echo-auth', box_id 'box-1');
+CREATE SERVER d_garbage FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/garbage', box_id 'box-1');
+CREATE SERVER d_refused FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url 'http://127.0.0.1:1/diadoc', box_id 'box-1');
+CREATE SERVER d_tls FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_TLS_URL/diadoc/ok', box_id 'box-1');
 CREATE SERVER m_ok FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/ok');
 CREATE SERVER m_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/ok');
 CREATE SERVER m_500 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/fault-internal', max_retries '1', retry_max_time '5');

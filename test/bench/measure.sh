@@ -114,8 +114,8 @@ BEGIN
 END \$\$;
 CREATE FUNCTION mk_diadoc(name text, url text, opts text) RETURNS void LANGUAGE plpgsql AS \$\$
 BEGIN
-  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L, box_id %L %s)',
-                 name, 'diadoc', url, 'box-1', opts);
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, api_version %L, url %L, box_id %L %s)',
+                 name, 'diadoc', 'legacy', url, 'box-1', opts);
   EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
                  name, 'test-client', 'test-token');
   EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, index_key bytea,
