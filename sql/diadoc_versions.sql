@@ -7,6 +7,12 @@
 \getenv mock MOCK_URL
 \set durl :mock '/diadoc/ok'
 \set fixurl :mock '/diadoc/fixture'
+\set baddateurl :mock '/diadoc/bad-date'
+\set badutf8url :mock '/diadoc/bad-utf8'
+\set badrangeurl :mock '/diadoc/bad-range'
+\set garbageurl :mock '/diadoc/garbage'
+\set truncurl :mock '/diadoc/truncated'
+\set missingurl :mock '/diadoc/missing-required'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
@@ -273,27 +279,27 @@ SELECT count(*) FROM fx3 WHERE packet_id = 'fixture-v5';
 -- a V5 page whose last document has a DocumentDate that is no date:
 -- document_date NULL, the raw text stays in metadata
 CREATE SERVER dv5_bad_date FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'mock' '/diadoc/bad-date', box_id 'box-1');
+  OPTIONS (api 'diadoc', url :'baddateurl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER dv5_bad_date OPTIONS (client_id 'test-client', token 'test-token');
-CREATE FOREIGN TABLE dv5_bad_date_t (entity_id text, document_date date, metadata jsonb, index_key bytea)
+CREATE FOREIGN TABLE dv5_bad_date_t (packet_id text, entity_id text, document_date date, metadata jsonb, index_key bytea)
   SERVER dv5_bad_date OPTIONS (resource 'docflows_by_packet');
 SELECT entity_id, document_date, metadata->>'DocumentDate' AS raw
 FROM dv5_bad_date_t WHERE packet_id = 'p3' ORDER BY index_key;
 -- invalid UTF-8 and impossible ticks in V5: an ERROR naming the column
-ALTER SERVER dv5_bad_date OPTIONS (SET url :'mock' '/diadoc/bad-utf8');
+ALTER SERVER dv5_bad_date OPTIONS (SET url :'badutf8url');
 ALTER FOREIGN TABLE dv5_bad_date_t ADD COLUMN status text, ADD COLUMN last_event_at timestamptz;
 SELECT entity_id, status FROM dv5_bad_date_t WHERE packet_id = 'p3';
 SELECT entity_id FROM dv5_bad_date_t WHERE packet_id = 'p3';
-ALTER SERVER dv5_bad_date OPTIONS (SET url :'mock' '/diadoc/bad-range');
+ALTER SERVER dv5_bad_date OPTIONS (SET url :'badrangeurl');
 SELECT entity_id, last_event_at FROM dv5_bad_date_t WHERE packet_id = 'p3';
 -- a V5 page that is not protobuf at all, or cut short
-ALTER SERVER dv5_bad_date OPTIONS (SET url :'mock' '/diadoc/garbage');
+ALTER SERVER dv5_bad_date OPTIONS (SET url :'garbageurl');
 SELECT entity_id FROM dv5_bad_date_t WHERE packet_id = 'p3';
-ALTER SERVER dv5_bad_date OPTIONS (SET url :'mock' '/diadoc/truncated');
+ALTER SERVER dv5_bad_date OPTIONS (SET url :'truncurl');
 SELECT entity_id FROM dv5_bad_date_t WHERE packet_id = 'p3';
 -- missing IndexKey: a V5 FetchedDocument without it gives NULL (legacy:
 -- a required field, the page is refused)
-ALTER SERVER dv5_bad_date OPTIONS (SET url :'mock' '/diadoc/missing-required');
+ALTER SERVER dv5_bad_date OPTIONS (SET url :'missingurl');
 SELECT entity_id, index_key FROM dv5_bad_date_t WHERE packet_id = 'p3' ORDER BY entity_id;
 SELECT 1 AS still_usable;
 SELECT * FROM mock_requests();
