@@ -17,7 +17,7 @@
 #include "pg_shim.h"
 
 static void
-prepare(FuzzSetup *setup, bool variant)
+prepare(FuzzSetup *setup, int variant)
 {
 	PushedValue *pv = palloc0(sizeof(PushedValue));
 
@@ -29,7 +29,7 @@ prepare(FuzzSetup *setup, bool variant)
 	setup->opts.password = "SEKRIT-FUZZ-PASSWORD";
 	setup->secret = "SEKRIT-FUZZ-PASSWORD";
 	setup->opts.page_size = 100;
-	setup->page_no = variant ? 1 : 0;
+	setup->page_no = (variant & 1) ? 1 : 0;
 
 	pv->colno = 13;				/* begin_date = 2024-01-01 00:00:00+00 */
 	pv->op = PAGED_OP_EQ;
