@@ -97,6 +97,18 @@ check "diadoc log of the three pages" \
 diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=0000000000000064 status=200 docs=100 next=00000000000000c8
 diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=00000000000000c8 status=200 docs=50 next=-" "$(log)"
 
+# every API version by path: V3/V4/V5 answers decode with their own types
+for v in V3 V4 V5; do
+	printf '%s' 'PacketId: "p7" Count: 5' | proto --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdRequest >"$tmp/req"
+	check "diadoc $v page" "200 5" "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$token_auth" \
+		--data-binary @"$tmp/req" "$base/diadoc/ok/$v/GetDocflowsByPacketId?boxId=box-1") $(
+		proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse$v <"$tmp/body" | grep -c '^Documents')"
+done
+check "diadoc V5 participants by type" "yes" "$(proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponseV5 <"$tmp/body" |
+	grep -q 'Type: Recipient' && echo yes)"
+check "diadoc log names the versioned paths" "V3/GetDocflowsByPacketId V4/GetDocflowsByPacketId V5/GetDocflowsByPacketId" \
+	"$(log | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
+
 check "diadoc bad token -> 401" "401" \
 	"$(diadoc ok 'PacketId: "p1"' box-1 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=nope')"
 check "diadoc other box -> 403" "403" "$(diadoc ok 'PacketId: "p1"' box-9)"
