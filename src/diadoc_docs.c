@@ -225,7 +225,8 @@ diadoc_timestamp(const Diadoc__Api__Proto__Timestamp *ts, const char *column)
 
 /*
  * Strict dd.MM.yyyy, or yyyy-MM-dd when "iso" is set, with a real calendar
- * date; false if it is not one.
+ * date; false if it is not one.  "s" is a wire string: one with an
+ * embedded NUL is not a date either.
  */
 static bool
 diadoc_parse_date(const char *s, bool iso, DateADT *result)
@@ -235,7 +236,7 @@ diadoc_parse_date(const char *s, bool iso, DateADT *result)
 	int			y;
 	int			i;
 
-	if (strlen(s) != 10)
+	if (strlen(s) != 10 || diadoc_pb_strlen(s) != 10)
 		return false;
 	if (s[2] == '.' && s[5] == '.')
 	{
@@ -786,17 +787,22 @@ typedef struct DdocView
 	const PbStatusV3 *status;
 } DdocView;
 
-/* Value of the first metadata item with this key, or NULL. */
+/*
+ * Value of the first metadata item with this key, or NULL.  The wire
+ * length must match too: a key with an embedded NUL is another key.
+ */
 static const char *
 ddoc_metadata_value(const DdocView *v, const char *key)
 {
+	size_t		keylen = strlen(key);
 	size_t		i;
 
 	for (i = 0; i < v->n_metadata; i++)
 	{
 		const PbMetadataItem *m = v->metadata[i];
 
-		if (m->key != NULL && strcmp(m->key, key) == 0)
+		if (m->key != NULL && diadoc_pb_strlen(m->key) == keylen &&
+			memcmp(m->key, key, keylen) == 0)
 			return m->value;
 	}
 	return NULL;
