@@ -297,6 +297,19 @@ ALTER SERVER dv5_bad_date OPTIONS (SET url :'garbageurl');
 SELECT entity_id FROM dv5_bad_date_t WHERE packet_id = 'p3';
 ALTER SERVER dv5_bad_date OPTIONS (SET url :'truncurl');
 SELECT entity_id FROM dv5_bad_date_t WHERE packet_id = 'p3';
+-- NUL bytes in metadata: a key with one is another key, a date with one
+-- no date; the metadata and document_number columns refuse them
+SELECT entity_id, document_date FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER BY index_key;
+SELECT entity_id, metadata FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER BY index_key;
+SELECT entity_id, document_number FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER BY index_key;
+-- V5 with login and password: Authenticate, then the V5 path
+CREATE SERVER dv5_login FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dv5_login
+  OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
+CREATE FOREIGN TABLE dv5_login_t (packet_id text, entity_id text, sender_box_id text)
+  SERVER dv5_login OPTIONS (resource 'docflows_by_packet');
+SELECT entity_id, sender_box_id FROM dv5_login_t WHERE packet_id = 'p2';
 -- missing IndexKey: a V5 FetchedDocument without it gives NULL (legacy:
 -- a required field, the page is refused)
 ALTER SERVER dv5_bad_date OPTIONS (SET url :'missingurl');
