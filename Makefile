@@ -48,7 +48,7 @@ proto/diadoc_documents.pb-c.h: proto/diadoc_participant_type.pb-c.h
 proto/diadoc_docflow.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_documents.pb-c.h proto/diadoc_events.pb-c.h
 
 # Everything that includes the generated headers waits for them.
-src/diadoc.o src/diadoc_docs.o: $(PB_HDRS) src/diadoc_docs.h
+src/diadoc.o src/diadoc_docs.o src/diadoc.bc src/diadoc_docs.bc: $(PB_HDRS) src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.

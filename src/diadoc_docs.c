@@ -558,10 +558,11 @@ ddoc_set_text(int col, const char *s, const char *field, Datum *values,
 		nulls[col] = true;
 }
 
+/* A Timestamp without Ticks is as good as none. */
 static void
 ddoc_set_timestamp(int col, const PbTimestamp *ts, Datum *values, bool *nulls)
 {
-	if (ts != NULL)
+	if (ts != NULL && ts->has_ticks)
 		values[col] = diadoc_timestamp(ts, ddoc_columns[col].name);
 	else
 		nulls[col] = true;
@@ -1223,7 +1224,7 @@ ddoc_view_docflow_v5(DdocView *v, const Diadoc__Api__Proto__Docflow__DocflowV5 *
 		const Diadoc__Api__Proto__Docflow__DeliveryDocflowV5 *d =
 		pd->titledelivery ? pd->titledelivery->delivery : NULL;
 
-		if (d != NULL && d->sentat != NULL &&
+		if (d != NULL && d->sentat != NULL && d->sentat->has_ticks &&
 			(v->sent_at == NULL || d->sentat->ticks < v->sent_at->ticks))
 			v->sent_at = d->sentat;
 		if (!recipient_seen && ddoc_participant_type(pd->participant) ==

@@ -1079,6 +1079,7 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 	id.messageid = msgid;
 	id.entityid = entid;
 	last.ticks = ticks;
+	last.has_ticks = true;
 	head.documentid = &id;
 	head.lasteventid = evtid;
 	head.lasteventtimestamp = &last;
@@ -1140,8 +1141,10 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 	status.primarystatus = &primary;
 	flow.docflowstatus = &status;
 	sent.ticks = TICKS_2024 + i * TICKS_MINUTE - 60 * TICKS_MINUTE;
+	sent.has_ticks = true;
 	flow.sendtimestamp = &sent;
 	delivered.ticks = TICKS_2024 + i * TICKS_MINUTE - 30 * TICKS_MINUTE;
+	delivered.has_ticks = true;
 	flow.deliverytimestamp = i % 7 == 6 ? NULL : &delivered;
 	flow.packetid = (char *) P;
 	sub->len = 0;
@@ -1257,6 +1260,7 @@ diadoc_document_v3(Buf *out, Buf *sub, const char *P, int64_t i, int bad,
 	id.messageid = msgid;
 	id.entityid = entid;
 	last.ticks = ticks;
+	last.has_ticks = true;
 	lastevent.eventid = evtid;
 	lastevent.timestamp = &last;
 	/* fields 1 and 2 have the same numbers and types in V3, V4 and V5 */
@@ -1437,8 +1441,11 @@ diadoc_document_v3(Buf *out, Buf *sub, const char *P, int64_t i, int bad,
 		status.secondarystatus = &secondary;
 	}
 	sent.ticks = TICKS_2024 + i * TICKS_MINUTE - 60 * TICKS_MINUTE;
+	sent.has_ticks = true;
 	delivered.ticks = TICKS_2024 + i * TICKS_MINUTE - 30 * TICKS_MINUTE;
+	delivered.has_ticks = true;
 	sent_old.ticks = TICKS_2024 + i * TICKS_MINUTE - 120 * TICKS_MINUTE;
+	sent_old.has_ticks = true;
 	sub->len = 0;
 	if (version == 5)
 	{
