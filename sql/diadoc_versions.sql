@@ -303,7 +303,8 @@ SELECT entity_id, document_date FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER
 SELECT entity_id, metadata FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER BY index_key;
 SELECT entity_id, document_number FROM fx5 WHERE packet_id = 'fixture-v5nul' ORDER BY index_key;
 -- a document without MessageId and a Timestamp without Ticks: NULL
-SELECT entity_id, message_id, last_event_id, last_event_at, document
+-- (document is left out: row 1's NUL key would refuse it before the filter)
+SELECT entity_id, message_id, last_event_id, last_event_at
 FROM fx5 WHERE packet_id = 'fixture-v5nul' AND index_key = '\x03';
 -- V5 with login and password: Authenticate, then the V5 path
 CREATE SERVER dv5_login FOREIGN DATA WRAPPER paged_fdw
