@@ -1322,6 +1322,9 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ListCell   *lc;
 
 	ExplainPropertyText("Remote Operation", st->res->operation, es);
+	if (st->res->describe_endpoint)
+		ExplainPropertyText("Remote Endpoint",
+							st->res->describe_endpoint(st->opts), es);
 	initStringInfo(&buf);
 	foreach(lc, descs)
 		appendStringInfo(&buf, "%s%s", buf.len ? " AND " : "",

@@ -26,17 +26,17 @@ SELECT set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
 
 -- async_capable is a boolean of servers and tables
 CREATE SERVER a_bad_opt FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'okurl', async_capable 'maybe');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', async_capable 'maybe');
 CREATE SERVER a_srv FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'okurl', box_id 'box-1', async_capable 'false');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', box_id 'box-1', async_capable 'false');
 ALTER SERVER a_srv OPTIONS (SET async_capable 'true');
 
 -- A partitioned table with one partition per box, each on its own server
 -- (one of them on the same server as another: scans then share a
 -- connection), all answering after 100 ms.
-CREATE SERVER a1 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-1');
-CREATE SERVER a2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-2');
-CREATE SERVER a3 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'slowurl', box_id 'box-3');
+CREATE SERVER a1 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'slowurl', box_id 'box-1');
+CREATE SERVER a2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'slowurl', box_id 'box-2');
+CREATE SERVER a3 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'slowurl', box_id 'box-3');
 CREATE USER MAPPING FOR CURRENT_USER SERVER a1 OPTIONS (client_id 'test-client', token 'test-token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER a2 OPTIONS (client_id 'test-client', token 'test-token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER a3 OPTIONS (client_id 'test-client', token 'test-token');
@@ -122,7 +122,7 @@ COMMIT;
 
 -- An ERROR in one child ends the query; the others' transfers are dropped
 -- and the session goes on
-CREATE SERVER a_bad FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'badurl', box_id 'box-4');
+CREATE SERVER a_bad FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'badurl', box_id 'box-4');
 CREATE USER MAPPING FOR CURRENT_USER SERVER a_bad OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE adocs_bad (box_id text, packet_id text, entity_id text)
   SERVER a_bad OPTIONS (resource 'docflows_by_packet');

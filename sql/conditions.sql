@@ -13,7 +13,7 @@ SET datestyle = 'ISO, YMD';
 \i sql/include/mock_log.sql
 
 CREATE SERVER cd_diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER cd_diadoc
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE cd_docs (box_id text, packet_id text, entity_id text)

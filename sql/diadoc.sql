@@ -15,7 +15,7 @@ SET datestyle = 'ISO, YMD';
 \i sql/include/mock_log.sql
 
 CREATE SERVER diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE diadoc_docflows (
@@ -45,7 +45,7 @@ SELECT * FROM mock_requests();
 
 -- a page independently encoded by protoc --encode
 CREATE SERVER diadoc_fixture FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'fixurl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'fixurl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_fixture
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE fixture_docflows (
@@ -79,7 +79,7 @@ ALTER FOREIGN TABLE diadoc_docflows OPTIONS (DROP prefetch);
 
 -- empty and short intermediate pages are followed to the end
 CREATE SERVER diadoc_empty FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'emptyurl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'emptyurl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_empty
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE empty_pages (packet_id text, entity_id text)
@@ -87,7 +87,7 @@ CREATE FOREIGN TABLE empty_pages (packet_id text, entity_id text)
 SELECT count(*), count(DISTINCT entity_id) FROM empty_pages WHERE packet_id = 'p250';
 SELECT * FROM mock_requests();
 CREATE SERVER diadoc_short FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'shorturl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'shorturl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_short
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE short_pages (packet_id text, entity_id text)
@@ -97,7 +97,7 @@ SELECT count(*) AS requests FROM mock_requests();
 
 -- a repeated NextPageIndexKey is an error, not an endless scan
 CREATE SERVER diadoc_loop FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'loopurl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'loopurl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_loop
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE loop_pages (packet_id text, entity_id text)
@@ -162,7 +162,7 @@ SELECT count(*) FROM mock_requests();
 
 -- login and password: a token is obtained, cached, and renewed once on 401
 CREATE SERVER diadoc_login FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_login
   OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
 CREATE FOREIGN TABLE login_docs (packet_id text, entity_id text)

@@ -47,7 +47,7 @@ CREATE FUNCTION page_requests() RETURNS SETOF text LANGUAGE sql
 -- 1. a ready access token: "Authorization: Bearer <token>" and nothing else
 --
 CREATE SERVER d_bearer FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_bearer
   OPTIONS (access_token 'test-access-token');
 CREATE FOREIGN TABLE t_bearer (:cols) SERVER d_bearer OPTIONS (resource 'docflows_by_packet');
@@ -65,7 +65,7 @@ SELECT * FROM mock_requests();
 -- 2. the refresh-token flow
 --
 CREATE SERVER d_oidc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1', oidc_token_url :'tokurl');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1', oidc_token_url :'tokurl');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_oidc
   OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
 CREATE FOREIGN TABLE t_oidc (:cols) SERVER d_oidc OPTIONS (resource 'docflows_by_packet');
@@ -96,7 +96,7 @@ SELECT * FROM page_requests();
 
 -- expiry: expires_in 2 s, renewed shortly before that without any 401
 CREATE SERVER d_short FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1',
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1',
            oidc_token_url :'tok_short_2');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_short
   OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
@@ -111,7 +111,7 @@ SELECT * FROM page_requests();
 -- rotation: each answer carries a new refresh token, the old one is dead
 \! curl -s "$MOCK_URL/_control/reset"
 CREATE SERVER d_rot FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1',
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1',
            oidc_token_url :'tok_rotate');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_rot
   OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
@@ -144,7 +144,7 @@ SELECT count(*) FROM t_oidc WHERE packet_id = 'p1';
 
 -- the token endpoint fails: retried like pages, then its own error
 CREATE SERVER d_503 FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1', max_retries '1',
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1', max_retries '1',
            oidc_token_url :'tok_status_503');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_503
   OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
@@ -157,7 +157,7 @@ SELECT * FROM page_requests();
 -- 4. bad token answers: clear errors (or the documented cap), backend usable
 --
 CREATE SERVER d_bad FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1',
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1',
            oidc_token_url :'tok_no_access_token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_bad
   OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
@@ -197,7 +197,7 @@ RESET paged_fdw.allowed_hosts;
 --
 -- 5. options: contradictory sets at CREATE/ALTER USER MAPPING name both
 --
-CREATE SERVER d_opt FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl');
+CREATE SERVER d_opt FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_opt
   OPTIONS (client_id 'c', token 't', refresh_token 'r');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_opt
@@ -256,7 +256,7 @@ CREATE FOREIGN TABLE m_bomb_units (uuid uuid, update_date timestamptz) SERVER m_
 SELECT * FROM m_bomb_units WHERE update_date >= '2024-01-01';
 \echo SQLSTATE :SQLSTATE
 CREATE SERVER d_bomb FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'dbomb', box_id 'box-1', max_response_size '1048576');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'dbomb', box_id 'box-1', max_response_size '1048576');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_bomb OPTIONS (access_token 'test-access-token');
 CREATE FOREIGN TABLE t_bomb (:cols) SERVER d_bomb OPTIONS (resource 'docflows_by_packet');
 SELECT * FROM t_bomb WHERE packet_id = 'p1';

@@ -12,7 +12,7 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
 CREATE SERVER df_diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1', page_size '40');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1', page_size '40');
 CREATE USER MAPPING FOR CURRENT_USER SERVER df_diadoc
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE docs_fdw (

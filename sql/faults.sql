@@ -23,7 +23,7 @@ DECLARE
 BEGIN
   EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L%s%s)',
                  name, api, current_setting('paged.mock') || '/' || api || '/' || scenario,
-                 CASE WHEN api = 'diadoc' THEN ', box_id ''box-1''' ELSE '' END,
+                 CASE WHEN api = 'diadoc' THEN ', box_id ''box-1'', api_version ''legacy''' ELSE '' END,
                  CASE WHEN opts <> '' THEN ', ' || opts ELSE '' END);
   IF api = 'diadoc' THEN
     EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
@@ -92,7 +92,7 @@ FROM mapping_cases ORDER BY api, scenario;
 -- (no request reaches the mock); TLS spoken to a plain HTTP port is a
 -- connect failure too
 CREATE SERVER d_refused FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url 'http://127.0.0.1:1/diadoc', box_id 'box-1', max_retries '1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url 'http://127.0.0.1:1/diadoc', box_id 'box-1', max_retries '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_refused OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE d_refused (packet_id text, entity_id text) SERVER d_refused
   OPTIONS (resource 'docflows_by_packet');

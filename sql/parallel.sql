@@ -19,7 +19,7 @@ CREATE SERVER p_ms FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'
 CREATE USER MAPPING FOR CURRENT_USER SERVER p_ms OPTIONS (user 'test-user', password 'test-password');
 CREATE FOREIGN TABLE p_units_short (uuid uuid, name text, update_date timestamptz, begin_date timestamptz)
   SERVER p_ms OPTIONS (resource 'unit_changes', rows_estimate '10000');
-CREATE SERVER p_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+CREATE SERVER p_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER p_d OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE p_docs (packet_id text, entity_id text) SERVER p_d OPTIONS (resource 'docflows_by_packet');
 

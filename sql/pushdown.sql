@@ -10,7 +10,7 @@ SET datestyle = 'ISO, YMD';
 \i sql/include/mock_log.sql
 
 CREATE SERVER pd_diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER pd_diadoc
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE docs (

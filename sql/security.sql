@@ -70,7 +70,7 @@ FROM pg_proc p WHERE p.proname IN ('paged_fdw_handler', 'paged_fdw_validator') O
 -- can use it: the handler and validator need no EXECUTE privilege
 \set durl :mock '/diadoc/ok'
 CREATE SERVER sec_diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE FOREIGN TABLE sec_docs (packet_id text, entity_id text)
   SERVER sec_diadoc OPTIONS (resource 'docflows_by_packet');
 GRANT USAGE ON FOREIGN SERVER sec_diadoc TO regress_paged_user;
@@ -80,7 +80,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER sec_diadoc
   OPTIONS (client_id 'test-client', token 'test-token');
 SELECT entity_id FROM sec_docs WHERE packet_id = 'p2' ORDER BY 1;
 -- but it cannot create servers, so it cannot point requests anywhere
-CREATE SERVER sec_evil FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url 'http://169.254.169.254/');
+CREATE SERVER sec_evil FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url 'http://169.254.169.254/');
 \echo SQLSTATE :SQLSTATE
 -- and it cannot read another user's mapping options
 RESET ROLE;
@@ -143,8 +143,8 @@ DROP SERVER sec_opt CASCADE;
 \set rfile :mock '/diadoc/redirect-file'
 \set rhost :mock '/diadoc/redirect-host'
 \set mrfile :mock '/mercury/redirect-file'
-CREATE SERVER sec_rfile FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'rfile', box_id 'box-1');
-CREATE SERVER sec_rhost FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'rhost', box_id 'box-1');
+CREATE SERVER sec_rfile FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'rfile', box_id 'box-1');
+CREATE SERVER sec_rhost FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'rhost', box_id 'box-1');
 CREATE SERVER sec_mrfile FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'mrfile');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_rfile OPTIONS (client_id 'test-client', token 'test-token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_rhost OPTIONS (client_id 'test-client', token 'test-token');
@@ -166,7 +166,7 @@ SELECT * FROM sec_requests();
 -- =====================================================================
 \set tdurl :tls '/diadoc/ok'
 SELECT regexp_replace(:'tls', '127\.0\.0\.1', 'localhost') || '/diadoc/ok' AS tdurl_name \gset
-CREATE SERVER sec_tls FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'tdurl', box_id 'box-1');
+CREATE SERVER sec_tls FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'tdurl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_tls OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE sec_tls_t (packet_id text, entity_id text) SERVER sec_tls OPTIONS (resource 'docflows_by_packet');
 -- a self-signed certificate is refused
@@ -193,9 +193,9 @@ SELECT * FROM sec_tls_t WHERE packet_id = 'p2' ORDER BY 2;
 -- a non-superuser may neither turn it off nor name a CA file
 GRANT USAGE ON FOREIGN DATA WRAPPER paged_fdw TO regress_paged_user;
 SET ROLE regress_paged_user;
-CREATE SERVER sec_tls2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'tdurl', ssl_verify 'off');
+CREATE SERVER sec_tls2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'tdurl', ssl_verify 'off');
 \echo SQLSTATE :SQLSTATE
-CREATE SERVER sec_tls2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'tdurl', ca_file :'cafile');
+CREATE SERVER sec_tls2 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'tdurl', ca_file :'cafile');
 \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 REVOKE USAGE ON FOREIGN DATA WRAPPER paged_fdw FROM regress_paged_user;
@@ -221,7 +221,7 @@ SET paged_fdw.allowed_hosts = '[::g]';
 SHOW paged_fdw.allowed_hosts;
 -- a server whose user mapping obtains a token, made while anything goes
 RESET paged_fdw.allowed_hosts;
-CREATE SERVER sec_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+CREATE SERVER sec_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_login
   OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
 CREATE FOREIGN TABLE sec_login_t (packet_id text, entity_id text) SERVER sec_login OPTIONS (resource 'docflows_by_packet');
@@ -233,9 +233,9 @@ SELECT * FROM sec_docs WHERE packet_id = 'p1';
 \echo SQLSTATE :SQLSTATE
 SELECT * FROM sec_requests();
 -- also at CREATE and ALTER SERVER
-CREATE SERVER sec_hosts FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl');
+CREATE SERVER sec_hosts FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl');
 \echo SQLSTATE :SQLSTATE
-CREATE SERVER sec_hosts FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url 'https://diadoc-api.kontur.ru');
+CREATE SERVER sec_hosts FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url 'https://diadoc-api.kontur.ru');
 ALTER SERVER sec_hosts OPTIONS (SET url 'https://kontur.ru');
 \echo SQLSTATE :SQLSTATE
 ALTER SERVER sec_hosts OPTIONS (SET url 'https://evil-kontur.ru');
@@ -251,12 +251,12 @@ ALTER SERVER sec_hosts OPTIONS (SET url 'http://[::1]/x');
 \echo SQLSTATE :SQLSTATE
 DROP SERVER sec_hosts;
 -- the host as curl will use it: other spellings of 127.0.0.1 are 127.0.0.1
-CREATE SERVER sec_hex FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl_hex');
+CREATE SERVER sec_hex FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl_hex');
 \echo SQLSTATE :SQLSTATE
 -- the check is made again for every request, so a server created while
 -- the host was allowed is refused once it no longer is
 SET paged_fdw.allowed_hosts = '127.0.0.1';
-CREATE SERVER sec_num FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'durl_num', box_id 'box-1');
+CREATE SERVER sec_num FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'durl_num', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_num OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE sec_num_t (packet_id text, entity_id text) SERVER sec_num OPTIONS (resource 'docflows_by_packet');
 SELECT entity_id FROM sec_num_t WHERE packet_id = 'p1';
@@ -398,7 +398,7 @@ SELECT * FROM sec_requests();
 -- =====================================================================
 \set echod :mock '/diadoc/echo-auth'
 \set echom :mock '/mercury/echo-auth'
-CREATE SERVER sec_echo_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'echod', box_id 'box-1');
+CREATE SERVER sec_echo_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'echod', box_id 'box-1');
 CREATE SERVER sec_echo_m FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'echom');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_echo_d
   OPTIONS (client_id 'test-client', token 'SEKRIT-ECHO-TOKEN');

@@ -31,7 +31,7 @@ SELECT set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
 
 CREATE SERVER dfast FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER dfast
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE sp_docs (packet_id text, entity_id text, index_key bytea)
@@ -70,7 +70,7 @@ COMMIT;
 -- are seen by the mock).  Slow start: packet 1 alone, then 2 in flight,
 -- then 4 (the window doubles with each page used up).
 CREATE SERVER dslow FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'dslowurl', box_id 'box-1', max_concurrency '4');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'dslowurl', box_id 'box-1', max_concurrency '4');
 CREATE USER MAPPING FOR CURRENT_USER SERVER dslow
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE slowdocs (packet_id text, entity_id text)

@@ -19,7 +19,7 @@ RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L%s%s)',
                  name, api, current_setting('paged.mock') || '/' || api || '/' || scenario,
-                 CASE WHEN api = 'diadoc' THEN ', box_id ''box-1''' ELSE '' END,
+                 CASE WHEN api = 'diadoc' THEN ', box_id ''box-1'', api_version ''legacy''' ELSE '' END,
                  CASE WHEN opts <> '' THEN ', ' || opts ELSE '' END);
   IF api = 'diadoc' THEN
     EXECUTE format('CREATE USER MAPPING FOR PUBLIC SERVER %I OPTIONS (client_id %L, token %L)',

@@ -16,7 +16,7 @@ CREATE EXTENSION paged_fdw VERSION '1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'paged_fdw';
 :members;
 CREATE SERVER up_ok FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url :'up_url', box_id 'box-1');
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'up_url', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER up_ok
   OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE up_docs (packet_id text, entity_id text)

@@ -17,6 +17,10 @@
  * nothing else: with a ready access_token, or with one that oidc.c obtains
  * with client_id, client_secret and refresh_token (renewed the same way).
  *
+ * The server option api_version chooses the path and the schema of the
+ * answer (diadoc_versions[] below); the documents of each schema are mapped
+ * to columns by src/diadoc_docs.c.
+ *
  * Choices the design leaves open, made here:
  * - An optional field that is absent on the wire gives NULL, even where
  *   the .proto declares a default (DocumentType): NULL says "not sent",
@@ -29,35 +33,27 @@
 #include "postgres.h"
 
 #include <ctype.h>
-#include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/base64.h"
 #include "common/hashfn.h"
 #include "datatype/timestamp.h"
 #include "foreign/foreign.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/date.h"
-#include "utils/datetime.h"
-#include "utils/fmgrprotos.h"
-#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "diadoc.pb-c.h"
+#include "diadoc_docflow.pb-c.h"
+#include "diadoc_docs.h"
 #include "http.h"
 #include "oidc.h"
 #include "options.h"
 #include "resource.h"
-
-/* DateTime.MaxValue.Ticks: 9999-12-31T23:59:59.9999999 */
-#define DIADOC_MAX_TICKS	INT64CONST(3155378975999999999)
 
 /* The API's limit on Count. */
 #define DIADOC_MAX_PAGE_SIZE	100
@@ -65,38 +61,19 @@
 /* Tokens are valid for 24 hours; renew an hour early. */
 #define DIADOC_TOKEN_MAX_AGE	((int64) 23 * USECS_PER_HOUR)
 
-/* .NET ticks (100 ns) from 0001-01-01 to the PostgreSQL epoch 2000-01-01. */
-#define DIADOC_TICKS_TO_PG_EPOCH_USECS	INT64CONST(63082281600000000)
-
 /* Longest piece of remote text quoted in an error message, in bytes. */
 #define DIADOC_EXCERPT_BYTES	40
 
-/* Column numbers: the order of diadoc_columns[] below. */
+/*
+ * Column numbers: box_id, packet_id and index_key, then the document
+ * columns of diadoc_docs.h as one block.
+ */
 enum
 {
 	DIADOC_COL_BOX_ID,
 	DIADOC_COL_PACKET_ID,
 	DIADOC_COL_INDEX_KEY,
-	DIADOC_COL_MESSAGE_ID,
-	DIADOC_COL_ENTITY_ID,
-	DIADOC_COL_LAST_EVENT_ID,
-	DIADOC_COL_LAST_EVENT_AT,
-	DIADOC_COL_DOCUMENT_TYPE,
-	DIADOC_COL_DIRECTION,
-	DIADOC_COL_IS_TEST,
-	DIADOC_COL_CUSTOM_DOCUMENT_ID,
-	DIADOC_COL_COUNTERAGENT_BOX_ID,
-	DIADOC_COL_DOCUMENT_DATE,
-	DIADOC_COL_DOCUMENT_NUMBER,
-	DIADOC_COL_VERSION,
-	DIADOC_COL_IS_FINISHED,
-	DIADOC_COL_IS_DELETED,
-	DIADOC_COL_DEPARTMENT_ID,
-	DIADOC_COL_SENT_AT,
-	DIADOC_COL_DELIVERED_AT,
-	DIADOC_COL_STATUS,
-	DIADOC_COL_STATUS_SEVERITY,
-	DIADOC_COL_DOCUMENT
+	DIADOC_COL_DOC_FIRST		/* DiadocDocColumn 0 */
 };
 
 /*
@@ -107,30 +84,72 @@ static const ResourceColumn diadoc_columns[] = {
 	{"box_id", TEXTOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
 	{"packet_id", TEXTOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
 	{"index_key", BYTEAOID, 0, false},
-	{"message_id", TEXTOID, 0, false},
-	{"entity_id", TEXTOID, 0, false},
-	{"last_event_id", TEXTOID, 0, false},
-	{"last_event_at", TIMESTAMPTZOID, 0, false},
-	{"document_type", TEXTOID, 0, false},
-	{"direction", TEXTOID, 0, false},
-	{"is_test", BOOLOID, 0, false},
-	{"custom_document_id", TEXTOID, 0, false},
-	{"counteragent_box_id", TEXTOID, 0, false},
-	{"document_date", DATEOID, 0, false},
-	{"document_number", TEXTOID, 0, false},
-	{"version", TEXTOID, 0, false},
-	{"is_finished", BOOLOID, 0, false},
-	{"is_deleted", BOOLOID, 0, false},
-	{"department_id", TEXTOID, 0, false},
-	{"sent_at", TIMESTAMPTZOID, 0, false},
-	{"delivered_at", TIMESTAMPTZOID, 0, false},
-	{"status", TEXTOID, 0, false},
-	{"status_severity", TEXTOID, 0, false},
-	{"document", JSONBOID, 0, false}
+	DIADOC_DOC_COLUMNS
 };
 
-StaticAssertDecl(lengthof(diadoc_columns) == DIADOC_COL_DOCUMENT + 1,
+StaticAssertDecl(lengthof(diadoc_columns) == DIADOC_COL_DOC_FIRST + DDOC_NCOLUMNS,
 				 "diadoc_columns[] does not match the column numbers");
+
+/*
+ * API versions of GetDocflowsByPacketId (server option api_version): the
+ * path, the response message and the document schema.  The request is the
+ * same in every version, and so is the response's shape (Documents = 1 of
+ * FetchedDocument { Document = 1; IndexKey = 2; }, NextPageIndexKey = 2),
+ * which diadoc_parse_page reads through the descriptors.
+ */
+typedef struct DiadocVersion
+{
+	const char *name;			/* value of api_version */
+	const char *path;			/* appended to the url option */
+	const ProtobufCMessageDescriptor *response;
+	const DiadocSchema *schema;
+} DiadocVersion;
+
+static const DiadocVersion diadoc_versions[] = {
+	{"legacy", "/GetDocflowsByPacketId",
+	&diadoc__api__proto__docflow__get_docflows_by_packet_id_response__descriptor,
+	&diadoc_schema_v2},
+	{"2", "/V2/GetDocflowsByPacketId",
+	&diadoc__api__proto__docflow__get_docflows_by_packet_id_response__descriptor,
+	&diadoc_schema_v2},
+	{"3", "/V3/GetDocflowsByPacketId",
+	&diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v3__descriptor,
+	&diadoc_schema_v3},
+	{"4", "/V4/GetDocflowsByPacketId",
+	&diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v4__descriptor,
+	&diadoc_schema_v4},
+	{"5", "/V5/GetDocflowsByPacketId",
+	&diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v5__descriptor,
+	&diadoc_schema_v5}
+};
+
+/* Without the option: the current version. */
+#define DIADOC_DEFAULT_VERSION	"5"
+
+/* The version the options ask for (options.c accepted only known names). */
+static const DiadocVersion *
+diadoc_version(const PagedOptions *opts)
+{
+	const char *name = opts->api_version ? opts->api_version :
+		DIADOC_DEFAULT_VERSION;
+	int			i;
+
+	for (i = 0; i < lengthof(diadoc_versions); i++)
+		if (strcmp(diadoc_versions[i].name, name) == 0)
+			return &diadoc_versions[i];
+	elog(ERROR, "unknown Diadoc api_version \"%s\"", name);
+	return NULL;				/* keep compiler quiet */
+}
+
+/* For EXPLAIN: which version, path and schema a scan uses. */
+static char *
+diadoc_describe_endpoint(const PagedOptions *opts)
+{
+	const DiadocVersion *v = diadoc_version(opts);
+
+	return psprintf("POST %s (api_version %s, %s)", v->path, v->name,
+					v->schema->name);
+}
 
 /* What a stream asks for. */
 typedef struct DiadocStream
@@ -145,6 +164,7 @@ typedef struct DiadocStream
 typedef struct DiadocState
 {
 	char	   *base_url;		/* option url without trailing slashes */
+	const DiadocVersion *version;	/* option api_version */
 	bool		use_login;		/* token is obtained (login/password, or
 								 * OpenID Connect when use_oidc) */
 	bool		use_oidc;		/* Bearer token from the refresh flow */
@@ -362,7 +382,7 @@ diadoc_pb_count_field(const uint8_t *data, size_t len, uint32 number)
 }
 
 /* Wire length of a string that diadoc_pb_alloc allocated. */
-static size_t
+size_t
 diadoc_pb_strlen(const char *s)
 {
 	Size		alloc = *(const Size *) (s - DIADOC_CHUNK_HDR);
@@ -380,15 +400,7 @@ diadoc_pb_strlen(const char *s)
  * value is data, but a hostile or careless server can put a credential
  * there too, so quoted values are redacted like any other remote text.
  */
-static List *diadoc_value_secrets = NIL;
-
-/* The bytes from "start" on, for a message about a bad value. */
-static char *
-diadoc_excerpt(const char *s, size_t len, size_t start)
-{
-	return http_bytes_excerpt(diadoc_value_secrets, s, len, start,
-							  start + DIADOC_EXCERPT_BYTES);
-}
+List	   *diadoc_value_secrets = NIL;
 
 /* Everything diadoc_value_secrets must hold for this scan, now. */
 static List *
@@ -417,98 +429,6 @@ diadoc_scan_secrets(ResourceCtx *ctx)
 	return state->value_secrets;
 }
 
-/* Which value was being converted, for errors raised by the conversion. */
-typedef struct DiadocConvArg
-{
-	const char *column;
-	const char *field;
-} DiadocConvArg;
-
-static void
-diadoc_conv_errcontext(void *arg)
-{
-	DiadocConvArg *a = (DiadocConvArg *) arg;
-
-	errcontext("converting Diadoc field %s for column \"%s\" to the database encoding",
-			   a->field, a->column);
-}
-
-/*
- * A protobuf string (allocated by diadoc_pb_alloc) in the database
- * encoding.  Remote strings must be UTF-8 without NUL bytes; anything else
- * is an ERROR that names the column and the field and quotes the value.
- */
-static char *
-diadoc_server_string(const char *s, const char *column, const char *field,
-					 int *outlen)
-{
-	size_t		len = diadoc_pb_strlen(s);
-	const char *nul;
-	char	   *res;
-	DiadocConvArg arg;
-	ErrorContextCallback errcb;
-
-	if (len >= MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("Diadoc field %s for column \"%s\" is too long",
-						field, column),
-				 errdetail("The value has %zu bytes.", len)));
-
-	nul = memchr(s, '\0', len);
-	if (nul != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("Diadoc field %s for column \"%s\" contains a NUL byte",
-						field, column),
-				 errdetail("The NUL is at byte %d of %zu: \"%s\".",
-						   (int) (nul - s) + 1, len,
-						   diadoc_excerpt(s, len,
-										  (nul - s) > DIADOC_EXCERPT_BYTES / 2 ?
-										  (nul - s) - DIADOC_EXCERPT_BYTES / 2 : 0))));
-
-	if (!pg_verify_mbstr(PG_UTF8, s, (int) len, true))
-	{
-		int			ok = pg_encoding_verifymbstr(PG_UTF8, s, (int) len);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("Diadoc field %s for column \"%s\" is not valid UTF-8",
-						field, column),
-				 errdetail("The first invalid byte is byte %d of %zu: \"%s\".",
-						   ok + 1, len,
-						   diadoc_excerpt(s, len,
-										  ok > DIADOC_EXCERPT_BYTES / 2 ?
-										  ok - DIADOC_EXCERPT_BYTES / 2 : 0))));
-	}
-
-	/* Already verified: spare pg_any_to_server a second pass. */
-	if (GetDatabaseEncoding() == PG_UTF8)
-	{
-		*outlen = (int) len;
-		return unconstify(char *, s);
-	}
-	arg.column = column;
-	arg.field = field;
-	errcb.callback = diadoc_conv_errcontext;
-	errcb.arg = &arg;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	res = pg_any_to_server(s, (int) len, PG_UTF8);
-	error_context_stack = errcb.previous;
-	*outlen = (res == s) ? (int) len : (int) strlen(res);
-	return res;
-}
-
-static Datum
-diadoc_text_datum(const char *s, const char *column, const char *field)
-{
-	int			len;
-	char	   *str = diadoc_server_string(s, column, field, &len);
-
-	return PointerGetDatum(cstring_to_text_with_len(str, len));
-}
-
 /* An option or qual value (database encoding) as UTF-8 for the wire. */
 static char *
 diadoc_to_utf8(const char *s)
@@ -516,17 +436,6 @@ diadoc_to_utf8(const char *s)
 	return pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
-/* Enum value name as in the .proto, or the number if unknown, as text. */
-static Datum
-diadoc_enum_datum(const ProtobufCEnumDescriptor *desc, int value)
-{
-	const ProtobufCEnumValue *ev;
-
-	ev = protobuf_c_enum_descriptor_get_value(desc, value);
-	if (ev != NULL)
-		return CStringGetTextDatum(ev->name);
-	return CStringGetTextDatum(psprintf("%d", value));
-}
 
 /* ----------------------------------------------------------------
  * Options and required conditions
@@ -980,6 +889,7 @@ diadoc_begin(ResourceCtx *ctx)
 	while (len > 0 && opts->url[len - 1] == '/')
 		len--;
 	state->base_url = pnstrdup(opts->url, len);
+	state->version = diadoc_version(opts);
 	state->use_login = (opts->token == NULL && opts->access_token == NULL);
 	state->use_oidc = (state->use_login && opts->refresh_token != NULL);
 	if (opts->access_token != NULL)
@@ -1190,8 +1100,8 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 {
 	DiadocState *state = (DiadocState *) ctx->state;
 	DiadocStream *ds = (DiadocStream *) stream->arg;
-	Diadoc__Api__Proto__GetDocflowsByPacketIdRequest msg =
-	DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest msg =
+	DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
 	const char *auth = diadoc_auth_header(ctx);
 	uint8_t    *body;
 	size_t		len;
@@ -1206,14 +1116,14 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 		msg.afterindexkey.len = cursor->keylen;
 		msg.afterindexkey.data = (uint8_t *) cursor->key;
 	}
-	len = diadoc__api__proto__get_docflows_by_packet_id_request__get_packed_size(&msg);
+	len = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__get_packed_size(&msg);
 	body = palloc(len);
-	diadoc__api__proto__get_docflows_by_packet_id_request__pack(&msg, body);
+	diadoc__api__proto__docflow__get_docflows_by_packet_id_request__pack(&msg, body);
 
 	memset(req, 0, sizeof(HttpRequest));
 	req->operation = "GetDocflowsByPacketId";
-	req->url = psprintf("%s/GetDocflowsByPacketId?boxId=%s",
-						state->base_url, http_escape(ds->box_id_utf8));
+	req->url = psprintf("%s%s?boxId=%s", state->base_url,
+						state->version->path, http_escape(ds->box_id_utf8));
 	req->body = (const char *) body;
 	req->body_len = len;
 	req->headers = list_make1(pstrdup("Content-Type: application/x-protobuf"));
@@ -1410,13 +1320,68 @@ diadoc_pb_explain(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 	return false;
 }
 
+/*
+ * The page and FetchedDocument messages of every version have the same
+ * field numbers but are distinct C types: read them through their
+ * descriptors.
+ */
+static const ProtobufCFieldDescriptor *
+diadoc_pb_field(const ProtobufCMessage *msg, unsigned id)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	f = protobuf_c_message_descriptor_get_field(msg->descriptor, id);
+	if (f == NULL)
+		elog(ERROR, "message %s has no field %u", msg->descriptor->name, id);
+	return f;
+}
+
+/* Elements of repeated field "id" (into *elems if not NULL). */
+static size_t
+diadoc_pb_repeated(const ProtobufCMessage *msg, unsigned id, void ***elems)
+{
+	const ProtobufCFieldDescriptor *f = diadoc_pb_field(msg, id);
+	const char *base = (const char *) msg;
+
+	Assert(f->label == PROTOBUF_C_LABEL_REPEATED);
+	if (elems != NULL)
+		*elems = *(void **const *) (base + f->offset);
+	return *(const size_t *) (base + f->quantifier_offset);
+}
+
+/* Bytes field "id", or NULL when it is absent. */
+static const ProtobufCBinaryData *
+diadoc_pb_bytes(const ProtobufCMessage *msg, unsigned id)
+{
+	const ProtobufCFieldDescriptor *f = diadoc_pb_field(msg, id);
+	const char *base = (const char *) msg;
+
+	Assert(f->type == PROTOBUF_C_TYPE_BYTES);
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
+		!*(const protobuf_c_boolean *) (base + f->quantifier_offset))
+		return NULL;
+	return (const ProtobufCBinaryData *) (base + f->offset);
+}
+
+/* Message field "id", or NULL when it is absent. */
+static const ProtobufCMessage *
+diadoc_pb_submessage(const ProtobufCMessage *msg, unsigned id)
+{
+	const ProtobufCFieldDescriptor *f = diadoc_pb_field(msg, id);
+
+	Assert(f->type == PROTOBUF_C_TYPE_MESSAGE);
+	return *(ProtobufCMessage *const *) ((const char *) msg + f->offset);
+}
+
 static PageVerdict
 diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				  const PageCursor *cursor, const HttpRequest *req,
 				  const HttpResponse *resp, PageResult *out)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *msg;
+	const ProtobufCMessageDescriptor *rdesc;
+	ProtobufCMessage *msg;
+	const ProtobufCBinaryData *key;
 	int64		ndocs;
 
 	/*
@@ -1454,7 +1419,8 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		case HTTP_CLASS_OK:
 			break;
 	}
-	http_check_html(req, resp, "a protobuf GetDocflowsByPacketIdResponse");
+	rdesc = state->version->response;
+	http_check_html(req, resp, psprintf("a protobuf %s", rdesc->short_name));
 
 	/* never more documents than asked for: refused before decoding */
 	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
@@ -1466,9 +1432,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 						   req->url, ndocs, cursor->count)));
 
 	/* unknown fields are kept aside by protobuf-c and ignored by us */
-	msg = (Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *)
-		diadoc_pb_decode(&diadoc__api__proto__get_docflows_by_packet_id_response__descriptor,
-						 req, resp);
+	msg = diadoc_pb_decode(rdesc, req, resp);
 	if (msg == NULL)
 	{
 		StringInfoData why;
@@ -1476,34 +1440,35 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		const char *shown;
 
 		initStringInfo(&why);
-		if (diadoc_pb_explain(&diadoc__api__proto__get_docflows_by_packet_id_response__descriptor,
-							  (const uint8_t *) resp->body, resp->len, 0,
+		if (diadoc_pb_explain(rdesc, (const uint8_t *) resp->body, resp->len, 0,
 							  "", &why))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("could not decode GetDocflowsByPacketId response"),
-					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse: %s.",
-							   resp->len, resp->status, req->url, why.data)));
+					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
+							   resp->len, resp->status, req->url,
+							   rdesc->short_name, why.data)));
 		/* redacted in the whole body, then cut, then escaped */
 		shown = http_bytes_excerpt(http_secrets(req), resp->body, len, 0,
 								   DIADOC_EXCERPT_BYTES);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not decode GetDocflowsByPacketId response"),
-				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid GetDocflowsByPacketIdResponse (malformed protobuf or a required field missing); it starts with \"%s\".",
-						   resp->len, resp->status, req->url, shown)));
+				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s (malformed protobuf or a required field missing); it starts with \"%s\".",
+						   resp->len, resp->status, req->url, rdesc->short_name,
+						   shown)));
 	}
 
-	out->nrecords = (int) msg->n_documents;
+	out->nrecords = (int) diadoc_pb_repeated(msg, 1, NULL);
 	out->records = msg;
 	out->total = -1;
-	out->has_next = msg->has_nextpageindexkey;
+	key = diadoc_pb_bytes(msg, 2);
+	out->has_next = key != NULL;
 	if (out->has_next)
 	{
 		/* protobuf-c gives NULL data for an empty key; the pager needs a pointer */
-		out->next_keylen = (int) msg->nextpageindexkey.len;
-		out->next_key = msg->nextpageindexkey.data ?
-			(char *) msg->nextpageindexkey.data : palloc0(1);
+		out->next_keylen = (int) key->len;
+		out->next_key = key->data ? (char *) key->data : palloc0(1);
 	}
 	else
 	{
@@ -1518,520 +1483,55 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
  * ----------------------------------------------------------------
  */
 
-static Datum
-diadoc_timestamp(const Diadoc__Api__Proto__Timestamp *ts, const char *column)
-{
-	int64		ticks = ts->ticks;
-	int64		usecs = ticks / 10;
-	TimestampTz result;
-
-	/*
-	 * .NET ticks run from 0001-01-01 to 9999-12-31 (DateTime.MaxValue);
-	 * anything else is not a timestamp a .NET server can have meant, even
-	 * where timestamptz could hold it.
-	 */
-	if (ticks < 0 || ticks > DIADOC_MAX_TICKS)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range for column \"%s\"", column),
-				 errdetail("Diadoc sent " INT64_FORMAT " ticks; .NET ticks run from 0 (0001-01-01) to " INT64_FORMAT " (9999-12-31).",
-						   ticks, DIADOC_MAX_TICKS)));
-
-	result = usecs - DIADOC_TICKS_TO_PG_EPOCH_USECS;
-	if (!IS_VALID_TIMESTAMP(result))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range for column \"%s\"", column),
-				 errdetail("Diadoc sent %lld ticks, outside the range of timestamp with time zone.",
-						   (long long) ticks)));
-	return TimestampTzGetDatum(result);
-}
-
-/* Strict dd.MM.yyyy with a real calendar date; false if it is not one. */
-static bool
-diadoc_parse_date(const char *s, DateADT *result)
-{
-	int			d;
-	int			m;
-	int			y;
-	int			i;
-
-	if (strlen(s) != 10 || s[2] != '.' || s[5] != '.')
-		return false;
-	for (i = 0; i < 10; i++)
-		if (i != 2 && i != 5 && !(s[i] >= '0' && s[i] <= '9'))
-			return false;
-	d = (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
-	y = (s[6] - '0') * 1000 + (s[7] - '0') * 100 + (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > day_tab[isleap(y)][m - 1])
-		return false;
-	*result = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
-	return true;
-}
-
-/* ---- the document as jsonb, generically from the descriptors ---- */
-
-static JsonbValue *diadoc_json_message(JsonbParseState **ps,
-									   const ProtobufCMessage *msg);
-
-static void
-diadoc_json_numeric(JsonbParseState **ps, JsonbIteratorToken tok, Numeric n)
-{
-	JsonbValue	v;
-
-	v.type = jbvNumeric;
-	v.val.numeric = n;
-	(void) pushJsonbValue(ps, tok, &v);
-}
-
-static void
-diadoc_json_string(JsonbParseState **ps, JsonbIteratorToken tok,
-				   const char *s, int len)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = unconstify(char *, s);
-	v.val.string.len = len;
-	(void) pushJsonbValue(ps, tok, &v);
-}
-
-static void
-diadoc_json_float(JsonbParseState **ps, JsonbIteratorToken tok, double d,
-				  bool is_float4)
-{
-	/* JSON has no NaN or infinity: spell them as strings, as proto3 does */
-	if (isnan(d))
-		diadoc_json_string(ps, tok, "NaN", 3);
-	else if (isinf(d))
-		diadoc_json_string(ps, tok, d > 0 ? "Infinity" : "-Infinity",
-						   d > 0 ? 8 : 9);
-	else if (is_float4)
-		diadoc_json_numeric(ps, tok,
-							DatumGetNumeric(DirectFunctionCall1(float4_numeric,
-																Float4GetDatum((float4) d))));
-	else
-		diadoc_json_numeric(ps, tok,
-							DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-																Float8GetDatum(d))));
-}
-
-/* One value of a field; "member" points at the C field or array element. */
-static void
-diadoc_json_value(JsonbParseState **ps, JsonbIteratorToken tok,
-				  const ProtobufCFieldDescriptor *f, const void *member,
-				  const ProtobufCMessageDescriptor *parent)
-{
-	JsonbValue	v;
-
-	switch (f->type)
-	{
-		case PROTOBUF_C_TYPE_INT32:
-		case PROTOBUF_C_TYPE_SINT32:
-		case PROTOBUF_C_TYPE_SFIXED32:
-			diadoc_json_numeric(ps, tok, int64_to_numeric(*(const int32_t *) member));
-			break;
-		case PROTOBUF_C_TYPE_UINT32:
-		case PROTOBUF_C_TYPE_FIXED32:
-			diadoc_json_numeric(ps, tok, int64_to_numeric(*(const uint32_t *) member));
-			break;
-		case PROTOBUF_C_TYPE_INT64:
-		case PROTOBUF_C_TYPE_SINT64:
-		case PROTOBUF_C_TYPE_SFIXED64:
-			diadoc_json_numeric(ps, tok, int64_to_numeric(*(const int64_t *) member));
-			break;
-		case PROTOBUF_C_TYPE_UINT64:
-		case PROTOBUF_C_TYPE_FIXED64:
-			{
-				uint64		u = *(const uint64_t *) member;
-
-				if (u <= (uint64) PG_INT64_MAX)
-					diadoc_json_numeric(ps, tok, int64_to_numeric((int64) u));
-				else
-				{
-					char		buf[32];
-
-					snprintf(buf, sizeof(buf), UINT64_FORMAT, u);
-					diadoc_json_numeric(ps, tok,
-										DatumGetNumeric(DirectFunctionCall3(numeric_in,
-																			CStringGetDatum(buf),
-																			ObjectIdGetDatum(InvalidOid),
-																			Int32GetDatum(-1))));
-				}
-			}
-			break;
-		case PROTOBUF_C_TYPE_FLOAT:
-			diadoc_json_float(ps, tok, *(const float *) member, true);
-			break;
-		case PROTOBUF_C_TYPE_DOUBLE:
-			diadoc_json_float(ps, tok, *(const double *) member, false);
-			break;
-		case PROTOBUF_C_TYPE_BOOL:
-			v.type = jbvBool;
-			v.val.boolean = *(const protobuf_c_boolean *) member != 0;
-			(void) pushJsonbValue(ps, tok, &v);
-			break;
-		case PROTOBUF_C_TYPE_ENUM:
-			{
-				int			e = *(const int *) member;
-				const ProtobufCEnumValue *ev;
-
-				ev = protobuf_c_enum_descriptor_get_value(f->descriptor, e);
-				if (ev != NULL)
-					diadoc_json_string(ps, tok, ev->name, strlen(ev->name));
-				else
-					diadoc_json_numeric(ps, tok, int64_to_numeric(e));
-			}
-			break;
-		case PROTOBUF_C_TYPE_STRING:
-			{
-				const char *s = *(char *const *) member;
-				char	   *path = psprintf("%s.%s", parent->short_name, f->name);
-				char	   *str;
-				int			len;
-
-				str = diadoc_server_string(s, "document", path, &len);
-				diadoc_json_string(ps, tok, str, len);
-			}
-			break;
-		case PROTOBUF_C_TYPE_BYTES:
-			{
-				const ProtobufCBinaryData *bd = member;
-				int			enclen;
-				char	   *enc;
-
-				if (bd->len > (size_t) (MaxAllocSize / 4 * 3 - 8))
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("Diadoc field %s.%s for column \"document\" is too long",
-									parent->short_name, f->name)));
-				enclen = pg_b64_enc_len((int) bd->len);
-				enc = palloc(enclen + 1);
-				enclen = bd->len == 0 ? 0 :
-					pg_b64_encode((const char *) bd->data, (int) bd->len,
-								  enc, enclen);
-				if (enclen < 0)
-					elog(ERROR, "could not encode Diadoc field %s.%s as base64",
-						 parent->short_name, f->name);
-				diadoc_json_string(ps, tok, enc, enclen);
-			}
-			break;
-		case PROTOBUF_C_TYPE_MESSAGE:
-			{
-				const ProtobufCMessage *sub = *(ProtobufCMessage *const *) member;
-
-				(void) diadoc_json_message(ps, sub);
-			}
-			break;
-	}
-}
-
-/* Size of one element of a repeated field's C array. */
-static size_t
-diadoc_elem_size(ProtobufCType type)
-{
-	switch (type)
-	{
-		case PROTOBUF_C_TYPE_INT32:
-		case PROTOBUF_C_TYPE_SINT32:
-		case PROTOBUF_C_TYPE_SFIXED32:
-		case PROTOBUF_C_TYPE_UINT32:
-		case PROTOBUF_C_TYPE_FIXED32:
-		case PROTOBUF_C_TYPE_FLOAT:
-		case PROTOBUF_C_TYPE_ENUM:
-			return 4;
-		case PROTOBUF_C_TYPE_INT64:
-		case PROTOBUF_C_TYPE_SINT64:
-		case PROTOBUF_C_TYPE_SFIXED64:
-		case PROTOBUF_C_TYPE_UINT64:
-		case PROTOBUF_C_TYPE_FIXED64:
-		case PROTOBUF_C_TYPE_DOUBLE:
-			return 8;
-		case PROTOBUF_C_TYPE_BOOL:
-			return sizeof(protobuf_c_boolean);
-		case PROTOBUF_C_TYPE_STRING:
-		case PROTOBUF_C_TYPE_MESSAGE:
-			return sizeof(void *);
-		case PROTOBUF_C_TYPE_BYTES:
-			return sizeof(ProtobufCBinaryData);
-	}
-	return 0;
-}
-
-/* Did the field come over the wire?  (Repeated fields: is it non-empty?) */
-static bool
-diadoc_field_present(const ProtobufCMessage *msg,
-					 const ProtobufCFieldDescriptor *f)
-{
-	const char *base = (const char *) msg;
-	const void *member = base + f->offset;
-
-	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return *(const size_t *) (base + f->quantifier_offset) > 0;
-
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-		return *(const uint32_t *) (base + f->quantifier_offset) == f->id;
-
-	switch (f->type)
-	{
-		case PROTOBUF_C_TYPE_STRING:
-			{
-				const char *s = *(char *const *) member;
-
-				/* absent strings are NULL or point at the static default */
-				if (s == NULL || s == f->default_value ||
-					s == protobuf_c_empty_string)
-					return false;
-				return true;
-			}
-		case PROTOBUF_C_TYPE_MESSAGE:
-			return *(ProtobufCMessage *const *) member != NULL;
-		default:
-			break;
-	}
-
-	if (f->label == PROTOBUF_C_LABEL_REQUIRED)
-		return true;
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset != 0)
-		return *(const protobuf_c_boolean *) (base + f->quantifier_offset) != 0;
-
-	/* proto3 scalars without presence: omitted when zero, as in proto3 JSON */
-	if (f->type == PROTOBUF_C_TYPE_BYTES)
-		return ((const ProtobufCBinaryData *) member)->len > 0;
-	{
-		size_t		sz = diadoc_elem_size(f->type);
-		const char *p = member;
-		size_t		i;
-
-		for (i = 0; i < sz; i++)
-			if (p[i] != 0)
-				return true;
-		return false;
-	}
-}
-
 /*
- * Push a message as a JSON object: present fields only, keyed by their
- * .proto names.  Unknown fields (msg->unknown_fields) are left out.
+ * box_id and packet_id come from the stream, index_key from the
+ * FetchedDocument, everything else from its document through the schema
+ * of the version (src/diadoc_docs.c).  Absent Document or IndexKey (the V3+
+ * subsets declare them optional): NULL.
  */
-static JsonbValue *
-diadoc_json_message(JsonbParseState **ps, const ProtobufCMessage *msg)
-{
-	const ProtobufCMessageDescriptor *desc = msg->descriptor;
-	unsigned	i;
-
-	check_stack_depth();
-	(void) pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
-	for (i = 0; i < desc->n_fields; i++)
-	{
-		const ProtobufCFieldDescriptor *f = &desc->fields[i];
-		const char *member = (const char *) msg + f->offset;
-
-		if (!diadoc_field_present(msg, f))
-			continue;
-		diadoc_json_string(ps, WJB_KEY, f->name, strlen(f->name));
-		if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		{
-			size_t		n = *(const size_t *) ((const char *) msg + f->quantifier_offset);
-			const char *arr = *(char *const *) member;
-			size_t		sz = diadoc_elem_size(f->type);
-			size_t		j;
-
-			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
-			for (j = 0; j < n; j++)
-				diadoc_json_value(ps, WJB_ELEM, f, arr + j * sz, desc);
-			(void) pushJsonbValue(ps, WJB_END_ARRAY, NULL);
-		}
-		else
-			diadoc_json_value(ps, WJB_VALUE, f, member, desc);
-	}
-	return pushJsonbValue(ps, WJB_END_OBJECT, NULL);
-}
-
 static void
 diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				int index, const bool *want, Datum *values, bool *nulls)
 {
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *page = records;
-	Diadoc__Api__Proto__FetchedDocument *fd = page->documents[index];
-	Diadoc__Api__Proto__DocumentWithDocflow *doc = fd->document;
-	Diadoc__Api__Proto__DocumentId *id = doc->documentid;
-	Diadoc__Api__Proto__DocumentInfo *info = doc->documentinfo;
-	Diadoc__Api__Proto__DocumentDateAndNumber *dn =
-	info ? info->documentdateandnumber : NULL;
-	Diadoc__Api__Proto__Docflow *flow = doc->docflow;
-	Diadoc__Api__Proto__DocflowStatusModel *st =
-	(flow && flow->docflowstatus) ? flow->docflowstatus->primarystatus : NULL;
+	DiadocState *state = (DiadocState *) ctx->state;
 	DiadocStream *ds = (DiadocStream *) stream->arg;
-	int			col;
+	ProtobufCMessage **docs;
+	const ProtobufCMessage *fd;
+	const ProtobufCBinaryData *key;
 
 	diadoc_value_secrets = diadoc_scan_secrets(ctx);
-	for (col = 0; col < (int) lengthof(diadoc_columns); col++)
+	(void) diadoc_pb_repeated((const ProtobufCMessage *) records, 1,
+							  (void ***) &docs);
+	fd = docs[index];
+
+	if (want[DIADOC_COL_BOX_ID])
 	{
-		const char *name = diadoc_columns[col].name;
-		const char *str = NULL; /* text column value, NULL if absent */
-		const char *field = NULL;	/* its protobuf field, for messages */
-		bool		is_text = false;
-
-		if (!want[col])
-			continue;
-		nulls[col] = false;
-
-		switch (col)
+		nulls[DIADOC_COL_BOX_ID] = false;
+		values[DIADOC_COL_BOX_ID] = CStringGetTextDatum(ds->box_id);
+	}
+	if (want[DIADOC_COL_PACKET_ID])
+	{
+		nulls[DIADOC_COL_PACKET_ID] = false;
+		values[DIADOC_COL_PACKET_ID] = CStringGetTextDatum(ds->packet_id);
+	}
+	if (want[DIADOC_COL_INDEX_KEY])
+	{
+		key = diadoc_pb_bytes(fd, 2);
+		nulls[DIADOC_COL_INDEX_KEY] = (key == NULL);
+		if (key != NULL)
 		{
-			case DIADOC_COL_BOX_ID:
-				values[col] = CStringGetTextDatum(ds->box_id);
-				break;
-			case DIADOC_COL_PACKET_ID:
-				values[col] = CStringGetTextDatum(ds->packet_id);
-				break;
-			case DIADOC_COL_INDEX_KEY:
-				{
-					bytea	   *b = palloc(VARHDRSZ + fd->indexkey.len);
+			bytea	   *b = palloc(VARHDRSZ + key->len);
 
-					SET_VARSIZE(b, VARHDRSZ + fd->indexkey.len);
-					if (fd->indexkey.len > 0)
-						memcpy(VARDATA(b), fd->indexkey.data, fd->indexkey.len);
-					values[col] = PointerGetDatum(b);
-				}
-				break;
-			case DIADOC_COL_MESSAGE_ID:
-				is_text = true;
-				str = id ? id->messageid : NULL;
-				field = "DocumentId.MessageId";
-				break;
-			case DIADOC_COL_ENTITY_ID:
-				is_text = true;
-				str = id ? id->entityid : NULL;
-				field = "DocumentId.EntityId";
-				break;
-			case DIADOC_COL_LAST_EVENT_ID:
-				is_text = true;
-				str = doc->lasteventid;
-				field = "DocumentWithDocflow.LastEventId";
-				break;
-			case DIADOC_COL_LAST_EVENT_AT:
-				if (doc->lasteventtimestamp)
-					values[col] = diadoc_timestamp(doc->lasteventtimestamp, name);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_DOCUMENT_TYPE:
-				if (info && info->has_documenttype)
-					values[col] =
-						diadoc_enum_datum(&diadoc__api__proto__document_type__descriptor,
-										  info->documenttype);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_DIRECTION:
-				if (info && info->has_documentdirection)
-					values[col] =
-						diadoc_enum_datum(&diadoc__api__proto__document_direction__descriptor,
-										  info->documentdirection);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_IS_TEST:
-				if (info && info->has_istest)
-					values[col] = BoolGetDatum(info->istest != 0);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_CUSTOM_DOCUMENT_ID:
-				is_text = true;
-				str = info ? info->customdocumentid : NULL;
-				field = "DocumentInfo.CustomDocumentId";
-				break;
-			case DIADOC_COL_COUNTERAGENT_BOX_ID:
-				is_text = true;
-				str = info ? info->counteragentboxid : NULL;
-				field = "DocumentInfo.CounteragentBoxId";
-				break;
-			case DIADOC_COL_DOCUMENT_DATE:
-				{
-					DateADT		date;
-
-					/* the design asks for NULL, not an ERROR, when unparsable */
-					if (dn && dn->documentdate &&
-						diadoc_parse_date(dn->documentdate, &date))
-						values[col] = DateADTGetDatum(date);
-					else
-						nulls[col] = true;
-				}
-				break;
-			case DIADOC_COL_DOCUMENT_NUMBER:
-				is_text = true;
-				str = dn ? dn->documentnumber : NULL;
-				field = "DocumentDateAndNumber.DocumentNumber";
-				break;
-			case DIADOC_COL_VERSION:
-				is_text = true;
-				str = info ? info->version : NULL;
-				field = "DocumentInfo.Version";
-				break;
-			case DIADOC_COL_IS_FINISHED:
-				if (flow && flow->has_isfinished)
-					values[col] = BoolGetDatum(flow->isfinished != 0);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_IS_DELETED:
-				if (flow && flow->has_documentisdeleted)
-					values[col] = BoolGetDatum(flow->documentisdeleted != 0);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_DEPARTMENT_ID:
-				is_text = true;
-				str = flow ? flow->departmentid : NULL;
-				field = "Docflow.DepartmentId";
-				break;
-			case DIADOC_COL_SENT_AT:
-				if (flow && flow->sendtimestamp)
-					values[col] = diadoc_timestamp(flow->sendtimestamp, name);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_DELIVERED_AT:
-				if (flow && flow->deliverytimestamp)
-					values[col] = diadoc_timestamp(flow->deliverytimestamp, name);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_STATUS:
-				is_text = true;
-				str = st ? st->statustext : NULL;
-				field = "DocflowStatusModel.StatusText";
-				break;
-			case DIADOC_COL_STATUS_SEVERITY:
-				if (st && st->has_severity)
-					values[col] =
-						diadoc_enum_datum(&diadoc__api__proto__docflow_status_severity__descriptor,
-										  st->severity);
-				else
-					nulls[col] = true;
-				break;
-			case DIADOC_COL_DOCUMENT:
-				{
-					JsonbParseState *ps = NULL;
-					JsonbValue *jv;
-
-					jv = diadoc_json_message(&ps, &doc->base);
-					values[col] = JsonbPGetDatum(JsonbValueToJsonb(jv));
-				}
-				break;
-		}
-
-		if (is_text)
-		{
-			if (str != NULL)
-				values[col] = diadoc_text_datum(str, name, field);
-			else
-				nulls[col] = true;
+			SET_VARSIZE(b, VARHDRSZ + key->len);
+			if (key->len > 0)
+				memcpy(VARDATA(b), key->data, key->len);
+			values[DIADOC_COL_INDEX_KEY] = PointerGetDatum(b);
 		}
 	}
+	state->version->schema->fill(diadoc_pb_submessage(fd, 1),
+								 want + DIADOC_COL_DOC_FIRST,
+								 values + DIADOC_COL_DOC_FIRST,
+								 nulls + DIADOC_COL_DOC_FIRST);
 }
 
 const PagedResource diadoc_docflows_resource = {
@@ -2052,5 +1552,6 @@ const PagedResource diadoc_docflows_resource = {
 	.build_request = diadoc_build_request,
 	.parse_page = diadoc_parse_page,
 	.reauth = diadoc_reauth,
-	.fill_row = diadoc_fill_row
+	.fill_row = diadoc_fill_row,
+	.describe_endpoint = diadoc_describe_endpoint
 };

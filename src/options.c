@@ -43,6 +43,7 @@ typedef enum PagedOptionKind
 {
 	OPT_STRING,
 	OPT_API,					/* "diadoc" | "mercury" */
+	OPT_API_VERSION,			/* Diadoc: "legacy" | "2" | ... | "5" */
 	OPT_URL,					/* http:// or https:// */
 	OPT_INT,					/* integer within [min, max] */
 	OPT_REAL,					/* seconds within [min, max] */
@@ -84,6 +85,7 @@ typedef struct PagedOptionDef
 static const PagedOptionDef paged_options[] = {
 	{"api", SRV, OPT_API, false, 0, 0, F(STR, api)},
 	{"url", SRV, OPT_URL, false, 0, 0, F(STR, url)},
+	{"api_version", SRV, OPT_API_VERSION, false, 0, 0, F(STR, api_version)},
 	{"box_id", SRV, OPT_STRING, false, 0, 0, F(STR, box_id)},
 	{"box_id", TBL, OPT_STRING, false, 0, 0, F(STR, box_id)},
 	{"resource", TBL, OPT_STRING, false, 0, 0, F(STR, resource)},
@@ -417,6 +419,16 @@ paged_check_value(const PagedOptionDef *opt, DefElem *def)
 								opt->name, paged_cut_value(value, PAGED_VALUE_MAX)),
 						 errhint("Valid values are \"warn\" and \"error\".")));
 			break;
+		case OPT_API_VERSION:
+			if (strcmp(value, "legacy") != 0 && strcmp(value, "2") != 0 &&
+				strcmp(value, "3") != 0 && strcmp(value, "4") != 0 &&
+				strcmp(value, "5") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"api_version\": \"%s\"",
+								paged_cut_value(value, PAGED_VALUE_MAX)),
+						 errhint("Valid values are \"legacy\", \"2\", \"3\", \"4\" and \"5\" (the default).")));
+			break;
 		case OPT_URL:
 			paged_check_url(opt->name, value);
 			/* checked again before every request: the setting may change */
@@ -546,6 +558,8 @@ void
 paged_validate_options(List *options_list, Oid catalog)
 {
 	ListCell   *cell;
+	const char *api = NULL;
+	bool		has_api_version = false;
 
 	foreach(cell, options_list)
 	{
@@ -606,7 +620,19 @@ paged_validate_options(List *options_list, Oid catalog)
 		}
 
 		paged_check_value(opt, def);
+
+		if (strcmp(def->defname, "api") == 0)
+			api = defGetString(def);
+		else if (strcmp(def->defname, "api_version") == 0)
+			has_api_version = true;
 	}
+
+	if (catalog == ForeignServerRelationId && has_api_version &&
+		(api == NULL || strcmp(api, "diadoc") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"api_version\" is only valid for Diadoc servers"),
+				 errhint("Use it together with api 'diadoc'.")));
 
 	if (catalog == UserMappingRelationId)
 		paged_check_auth_schemes(options_list);

@@ -29,6 +29,7 @@ typedef struct PagedOptions
 	char	   *url;			/* base URL, without credentials */
 	char	   *resource;		/* e.g. "docflows_by_packet" */
 	char	   *box_id;			/* Diadoc box id (server or table) */
+	char	   *api_version;	/* Diadoc: "legacy", "2" ... "5"; NULL = default */
 
 	/* user mapping */
 	char	   *client_id;

@@ -174,6 +174,12 @@ typedef struct PagedResource
 	void		(*fill_row) (ResourceCtx *ctx, ResourceStream *stream,
 							 void *records, int index, const bool *want,
 							 Datum *values, bool *nulls);
+
+	/*
+	 * Optional: where the options send the requests (method, path, schema
+	 * version), for EXPLAIN's "Remote Endpoint".  No network, no secrets.
+	 */
+	char	   *(*describe_endpoint) (const PagedOptions *opts);
 } PagedResource;
 
 extern const PagedResource *paged_find_resource(const char *api,

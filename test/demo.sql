@@ -7,6 +7,7 @@
 \echo '== setup =='
 CREATE EXTENSION paged_fdw;
 
+-- api_version is left at its default, 5: POST /V5/GetDocflowsByPacketId
 CREATE SERVER diadoc FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'diadoc', url :'durl', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc
@@ -17,7 +18,9 @@ CREATE FOREIGN TABLE diadoc_docflows (
   is_test boolean, custom_document_id text, counteragent_box_id text,
   document_date date, document_number text, version text, is_finished boolean,
   is_deleted boolean, department_id text, sent_at timestamptz, delivered_at timestamptz,
-  status text, status_severity text, document jsonb
+  status text, status_severity text, document jsonb,
+  message_type text, type_function text, file_name text, metadata jsonb, is_read boolean,
+  sender_box_id text, recipient_box_id text, secondary_status text
 ) SERVER diadoc OPTIONS (resource 'docflows_by_packet');
 
 CREATE SERVER mercury FOREIGN DATA WRAPPER paged_fdw
@@ -33,9 +36,25 @@ CREATE FOREIGN TABLE mercury_unit_changes (
 
 SET timezone = 'UTC';
 
-\echo '== the documents of one packet =='
-SELECT message_id, entity_id, document_type, direction, document_date, status, last_event_at
+\echo '== the documents of one packet (API version 5, the default) =='
+SELECT entity_id, document_type, type_function, direction, counteragent_box_id,
+       document_date, document_number, status, sent_at, delivered_at
 FROM diadoc_docflows WHERE packet_id = 'p5';
+SELECT entity_id, message_type, sender_box_id, recipient_box_id, file_name, metadata, secondary_status
+FROM diadoc_docflows WHERE packet_id = 'p5';
+EXPLAIN (COSTS OFF) SELECT * FROM diadoc_docflows WHERE packet_id = 'p5';
+
+\echo '== the same packet through the unversioned path of the seed (api_version legacy) =='
+CREATE SERVER diadoc_legacy FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', api_version 'legacy', url :'durl', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER diadoc_legacy
+  OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE diadoc_docflows_legacy (
+  entity_id text, document_type text, direction text, counteragent_box_id text, status text,
+  is_finished boolean, packet_id text
+) SERVER diadoc_legacy OPTIONS (resource 'docflows_by_packet');
+SELECT entity_id, document_type, direction, counteragent_box_id, status, is_finished
+FROM diadoc_docflows_legacy WHERE packet_id = 'p5';
 
 \echo '== several packets at once, and the whole document as jsonb =='
 SELECT packet_id, count(*) FROM diadoc_docflows

@@ -35,7 +35,7 @@ CREATE FUNCTION fault_table(api text, url text, name text, opts text DEFAULT '')
 RETURNS void LANGUAGE plpgsql AS \$\$
 BEGIN
   EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L%s%s)',
-                 name, api, url, CASE WHEN api = 'diadoc' THEN ', box_id ''box-1''' ELSE '' END,
+                 name, api, url, CASE WHEN api = 'diadoc' THEN ', box_id ''box-1'', api_version ''legacy''' ELSE '' END,
                  CASE WHEN opts <> '' THEN ', ' || opts ELSE '' END);
   IF api = 'diadoc' THEN
     EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',

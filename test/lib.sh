@@ -20,15 +20,24 @@ build_and_install() {
 	(cd "$top" && make -s all mock >/dev/null && $sudo make -s install >/dev/null)
 }
 
-# Fixtures encoded by protoc, an encoder that is not ours.
+# Fixtures encoded by protoc, an encoder that is not ours.  A fixture's
+# header may name the message ("# message: TYPE", default the legacy
+# GetDocflowsByPacketIdResponse) and the .proto that declares it ("# proto:
+# FILE" relative to the top, default proto/diadoc_docflow.proto; fixtures
+# that carry fields our subset lacks use a .proto of their own under
+# test/fixtures/).  diadoc_NAME.txt becomes build/fixture-NAME.bin.
 encode_fixtures() {
+	local f name msg pfile
 	mkdir -p "$top/test/fixtures/build"
 	for f in "$top"/test/fixtures/diadoc_*.txt; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .txt)
 		name=fixture-${name#diadoc_}
-		protoc --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse \
-			-I "$top/proto" "$top/proto/diadoc.proto" <"$f" >"$top/test/fixtures/build/$name.bin"
+		msg=$(sed -n 's/^# message: *//p' "$f" | head -n1)
+		pfile=$(sed -n 's/^# proto: *//p' "$f" | head -n1)
+		protoc --encode="${msg:-Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse}" \
+			-I "$top/proto" -I "$top/test/fixtures" \
+			"$top/${pfile:-proto/diadoc_docflow.proto}" <"$f" >"$top/test/fixtures/build/$name.bin" || return 1
 	done
 }
 

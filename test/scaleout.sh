@@ -86,7 +86,7 @@ for w in 1 2; do
 	q "$port" <<EOF
 CREATE EXTENSION paged_fdw;
 CREATE SERVER diadoc FOREIGN DATA WRAPPER paged_fdw
-  OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/latency-50', box_id 'box-$w',
+  OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/latency-50', box_id 'box-$w',
            prefetch 'false', max_concurrency '1');
 CREATE USER MAPPING FOR postgres SERVER diadoc
   OPTIONS (client_id 'test-client', token 'test-token');

@@ -29,7 +29,7 @@
 #include <curl/curl.h>
 #include "xmlscan.h"
 
-#include "diadoc.pb-c.h"
+#include "diadoc_docflow.pb-c.h"
 
 #define MAX_INFLIGHT	64
 
@@ -411,9 +411,9 @@ diadoc_run(const char *url, const char *packet, int page_size)
 								  "Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token");
 	for (;;)
 	{
-		Diadoc__Api__Proto__GetDocflowsByPacketIdRequest req =
-		DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
-		Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *resp;
+		Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest req =
+		DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
+		Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse *resp;
 
 		req.packetid = (char *) packet;
 		req.has_count = true;
@@ -425,16 +425,16 @@ diadoc_run(const char *url, const char *packet, int page_size)
 			req.afterindexkey.len = keylen;
 		}
 		free(x.body);
-		x.body_len = diadoc__api__proto__get_docflows_by_packet_id_request__get_packed_size(&req);
+		x.body_len = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__get_packed_size(&req);
 		x.body = malloc(x.body_len + 1);
-		diadoc__api__proto__get_docflows_by_packet_id_request__pack(&req, (uint8_t *) x.body);
+		diadoc__api__proto__docflow__get_docflows_by_packet_id_request__pack(&req, (uint8_t *) x.body);
 		xfer_setup(&x, full);
 		curl_multi_add_handle(multi, x.easy);
 		x.busy = true;
 		multi_next(multi);
 
 		/* paging needs the key, so even --fetch-only decodes */
-		resp = diadoc__api__proto__get_docflows_by_packet_id_response__unpack(NULL, x.resp.len,
+		resp = diadoc__api__proto__docflow__get_docflows_by_packet_id_response__unpack(NULL, x.resp.len,
 																			  (const uint8_t *) x.resp.data);
 		if (resp == NULL)
 			die("bad protobuf answer");
@@ -447,7 +447,7 @@ diadoc_run(const char *url, const char *packet, int page_size)
 			keylen = resp->nextpageindexkey.len;
 			memcpy(key, resp->nextpageindexkey.data, keylen);
 		}
-		diadoc__api__proto__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
+		diadoc__api__proto__docflow__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
 		if (!has_key)
 			break;
 	}

@@ -21,8 +21,8 @@ if [ "${BENCH_INNER:-}" = 1 ]; then
 CREATE EXTENSION paged_fdw;
 CREATE SERVER m_gz FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$GZ_URL/mercury/ok');
 CREATE SERVER m_id FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$ID_URL/mercury/ok');
-CREATE SERVER d_gz FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$GZ_URL/diadoc/ok', box_id 'box-1');
-CREATE SERVER d_id FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$ID_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_gz FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$GZ_URL/diadoc/ok', box_id 'box-1');
+CREATE SERVER d_id FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$ID_URL/diadoc/ok', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_gz OPTIONS (user 'test-user', password 'test-password');
 CREATE USER MAPPING FOR CURRENT_USER SERVER m_id OPTIONS (user 'test-user', password 'test-password');
 CREATE USER MAPPING FOR CURRENT_USER SERVER d_gz OPTIONS (access_token 'test-access-token');

@@ -116,8 +116,8 @@ BEGIN
 END \$\$;
 CREATE FUNCTION mk_diadoc(name text, url text, opts text) RETURNS void LANGUAGE plpgsql AS \$\$
 BEGIN
-  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L, box_id %L %s)',
-                 name, 'diadoc', url, 'box-1', opts);
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, api_version %L, url %L, box_id %L %s)',
+                 name, 'diadoc', 'legacy', url, 'box-1', opts);
   EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
                  name, 'test-client', 'test-token');
   EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, index_key bytea,
@@ -140,8 +140,8 @@ CREATE FUNCTION mk_boxes(name text, url text, opts text) RETURNS void LANGUAGE p
 BEGIN
   EXECUTE format('CREATE TABLE %I (box_id text, packet_id text, entity_id text) PARTITION BY LIST (box_id)', name);
   FOR i IN 1..4 LOOP
-    EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, url %L, box_id %L %s)',
-                   name || i, 'diadoc', url, 'box-' || i, opts);
+    EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER paged_fdw OPTIONS (api %L, api_version %L, url %L, box_id %L %s)',
+                   name || i, 'diadoc', 'legacy', url, 'box-' || i, opts);
     EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (client_id %L, token %L)',
                    name || i, 'test-client', 'test-token');
     EXECUTE format('CREATE FOREIGN TABLE %I PARTITION OF %I FOR VALUES IN (%L) SERVER %I OPTIONS (resource %L)',

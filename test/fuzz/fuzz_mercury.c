@@ -17,7 +17,7 @@
 #include "pg_shim.h"
 
 static void
-prepare(FuzzSetup *setup, bool variant)
+prepare(FuzzSetup *setup, int variant)
 {
 	PushedValue *pv = palloc0(sizeof(PushedValue));
 
@@ -31,7 +31,7 @@ prepare(FuzzSetup *setup, bool variant)
 	/* base64 of "fuzz-user:SEKRIT\FUZZ-PASSWORD", the Basic header's */
 	setup->secrets[1] = "ZnV6ei11c2VyOlNFS1JJVFxGVVpaLVBBU1NXT1JE";
 	setup->opts.page_size = 100;
-	setup->page_no = variant ? 1 : 0;
+	setup->page_no = (variant & 1) ? 1 : 0;
 
 	pv->colno = 13;				/* begin_date = 2024-01-01 00:00:00+00 */
 	pv->op = PAGED_OP_EQ;

@@ -126,7 +126,7 @@ fuzz_run(FuzzPrepare prepare, const uint8_t *data, size_t size)
 	int			i;
 
 	memset(&setup, 0, sizeof(setup));
-	prepare(&setup, (flags & 0x10) != 0);
+	prepare(&setup, flags >> 4);
 	res = setup.res;
 
 	memset(&ctx, 0, sizeof(ctx));

@@ -15,7 +15,7 @@
  * The first input byte chooses the circumstances, the rest is the body:
  *	bits 0-2	HTTP status: 200 (five of eight values), 500, 401, 403
  *	bit 3		database encoding LATIN1 instead of UTF8
- *	bit 4		resource-specific variant (FuzzSetup.variant)
+ *	bits 4-7	resource-specific variant (0-15, see each target)
  */
 typedef struct FuzzSetup
 {
@@ -27,7 +27,7 @@ typedef struct FuzzSetup
 } FuzzSetup;
 
 /* The target fills *setup for this variant (palloc is available). */
-typedef void (*FuzzPrepare) (FuzzSetup *setup, bool variant);
+typedef void (*FuzzPrepare) (FuzzSetup *setup, int variant);
 
 extern int	fuzz_page(FuzzPrepare prepare, const uint8_t *data, size_t size);
 

@@ -33,7 +33,9 @@ libs="$pglib/libpgcommon.a $pglib/libpgport.a -lprotobuf-c $(pkg-config --libs l
 
 log=$build/build.log
 : >"$log"
-if ! make -s -C "$top" proto/diadoc.pb-c.c test/mock_api/mock_api >>"$log" 2>&1; then
+if ! make -s -C "$top" proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
+	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
+	test/mock_api/mock_api >>"$log" 2>&1; then
 	cat "$log"
 	bad "fuzz: build the generated protobuf code and the mock"
 	exit 1
@@ -45,7 +47,9 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/mercury.c src/xmlscan.c src/http.c src/oidc_answer.c proto/diadoc.pb-c.c; do
+for src in src/diadoc.c src/diadoc_docs.c src/mercury.c src/xmlscan.c src/http.c src/oidc_answer.c \
+	proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c proto/diadoc_documents.pb-c.c \
+	proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c; do
 	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
 	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link -DMERCURY_CROSSCHECK || built=false
 done
@@ -57,10 +61,12 @@ compile xmlscan_unit.o "$top/src/xmlscan.c" || built=false
 compile pg_shim_unit.o "$here/pg_shim.c" || built=false
 compile http_unit.o "$top/src/http.c" || built=false
 if $built; then
-	common="$build/pg_shim.o $build/fuzz_page.o $build/http.o $build/diadoc.pb-c.o"
+	pb="$build/diadoc.pb-c.o $build/diadoc_participant_type.pb-c.o $build/diadoc_documents.pb-c.o
+		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o"
+	common="$build/pg_shim.o $build/fuzz_page.o $build/http.o $pb"
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_diadoc" "$build/fuzz_diadoc.o" \
-		"$build/diadoc.o" $common $libs >>"$log" 2>&1 || built=false
+		"$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
 		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
@@ -117,7 +123,9 @@ fi
 base=http://127.0.0.1:$port
 tmp=$(mktemp -d)
 n=0
-for scen in ok short-pages empty-pages garbage status-500 status-401 echo-auth; do
+# flags byte per API version (fuzz_diadoc.c: variant bits 1-3 at bits 5-7)
+declare -A vflags=([legacy]=20 [V2]=40 [V3]=60 [V4]=80 [V5]=00)
+for scen in ok short-pages empty-pages garbage status-500 status-401 echo-auth bad-date bad-utf8; do
 	for pk in p0 p1 p3 p14 p250; do
 		for after in "" '\000\000\000\000\000\000\000\001'; do
 			if [ -n "$after" ]; then
@@ -125,18 +133,28 @@ for scen in ok short-pages empty-pages garbage status-500 status-401 echo-auth; 
 			else
 				text="PacketId: \"$pk\" Count: 5"
 			fi
-			echo "$text" | protoc --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest \
-				-I "$top/proto" "$top/proto/diadoc.proto" >"$tmp/req" 2>/dev/null || continue
-			curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
-				-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
-				"$base/diadoc/$scen/GetDocflowsByPacketId?boxId=box-1" || continue
-			n=$((n + 1))
-			seed "$seeds_d" "mock-$n" 00 "$tmp/body"
+			echo "$text" | protoc --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdRequest \
+				-I "$top/proto" "$top/proto/diadoc_docflow.proto" >"$tmp/req" 2>/dev/null || continue
+			for v in legacy V2 V3 V4 V5; do
+				path=GetDocflowsByPacketId
+				[ "$v" = legacy ] || path=$v/$path
+				curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+					-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
+					"$base/diadoc/$scen/$path?boxId=box-1" || continue
+				n=$((n + 1))
+				seed "$seeds_d" "mock-$n" "${vflags[$v]}" "$tmp/body"
+			done
 		done
 	done
 done
 for f in "$top"/test/fixtures/build/*.bin; do
-	[ -e "$f" ] && seed "$seeds_d" "fixture-$(basename "$f")" 00 "$f"
+	case $(basename "$f") in
+		fixture-v3.bin) fl=60 ;;
+		fixture-v4.bin) fl=80 ;;
+		fixture-v5*.bin) fl=00 ;;
+		*) fl=20 ;;
+	esac
+	[ -e "$f" ] && seed "$seeds_d" "fixture-$(basename "$f")" "$fl" "$f"
 done
 soap() {	# soap BEGIN END COUNT OFFSET
 	cat <<EOF

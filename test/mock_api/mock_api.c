@@ -41,7 +41,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "diadoc.pb-c.h"
+#include "diadoc_docflow.pb-c.h"
 
 #define LOG_CAP			1000000		/* log lines kept; oldest dropped first */
 #define MAX_BODY		(16 * 1024 * 1024)
@@ -1137,19 +1137,19 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 				year;
 	int			month,
 				day;
-	Diadoc__Api__Proto__DocumentWithDocflow head = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
-	Diadoc__Api__Proto__DocumentWithDocflow tail = DIADOC__API__PROTO__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentWithDocflow head = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_WITH_DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentWithDocflow tail = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_WITH_DOCFLOW__INIT;
 	Diadoc__Api__Proto__DocumentId id = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
 	Diadoc__Api__Proto__DocumentId initial = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
 	Diadoc__Api__Proto__DocumentId *initials[1] = {&initial};
 	Diadoc__Api__Proto__Timestamp last = DIADOC__API__PROTO__TIMESTAMP__INIT;
 	Diadoc__Api__Proto__Timestamp sent = DIADOC__API__PROTO__TIMESTAMP__INIT;
 	Diadoc__Api__Proto__Timestamp delivered = DIADOC__API__PROTO__TIMESTAMP__INIT;
-	Diadoc__Api__Proto__DocumentInfo info = DIADOC__API__PROTO__DOCUMENT_INFO__INIT;
-	Diadoc__Api__Proto__DocumentDateAndNumber dn = DIADOC__API__PROTO__DOCUMENT_DATE_AND_NUMBER__INIT;
-	Diadoc__Api__Proto__Docflow flow = DIADOC__API__PROTO__DOCFLOW__INIT;
-	Diadoc__Api__Proto__DocflowStatus status = DIADOC__API__PROTO__DOCFLOW_STATUS__INIT;
-	Diadoc__Api__Proto__DocflowStatusModel primary = DIADOC__API__PROTO__DOCFLOW_STATUS_MODEL__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentInfo info = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_INFO__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentDateAndNumber dn = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_DATE_AND_NUMBER__INIT;
+	Diadoc__Api__Proto__Docflow__Docflow flow = DIADOC__API__PROTO__DOCFLOW__DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowStatus status = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_STATUS__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowStatusModel primary = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_STATUS_MODEL__INIT;
 	Buf			attachment = {0};
 
 	/* fields 1-3 */
@@ -1159,6 +1159,7 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 	id.messageid = msgid;
 	id.entityid = entid;
 	last.ticks = ticks;
+	last.has_ticks = true;
 	head.documentid = &id;
 	head.lasteventid = evtid;
 	head.lasteventtimestamp = &last;
@@ -1220,8 +1221,10 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 	status.primarystatus = &primary;
 	flow.docflowstatus = &status;
 	sent.ticks = TICKS_2024 + i * TICKS_MINUTE - 60 * TICKS_MINUTE;
+	sent.has_ticks = true;
 	flow.sendtimestamp = &sent;
 	delivered.ticks = TICKS_2024 + i * TICKS_MINUTE - 30 * TICKS_MINUTE;
+	delivered.has_ticks = true;
 	flow.deliverytimestamp = i % 7 == 6 ? NULL : &delivered;
 	flow.packetid = (char *) P;
 	sub->len = 0;
@@ -1248,6 +1251,389 @@ diadoc_document(Buf *out, Buf *sub, const char *P, int64_t i, int bad)
 		tail.initialdocumentids = initials;
 		pb_message(out, &tail.base);
 	}
+	snprintf(opaque, sizeof(opaque), "\x01\x02opaque %" PRId64, i);
+	pb_bytes(out, 9, opaque, strlen(opaque));
+	pb_fixed(out, 100, (uint64_t) i * 7, 8);
+}
+
+/*
+ * Document i of packet P in the V3, V4 or V5 schema (version 3, 4, 5) for
+ * the box the request names, as PROTOCOL.md's second table says.  Packed
+ * by protobuf-c with our subset; each document, DocumentInfo and Docflow
+ * then gets fields the subset does not declare (the SDK's TemplateInfo,
+ * Confirmation, Revocation, AuthorSigning numbers among them), which the
+ * decoder must skip.  "bad" as for diadoc_document.
+ */
+static void
+diadoc_document_v3(Buf *out, Buf *sub, const char *P, int64_t i, int bad,
+				   int version, const char *box)
+{
+	static const char *const typenames[] = {
+		"Nonformalized", "Invoice", "UniversalTransferDocument",
+		"XmlTorg12", "ReconciliationAct", "UniversalCorrectionDocument"
+	};
+	static const char *const severities[] = {"Unknown", "Info", "Success", "Warning", "Error"};
+	char		msgid[MAX_PACKET_ID + 32],
+				entid[MAX_PACKET_ID + 32],
+				evtid[MAX_PACKET_ID + 32],
+				custom[48],
+				cpbox[48],
+				date[48],
+				number[48],
+				fname[64],
+				version_s[48],
+				text[64],
+				text2[64],
+				opaque[48];
+	int64_t		ticks = bad == BAD_RANGE ? INT64_MAX : TICKS_2024 + i * TICKS_MINUTE,
+				year;
+	int			month,
+				day,
+				dir = (int) (i % 4),
+				n_meta = 0;
+	const char *sender_box,
+			   *recipient_box;
+	Diadoc__Api__Proto__DocumentId id = DIADOC__API__PROTO__DOCUMENT_ID__INIT;
+	Diadoc__Api__Proto__Timestamp last = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Timestamp sent = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Timestamp sent_old = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Timestamp delivered = DIADOC__API__PROTO__TIMESTAMP__INIT;
+	Diadoc__Api__Proto__Docflow__LastEvent lastevent = DIADOC__API__PROTO__DOCFLOW__LAST_EVENT__INIT;
+	Diadoc__Api__Proto__FullVersion fv = DIADOC__API__PROTO__FULL_VERSION__INIT;
+	Diadoc__Api__Proto__Events__MetadataItem meta[4];
+	Diadoc__Api__Proto__Events__MetadataItem *metap[4];
+	Diadoc__Api__Proto__Docflow__DocumentLetterInfo letter = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_LETTER_INFO__INIT;
+	Diadoc__Api__Proto__Docflow__PacketInfo packet = DIADOC__API__PROTO__DOCFLOW__PACKET_INFO__INIT;
+	Diadoc__Api__Proto__DocflowStatusModelV3 primary = DIADOC__API__PROTO__DOCFLOW_STATUS_MODEL_V3__INIT;
+	Diadoc__Api__Proto__DocflowStatusModelV3 secondary = DIADOC__API__PROTO__DOCFLOW_STATUS_MODEL_V3__INIT;
+	Diadoc__Api__Proto__DocflowStatusV3 status = DIADOC__API__PROTO__DOCFLOW_STATUS_V3__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentInfoV3 info3 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_INFO_V3__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentInfoV5 info5 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_INFO_V5__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentParticipants parts3 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_PARTICIPANTS__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentParticipant sender3 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_PARTICIPANT__INIT;
+	Diadoc__Api__Proto__Docflow__DocumentParticipant recipient3 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_PARTICIPANT__INIT;
+	Diadoc__Api__Proto__Documents__DocumentParticipantsV2 parts5 = DIADOC__API__PROTO__DOCUMENTS__DOCUMENT_PARTICIPANTS_V2__INIT;
+	Diadoc__Api__Proto__Documents__DocumentParticipantV2 p5[3];
+	Diadoc__Api__Proto__Documents__DocumentParticipantV2 *p5p[3];
+	Diadoc__Api__Proto__Documents__DocumentParticipantFlags flags = DIADOC__API__PROTO__DOCUMENTS__DOCUMENT_PARTICIPANT_FLAGS__INIT;
+	Diadoc__Api__Proto__Docflow__SenderTitleDocflow title3 = DIADOC__API__PROTO__DOCFLOW__SENDER_TITLE_DOCFLOW__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowV3 flow3 = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_V3__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowV4 flow4 = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_V4__INIT;
+	Diadoc__Api__Proto__Docflow__DocflowV5 flow5 = DIADOC__API__PROTO__DOCFLOW__DOCFLOW_V5__INIT;
+	Diadoc__Api__Proto__Docflow__TitleDocflow titles[3];
+	Diadoc__Api__Proto__Docflow__TitleDocflow *titlesp[3];
+	Diadoc__Api__Proto__Docflow__TitleVersionV5 tversion[3];
+	Diadoc__Api__Proto__Docflow__TitleParticipantDocflow tpd[2];
+	Diadoc__Api__Proto__Docflow__TitleParticipantDocflow *tpdp[2][1];
+	Diadoc__Api__Proto__Docflow__TitleDeliveryDocflowV5 tdel[2];
+	Diadoc__Api__Proto__Docflow__DeliveryDocflowV5 del[2];
+	Diadoc__Api__Proto__Docflow__DocumentWithDocflowV3 head3 = DIADOC__API__PROTO__DOCFLOW__DOCUMENT_WITH_DOCFLOW_V3__INIT;
+	int			n_parts = 0,
+				n_titles = 0,
+				k,
+				recipient_idx = -1;
+
+	/* DocumentId, LastEvent */
+	snprintf(msgid, sizeof(msgid), "msg-%s-%" PRId64, P, i / 3);
+	snprintf(entid, sizeof(entid), "ent-%s-%" PRId64, P, i);
+	snprintf(evtid, sizeof(evtid), "evt-%s-%" PRId64, P, i);
+	id.messageid = msgid;
+	id.entityid = entid;
+	last.ticks = ticks;
+	last.has_ticks = true;
+	lastevent.eventid = evtid;
+	lastevent.timestamp = &last;
+	/* fields 1 and 2 have the same numbers and types in V3, V4 and V5 */
+	head3.documentid = &id;
+	head3.lastevent = &lastevent;
+	pb_message(out, &head3.base);
+
+	/* the parties: the request's box and box-cp-<i mod 10>, by direction */
+	snprintf(cpbox, sizeof(cpbox), "box-cp-%d", (int) (i % 10));
+	switch (dir)
+	{
+		case 1:					/* Inbound */
+			sender_box = cpbox;
+			recipient_box = box;
+			break;
+		case 2:					/* Outbound */
+			sender_box = box;
+			recipient_box = cpbox;
+			break;
+		case 3:					/* Internal */
+			sender_box = box;
+			recipient_box = box;
+			break;
+		default:				/* Unknown: a sender only */
+			sender_box = cpbox;
+			recipient_box = NULL;
+			break;
+	}
+
+	/* DocumentInfo fields common to V3 and V5 (filled into both) */
+	fv.typenamedid = (char *) typenames[i % 6];
+	fv.function = i % 6 == 2 ? "СЧФДОП" : "default";
+	snprintf(version_s, sizeof(version_s), "utd_v%d", (int) (1 + i % 3));
+	fv.version = version_s;
+	civil_from_days(DAYS_2024 + i, &year, &month, &day);
+	if (bad == BAD_DATE)
+		snprintf(date, sizeof(date), "2024-13-45");
+	else if (i % 13 == 12)
+		snprintf(date, sizeof(date), "31.02.2024");
+	else if (i % 2 == 1)
+		snprintf(date, sizeof(date), "%04" PRId64 "-%02d-%02d", year, month, day);
+	else
+		snprintf(date, sizeof(date), "%02d.%02d.%04" PRId64, day, month, year);
+	snprintf(number, sizeof(number), "N-%" PRId64, i);
+	snprintf(fname, sizeof(fname), "doc-%" PRId64 ".xml", i);
+	for (k = 0; k < 4; k++)
+	{
+		Diadoc__Api__Proto__Events__MetadataItem init = DIADOC__API__PROTO__EVENTS__METADATA_ITEM__INIT;
+
+		meta[k] = init;
+		metap[k] = &meta[k];
+	}
+	meta[n_meta].key = "DocumentNumber";
+	meta[n_meta++].value = number;
+	meta[n_meta].key = "DocumentDate";
+	meta[n_meta++].value = date;
+	if (i % 3 != 2)
+	{
+		meta[n_meta].key = "FileName";
+		meta[n_meta++].value = fname;
+	}
+	if (i % 9 == 8)
+	{
+		/* a repeated key: the first value counts */
+		meta[n_meta].key = "DocumentNumber";
+		meta[n_meta++].value = "second";
+	}
+	letter.has_isencrypted = true;
+	letter.isencrypted = false;
+	letter.has_istest = true;
+	letter.istest = i % 5 == 0;
+	packet.has_lockmode = true;
+	packet.lockmode = DIADOC__API__PROTO__LOCK_MODE__None;
+	packet.packetid = (char *) P;
+	snprintf(custom, sizeof(custom), "custom-%" PRId64, i);
+
+#define COMMON_INFO(inf) \
+	do { \
+		(inf).fullversion = &fv; \
+		(inf).has_messagetype = true; \
+		(inf).messagetype = i % 5 == 4 ? DIADOC__API__PROTO__DOCUMENTS__MESSAGE_TYPE__Draft : \
+			DIADOC__API__PROTO__DOCUMENTS__MESSAGE_TYPE__Letter; \
+		(inf).has_workflowid = true; \
+		(inf).workflowid = 1; \
+		(inf).has_documentdirection = true; \
+		(inf).documentdirection = dir; \
+		(inf).departmentid = "00000000-0000-0000-0000-000000000000"; \
+		(inf).customdocumentid = i % 4 == 3 ? NULL : custom; \
+		(inf).n_metadata = n_meta; \
+		(inf).metadata = metap; \
+		(inf).has_isread = true; \
+		(inf).isread = i % 3 == 0; \
+		(inf).has_isdeleted = true; \
+		(inf).isdeleted = i % 11 == 10; \
+		(inf).has_isinvitation = true; \
+		(inf).isinvitation = false; \
+		(inf).letterinfo = i % 5 == 4 ? NULL : &letter; \
+		(inf).packetinfo = &packet; \
+	} while (0)
+
+	/* V5 participants: [Proxy when i mod 6 == 5,] Sender[, Recipient] */
+	flags.has_isroaming = true;
+	flags.isroaming = false;
+	for (k = 0; k < 3; k++)
+	{
+		Diadoc__Api__Proto__Documents__DocumentParticipantV2 init = DIADOC__API__PROTO__DOCUMENTS__DOCUMENT_PARTICIPANT_V2__INIT;
+
+		p5[k] = init;
+		p5p[k] = &p5[k];
+		p5[k].flags = &flags;
+		p5[k].has_type = true;
+		p5[k].has_iscurrentbox = true;
+	}
+	if (i % 6 == 5)
+	{
+		p5[n_parts].boxid = "box-proxy";
+		p5[n_parts].role = "Proxy";
+		p5[n_parts].type = DIADOC__API__PROTO__WORKFLOWS__PARTICIPANT_TYPE__PARTICIPANT_TYPE__Proxy;
+		p5[n_parts++].iscurrentbox = false;
+	}
+	p5[n_parts].boxid = (char *) sender_box;
+	p5[n_parts].role = "Sender";
+	p5[n_parts].type = DIADOC__API__PROTO__WORKFLOWS__PARTICIPANT_TYPE__PARTICIPANT_TYPE__Sender;
+	p5[n_parts++].iscurrentbox = strcmp(sender_box, box) == 0;
+	if (recipient_box)
+	{
+		recipient_idx = n_parts;
+		p5[n_parts].boxid = (char *) recipient_box;
+		p5[n_parts].role = "Recipient";
+		p5[n_parts].type = DIADOC__API__PROTO__WORKFLOWS__PARTICIPANT_TYPE__PARTICIPANT_TYPE__Recipient;
+		/* Internal: the department of the same box is the recipient */
+		p5[n_parts++].iscurrentbox = strcmp(recipient_box, box) == 0;
+	}
+
+	sub->len = 0;
+	if (version == 5)
+	{
+		COMMON_INFO(info5);
+		parts5.n_participants = n_parts;
+		parts5.participants = p5p;
+		info5.participants = &parts5;
+		pb_message(sub, &info5.base);
+	}
+	else
+	{
+		COMMON_INFO(info3);
+		sender3.boxid = (char *) sender_box;
+		sender3.has_isroaming = true;
+		sender3.isroaming = false;
+		parts3.sender = &sender3;
+		if (recipient_box)
+		{
+			recipient3.boxid = (char *) recipient_box;
+			recipient3.has_isroaming = true;
+			recipient3.isroaming = false;
+			parts3.recipient = &recipient3;
+		}
+		parts3.has_isinternal = true;
+		parts3.isinternal = dir == 3;
+		info3.participants = &parts3;
+		pb_message(sub, &info3.base);
+	}
+#undef COMMON_INFO
+	/* the SDK's TemplateInfo (17, a message) and a fixed32 nobody declares */
+	pb_bytes(sub, 17, "\x12\x03" "tpl", 5);
+	pb_fixed(sub, 1000, (uint64_t) i, 4);
+	pb_bytes(out, 3, sub->data, sub->len);
+
+	/* Docflow */
+	primary.severity = (char *) severities[i % 5];
+	snprintf(text, sizeof(text), bad == BAD_UTF8 ? "Статус \xff\xfe %" PRId64 : "Статус %" PRId64, i);
+	primary.statustext = text;
+	status.primarystatus = &primary;
+	if (i % 2 == 0)
+	{
+		snprintf(text2, sizeof(text2), "Подписан %" PRId64, i);
+		secondary.statustext = text2;
+		status.secondarystatus = &secondary;
+	}
+	sent.ticks = TICKS_2024 + i * TICKS_MINUTE - 60 * TICKS_MINUTE;
+	sent.has_ticks = true;
+	delivered.ticks = TICKS_2024 + i * TICKS_MINUTE - 30 * TICKS_MINUTE;
+	delivered.has_ticks = true;
+	sent_old.ticks = TICKS_2024 + i * TICKS_MINUTE - 120 * TICKS_MINUTE;
+	sent_old.has_ticks = true;
+	sub->len = 0;
+	if (version == 5)
+	{
+		/*
+		 * Titles: for i mod 8 == 7 first a Historical title 0 sent two
+		 * hours earlier (must not count), then the Current title 0 with
+		 * the recipient's delivery, then for even i a title 1 sent later.
+		 */
+		for (k = 0; k < 3; k++)
+		{
+			Diadoc__Api__Proto__Docflow__TitleDocflow tinit = DIADOC__API__PROTO__DOCFLOW__TITLE_DOCFLOW__INIT;
+			Diadoc__Api__Proto__Docflow__TitleVersionV5 vinit = DIADOC__API__PROTO__DOCFLOW__TITLE_VERSION_V5__INIT;
+
+			titles[k] = tinit;
+			titlesp[k] = &titles[k];
+			tversion[k] = vinit;
+			tversion[k].entityid = entid;
+			tversion[k].has_revision = true;
+			tversion[k].has_status = true;
+		}
+		for (k = 0; k < 2; k++)
+		{
+			Diadoc__Api__Proto__Docflow__TitleParticipantDocflow pinit = DIADOC__API__PROTO__DOCFLOW__TITLE_PARTICIPANT_DOCFLOW__INIT;
+			Diadoc__Api__Proto__Docflow__TitleDeliveryDocflowV5 dinit = DIADOC__API__PROTO__DOCFLOW__TITLE_DELIVERY_DOCFLOW_V5__INIT;
+			Diadoc__Api__Proto__Docflow__DeliveryDocflowV5 init = DIADOC__API__PROTO__DOCFLOW__DELIVERY_DOCFLOW_V5__INIT;
+
+			tpd[k] = pinit;
+			tpdp[k][0] = &tpd[k];
+			tdel[k] = dinit;
+			del[k] = init;
+			tdel[k].delivery = &del[k];
+			tpd[k].titledelivery = &tdel[k];
+			tpd[k].participant = recipient_idx >= 0 ? &p5[recipient_idx] : NULL;
+			del[k].has_status = true;
+			del[k].status = DIADOC__API__PROTO__DOCFLOW__DELIVERY_STATUS_V5__DeliveryStatusDelivered;
+		}
+		if (i % 8 == 7)
+		{
+			titles[n_titles].has_titleindex = true;
+			titles[n_titles].titleindex = 0;
+			tversion[n_titles].status = DIADOC__API__PROTO__DOCFLOW__TITLE_VERSION_STATUS_V5__TitleVersionStatusHistorical;
+			tversion[n_titles].revision = 1;
+			titles[n_titles].version = &tversion[n_titles];
+			titles[n_titles].author = &p5[i % 6 == 5 ? 1 : 0];
+			del[1].sentat = &sent_old;
+			del[1].deliveredat = &sent_old;
+			if (recipient_idx >= 0)
+			{
+				titles[n_titles].n_participantdocflows = 1;
+				titles[n_titles].participantdocflows = tpdp[1];
+			}
+			n_titles++;
+		}
+		titles[n_titles].has_titleindex = true;
+		titles[n_titles].titleindex = 0;
+		tversion[n_titles].status = DIADOC__API__PROTO__DOCFLOW__TITLE_VERSION_STATUS_V5__TitleVersionStatusCurrent;
+		tversion[n_titles].revision = i % 8 == 7 ? 2 : 1;
+		titles[n_titles].version = &tversion[n_titles];
+		titles[n_titles].author = &p5[i % 6 == 5 ? 1 : 0];
+		del[0].sentat = &sent;
+		del[0].deliveredat = i % 7 == 6 ? NULL : &delivered;
+		if (recipient_idx >= 0)
+		{
+			titles[n_titles].n_participantdocflows = 1;
+			titles[n_titles].participantdocflows = tpdp[0];
+		}
+		n_titles++;
+		if (i % 2 == 0)
+		{
+			/* a buyer's title: later than title 0, never the answer */
+			titles[n_titles].has_titleindex = true;
+			titles[n_titles].titleindex = 1;
+			titles[n_titles].author = recipient_idx >= 0 ? &p5[recipient_idx] : NULL;
+			n_titles++;
+		}
+		flow5.n_titles = n_titles;
+		flow5.titles = titlesp;
+		flow5.docflowstatus = &status;
+		pb_message(sub, &flow5.base);
+		/* the SDK's Revocation (3): a message we do not declare */
+		pb_bytes(sub, 3, "\x08\x01", 2);
+	}
+	else
+	{
+		title3.has_isfinished = true;
+		title3.isfinished = i % 2 == 0;
+		title3.sentat = &sent;
+		title3.deliveredat = i % 7 == 6 ? NULL : &delivered;
+		if (version == 3)
+		{
+			flow3.sendertitle = &title3;
+			flow3.docflowstatus = &status;
+			pb_message(sub, &flow3.base);
+		}
+		else
+		{
+			flow4.sendertitle = &title3;
+			flow4.docflowstatus = &status;
+			pb_message(sub, &flow4.base);
+		}
+		/* the SDK's Confirmation (2): a message we do not declare */
+		pb_bytes(sub, 2, "\x08\x01", 2);
+	}
+	pb_tag(sub, 20, 0);
+	pb_varint(sub, (uint64_t) i * 1000003 + 1);
+	pb_bytes(out, 4, sub->data, sub->len);
+
+	/* unknown fields 9 (bytes) and 100 (fixed64) of the document */
 	snprintf(opaque, sizeof(opaque), "\x01\x02opaque %" PRId64, i);
 	pb_bytes(out, 9, opaque, strlen(opaque));
 	pb_fixed(out, 100, (uint64_t) i * 7, 8);
@@ -1314,15 +1700,36 @@ diadoc_auth(struct MHD_Connection *conn, char *token, size_t toksize)
 	return client_ok;
 }
 
-/* The answer of the "fixture" scenario: DIR/<PacketId>.bin as it is. */
+/* Response message of GetDocflowsByPacketId in API version 0 (legacy), 2-5. */
+static const ProtobufCMessageDescriptor *
+diadoc_response_descriptor(int version)
+{
+	switch (version)
+	{
+		case 3:
+			return &diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v3__descriptor;
+		case 4:
+			return &diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v4__descriptor;
+		case 5:
+			return &diadoc__api__proto__docflow__get_docflows_by_packet_id_response_v5__descriptor;
+		default:
+			return &diadoc__api__proto__docflow__get_docflows_by_packet_id_response__descriptor;
+	}
+}
+
+/*
+ * The answer of the "fixture" scenario: DIR/<PacketId>.bin as it is, in
+ * whatever version the file was encoded; decoded with the schema of the
+ * version asked for, for the log only.
+ */
 static void
-diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
+diadoc_fixture(const char *packet, int version, Reply *r, int *docs, Buf *next)
 {
 	char		path[4096];
 	FILE	   *f;
 	char		chunk[65536];
 	size_t		n;
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse *resp;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse *resp;
 
 	/* a packet id must not lead out of the directory */
 	if (fixture_dir == NULL || packet[0] == '.' || strchr(packet, '/') != NULL ||
@@ -1339,14 +1746,20 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
 	fclose(f);
 
 	/* for the log only; a fixture may well be malformed on purpose */
-	resp = diadoc__api__proto__get_docflows_by_packet_id_response__unpack(NULL, r->body.len,
-																		  (uint8_t *) r->body.data);
+	/*
+	 * The response types of all versions are generated with the same
+	 * layout (Documents, then NextPageIndexKey): read any through the
+	 * legacy struct.
+	 */
+	resp = (Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse *)
+		protobuf_c_message_unpack(diadoc_response_descriptor(version), NULL,
+								  r->body.len, (uint8_t *) r->body.data);
 	if (resp)
 	{
 		*docs = (int) resp->n_documents;
 		if (resp->has_nextpageindexkey)
 			buf_hex(next, resp->nextpageindexkey.data, resp->nextpageindexkey.len);
-		diadoc__api__proto__get_docflows_by_packet_id_response__free_unpacked(resp, NULL);
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
 	}
 	else
 		*docs = -1;
@@ -1362,8 +1775,9 @@ diadoc_fixture(const char *packet, Reply *r, int *docs, Buf *next)
  * key, and serves the real next page for that 9-byte key.
  */
 static void
-diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
-			const Scenario *sc, Reply *r, int *docs, Buf *next)
+diadoc_page(const Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req,
+			int version, const char *box, const Scenario *sc, Reply *r,
+			int *docs, Buf *next)
 {
 	const ProtobufCBinaryData *after = req->has_afterindexkey ? &req->afterindexkey : NULL;
 	int64_t		ndocs = packet_size(req->packetid),
@@ -1375,8 +1789,8 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	Buf			doc = {0},
 				sub = {0},
 				fetched = {0};
-	Diadoc__Api__Proto__GetDocflowsByPacketIdResponse resp =
-		DIADOC__API__PROTO__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdResponse resp =
+		DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_RESPONSE__INIT;
 
 	if (after)
 	{
@@ -1407,8 +1821,13 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	{
 		doc.len = 0;
 		fetched.len = 0;
-		diadoc_document(&doc, &sub, req->packetid, k,
-						sc->kind == SC_BAD && k == ndocs - 1 ? sc->arg : -1);
+		if (version >= 3)
+			diadoc_document_v3(&doc, &sub, req->packetid, k,
+							   sc->kind == SC_BAD && k == ndocs - 1 ? sc->arg : -1,
+							   version, box);
+		else
+			diadoc_document(&doc, &sub, req->packetid, k,
+							sc->kind == SC_BAD && k == ndocs - 1 ? sc->arg : -1);
 		index_key(key, k + 1);
 		pb_bytes(&fetched, 1, doc.data, doc.len);
 		/* missing-required: the page's last document has no IndexKey */
@@ -1471,7 +1890,7 @@ diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
  * wrong-wire-type and cycle are made by diadoc_page.)
  */
 static void
-diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
+diadoc_hostile(const Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req,
 			   const Scenario *sc, Reply *r)
 {
 	switch (sc->kind)
@@ -1527,18 +1946,39 @@ diadoc_hostile(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
 	}
 }
 
-/* POST …/GetDocflowsByPacketId?boxId=BOX */
+/*
+ * API version of a GetDocflowsByPacketId path: 0 for the unversioned
+ * (legacy) one, 2-5 for /Vn/, -1 for anything else.
+ */
+static int
+diadoc_docflows_version(const char *op)
+{
+	if (strcmp(op, "/GetDocflowsByPacketId") == 0)
+		return 0;
+	if (strlen(op) == 25 && strncmp(op, "/V", 2) == 0 && op[2] >= '2' &&
+		op[2] <= '5' && strcmp(op + 3, "/GetDocflowsByPacketId") == 0)
+		return op[2] - '0';
+	return -1;
+}
+
+/*
+ * POST …[/Vn]/GetDocflowsByPacketId?boxId=BOX.  The log names the path
+ * without the scenario ("GetDocflowsByPacketId", "V5/GetDocflowsByPacketId").
+ */
 static void
 diadoc_docflows(struct MHD_Connection *conn, const char *method,
-				const Scenario *sc, const Buf *body, Reply *r, Buf *log)
+				const Scenario *sc, const char *op, const Buf *body, Reply *r,
+				Buf *log)
 {
-	Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req;
+	int			version = diadoc_docflows_version(op);
+	const char *opname = op + 1;
+	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req;
 	const char *box = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "boxId");
 	char		token[256];
 	int			docs = 0;
 	Buf			next = {0};
 
-	req = diadoc__api__proto__get_docflows_by_packet_id_request__unpack(NULL, body->len,
+	req = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__unpack(NULL, body->len,
 																		(const uint8_t *) body->data);
 	if (sc->kind == SC_STATUS)
 		reply_status(r, sc->arg);
@@ -1555,7 +1995,7 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 	else if (strlen(req->packetid) > MAX_PACKET_ID)
 		reply_text(r, 400, "mock: PacketId longer than %d bytes", MAX_PACKET_ID);
 	else if (sc->kind == SC_FIXTURE)
-		diadoc_fixture(req->packetid, r, &docs, &next);
+		diadoc_fixture(req->packetid, version, r, &docs, &next);
 	else if (sc->kind == SC_GARBAGE)
 	{
 		/* field 1, length 100, but the body ends long before */
@@ -1571,15 +2011,15 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 		char		self[200];
 		const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 
-		diadoc_page(req, sc, r, &docs, &next);
+		diadoc_page(req, version, box, sc, r, &docs, &next);
 		if (r->status == 200)
 			diadoc_hostile(req, sc, r);
 		buf_puts(&page, req->packetid);
 		buf_puts(&page, " ");
 		if (req->has_afterindexkey)
 			buf_hex(&page, req->afterindexkey.data, req->afterindexkey.len);
-		snprintf(self, sizeof(self), "http://%.60s/diadoc/ok/GetDocflowsByPacketId?boxId=%.60s",
-				 host ? host : "127.0.0.1", box);
+		snprintf(self, sizeof(self), "http://%.60s/diadoc/ok%s?boxId=%.60s",
+				 host ? host : "127.0.0.1", op, box);
 		if (misbehave(sc, false, page.data ? page.data : "", self, r))
 		{
 			docs = 0;
@@ -1590,7 +2030,7 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 
 	if (req)
 	{
-		buf_puts(log, "diadoc GetDocflowsByPacketId box=");
+		buf_printf(log, "diadoc %s box=", opname);
 		buf_word(log, box);
 		buf_puts(log, " packet=");
 		buf_word(log, req->packetid);
@@ -1605,10 +2045,10 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 			buf_printf(log, " docs=%d next=%s", docs, next.len ? next.data : "-");
 		else
 			buf_puts(log, " docs=- next=-");
-		diadoc__api__proto__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
+		diadoc__api__proto__docflow__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
 	}
 	else
-		buf_printf(log, "diadoc GetDocflowsByPacketId status=%d error=%s", r->status,
+		buf_printf(log, "diadoc %s status=%d error=%s", opname, r->status,
 				   r->status == 405 ? "method-not-allowed" : "bad-protobuf");
 	free(next.data);
 }
@@ -2864,8 +3304,9 @@ buf_splice(Buf *b, const char *open, const char *close, const Buf *with)
 static void mercury_page(const Scenario *sc, int64_t count, int64_t offset,
 						 int64_t begin, const int64_t *end, Reply *r,
 						 int64_t *units, int64_t *total);
-static void diadoc_page(const Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req,
-						const Scenario *sc, Reply *r, int *docs, Buf *next);
+static void diadoc_page(const Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req,
+						int version, const char *box, const Scenario *sc,
+						Reply *r, int *docs, Buf *next);
 
 /*
  * A careless server quoting the credentials it was sent, whatever they are
@@ -2954,8 +3395,8 @@ echo_reply(struct MHD_Connection *conn, const Scenario *sc, bool diadoc,
 	}
 	else
 	{
-		Diadoc__Api__Proto__GetDocflowsByPacketIdRequest *req =
-			diadoc__api__proto__get_docflows_by_packet_id_request__unpack(NULL, body->len,
+		Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest *req =
+			diadoc__api__proto__docflow__get_docflows_by_packet_id_request__unpack(NULL, body->len,
 																		(const uint8_t *) body->data);
 		Scenario	ok = {SC_OK, 0, 0, "ok", 2};
 		int			docs;
@@ -2974,9 +3415,10 @@ echo_reply(struct MHD_Connection *conn, const Scenario *sc, bool diadoc,
 		else
 		{
 			echo_status_text = text.data;
-			diadoc_page(req, &ok, r, &docs, &next);
+			/* the seed's schema: the echo tests use api_version 'legacy' */
+			diadoc_page(req, 0, "box-1", &ok, r, &docs, &next);
 			echo_status_text = NULL;
-			diadoc__api__proto__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
+			diadoc__api__proto__docflow__get_docflows_by_packet_id_request__free_unpacked(req, NULL);
 		}
 		free(next.data);
 	}
@@ -3141,8 +3583,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		mercury_hostile(conn, &sc, r);
 		error = "hostile-xml";
 	}
-	else if (diadoc && strcmp(op, "/GetDocflowsByPacketId") == 0)
-		diadoc_docflows(conn, method, &sc, &req->body, r, &log);
+	else if (diadoc && diadoc_docflows_version(op) >= 0)
+		diadoc_docflows(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
 	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))

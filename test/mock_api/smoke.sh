@@ -61,14 +61,14 @@ log() { curl -s "$base/_log"; }
 
 # --- Diadoc -------------------------------------------------------------
 
-proto() { protoc -I"$proto_dir" "$proto_dir/diadoc.proto" "$@"; }
+proto() { protoc -I"$proto_dir" "$proto_dir/diadoc_docflow.proto" "$@"; }
 token_auth="Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token"
 
 # diadoc SCENARIO REQUEST-TEXT [BOX [AUTH-HEADER]]: prints the HTTP status,
 # leaves the answer in $tmp/body
 diadoc()
 {
-	printf '%s' "$2" | proto --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdRequest >"$tmp/req"
+	printf '%s' "$2" | proto --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdRequest >"$tmp/req"
 	curl -s -o "$tmp/body" -w '%{http_code}' -H "${4-$token_auth}" \
 		--data-binary @"$tmp/req" "$base/diadoc/$1/GetDocflowsByPacketId?boxId=${3:-box-1}"
 }
@@ -76,17 +76,17 @@ diadoc()
 # "DOCS NEXT" of the answer in $tmp/body (NEXT as protoc prints it, or -)
 page()
 {
-	proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+	proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse <"$tmp/body" |
 		awk '/^Documents/ { n++ } /^NextPageIndexKey/ { k = $2 } END { print n + 0, (k == "" ? "-" : k) }'
 }
 
 log >/dev/null
 check "diadoc p250 page 1" "200 100" "$(diadoc ok 'PacketId: "p250" Count: 100') $(page | cut -d' ' -f1)"
-check "diadoc document 0 fields" "yes" "$(proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+check "diadoc document 0 fields" "yes" "$(proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse <"$tmp/body" |
 	grep -q 'EntityId: "ent-p250-0"' && echo yes)"
 # DocumentWithDocflow 9 and 100, DocumentInfo 9 and 1000, Docflow 2 and 20
 check "diadoc unknown fields present" "6" \
-	"$(proto --decode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse <"$tmp/body" |
+	"$(proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse <"$tmp/body" |
 	sed -n '1,/^}/p' | grep -cE '^ +(9|100|1000|20): |^ +2 \{')"
 diadoc ok 'PacketId: "p250" Count: 100 AfterIndexKey: "\000\000\000\000\000\000\000d"' >/dev/null
 check "diadoc p250 page 2" "100" "$(page | cut -d' ' -f1)"
@@ -96,6 +96,18 @@ check "diadoc log of the three pages" \
 "diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=- status=200 docs=100 next=0000000000000064
 diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=0000000000000064 status=200 docs=100 next=00000000000000c8
 diadoc GetDocflowsByPacketId box=box-1 packet=p250 count=100 after=00000000000000c8 status=200 docs=50 next=-" "$(log)"
+
+# every API version by path: V3/V4/V5 answers decode with their own types
+for v in V3 V4 V5; do
+	printf '%s' 'PacketId: "p7" Count: 5' | proto --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdRequest >"$tmp/req"
+	check "diadoc $v page" "200 5" "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$token_auth" \
+		--data-binary @"$tmp/req" "$base/diadoc/ok/$v/GetDocflowsByPacketId?boxId=box-1") $(
+		proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse$v <"$tmp/body" | grep -c '^Documents')"
+done
+check "diadoc V5 participants by type" "yes" "$(proto --decode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponseV5 <"$tmp/body" |
+	grep -q 'Type: Recipient' && echo yes)"
+check "diadoc log names the versioned paths" "V3/GetDocflowsByPacketId V4/GetDocflowsByPacketId V5/GetDocflowsByPacketId" \
+	"$(log | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
 
 check "diadoc bad token -> 401" "401" \
 	"$(diadoc ok 'PacketId: "p1"' box-1 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=nope')"
@@ -127,7 +139,7 @@ check "diadoc garbage does not decode" "failed" "$(proto --decode_raw <"$tmp/bod
 
 check "diadoc status-503" "503 mock status 503" "$(diadoc status-503 'PacketId: "p1"' box-1 'X-None: 1') $(cat "$tmp/body")"
 
-printf 'NextPageIndexKey: "k"' | proto --encode=Diadoc.Api.Proto.GetDocflowsByPacketIdResponse >"$tmp/pfix.bin"
+printf 'NextPageIndexKey: "k"' | proto --encode=Diadoc.Api.Proto.Docflow.GetDocflowsByPacketIdResponse >"$tmp/pfix.bin"
 check "diadoc fixture served as is" "200 same" \
 	"$(diadoc fixture 'PacketId: "pfix"') $(cmp -s "$tmp/body" "$tmp/pfix.bin" && echo same)"
 check "diadoc fixture missing -> 404" "404" "$(diadoc fixture 'PacketId: "nothing"')"
