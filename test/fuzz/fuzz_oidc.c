@@ -23,6 +23,7 @@ static void
 fuzz_answer(const uint8_t *data, size_t size)
 {
 	OidcAnswer	ans;
+	const char *secrets[2] = {NULL, NULL};
 	const char *why;
 	double		lifetime;
 	const char *p;
@@ -42,9 +43,12 @@ fuzz_answer(const uint8_t *data, size_t size)
 	if (ans.access_token != NULL && strlen(ans.access_token) >= 4 &&
 		!(ans.token_type && strstr(ans.token_type, ans.access_token)) &&
 		!(ans.expires_in && strstr(ans.expires_in, ans.access_token)))
-		shim_secret = ans.access_token;
+	{
+		secrets[0] = ans.access_token;
+		shim_secrets = secrets;
+	}
 	oidc_check_token_answer(&ans, "https://id.example/connect/token", &lifetime);
-	shim_secret = NULL;
+	shim_secrets = NULL;
 
 	if (ans.access_token == NULL || ans.access_token[0] == '\0')
 		abort();
@@ -80,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	PG_exception_stack = NULL;
 	error_context_stack = NULL;
-	shim_secret = NULL;
+	shim_secrets = NULL;
 	shim_reset();
 	return 0;
 }
