@@ -488,7 +488,7 @@ END $$;
 -- Basic password, its base64 form, the DiadocAuth client id and token
 \set hd :mock '/diadoc/echo-html'
 \set hm :mock '/mercury/echo-html'
-CREATE SERVER sec_html_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'hd', box_id 'box-1');
+CREATE SERVER sec_html_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'hd', box_id 'box-1');
 CREATE SERVER sec_html_m FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'hm');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_html_d
   OPTIONS (client_id 'SEKRIT-CLIENT-ID-42', token 'SEKRIT-HTML-TOKEN-4711');
@@ -510,7 +510,7 @@ FROM sec_try($$SELECT * FROM sec_html_m_t WHERE begin_date = '2024-01-01'$$);
 -- the 40-byte attribute, the 60-character value, the window around a bad
 -- byte (48 bytes before, 24 after), Diadoc's 40-byte window
 CREATE SERVER sec_cut_m FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url :'hm', max_retries '0');
-CREATE SERVER sec_cut_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'hd', box_id 'box-1');
+CREATE SERVER sec_cut_d FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'hd', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_cut_m
   OPTIONS (user 'test-user', password E'SEKRIT\\pw-\u00c4\u00f6-0815');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_cut_d
@@ -539,7 +539,7 @@ DROP SERVER sec_cut_d CASCADE;
 -- a page with more documents than Count asked for is refused before it
 -- is decoded (the mock sends each of the 100 documents twice)
 \set xd :mock '/diadoc/extra-docs'
-CREATE SERVER sec_extra FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url :'xd', box_id 'box-1');
+CREATE SERVER sec_extra FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'xd', box_id 'box-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sec_extra OPTIONS (client_id 'test-client', token 'test-token');
 CREATE FOREIGN TABLE sec_extra_t (packet_id text, entity_id text) SERVER sec_extra OPTIONS (resource 'docflows_by_packet');
 SELECT count(*) FROM sec_extra_t WHERE packet_id = 'p250';

@@ -157,8 +157,8 @@ CREATE SERVER m_badpw FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url
 CREATE SERVER m_500 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/fault-internal', max_retries '1', retry_max_time '5');
 CREATE SERVER m_echo FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-auth');
 CREATE SERVER m_xxe FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/xxe');
-CREATE SERVER d_echohtml FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-html', box_id 'box-1');
-CREATE SERVER d_echoutf8 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', url '$MOCK_URL/diadoc/echo-utf8-12', box_id 'box-1');
+CREATE SERVER d_echohtml FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/echo-html', box_id 'box-1');
+CREATE SERVER d_echoutf8 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/echo-utf8-12', box_id 'box-1');
 CREATE SERVER m_echohtml FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-html');
 CREATE SERVER m_fault190 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-fault-190', max_retries '0');
 CREATE SERVER m_attr30 FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'mercury', url '$MOCK_URL/mercury/echo-attr-30');
