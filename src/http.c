@@ -82,6 +82,7 @@
 #include "mb/pg_wchar.h"
 
 #include "http.h"
+#include "stats.h"
 
 #define HTTP_USER_AGENT		"paged_fdw/1.0"
 #define HTTP_WAIT_SLICE_MS	100 /* longest wait between interrupt checks */
@@ -2404,16 +2405,19 @@ http_form_append(StringInfo buf, const char *name, const char *value)
 /* ----------------------------------------------------------------
  *		Request rate
  *
- * One slot schedule per foreign server in this backend, shared by every
- * user mapping, scan and kind of request (pages, retries, tokens): a
- * request may start no earlier than 1/rate seconds after the previous
- * one's slot (a token bucket holding one token, so there are no bursts).
- * The slot is taken once the wait is over: a backend starts one request at
- * a time, so nothing can come in between, and a wait that is cancelled
- * leaves the schedule as it was.  The interval is the current option's, so
- * a changed rate applies from the next request on.  Kept in this one place
- * so that the schedule can later move to shared memory and hold for the
- * whole cluster.
+ * One slot schedule per foreign server, shared by every user mapping, scan
+ * and kind of request (pages, retries, tokens): a request may start no
+ * earlier than 1/rate seconds after the previous one's slot (a token
+ * bucket holding one token, so there are no bursts).  The interval is the
+ * current option's, so a changed rate applies from the next request on.
+ *
+ * With shared_preload_libraries the schedule is in shared memory and holds
+ * for every backend of the cluster (paged_rate_reserve): the slot is
+ * reserved before the wait, so that concurrent backends line up one
+ * interval apart; a cancelled wait leaves its slot unused (never a burst).
+ * Without preloading each backend keeps its own schedule here: a backend
+ * starts one request at a time, so the slot is taken once the wait is over
+ * and a cancelled wait leaves the schedule as it was.
  * ----------------------------------------------------------------
  */
 typedef struct HttpRateSlot
@@ -2431,9 +2435,18 @@ http_rate_wait(HttpConn *conn)
 	bool		found;
 	TimestampTz now;
 	TimestampTz start;
+	int64		interval;
 
 	if (conn->max_rps <= 0)
 		return;
+	interval = (int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+	now = GetCurrentTimestamp();
+	if (paged_rate_reserve(conn->key.serverid, interval, now, &start))
+	{
+		if (start > now)
+			http_sleep(conn, (double) (start - now) / USECS_PER_SEC);
+		return;
+	}
 	if (http_rate_slots == NULL)
 	{
 		HASHCTL		ctl;
@@ -2449,12 +2462,10 @@ http_rate_wait(HttpConn *conn)
 										HASH_ENTER, &found);
 	if (!found)
 		slot->last = 0;
-	now = GetCurrentTimestamp();
 	start = now;
 	if (found)
 	{
-		TimestampTz due = slot->last +
-			(int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+		TimestampTz due = slot->last + interval;
 
 		if (due > now)
 		{

@@ -23,9 +23,9 @@
  * slots in an on_shmem_exit callback.
  *
  * The shared segment is a fixed header, the progress slots, then the hash.
- * Anything else the cluster shares later (a token bucket per server for
- * max_requests_per_second) goes into the header's size computation the
- * same way: paged_shmem_size() and paged_shmem_startup().
+ * A second small struct holds the request-rate schedules of
+ * max_requests_per_second (paged_rate_reserve), PAGED_RATE_ENTRIES of them
+ * under a spinlock.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -42,6 +42,7 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -137,12 +138,33 @@ struct PagedScanStat
 	MemoryContextCallback pager_cb;
 };
 
+/*
+ * The request-rate schedule of one foreign server for the whole cluster:
+ * the start of its latest request (possibly still ahead, reserved by a
+ * backend that sleeps until then).  dbid 0: free.
+ */
+#define PAGED_RATE_ENTRIES 64
+
+typedef struct PagedRateEntry
+{
+	Oid			dbid;
+	Oid			serverid;
+	TimestampTz last;
+} PagedRateEntry;
+
+typedef struct PagedRateShared
+{
+	slock_t		mutex;
+	PagedRateEntry entries[PAGED_RATE_ENTRIES];
+} PagedRateShared;
+
 /* GUCs */
 static bool paged_track_stats = true;
 static int	paged_stats_max_entries = 1000;
 
 /* shared state (preloaded) */
 static PagedShared *paged_shared = NULL;
+static PagedRateShared *paged_rate = NULL;
 static HTAB *paged_shared_hash = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -178,6 +200,7 @@ paged_shmem_size(void)
 	size = MAXALIGN(size);
 	size = add_size(size, hash_estimate_size(paged_stats_max_entries,
 											 sizeof(PagedStatsEntry)));
+	size = add_size(size, MAXALIGN(sizeof(PagedRateShared)));
 	return size;
 }
 
@@ -220,6 +243,13 @@ paged_shmem_startup(void)
 									  paged_stats_max_entries,
 									  paged_stats_max_entries,
 									  &ctl, HASH_ELEM | HASH_BLOBS);
+	paged_rate = ShmemInitStruct("paged_fdw rate", sizeof(PagedRateShared),
+								 &found);
+	if (!found)
+	{
+		memset(paged_rate, 0, sizeof(PagedRateShared));
+		SpinLockInit(&paged_rate->mutex);
+	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -251,6 +281,57 @@ paged_stats_init(void)
 	shmem_request_hook = paged_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = paged_shmem_startup;
+}
+
+/*
+ * Reserves the next request slot of a server for the whole cluster: the
+ * request may start at max(now, previous start + interval), and that
+ * becomes the previous start before the caller sleeps, so that backends
+ * waiting at the same time queue up one interval apart.  False when the
+ * library is not preloaded (the caller keeps a schedule of its own).
+ *
+ * An unknown server takes a free entry or else the least recently used
+ * one (the oldest "last"; a dropped server's entry goes that way): with
+ * more than PAGED_RATE_ENTRIES servers busy at once, a server whose entry
+ * was taken over restarts its schedule.
+ */
+bool
+paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
+				   TimestampTz *start)
+{
+	PagedRateEntry *e = NULL;
+	PagedRateEntry *victim = NULL;
+	int			i;
+
+	if (paged_rate == NULL)
+		return false;
+	SpinLockAcquire(&paged_rate->mutex);
+	for (i = 0; i < PAGED_RATE_ENTRIES; i++)
+	{
+		PagedRateEntry *c = &paged_rate->entries[i];
+
+		if (c->dbid == MyDatabaseId && c->serverid == serverid)
+		{
+			e = c;
+			break;
+		}
+		if (victim == NULL || c->dbid == InvalidOid ||
+			(victim->dbid != InvalidOid && c->last < victim->last))
+			victim = c;
+	}
+	if (e != NULL && e->last + interval > now)
+		*start = e->last + interval;
+	else
+		*start = now;
+	if (e == NULL)
+	{
+		e = victim;
+		e->dbid = MyDatabaseId;
+		e->serverid = serverid;
+	}
+	e->last = *start;
+	SpinLockRelease(&paged_rate->mutex);
+	return true;
 }
 
 /* ----------------------------------------------------------------

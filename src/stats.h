@@ -16,6 +16,7 @@
 #define PAGED_STATS_H
 
 #include "postgres.h"
+#include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "options.h"
 
@@ -62,5 +63,13 @@ extern void paged_stats_page(PagedScanStat *s, int64 total);
  * by SQLSTATE class and its message kept.  Adds no context line.
  */
 extern void paged_stats_errcontext(void *arg);
+
+/*
+ * max_requests_per_second for the whole cluster (preloaded only): sets
+ * *start to when the next request to the server may start and reserves
+ * it; false when not preloaded.
+ */
+extern bool paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
+							   TimestampTz *start);
 
 #endif							/* PAGED_STATS_H */

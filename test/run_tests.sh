@@ -90,6 +90,10 @@ run_harness faults_slow pg_virtualenv -t "$top/test/faults_slow.sh"
 run_harness progress pg_virtualenv -t -o shared_preload_libraries=paged_fdw \
 	-o paged_fdw.stats_max_entries=10 "$top/test/progress.sh"
 
+# max_requests_per_second shared by the cluster when preloaded, per backend
+# otherwise (its own mock and clusters).
+run_harness ratelimit "$top/test/ratelimit.sh"
+
 # Secrets in messages and logs (its own cluster and mocks; the install
 # above is this tree's, and we hold the lock).
 run_harness secrets "$top/test/secrets.sh"

@@ -39,6 +39,7 @@
 
 #include "options.h"
 #include "oidc.h"
+#include "stats.h"
 #include "pg_shim.h"
 
 static void shim_unreachable(const char *what) pg_attribute_noreturn();
@@ -1340,4 +1341,15 @@ void
 oidc_forget_access_token(Oid umid)
 {
 	shim_unreachable("oidc_forget_access_token");
+}
+
+/* ----------------------------------------------------------------
+ *		Shared request rate (stats.c): the targets run as if not preloaded
+ * ----------------------------------------------------------------
+ */
+bool
+paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
+				   TimestampTz *start)
+{
+	return false;
 }
