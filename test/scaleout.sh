@@ -65,7 +65,26 @@ shared_buffers = 16MB
 max_connections = 20
 EOF
 	clusters+=("$1")
-	"${as_pg[@]}" "$bindir/pg_ctl" -D "$work/$1" -l "$work/$1.log" -w start >/dev/null
+	if ! "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/$1" -l "$work/$1.log" -w start >/dev/null; then
+		# say why (the work directory is removed on exit)
+		sed 's/^/# '"$1"': /' "$work/$1.log" | tail -n 20 >&2
+		return 1
+	fi
+}
+
+# start_on_free_port NAME FROM: NAME on the first free port from FROM,
+# sets $port; tries three ports (another process may take a free port
+# between the check and the server's bind)
+start_on_free_port() {
+	local from=$2 try
+	for try in 1 2 3; do
+		port=$(free_port "$from") || return 1
+		"${as_pg[@]}" "$bindir/pg_ctl" -D "$work/$1" -m immediate stop >/dev/null 2>&1
+		rm -rf "${work:?}/$1"
+		start_cluster "$1" "$port" && return 0
+		from=$((port + 1))
+	done
+	return 1
 }
 q() {	# q PORT SQL...: psql on the cluster at PORT
 	local port=$1
@@ -73,10 +92,13 @@ q() {	# q PORT SQL...: psql on the cluster at PORT
 	psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@"
 }
 
-p1=$(free_port 55400) && start_cluster worker1 "$p1" &&
-	p2=$(free_port $((p1 + 1))) && start_cluster worker2 "$p2" &&
-	pc=$(free_port $((p2 + 1))) && start_cluster coordinator "$pc"
-check "three clusters on loopback ports ($p1, $p2, ${pc:-?})" $?
+p1="" p2="" pc=""
+start_on_free_port worker1 55400 && p1=$port &&
+	start_on_free_port worker2 $((p1 + 1)) && p2=$port &&
+	start_on_free_port coordinator $((p2 + 1)) && pc=$port
+rc=$?
+check "three clusters on loopback ports (${p1:-?}, ${p2:-?}, ${pc:-?})" $rc
+[ "$rc" = 0 ] || exit 1
 
 # Each worker: paged_fdw for its own box, its own credentials (user
 # mapping) and request budget (one page at a time here).  The mock answers
