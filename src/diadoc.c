@@ -542,14 +542,14 @@ diadoc_check_options(const PagedOptions *opts)
 	if (opts->access_token != NULL)
 	{
 		diadoc_check_bearer_options(opts);
-		goto page_size;
+		return;
 	}
 	if (opts->client_id == NULL || opts->client_id[0] == '\0')
 		diadoc_missing_option(opts, "option \"client_id\"", "client_id '...'");
 	if (opts->refresh_token != NULL || opts->client_secret != NULL)
 	{
 		diadoc_check_bearer_options(opts);
-		goto page_size;
+		return;
 	}
 	if (!diadoc_header_safe(opts->client_id))
 		ereport(ERROR,
@@ -585,15 +585,6 @@ diadoc_check_options(const PagedOptions *opts)
 	else if (opts->password == NULL)
 		diadoc_missing_option(opts, "option \"password\" (\"login\" is set)",
 							  "password '...'");
-
-page_size:
-	if (opts->page_size > DIADOC_MAX_PAGE_SIZE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("page_size %d exceeds the GetDocflowsByPacketId limit of %d",
-						opts->page_size, DIADOC_MAX_PAGE_SIZE),
-				 errhint("Set page_size to a value between 1 and %d.",
-						 DIADOC_MAX_PAGE_SIZE)));
 }
 
 /* ----------------------------------------------------------------

@@ -394,14 +394,6 @@ mercury_check_options(const PagedOptions *opts)
 				 errhint("Use CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (user '...', password '...'), or ALTER USER MAPPING ... OPTIONS (ADD %s '...').",
 						 quote_identifier(server->servername), missing)));
 	}
-
-	if (opts->page_size > MERCURY_MAX_PAGE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"page_size\": %d",
-						opts->page_size),
-				 errdetail(MERCURY_OPERATION " returns at most %d units per page.",
-						   MERCURY_MAX_PAGE)));
 }
 
 static void
