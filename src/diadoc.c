@@ -48,6 +48,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "diadoc.h"
 #include "diadoc_docflow.pb-c.h"
 #include "diadoc_docs.h"
 #include "http.h"
@@ -284,7 +285,7 @@ diadoc_pb_free(void *allocator_data, void *pointer)
  * above; NULL if it is not a valid message.  Every message decoded from the
  * wire goes through here.
  */
-static ProtobufCMessage *
+ProtobufCMessage *
 diadoc_pb_decode(const ProtobufCMessageDescriptor *desc,
 				 const HttpRequest *req, const HttpResponse *resp)
 {
@@ -340,7 +341,7 @@ static bool diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos,
  * -1 if the wire data is not even a sequence of fields.  Reads only the
  * tags and lengths: cheap, and before any memory is spent on decoding.
  */
-static int64
+int64
 diadoc_pb_count_field(const uint8_t *data, size_t len, uint32 number)
 {
 	size_t		pos = 0;
@@ -403,7 +404,7 @@ diadoc_pb_strlen(const char *s)
 List	   *diadoc_value_secrets = NIL;
 
 /* Everything diadoc_value_secrets must hold for this scan, now. */
-static List *
+List *
 diadoc_scan_secrets(ResourceCtx *ctx)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
@@ -430,7 +431,7 @@ diadoc_scan_secrets(ResourceCtx *ctx)
 }
 
 /* An option or qual value (database encoding) as UTF-8 for the wire. */
-static char *
+char *
 diadoc_to_utf8(const char *s)
 {
 	return pg_server_to_any(s, strlen(s), PG_UTF8);
@@ -527,7 +528,7 @@ diadoc_check_bearer_options(const PagedOptions *opts)
 							  "refresh_token '...'");
 }
 
-static void
+void
 diadoc_check_options(const PagedOptions *opts)
 {
 	if (opts->url == NULL || opts->url[0] == '\0')
@@ -670,7 +671,7 @@ diadoc_token_store(Oid umid, uint64 cred_hash, const char *token)
 }
 
 /* SQLSTATE for a failed response (design section 4). */
-static int
+int
 diadoc_failure_sqlstate(const HttpResponse *resp)
 {
 	switch (resp->outcome)
@@ -863,7 +864,7 @@ diadoc_auth_header(ResourceCtx *ctx)
 	return state->auth_header;
 }
 
-static void
+void
 diadoc_begin(ResourceCtx *ctx)
 {
 	const PagedOptions *opts = ctx->opts;
@@ -898,7 +899,7 @@ diadoc_begin(ResourceCtx *ctx)
 	ctx->state = state;
 }
 
-static bool
+bool
 diadoc_reauth(ResourceCtx *ctx)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
@@ -954,7 +955,7 @@ diadoc_strptr_cmp(const void *a, const void *b)
  * condition's order with duplicates dropped; later conditions only filter
  * it (intersection).  Sorting keeps big IN lists from going quadratic.
  */
-static void
+void
 diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals)
 {
 	char	  **in;
@@ -999,10 +1000,18 @@ diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals)
 	}
 }
 
+/* New streams: forget which page of the old ones was re-authenticated. */
+void
+diadoc_new_streams(ResourceCtx *ctx)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+
+	state->reauth_stream = NULL;
+}
+
 static List *
 diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 {
-	DiadocState *state = (DiadocState *) ctx->state;
 	char	  **packets = NULL;
 	int			npackets = 0;
 	char	  **boxes = NULL;
@@ -1013,8 +1022,7 @@ diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 	int			b;
 	int			p;
 
-	/* new streams: forget which page of the old ones was re-authenticated */
-	state->reauth_stream = NULL;
+	diadoc_new_streams(ctx);
 
 	foreach(lc, pushed_values)
 	{
@@ -1093,7 +1101,6 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	DiadocStream *ds = (DiadocStream *) stream->arg;
 	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest msg =
 	DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
-	const char *auth = diadoc_auth_header(ctx);
 	uint8_t    *body;
 	size_t		len;
 
@@ -1110,11 +1117,26 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	len = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__get_packed_size(&msg);
 	body = palloc(len);
 	diadoc__api__proto__docflow__get_docflows_by_packet_id_request__pack(&msg, body);
+	diadoc_request(ctx, "GetDocflowsByPacketId", state->version->path,
+				   ds->box_id_utf8, body, len, req);
+}
+
+/*
+ * An HTTP request of any Diadoc operation: POST {url}{path}?boxId=box with
+ * a protobuf body and the scan's credentials.
+ */
+void
+diadoc_request(ResourceCtx *ctx, const char *operation, const char *path,
+			   const char *box_utf8, const uint8_t *body, size_t len,
+			   HttpRequest *req)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const char *auth = diadoc_auth_header(ctx);
 
 	memset(req, 0, sizeof(HttpRequest));
-	req->operation = "GetDocflowsByPacketId";
-	req->url = psprintf("%s%s?boxId=%s", state->base_url,
-						state->version->path, http_escape(ds->box_id_utf8));
+	req->operation = operation;
+	req->url = psprintf("%s%s?boxId=%s", state->base_url, path,
+						http_escape(box_utf8));
 	req->body = (const char *) body;
 	req->body_len = len;
 	req->headers = list_make1(pstrdup("Content-Type: application/x-protobuf"));
@@ -1170,7 +1192,7 @@ diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos, uint64 *v)
  * nothing wrong was found (protobuf-c refused for a reason not checked
  * here).  Only called after a failed unpack, so speed does not matter.
  */
-static bool
+bool
 diadoc_pb_explain(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 				  size_t len, size_t base, const char *path, StringInfo why)
 {
@@ -1364,16 +1386,16 @@ diadoc_pb_submessage(const ProtobufCMessage *msg, unsigned id)
 	return *(ProtobufCMessage *const *) ((const char *) msg + f->offset);
 }
 
-static PageVerdict
-diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
-				  const PageCursor *cursor, const HttpRequest *req,
-				  const HttpResponse *resp, PageResult *out)
+/*
+ * Does this answer call for PAGE_REAUTH?  Every Diadoc operation answers a
+ * stale token the same way.
+ */
+bool
+diadoc_need_reauth(ResourceCtx *ctx, ResourceStream *stream,
+				   const PageCursor *cursor, const HttpRequest *req,
+				   const HttpResponse *resp)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
-	const ProtobufCMessageDescriptor *rdesc;
-	ProtobufCMessage *msg;
-	const ProtobufCBinaryData *key;
-	int64		ndocs;
 
 	/*
 	 * 401 with login/password: the token may have expired.  If the request
@@ -1388,7 +1410,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		if (!diadoc_sent_with(req, state->auth_header))
 		{
 			state->reauth_skip = true;
-			return PAGE_REAUTH;
+			return true;
 		}
 		if (state->reauth_stream != stream ||
 			state->reauth_page_no != cursor->page_no)
@@ -1396,9 +1418,26 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 			state->reauth_stream = stream;
 			state->reauth_page_no = cursor->page_no;
 			state->reauth_skip = false;
-			return PAGE_REAUTH;
+			return true;
 		}
 	}
+
+	return false;
+}
+
+static PageVerdict
+diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				  const PageCursor *cursor, const HttpRequest *req,
+				  const HttpResponse *resp, PageResult *out)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const ProtobufCMessageDescriptor *rdesc;
+	ProtobufCMessage *msg;
+	const ProtobufCBinaryData *key;
+	int64		ndocs;
+
+	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
+		return PAGE_REAUTH;
 
 	switch (http_classify(resp))
 	{

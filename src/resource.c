@@ -11,6 +11,7 @@
 const PagedResource *const paged_resources[] = {
 	&diadoc_docflows_resource,
 	&mercury_unit_changes_resource,
+	&diadoc_events_resource,
 	NULL
 };
 
