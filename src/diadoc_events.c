@@ -430,7 +430,8 @@ ev_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 
 	out->nrecords = (int) msg->n_events;
 	out->records = msg;
-	out->total = msg->has_totalcount ? msg->totalcount : -1;
+	/* informative only (EXPLAIN ANALYZE); a negative count says nothing */
+	out->total = msg->has_totalcount && msg->totalcount >= 0 ? msg->totalcount : -1;
 	out->next_key = NULL;
 	out->next_keylen = 0;
 	/* an events page has no key: an empty one ends the feed */
