@@ -45,8 +45,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
-#include "utils/typcache.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 
 #include "http.h"
 #include "options.h"
@@ -1125,7 +1125,7 @@ paged_check_order(PagedScanState *st)
 	{
 		cmp = DatumGetInt32(FunctionCall2(&tce->cmp_proc_finfo,
 										  st->prev_value, st->values[c]));
-		if (cmp * st->rctx.order > 0)
+		if (st->rctx.order > 0 ? cmp > 0 : cmp < 0)
 		{
 			Oid			outfunc;
 			bool		isvarlena;
