@@ -57,7 +57,8 @@ WHERE c.relnamespace IN ('imp_d'::regnamespace, 'imp_m'::regnamespace)
 ORDER BY 1, 2;
 
 -- The generated tables against hand-written definitions (those of
--- diadoc_versions.sql and mercury.sql): same rows, column by column.
+-- diadoc_versions.sql and mercury.sql): same rows, column by column (the
+-- hand-written columns: a resource may have more).
 CREATE FOREIGN TABLE ref_docflows (
   box_id text, packet_id text, index_key bytea, message_id text, entity_id text,
   last_event_id text, last_event_at timestamptz, document_type text, direction text,
@@ -79,10 +80,11 @@ SELECT count(*), count(DISTINCT entity_id), count(box_id) AS box_ids,
        count(packet_id) AS packet_ids, count(message_type) AS v5_message_types
 FROM imp_d.diadoc_docflows WHERE packet_id IN ('p14', 'p250');
 SELECT * FROM mock_requests() ORDER BY 1;
-(SELECT * FROM imp_d.diadoc_docflows WHERE packet_id IN ('p14', 'p250'))
-EXCEPT ALL (SELECT * FROM ref_docflows WHERE packet_id IN ('p14', 'p250'));
-(SELECT * FROM ref_docflows WHERE packet_id IN ('p14', 'p250'))
-EXCEPT ALL (SELECT * FROM imp_d.diadoc_docflows WHERE packet_id IN ('p14', 'p250'));
+\set dcols 'box_id, packet_id, index_key, message_id, entity_id, last_event_id, last_event_at, document_type, direction, is_test, custom_document_id, counteragent_box_id, document_date, document_number, version, is_finished, is_deleted, department_id, sent_at, delivered_at, status, status_severity, document, message_type, type_function, file_name, metadata, is_read, sender_box_id, recipient_box_id, secondary_status'
+(SELECT :dcols FROM imp_d.diadoc_docflows WHERE packet_id IN ('p14', 'p250'))
+EXCEPT ALL (SELECT :dcols FROM ref_docflows WHERE packet_id IN ('p14', 'p250'));
+(SELECT :dcols FROM ref_docflows WHERE packet_id IN ('p14', 'p250'))
+EXCEPT ALL (SELECT :dcols FROM imp_d.diadoc_docflows WHERE packet_id IN ('p14', 'p250'));
 SELECT entity_id, document_type, direction, document_date, message_type
 FROM imp_d.diadoc_docflows WHERE packet_id = 'p14' ORDER BY index_key LIMIT 3;
 -- NOT NULL columns are pushed like the hand-written table's: IS NULL sends nothing
@@ -94,25 +96,37 @@ SELECT count(*), count(DISTINCT uuid), count(begin_date) AS begin_dates,
        min(update_date), max(update_date)
 FROM imp_m.mercury_unit_changes
 WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-02 00:00+03';
-(SELECT * FROM imp_m.mercury_unit_changes
+\set mcols 'uuid, guid, active, last, status, create_date, update_date, previous, next, name, full_name, common_unit_guid, factor, begin_date, end_date'
+(SELECT :mcols FROM imp_m.mercury_unit_changes
  WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-02 00:00+03')
-EXCEPT ALL (SELECT * FROM ref_units
+EXCEPT ALL (SELECT :mcols FROM ref_units
  WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-02 00:00+03');
-(SELECT * FROM ref_units
+(SELECT :mcols FROM ref_units
  WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-02 00:00+03')
-EXCEPT ALL (SELECT * FROM imp_m.mercury_unit_changes
+EXCEPT ALL (SELECT :mcols FROM imp_m.mercury_unit_changes
  WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-02 00:00+03');
 SELECT name, update_date, factor FROM imp_m.mercury_unit_changes
 WHERE update_date >= '2024-01-01 00:00+03' AND update_date < '2024-01-01 01:00+03'
 ORDER BY update_date LIMIT 3;
 
--- LIMIT TO and EXCEPT name the tables as they are created
+-- LIMIT TO and EXCEPT name the tables as they are created; compared with
+-- the full imports above: what is missing, what is extra
+CREATE VIEW imp_tables AS
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace;
+CREATE VIEW imp_diff AS
+(SELECT 'missing' AS what, relname FROM imp_tables WHERE nspname IN ('imp_d', 'imp_m')
+ EXCEPT SELECT 'missing', relname FROM imp_tables WHERE nspname = 'imp_l')
+UNION ALL
+(SELECT 'extra', relname FROM imp_tables WHERE nspname = 'imp_l'
+ EXCEPT SELECT 'extra', relname FROM imp_tables WHERE nspname IN ('imp_d', 'imp_m'));
 CREATE SCHEMA imp_l;
 IMPORT FOREIGN SCHEMA mercury LIMIT TO (mercury_unit_changes)
   FROM SERVER imp_mercury INTO imp_l;
 IMPORT FOREIGN SCHEMA diadoc EXCEPT (diadoc_docflows)
   FROM SERVER imp_diadoc INTO imp_l;
-SELECT relname FROM pg_class WHERE relnamespace = 'imp_l'::regnamespace ORDER BY 1;
+SELECT relname FROM pg_class WHERE relnamespace = 'imp_l'::regnamespace
+  AND relname LIKE 'mercury%';
+SELECT * FROM imp_diff WHERE relname NOT LIKE 'mercury%' OR what = 'extra';
 SET client_min_messages = warning;
 DROP SCHEMA imp_l CASCADE;
 RESET client_min_messages;
@@ -121,7 +135,7 @@ IMPORT FOREIGN SCHEMA diadoc LIMIT TO (diadoc_docflows)
   FROM SERVER imp_diadoc INTO imp_l;
 IMPORT FOREIGN SCHEMA mercury EXCEPT (mercury_unit_changes)
   FROM SERVER imp_mercury INTO imp_l;
-SELECT relname FROM pg_class WHERE relnamespace = 'imp_l'::regnamespace ORDER BY 1;
+SELECT * FROM imp_diff ORDER BY 1, 2;
 SET client_min_messages = warning;
 DROP SCHEMA imp_l CASCADE;
 RESET client_min_messages;
@@ -163,7 +177,20 @@ IMPORT FOREIGN SCHEMA mercury FROM SERVER imp_mercury INTO imp_l
   OPTIONS (import_not_null 'false', page_size '300', prefetch 'false');
 IMPORT FOREIGN SCHEMA diadoc FROM SERVER imp_diadoc INTO imp_l
   OPTIONS (page_size '50', async_capable 'false');
-SELECT * FROM imported WHERE schema = 'imp_l'::regnamespace ORDER BY 2;
+-- every table, its columns and resource as in the full imports, the given
+-- options added, NOT NULL left out where import_not_null is false
+SELECT i.srvname,
+       count(*) = (SELECT count(*) FROM imported
+                   WHERE srvname = i.srvname
+                     AND schema IN ('imp_d'::regnamespace, 'imp_m'::regnamespace)) AS every_table,
+       bool_and(i.columns = f.columns AND i.ftoptions[1] = f.ftoptions[1]) AS same_columns,
+       array_agg(DISTINCT i.ftoptions[2:]) AS added_options,
+       bool_and(i.not_null = CASE WHEN i.srvname = 'imp_mercury' THEN '' ELSE f.not_null END)
+         AS not_null_as_asked
+FROM imported i JOIN imported f USING (relname)
+WHERE i.schema = 'imp_l'::regnamespace
+  AND f.schema IN ('imp_d'::regnamespace, 'imp_m'::regnamespace)
+GROUP BY 1 ORDER BY 1;
 -- page_size '300' is what the generated table asks for
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
 SELECT count(*), count(DISTINCT uuid) FROM imp_l.mercury_unit_changes
@@ -203,7 +230,7 @@ IMPORT FOREIGN SCHEMA mercury FROM SERVER imp_mercury INTO imp_l;
 RESET ROLE;
 GRANT USAGE ON FOREIGN SERVER imp_mercury TO regress_paged_importer;
 SET ROLE regress_paged_importer;
-IMPORT FOREIGN SCHEMA mercury FROM SERVER imp_mercury INTO imp_l;
+IMPORT FOREIGN SCHEMA mercury LIMIT TO (mercury_unit_changes) FROM SERVER imp_mercury INTO imp_l;
 SELECT relname, pg_get_userbyid(relowner) AS owner
 FROM pg_class WHERE relnamespace = 'imp_l'::regnamespace ORDER BY 1;
 RESET ROLE;
@@ -216,7 +243,7 @@ DROP ROLE regress_paged_importer;
 SET client_min_messages = warning;
 DROP SCHEMA imp_d CASCADE;
 DROP SCHEMA imp_m CASCADE;
-DROP VIEW imported;
+DROP VIEW imp_diff, imp_tables, imported;
 DROP FUNCTION plan_outcome(regclass);
 DROP FOREIGN TABLE ref_docflows, ref_units;
 DROP SERVER imp_diadoc CASCADE;
