@@ -1569,6 +1569,242 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 }
 
+/* ----------------------------------------------------------------
+ * IMPORT FOREIGN SCHEMA
+ *
+ * The remote schemas are the APIs ("diadoc", "mercury"): each resource of
+ * the API becomes one table named paged_resource_import_name(), with the
+ * resource's columns and types and the option "resource".  The resource
+ * table is the only source, so resources added later are imported without
+ * any change here.
+ * ----------------------------------------------------------------
+ */
+
+/* "a, b, c": the distinct APIs of the resource table, in its order. */
+static char *
+paged_import_schema_names(void)
+{
+	StringInfoData buf;
+	int			n = paged_resource_count();
+	int			i,
+				j;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		const char *api = paged_resource_get(i)->api;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(paged_resource_get(j)->api, api) == 0)
+				break;
+		if (j < i)
+			continue;
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", api);
+	}
+	return buf.data;
+}
+
+/* "a, b, c": the tables of one remote schema. */
+static char *
+paged_import_table_names(const char *api)
+{
+	StringInfoData buf;
+	int			n = paged_resource_count();
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		const PagedResource *res = paged_resource_get(i);
+
+		if (strcmp(res->api, api) == 0)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+							 paged_resource_import_name(res));
+	}
+	return buf.data;
+}
+
+/* Does the remote schema "api" have a table of that name? */
+static bool
+paged_import_has_table(const char *api, const char *relname)
+{
+	int			n = paged_resource_count();
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		const PagedResource *res = paged_resource_get(i);
+
+		if (strcmp(res->api, api) == 0 &&
+			strcmp(paged_resource_import_name(res), relname) == 0)
+			return true;
+	}
+	return false;
+}
+
+static List *
+pagedImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	ForeignServer *server = GetForeignServer(serverOid);
+	const char *api = NULL;
+	const char *page_size = NULL;
+	bool		import_not_null = true;
+	bool		seen_not_null = false;
+	List	   *table_opts = NIL;
+	List	   *commands = NIL;
+	ListCell   *lc;
+	int			n = paged_resource_count();
+	int			i;
+
+	/*
+	 * import_not_null as in postgres_fdw; every other option is a foreign
+	 * table option given to each imported table, validated here once so
+	 * that a bad one fails before anything is created.
+	 */
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "import_not_null") == 0)
+		{
+			if (seen_not_null)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("option \"%s\" specified more than once",
+								def->defname)));
+			seen_not_null = true;
+			import_not_null = defGetBoolean(def);
+		}
+		else if (strcmp(def->defname, "resource") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"resource\" cannot be given to IMPORT FOREIGN SCHEMA"),
+					 errdetail("Each imported table gets the resource it is made for."),
+					 errhint("Use LIMIT TO (...) to import only some tables.")));
+		else
+		{
+			table_opts = lappend(table_opts, def);
+			if (strcmp(def->defname, "page_size") == 0)
+				page_size = defGetString(def);
+		}
+	}
+	paged_validate_options(table_opts, ForeignTableRelationId);
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "api") == 0)
+			api = defGetString(def);
+		else if (strcmp(def->defname, "page_size") == 0 && page_size == NULL)
+			page_size = defGetString(def);
+	}
+
+	/* The remote schema must be an API, and the server's. */
+	for (i = 0; i < n; i++)
+		if (strcmp(paged_resource_get(i)->api, stmt->remote_schema) == 0)
+			break;
+	if (i == n)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("remote schema \"%s\" does not exist",
+						stmt->remote_schema),
+				 errdetail("The remote schemas of paged_fdw are its APIs: %s.",
+						   paged_import_schema_names()),
+				 api != NULL ?
+				 errhint("Server \"%s\" has api '%s': import the remote schema \"%s\" from it.",
+						 server->servername, api, api) : 0));
+	if (api == NULL || strcmp(api, stmt->remote_schema) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("remote schema \"%s\" does not exist on server \"%s\"",
+						stmt->remote_schema, server->servername),
+				 api != NULL ?
+				 errdetail("Server \"%s\" has api '%s', whose remote schema is \"%s\".",
+						   server->servername, api, api) : 0,
+				 errhint("Import \"%s\" from a server with api '%s'.",
+						 stmt->remote_schema, stmt->remote_schema)));
+
+	/*
+	 * A name in LIMIT TO or EXCEPT that is no table of the schema is most
+	 * likely a typo: say so rather than import nothing or everything.
+	 */
+	foreach(lc, stmt->table_list)
+	{
+		RangeVar   *rv = (RangeVar *) lfirst(lc);
+
+		if (!paged_import_has_table(api, rv->relname))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("remote schema \"%s\" has no table \"%s\"",
+							api, rv->relname),
+					 errdetail("Its tables are: %s.",
+							   paged_import_table_names(api))));
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		const PagedResource *res = paged_resource_get(i);
+		char	   *relname;
+		bool		listed = false;
+		StringInfoData buf;
+		int			c;
+
+		if (strcmp(res->api, api) != 0)
+			continue;
+		relname = paged_resource_import_name(res);
+
+		/* core filters our statements again by these very names */
+		foreach(lc, stmt->table_list)
+			if (strcmp(((RangeVar *) lfirst(lc))->relname, relname) == 0)
+				listed = true;
+		if ((stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO && !listed) ||
+			(stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT && listed))
+			continue;
+
+		/*
+		 * A page size (the option's or the server's, both validated) larger
+		 * than the resource takes would make a table no query can read:
+		 * CREATE FOREIGN TABLE leaves that to planning, here we know it now.
+		 */
+		(void) paged_check_resource(api, res->name,
+									page_size ? pg_strtoint32(page_size) : 0,
+									relname);
+
+		/*
+		 * Types schema-qualified, so that a type of the same name earlier in
+		 * the search_path cannot take their place.  NOT NULL where the
+		 * resource promises a value in every row: the planner already
+		 * relies on that promise (quals.c answers "IS NULL" with no rows).
+		 */
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (",
+						 quote_identifier(relname));
+		for (c = 0; c < res->ncolumns; c++)
+		{
+			const ResourceColumn *col = &res->columns[c];
+
+			appendStringInfo(&buf, "%s\n  %s %s%s", c > 0 ? "," : "",
+							 quote_identifier(col->name),
+							 format_type_be_qualified(col->typid),
+							 import_not_null && col->notnull ? " NOT NULL" : "");
+		}
+		appendStringInfo(&buf, "\n) SERVER %s OPTIONS (resource %s",
+						 quote_identifier(server->servername),
+						 quote_literal_cstr(res->name));
+		foreach(lc, table_opts)
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			appendStringInfo(&buf, ", %s %s", quote_identifier(def->defname),
+							 quote_literal_cstr(defGetString(def)));
+		}
+		appendStringInfoChar(&buf, ')');
+		commands = lappend(commands, buf.data);
+	}
+	return commands;
+}
+
 Datum
 paged_fdw_handler(PG_FUNCTION_ARGS)
 {
@@ -1591,6 +1827,7 @@ paged_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ForeignAsyncRequest = pagedForeignAsyncRequest;
 	routine->ForeignAsyncConfigureWait = pagedForeignAsyncConfigureWait;
 	routine->ForeignAsyncNotify = pagedForeignAsyncNotify;
+	routine->ImportForeignSchema = pagedImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }

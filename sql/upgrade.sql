@@ -29,6 +29,10 @@ SELECT extversion FROM pg_extension WHERE extname = 'paged_fdw';
 :describe \gset upgraded_
 SELECT count(*) FROM up_docs WHERE packet_id = 'p5';
 SELECT server, scans, rows FROM paged_fdw_stats;
+-- IMPORT FOREIGN SCHEMA (a C callback, no SQL object) works after the update
+CREATE SCHEMA up_imported;
+IMPORT FOREIGN SCHEMA diadoc LIMIT TO (diadoc_docflows) FROM SERVER up_ok INTO up_imported;
+SELECT count(*), count(DISTINCT entity_id) FROM up_imported.diadoc_docflows WHERE packet_id = 'p5';
 
 \c regress_paged_fresh
 CREATE EXTENSION paged_fdw;

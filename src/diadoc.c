@@ -1567,6 +1567,7 @@ diadoc_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 const PagedResource diadoc_docflows_resource = {
 	.api = "diadoc",
 	.name = "docflows_by_packet",
+	.import_name = "diadoc_docflows",
 	.operation = "GetDocflowsByPacketId",
 	.columns = diadoc_columns,
 	.ncolumns = lengthof(diadoc_columns),

@@ -41,3 +41,33 @@ paged_resource_column(const PagedResource *res, const char *name)
 	}
 	return -1;
 }
+
+/*
+ * Iteration over every resource, whatever the table above becomes: code
+ * that walks all resources (IMPORT FOREIGN SCHEMA) uses only these.
+ */
+int
+paged_resource_count(void)
+{
+	int			n = 0;
+
+	while (paged_resources[n] != NULL)
+		n++;
+	return n;
+}
+
+const PagedResource *
+paged_resource_get(int i)
+{
+	Assert(i >= 0 && i < paged_resource_count());
+	return paged_resources[i];
+}
+
+/* The table IMPORT FOREIGN SCHEMA creates for a resource (palloc'd). */
+char *
+paged_resource_import_name(const PagedResource *res)
+{
+	if (res->import_name != NULL)
+		return pstrdup(res->import_name);
+	return psprintf("%s_%s", res->api, res->name);
+}

@@ -129,6 +129,8 @@ typedef struct PagedResource
 {
 	const char *api;			/* value of the server option "api" */
 	const char *name;			/* value of the table option "resource" */
+	const char *import_name;	/* IMPORT FOREIGN SCHEMA's table name, or
+								 * NULL for "<api>_<name>" */
 	const char *operation;		/* remote operation, for EXPLAIN and errors */
 	const ResourceColumn *columns;
 	int			ncolumns;
@@ -194,6 +196,9 @@ typedef struct PagedResource
 extern const PagedResource *paged_find_resource(const char *api,
 												const char *name);
 extern const PagedResource *const paged_resources[];
+extern int	paged_resource_count(void);
+extern const PagedResource *paged_resource_get(int i);
+extern char *paged_resource_import_name(const PagedResource *res);
 extern int	paged_resource_column(const PagedResource *res, const char *name);
 
 /* Resources (one per src/<api>.c). */
