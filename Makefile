@@ -2,7 +2,7 @@
 # build time and never committed.
 
 # The Diadoc schema, one file per protobuf package (as in the SDK).
-PB_NAMES = diadoc diadoc_participant_type diadoc_documents diadoc_events diadoc_docflow
+PB_NAMES = diadoc diadoc_participant_type diadoc_documents diadoc_events diadoc_docflow diadoc_search
 PB_SRCS = $(PB_NAMES:%=proto/%.pb-c.c)
 PB_HDRS = $(PB_NAMES:%=proto/%.pb-c.h)
 PB_OBJS = $(PB_NAMES:%=proto/%.pb-c.o)
@@ -17,6 +17,7 @@ OBJS = \
 	src/resource.o \
 	src/diadoc.o \
 	src/diadoc_docs.o \
+	src/diadoc_search.o \
 	src/oidc.o \
 	src/oidc_answer.o \
 	src/mercury.o \
@@ -28,7 +29,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_auth mercury pushdown conditions partitions differential faults security speed stats upgrade async parallel
+REGRESS = options diadoc diadoc_versions diadoc_auth diadoc_search mercury pushdown conditions partitions differential faults security speed stats upgrade async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -49,9 +50,11 @@ proto/%.pb-c.c proto/%.pb-c.h: proto/%.proto
 # Generated headers include the ones of the files they import.
 proto/diadoc_documents.pb-c.h: proto/diadoc_participant_type.pb-c.h
 proto/diadoc_docflow.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_documents.pb-c.h proto/diadoc_events.pb-c.h
+proto/diadoc_search.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_docflow.pb-c.h
 
 # Everything that includes the generated headers waits for them.
 src/diadoc.o src/diadoc_docs.o src/diadoc.bc src/diadoc_docs.bc: $(PB_HDRS) src/diadoc_docs.h
+src/diadoc.o src/diadoc_search.o src/diadoc.bc src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.

@@ -48,6 +48,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "diadoc.h"
 #include "diadoc_docflow.pb-c.h"
 #include "diadoc_docs.h"
 #include "http.h"
@@ -340,7 +341,7 @@ static bool diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos,
  * -1 if the wire data is not even a sequence of fields.  Reads only the
  * tags and lengths: cheap, and before any memory is spent on decoding.
  */
-static int64
+int64
 diadoc_pb_count_field(const uint8_t *data, size_t len, uint32 number)
 {
 	size_t		pos = 0;
@@ -403,7 +404,7 @@ diadoc_pb_strlen(const char *s)
 List	   *diadoc_value_secrets = NIL;
 
 /* Everything diadoc_value_secrets must hold for this scan, now. */
-static List *
+List *
 diadoc_scan_secrets(ResourceCtx *ctx)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
@@ -430,7 +431,7 @@ diadoc_scan_secrets(ResourceCtx *ctx)
 }
 
 /* An option or qual value (database encoding) as UTF-8 for the wire. */
-static char *
+char *
 diadoc_to_utf8(const char *s)
 {
 	return pg_server_to_any(s, strlen(s), PG_UTF8);
@@ -527,7 +528,7 @@ diadoc_check_bearer_options(const PagedOptions *opts)
 							  "refresh_token '...'");
 }
 
-static void
+void
 diadoc_check_options(const PagedOptions *opts)
 {
 	if (opts->url == NULL || opts->url[0] == '\0')
@@ -863,7 +864,7 @@ diadoc_auth_header(ResourceCtx *ctx)
 	return state->auth_header;
 }
 
-static void
+void
 diadoc_begin(ResourceCtx *ctx)
 {
 	const PagedOptions *opts = ctx->opts;
@@ -898,7 +899,7 @@ diadoc_begin(ResourceCtx *ctx)
 	ctx->state = state;
 }
 
-static bool
+bool
 diadoc_reauth(ResourceCtx *ctx)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
@@ -954,7 +955,7 @@ diadoc_strptr_cmp(const void *a, const void *b)
  * condition's order with duplicates dropped; later conditions only filter
  * it (intersection).  Sorting keeps big IN lists from going quadratic.
  */
-static void
+void
 diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals)
 {
 	char	  **in;
@@ -999,6 +1000,26 @@ diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals)
 	}
 }
 
+/*
+ * The box id of the options, for a scan without a box_id condition; an
+ * ERROR if there is none.
+ */
+char *
+diadoc_option_box(ResourceCtx *ctx, const char *operation)
+{
+	const char *box = ctx->opts->box_id;
+
+	if (box == NULL || box[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("no Diadoc box id for foreign table \"%s\"",
+						get_rel_name(ctx->opts->tableid)),
+				 errdetail("%s needs a boxId, and neither the box_id option nor a condition box_id = '...' gives one.",
+						   operation),
+				 errhint("Set the box_id option on the server or the foreign table, or add WHERE box_id = '...'.")));
+	return pstrdup(box);
+}
+
 static List *
 diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 {
@@ -1038,17 +1059,8 @@ diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 	box_from_qual = (boxes != NULL);
 	if (!box_from_qual)
 	{
-		const char *box = ctx->opts->box_id;
-
-		if (box == NULL || box[0] == '\0')
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("no Diadoc box id for foreign table \"%s\"",
-							get_rel_name(ctx->opts->tableid)),
-					 errdetail("GetDocflowsByPacketId needs a boxId, and neither the box_id option nor a condition box_id = '...' gives one."),
-					 errhint("Set the box_id option on the server or the foreign table, or add WHERE box_id = '...'.")));
 		boxes = palloc(sizeof(char *));
-		boxes[0] = pstrdup(box);
+		boxes[0] = diadoc_option_box(ctx, "GetDocflowsByPacketId");
 		nboxes = 1;
 	}
 
@@ -1093,9 +1105,6 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	DiadocStream *ds = (DiadocStream *) stream->arg;
 	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest msg =
 	DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
-	const char *auth = diadoc_auth_header(ctx);
-	uint8_t    *body;
-	size_t		len;
 
 	msg.packetid = ds->packet_id_utf8;
 	msg.has_count = true;
@@ -1107,14 +1116,32 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 		msg.afterindexkey.len = cursor->keylen;
 		msg.afterindexkey.data = (uint8_t *) cursor->key;
 	}
-	len = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__get_packed_size(&msg);
-	body = palloc(len);
-	diadoc__api__proto__docflow__get_docflows_by_packet_id_request__pack(&msg, body);
+	diadoc_request(ctx, req, "GetDocflowsByPacketId", state->version->path,
+				   ds->box_id_utf8, &msg.base);
+}
+
+/*
+ * Fill *req for a POST of "msg" to "path" (e.g. "/V5/SearchDocflows") of
+ * box "box_utf8", with the current credentials.
+ */
+void
+diadoc_request(ResourceCtx *ctx, HttpRequest *req, const char *operation,
+			   const char *path, const char *box_utf8,
+			   const ProtobufCMessage *msg)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const char *auth = diadoc_auth_header(ctx);
+	uint8_t    *body;
+	size_t		len;
+
+	len = protobuf_c_message_get_packed_size(msg);
+	body = palloc(Max(len, 1));
+	protobuf_c_message_pack(msg, body);
 
 	memset(req, 0, sizeof(HttpRequest));
-	req->operation = "GetDocflowsByPacketId";
-	req->url = psprintf("%s%s?boxId=%s", state->base_url,
-						state->version->path, http_escape(ds->box_id_utf8));
+	req->operation = operation;
+	req->url = psprintf("%s%s?boxId=%s", state->base_url, path,
+						http_escape(box_utf8));
 	req->body = (const char *) body;
 	req->body_len = len;
 	req->headers = list_make1(pstrdup("Content-Type: application/x-protobuf"));
@@ -1364,16 +1391,18 @@ diadoc_pb_submessage(const ProtobufCMessage *msg, unsigned id)
 	return *(ProtobufCMessage *const *) ((const char *) msg + f->offset);
 }
 
-static PageVerdict
-diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
-				  const PageCursor *cursor, const HttpRequest *req,
-				  const HttpResponse *resp, PageResult *out)
+/*
+ * The first steps of parsing any answer: PAGE_REAUTH or PAGE_RETRY if the
+ * request is to be sent again, an ERROR for a failure, PAGE_OK if the body
+ * is to be decoded as a "desc" (which it is not, if it is HTML).
+ */
+PageVerdict
+diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
+					const PageCursor *cursor, const HttpRequest *req,
+					const HttpResponse *resp,
+					const ProtobufCMessageDescriptor *desc)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
-	const ProtobufCMessageDescriptor *rdesc;
-	ProtobufCMessage *msg;
-	const ProtobufCBinaryData *key;
-	int64		ndocs;
 
 	/*
 	 * 401 with login/password: the token may have expired.  If the request
@@ -1410,19 +1439,21 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		case HTTP_CLASS_OK:
 			break;
 	}
-	rdesc = state->version->response;
-	http_check_html(req, resp, psprintf("a protobuf %s", rdesc->short_name));
+	http_check_html(req, resp, psprintf("a protobuf %s", desc->short_name));
+	return PAGE_OK;
+}
 
-	/* never more documents than asked for: refused before decoding */
-	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
-	if (ndocs > cursor->count)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
-				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
-						   req->url, ndocs, cursor->count)));
+/*
+ * Decode an answer that diadoc_check_answer let through as a "desc"; an
+ * ERROR that says why if it is not one.  Unknown fields are kept aside by
+ * protobuf-c and ignored by us.
+ */
+ProtobufCMessage *
+diadoc_decode_answer(const ProtobufCMessageDescriptor *rdesc,
+					 const HttpRequest *req, const HttpResponse *resp)
+{
+	ProtobufCMessage *msg;
 
-	/* unknown fields are kept aside by protobuf-c and ignored by us */
 	msg = diadoc_pb_decode(rdesc, req, resp);
 	if (msg == NULL)
 	{
@@ -1435,7 +1466,7 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 							  "", &why))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not decode GetDocflowsByPacketId response"),
+					 errmsg("could not decode %s response", req->operation),
 					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
 							   resp->len, resp->status, req->url,
 							   rdesc->short_name, why.data)));
@@ -1444,11 +1475,40 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 								   DIADOC_EXCERPT_BYTES);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not decode GetDocflowsByPacketId response"),
+				 errmsg("could not decode %s response", req->operation),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s (malformed protobuf or a required field missing); it starts with \"%s\".",
 						   resp->len, resp->status, req->url, rdesc->short_name,
 						   shown)));
 	}
+	return msg;
+}
+
+static PageVerdict
+diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				  const PageCursor *cursor, const HttpRequest *req,
+				  const HttpResponse *resp, PageResult *out)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const ProtobufCMessageDescriptor *rdesc = state->version->response;
+	ProtobufCMessage *msg;
+	const ProtobufCBinaryData *key;
+	int64		ndocs;
+	PageVerdict verdict;
+
+	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	if (verdict != PAGE_OK)
+		return verdict;
+
+	/* never more documents than asked for: refused before decoding */
+	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
+	if (ndocs > cursor->count)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
+				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
+						   req->url, ndocs, cursor->count)));
+
+	msg = diadoc_decode_answer(rdesc, req, resp);
 
 	out->nrecords = (int) diadoc_pb_repeated(msg, 1, NULL);
 	out->records = msg;

@@ -59,8 +59,22 @@ typedef enum DiadocDocColumn
 
 /* ResourceColumn initializers, one per DiadocDocColumn, nothing pushable. */
 #define DIADOC_DOC_COLUMNS \
-	{"message_id", TEXTOID, 0, false}, \
-	{"entity_id", TEXTOID, 0, false}, \
+	DIADOC_DOC_ID_COLUMNS(0, false), \
+	DIADOC_DOC_OTHER_COLUMNS
+
+/*
+ * The same block for documents asked for by id (GetDocflows): message_id
+ * and entity_id with the push bits and notnull flag of request keys.
+ */
+#define DIADOC_DOC_COLUMNS_BY_ID(push) \
+	DIADOC_DOC_ID_COLUMNS(push, true), \
+	DIADOC_DOC_OTHER_COLUMNS
+
+#define DIADOC_DOC_ID_COLUMNS(push, notnull) \
+	{"message_id", TEXTOID, push, false, notnull}, \
+	{"entity_id", TEXTOID, push, false, notnull}
+
+#define DIADOC_DOC_OTHER_COLUMNS \
 	{"last_event_id", TEXTOID, 0, false}, \
 	{"last_event_at", TIMESTAMPTZOID, 0, false}, \
 	{"document_type", TEXTOID, 0, false}, \

@@ -189,6 +189,8 @@ extern int	paged_resource_column(const PagedResource *res, const char *name);
 
 /* Resources (one per src/<api>.c). */
 extern const PagedResource diadoc_docflows_resource;
+extern const PagedResource diadoc_search_resource;
+extern const PagedResource diadoc_documents_resource;
 extern const PagedResource mercury_unit_changes_resource;
 
 /* paged_fdw.max_decoded_size (MB): the most one Diadoc page may decode to */
