@@ -2,7 +2,8 @@
 # build time and never committed.
 
 # The Diadoc schema, one file per protobuf package (as in the SDK).
-PB_NAMES = diadoc diadoc_participant_type diadoc_documents diadoc_events diadoc_docflow diadoc_search
+PB_NAMES = diadoc diadoc_participant_type diadoc_documents diadoc_events diadoc_docflow \
+	diadoc_time_filter diadoc_docflow_events diadoc_search
 PB_SRCS = $(PB_NAMES:%=proto/%.pb-c.c)
 PB_HDRS = $(PB_NAMES:%=proto/%.pb-c.h)
 PB_OBJS = $(PB_NAMES:%=proto/%.pb-c.o)
@@ -50,6 +51,8 @@ proto/%.pb-c.c proto/%.pb-c.h: proto/%.proto
 # Generated headers include the ones of the files they import.
 proto/diadoc_documents.pb-c.h: proto/diadoc_participant_type.pb-c.h
 proto/diadoc_docflow.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_documents.pb-c.h proto/diadoc_events.pb-c.h
+proto/diadoc_time_filter.pb-c.h: proto/diadoc.pb-c.h
+proto/diadoc_docflow_events.pb-c.h: proto/diadoc_time_filter.pb-c.h proto/diadoc_docflow.pb-c.h
 proto/diadoc_search.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_docflow.pb-c.h
 
 # Everything that includes the generated headers waits for them.
@@ -59,8 +62,9 @@ $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
-test/mock_api/mock_api: test/mock_api/mock_api.c $(PB_SRCS) $(PB_HDRS)
-	$(CC) $(MOCK_CFLAGS) -o $@ test/mock_api/mock_api.c $(PB_SRCS) \
+MOCK_SRCS = test/mock_api/mock_api.c test/mock_api/mock_box.c test/mock_api/mock_search.c
+test/mock_api/mock_api: $(MOCK_SRCS) test/mock_api/mock_box.h test/mock_api/mock_search.h $(PB_SRCS) $(PB_HDRS)
+	$(CC) $(MOCK_CFLAGS) -o $@ $(MOCK_SRCS) $(PB_SRCS) \
 		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lz -lpthread
 
 mock: test/mock_api/mock_api

@@ -42,6 +42,7 @@
 #include <libxml/tree.h>
 
 #include "diadoc_docflow.pb-c.h"
+#include "mock_box.h"
 
 #define LOG_CAP			1000000		/* log lines kept; oldest dropped first */
 #define MAX_BODY		(16 * 1024 * 1024)
@@ -377,7 +378,9 @@ typedef enum ScenarioKind
 	SC_XXE_PARAM,				/* Mercury: external parameter entity */
 	SC_XXE_UTF16,				/* Mercury: SC_XXE in UTF-16 */
 	SC_LAUGHS,					/* Mercury: "billion laughs" entities */
-	SC_LATENCY					/* arg: milliseconds; otherwise "ok" */
+	SC_LATENCY,					/* arg: milliseconds; otherwise "ok" */
+	SC_BOX,						/* arg: the generated box's horizon (mock_box.h) */
+	SC_NO_DOCUMENT				/* events of some documents carry no Document */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -478,6 +481,7 @@ static const struct
 	{"truncated", SC_TRUNCATED, 0},
 	{"other-message", SC_OTHER_MESSAGE, 0},
 	{"missing-required", SC_MISSING_REQUIRED, 0},
+	{"no-document", SC_NO_DOCUMENT, 0},
 	{"wrong-wire-type", SC_WRONG_WIRE_TYPE, 0},
 	{"huge-length", SC_HUGE_LENGTH, 0},
 	{"cycle", SC_CYCLE, 0},
@@ -659,6 +663,15 @@ scenario_lookup(const char *name, size_t len, Scenario *sc)
 	{
 		sc->kind = SC_STATUS;
 		sc->arg = (name[7] - '0') * 100 + (name[8] - '0') * 10 + (name[9] - '0');
+		return true;
+	}
+	/* box-N: the generated box after its first N events */
+	if (len > 4 && memcmp(name, "box-", 4) == 0 &&
+		small_number(name + 4, len - 4) > 0 &&
+		small_number(name + 4, len - 4) <= BOX_NEVENTS)
+	{
+		sc->kind = SC_BOX;
+		sc->arg = small_number(name + 4, len - 4);
 		return true;
 	}
 	/* latency-N, N in 1..10000 ms */
@@ -2051,6 +2064,48 @@ diadoc_docflows(struct MHD_Connection *conn, const char *method,
 		buf_printf(log, "diadoc %s status=%d error=%s", opname, r->status,
 				   r->status == 405 ? "method-not-allowed" : "bad-protobuf");
 	free(next.data);
+}
+
+/*
+ * POST …/V5/GetDocflowEvents?boxId=BOX: the generated box's event feed
+ * (mock_box.c), after the same checks as the packets.
+ */
+static void
+diadoc_events(struct MHD_Connection *conn, const char *method,
+			  const Scenario *sc, const Buf *body, Reply *r, Buf *log)
+{
+	const char *box = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "boxId");
+	char		token[256];
+	char		line[1024] = "";
+	BoxReply	br;
+
+	buf_puts(log, "diadoc V5/GetDocflowEvents box=");
+	buf_word(log, box);
+	if (sc->kind == SC_STATUS)
+		reply_status(r, sc->arg);
+	else if (strcmp(method, "POST") != 0)
+		reply_text(r, 405, "mock: GetDocflowEvents needs POST");
+	else if (!diadoc_auth(conn, token, sizeof(token)) || !token_valid(token))
+		reply_text(r, 401, "mock: missing or invalid DiadocAuth credentials");
+	else if (!box_allowed(box))
+		reply_text(r, 403, "mock: box %s is not allowed for this token", box ? box : "(none)");
+	else
+	{
+		box_events_answer((const uint8_t *) (body->data ? body->data : ""), body->len,
+						  box, sc->kind == SC_BOX ? sc->arg : BOX_NEVENTS,
+						  sc->kind == SC_MISSING_REQUIRED ? BOX_BAD_NO_KEY :
+						  sc->kind == SC_NO_DOCUMENT ? BOX_BAD_NO_DOCUMENT : BOX_BAD_NONE,
+						  &br, line, sizeof(line));
+		r->status = br.status;
+		r->content_type = br.text ? CT_TEXT : CT_PROTO;
+		r->body.len = 0;
+		buf_append(&r->body, br.body, br.len);
+		free(br.body);
+		buf_printf(log, " %s", line);
+		return;
+	}
+	buf_puts(log, " ");
+	log_status(log, r);
 }
 
 /* POST …/V3/Authenticate?type=password with a LoginPassword body. */
@@ -3585,6 +3640,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	else if (diadoc && diadoc_docflows_version(op) >= 0)
 		diadoc_docflows(conn, method, &sc, op, &req->body, r, &log);
+	else if (diadoc && strcmp(op, "/V5/GetDocflowEvents") == 0)
+		diadoc_events(conn, method, &sc, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
 	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))
