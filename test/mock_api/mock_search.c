@@ -179,10 +179,11 @@ search_in_scope(const BoxDoc *s, int scope)
 	switch (scope)
 	{
 		case DIADOC__API__PROTO__DOCFLOW__SEARCH_SCOPE__SearchScopeIncoming:
+			return !s->is_deleted && s->direction == 1;
 		case DIADOC__API__PROTO__DOCFLOW__SEARCH_SCOPE__SearchScopeOutgoing:
+			return !s->is_deleted && s->direction == 2;
 		case DIADOC__API__PROTO__DOCFLOW__SEARCH_SCOPE__SearchScopeInternal:
-			/* scopes 1-3 are directions 1-3 */
-			return !s->is_deleted && s->direction == scope;
+			return !s->is_deleted && s->direction == 3;
 		case DIADOC__API__PROTO__DOCFLOW__SEARCH_SCOPE__SearchScopeDeleted:
 			return s->is_deleted;
 		default:
