@@ -109,7 +109,8 @@ SELECT scope, count(*) AS n,
                                                                           ELSE 'Internal' END END) AS rows_fit
 FROM ok_search WHERE query = 'box-' AND scope IN ('incoming', 'outgoing', 'internal', 'deleted')
 GROUP BY scope ORDER BY scope;
-SELECT * FROM mock_requests();
+-- (streams are fetched concurrently: the log is sorted)
+SELECT * FROM mock_requests() ORDER BY 1;
 SELECT scope, count(*) AS n FROM ok_search WHERE query = 'box-' GROUP BY scope;
 SELECT scope, count(*) AS n FROM ok_search WHERE query = 'box-' AND scope = 'any' GROUP BY scope;
 SELECT * FROM mock_requests();
@@ -132,6 +133,12 @@ SELECT count(*) FROM ok_search WHERE query IN ('B-1', 'B-2') AND query = 'B-3';
 SELECT * FROM mock_requests();
 SELECT count(*) FROM ok_search WHERE query = 'box-' AND scope = 'Incoming';
 SELECT 1 AS usable;
+-- box_id: a condition sends each box (the documents' IsCurrentBox follows it)
+SELECT box_id, entity_id, sender_box_id, recipient_box_id FROM ok_search
+WHERE query = 'B-12' AND box_id IN ('box-2', 'box-3') ORDER BY box_id;
+SELECT * FROM mock_requests() ORDER BY 1;
+SELECT box_id, entity_id FROM ok_docs WHERE box_id = 'box-4' AND message_id = 'bmsg-6' AND entity_id = 'bent-12';
+SELECT * FROM mock_requests();
 -- several queries: one stream each, rows echo their own query
 SELECT query, count(*) FROM ok_search WHERE query IN ('B-2', 'B-3') GROUP BY query ORDER BY query;
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
@@ -187,7 +194,7 @@ SELECT count(*) AS n, count(DISTINCT entity_id) AS distinct_ids
 FROM ok_docs
 WHERE message_id = ANY (ARRAY(SELECT 'bmsg-' || i FROM generate_series(0, 14) AS i))
   AND entity_id = ANY (ARRAY(SELECT 'bent-' || i FROM generate_series(0, 29) AS i));
-SELECT * FROM mock_requests();
+SELECT * FROM mock_requests() ORDER BY 1;
 
 -- the same documents as the search shows (both read the same box)
 SELECT count(*) AS differences FROM (
