@@ -152,6 +152,7 @@ SELECT 1 AS usable;
 -- are (a YAML query may span lines); any other is an ERROR before a request
 SELECT count(*) FROM ok_search WHERE query = E'B-1\n';
 SELECT * FROM mock_requests();
+EXPLAIN (COSTS OFF) SELECT count(*) FROM ok_search WHERE query = E'key: B-1\r\nkind:\t''x''';
 SELECT count(*) FROM ok_search WHERE query = E'B-1\x01';
 SELECT count(*) FROM ok_search WHERE query IN ('B-1', E'\x1b[2J');
 SELECT * FROM mock_requests();

@@ -43,6 +43,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -285,6 +286,35 @@ search_check_query(const char *q)
 	}
 }
 
+/*
+ * A query for labels (EXPLAIN, messages): cut, quoted, and on one line (a
+ * query may hold tab, line feed and carriage return).
+ */
+static char *
+search_label_text(const char *query)
+{
+	const char *p = paged_cut_value(query, PAGED_VALUE_MAX);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '\'');
+	for (; *p; p++)
+	{
+		if (*p == '\'')
+			appendStringInfoString(&buf, "''");
+		else if (*p == '\n')
+			appendStringInfoString(&buf, "\\n");
+		else if (*p == '\r')
+			appendStringInfoString(&buf, "\\r");
+		else if (*p == '\t')
+			appendStringInfoString(&buf, "\\t");
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
 static List *
 search_make_streams(ResourceCtx *ctx, List *pushed_values)
 {
@@ -353,7 +383,7 @@ search_make_streams(ResourceCtx *ctx, List *pushed_values)
 									 box_from_qual ? "box " : "",
 									 box_from_qual ? paged_cut_value(boxes[b], PAGED_VALUE_MAX) : "",
 									 box_from_qual ? ", " : "",
-									 quote_literal_cstr(paged_cut_value(queries[q], PAGED_VALUE_MAX)),
+									 search_label_text(queries[q]),
 									 ss->scope->name);
 				streams = lappend(streams, rs);
 			}
