@@ -18,6 +18,7 @@ OBJS = \
 	src/resource.o \
 	src/diadoc.o \
 	src/diadoc_docs.o \
+	src/diadoc_events.o \
 	src/diadoc_search.o \
 	src/oidc.o \
 	src/oidc_answer.o \
@@ -30,7 +31,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_auth diadoc_search mercury pushdown conditions partitions differential faults security speed stats upgrade async parallel
+REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury pushdown conditions partitions differential faults security speed stats upgrade async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -56,8 +57,8 @@ proto/diadoc_docflow_events.pb-c.h: proto/diadoc_time_filter.pb-c.h proto/diadoc
 proto/diadoc_search.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_docflow.pb-c.h
 
 # Everything that includes the generated headers waits for them.
-src/diadoc.o src/diadoc_docs.o src/diadoc.bc src/diadoc_docs.bc: $(PB_HDRS) src/diadoc_docs.h
-src/diadoc.o src/diadoc_search.o src/diadoc.bc src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_docs.h
+src/diadoc.o src/diadoc_docs.o src/diadoc_events.o src/diadoc.bc src/diadoc_docs.bc src/diadoc_events.bc: $(PB_HDRS) src/diadoc_docs.h src/diadoc.h
+src/diadoc_search.o src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.

@@ -41,10 +41,12 @@
 #include "rewrite/rewriteManip.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 
 #include "http.h"
 #include "options.h"
@@ -93,7 +95,8 @@ enum PagedPlanPrivate
 	PP_PAGE_SIZE,				/* Integer */
 	PP_LIMIT,					/* Integer: rows the query needs, -1 = all */
 	PP_KINDS,					/* IntList: QualConv | QV_* of each fdw_expr */
-	PP_GROUPS					/* IntList: pushed condition of each fdw_expr */
+	PP_GROUPS,					/* IntList: pushed condition of each fdw_expr */
+	PP_ORDER					/* Integer: ResourceCtx.order the plan relies on */
 };
 
 /* Executor state. */
@@ -140,6 +143,11 @@ typedef struct PagedScanState
 	const char *converting;
 
 	PagerShared *pshared;		/* Parallel Foreign Scan, or NULL */
+
+	/* the order the plan relies on (RC_ORDERED column), checked per row */
+	int			order_colno;	/* -1: none */
+	bool		have_prev;
+	Datum		prev_value;		/* the previous row's (by value, or in scan_cxt) */
 
 	/* Async Append */
 	bool		nowait;			/* iterating for an AsyncRequest */
@@ -422,7 +430,10 @@ paged_classify_list(PlannerInfo *root, RelOptInfo *baserel,
 		{
 			PagedQualInfo *q = (PagedQualInfo *) lfirst(lq);
 
-			if (q->recheck || info->res->columns[q->colno].recheck)
+			if (q->recheck ||
+				(info->res->columns[q->colno].recheck &&
+				 !(q->op == PAGED_OP_GE &&
+				   (info->res->columns[q->colno].push & RC_EXACT_GE))))
 				recheck = true;
 		}
 		pushed = list_concat(pushed, qs);
@@ -508,7 +519,7 @@ pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 static int	paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel,
-								 List *local);
+								 List *local, List *pathkeys);
 static void paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
 								   PagedRelInfo *info, Cost startup, Cost total);
 
@@ -544,6 +555,55 @@ paged_ec_member_matches(PlannerInfo *root, RelOptInfo *rel,
 	return IsA(expr, Var) && ((Var *) expr)->varno == a->relid &&
 		((Var *) expr)->varattno == a->attno &&
 		((Var *) expr)->varlevelsup == 0;
+}
+
+/*
+ * Pathkeys for the order of an RC_ORDERED column when the query wants it
+ * first (ORDER BY col [DESC]), with *order as ResourceCtx.order; NIL if the
+ * resource cannot deliver what the query wants.  Only on a column of the
+ * resource's own, non-collatable type, so that the remote order is the
+ * btree order.  Descending only under a LIMIT: the newest rows first is
+ * what it is for, and a whole feed is fetched as cheaply either way.
+ */
+static List *
+paged_order_pathkeys(PlannerInfo *root, RelOptInfo *baserel,
+					 PagedRelInfo *info, int *order)
+{
+	PathKey    *pk;
+	ListCell   *lc;
+
+	if (root->query_pathkeys == NIL)
+		return NIL;
+	pk = linitial_node(PathKey, root->query_pathkeys);
+	if (pk->pk_eclass->ec_has_volatile)
+		return NIL;
+	foreach(lc, pk->pk_eclass->ec_members)
+	{
+		EquivalenceMember *em = (EquivalenceMember *) lfirst(lc);
+		Var		   *var = (Var *) em->em_expr;
+		int			colno;
+
+		if (!IsA(var, Var) || var->varno != baserel->relid ||
+			var->varlevelsup != 0 || var->varattno <= 0 ||
+			var->varattno > info->natts)
+			continue;
+		colno = info->attr_colno[var->varattno - 1];
+		if (colno < 0 || !(info->res->columns[colno].push & RC_ORDERED) ||
+			var->vartype != info->res->columns[colno].typid ||
+			type_is_collatable(var->vartype) ||
+			pk->pk_opfamily != lookup_type_cache(var->vartype,
+												 TYPECACHE_BTREE_OPFAMILY)->btree_opf)
+			continue;
+		if (pk->pk_strategy == BTLessStrategyNumber)
+			*order = 1;
+		else if (pk->pk_strategy == BTGreaterStrategyNumber &&
+				 root->parse->limitCount != NULL)
+			*order = -1;
+		else
+			return NIL;
+		return list_make1(pk);
+	}
+	return NIL;
 }
 
 static void
@@ -585,7 +645,19 @@ pagedGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 									 startup, total, NIL, baserel->lateral_relids,
 									 NULL, NIL));
 	if (res->has_required(paged_pushed_mask(res, base_pushed)))
+	{
+		int			order = 0;
+		List	   *pathkeys = paged_order_pathkeys(root, baserel, info, &order);
+
+		/* the same scan asked for rows in order: no Sort above it */
+		if (pathkeys != NIL)
+			add_path(baserel, (Path *)
+					 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+											 startup, total, pathkeys,
+											 baserel->lateral_relids, NULL,
+											 list_make1(makeInteger(order))));
 		paged_add_partial_path(root, baserel, info, startup, total);
+	}
 
 	/* Join clauses that could feed a pushed condition: parameterized paths. */
 	foreach(lc, baserel->joininfo)
@@ -721,11 +793,13 @@ paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
  * only when every row the scan returns reaches the LIMIT node unchanged in
  * number: this relation is the query's only one, no condition is evaluated
  * locally, and nothing (ORDER BY, DISTINCT, aggregates, SRFs, window
- * functions) sits between the scan and the LIMIT.  The planner already
+ * functions) sits between the scan and the LIMIT, except an ORDER BY the
+ * scan delivers itself (an RC_ORDERED column).  The planner already
  * folds the last three into limit_tuples < 0.
  */
 static int
-paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel, List *local)
+paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel, List *local,
+					 List *pathkeys)
 {
 	Query	   *parse = root->parse;
 
@@ -734,7 +808,11 @@ paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel, List *local)
 	if (bms_membership(root->all_baserels) != BMS_SINGLETON ||
 		!bms_is_member(baserel->relid, root->all_baserels))
 		return -1;
-	if (parse->sortClause != NIL || parse->distinctClause != NIL ||
+	/* an ORDER BY the scan's own order satisfies is no obstacle */
+	if (parse->sortClause != NIL &&
+		!(pathkeys != NIL && pathkeys_contained_in(root->sort_pathkeys, pathkeys)))
+		return -1;
+	if (parse->distinctClause != NIL ||
 		parse->hasAggs || parse->hasWindowFuncs || parse->hasTargetSRFs ||
 		parse->groupClause != NIL || parse->groupingSets != NIL ||
 		root->hasHavingQual || parse->setOperations != NULL)
@@ -811,9 +889,12 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 							fdw_exprs,
 							list_concat(list_make5(colnos, ops, descs, retrieved,
 												   makeInteger(info->page_size)),
-										list_make3(makeInteger(best_path->path.parallel_aware ? -1 :
-															   paged_pushable_limit(root, baserel, local)),
-												   kinds, groups)),
+										list_make4(makeInteger(best_path->path.parallel_aware ? -1 :
+															   paged_pushable_limit(root, baserel, local,
+																					best_path->path.pathkeys)),
+												   kinds, groups,
+												   makeInteger(best_path->fdw_private ?
+															   intVal(linitial(best_path->fdw_private)) : 0))),
 							NIL,
 							NIL,
 							outer_plan);
@@ -882,6 +963,21 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 		}
 	}
 
+	/* the order the plan relies on: its column is always converted */
+	st->order_colno = -1;
+	st->rctx.order = intVal(list_nth(fsplan->fdw_private, PP_ORDER));
+	st->rctx.want = st->want;
+	if (st->rctx.order != 0)
+	{
+		int			c;
+
+		for (c = 0; c < st->res->ncolumns; c++)
+			if (st->res->columns[c].push & RC_ORDERED)
+				st->order_colno = c;
+		Assert(st->order_colno >= 0);
+		st->want[st->order_colno] = true;
+	}
+
 	st->explain_cxt = estate->es_query_cxt;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -896,6 +992,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->rctx.opts = st->opts;
 	st->rctx.page_size = st->page_size;
 	st->rctx.scan_cxt = st->scan_cxt;
+	st->have_prev = false;
 	st->rctx.conn = http_get_conn(st->opts);
 	st->rctx.stat = paged_stats_begin(st->opts, estate->es_query_cxt);
 	st->wait_fd = -1;
@@ -946,6 +1043,7 @@ paged_start(ForeignScanState *node, PagedScanState *st)
 		pager_set_shared(st->pager, st->pshared);
 	MemoryContextSwitchTo(old);
 	st->started = true;
+	st->have_prev = false;
 	st->scans++;
 	st->streams += list_length(streams);
 	if (st->first_request == NULL)
@@ -968,6 +1066,11 @@ paged_stop(PagedScanState *st)
 		st->totals.wire_bytes += s->wire_bytes;
 		st->totals.retries += s->retries;
 		st->totals.wait_secs += s->wait_secs;
+		if (s->has_total)
+		{
+			st->totals.has_total = true;
+			st->totals.total = s->total;
+		}
 		pager_end(st->pager);
 		st->pager = NULL;
 	}
@@ -991,6 +1094,62 @@ paged_row_error_callback(void *arg)
 		errcontext("record %d of page %d of %s (%s)",
 				   st->row.index + 1, st->row.page_no + 1,
 				   st->row.stream->label, st->res->operation);
+}
+
+/*
+ * The plan relies on the rows coming in the order of the RC_ORDERED column
+ * (no Sort above the scan): a row against that order would make the
+ * query's answer silently wrong, so it is an ERROR.
+ */
+static void
+paged_check_order(PagedScanState *st)
+{
+	int			c = st->order_colno;
+	const ResourceColumn *col = &st->res->columns[c];
+	TypeCacheEntry *tce;
+	int16		typlen;
+	bool		typbyval;
+	int			cmp;
+	MemoryContext old;
+
+	if (st->nulls[c])
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s returned a row without %s", st->res->operation,
+						col->name),
+				 errdetail("The plan relies on the rows coming in order of %s.",
+						   col->name)));
+	tce = lookup_type_cache(col->typid, TYPECACHE_CMP_PROC_FINFO);
+	get_typlenbyval(col->typid, &typlen, &typbyval);
+	if (st->have_prev)
+	{
+		cmp = DatumGetInt32(FunctionCall2(&tce->cmp_proc_finfo,
+										  st->prev_value, st->values[c]));
+		if (st->rctx.order > 0 ? cmp > 0 : cmp < 0)
+		{
+			Oid			outfunc;
+			bool		isvarlena;
+
+			getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("%s returned rows out of order", st->res->operation),
+					 errdetail("The rows were asked for in %s order of %s, but %s came after %s.",
+							   st->rctx.order > 0 ? "ascending" : "descending",
+							   col->name,
+							   OidOutputFunctionCall(outfunc, st->values[c]),
+							   OidOutputFunctionCall(outfunc, st->prev_value)),
+					 errhint("The server did not keep to the sort direction it was asked for; without ORDER BY on %s the rows need no order.",
+							 col->name)));
+		}
+		if (!typbyval)
+			pfree(DatumGetPointer(st->prev_value));
+	}
+	/* the row context is reset before the next row */
+	old = MemoryContextSwitchTo(st->scan_cxt);
+	st->prev_value = datumCopy(st->values[c], typbyval, typlen);
+	MemoryContextSwitchTo(old);
+	st->have_prev = true;
 }
 
 static TupleTableSlot *
@@ -1029,6 +1188,8 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	memset(st->nulls, true, sizeof(bool) * st->res->ncolumns);
 	st->res->fill_row(&st->rctx, st->row.stream, st->row.records,
 					  st->row.index, st->want, st->values, st->nulls);
+	if (st->order_colno >= 0)
+		paged_check_order(st);
 
 	for (i = 0; i < st->natts; i++)
 	{
@@ -1305,6 +1466,8 @@ paged_explain_request(ForeignScanState *node, PagedScanState *st)
 	rctx.opts = st->opts;
 	rctx.page_size = st->page_size;
 	rctx.scan_cxt = CurrentMemoryContext;
+	rctx.want = st->want;
+	rctx.order = st->rctx.order;
 	FreeExprContext(econtext, true);
 	/* begin() only prepares state; resources authenticate lazily. */
 	if (st->res->begin)
@@ -1336,6 +1499,10 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (intVal(list_nth(fsplan->fdw_private, PP_LIMIT)) >= 0)
 		ExplainPropertyInteger("Pushed Limit", NULL,
 							   intVal(list_nth(fsplan->fdw_private, PP_LIMIT)), es);
+	if (st->order_colno >= 0)
+		ExplainPropertyText("Remote Order",
+							psprintf("%s %s", st->res->columns[st->order_colno].name,
+									 st->rctx.order > 0 ? "ASC" : "DESC"), es);
 
 	if (es->verbose)
 	{
@@ -1383,6 +1550,11 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			s.wire_bytes += cur->wire_bytes;
 			s.retries += cur->retries;
 			s.wait_secs += cur->wait_secs;
+			if (cur->has_total)
+			{
+				s.has_total = true;
+				s.total = cur->total;
+			}
 		}
 		ExplainPropertyInteger("Remote Requests", NULL, s.requests, es);
 		ExplainPropertyInteger("Remote Pages", NULL, s.pages, es);
@@ -1390,6 +1562,8 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Remote Bytes", NULL, s.bytes, es);
 		ExplainPropertyInteger("Remote Bytes on Wire", NULL, s.wire_bytes, es);
 		ExplainPropertyInteger("Retries", NULL, s.retries, es);
+		if (s.has_total)
+			ExplainPropertyInteger("Remote Total Count", NULL, s.total, es);
 		if (es->timing)
 			ExplainPropertyFloat("Network Wait", "ms", s.wait_secs * 1000.0, 3, es);
 	}

@@ -285,7 +285,7 @@ diadoc_pb_free(void *allocator_data, void *pointer)
  * above; NULL if it is not a valid message.  Every message decoded from the
  * wire goes through here.
  */
-static ProtobufCMessage *
+ProtobufCMessage *
 diadoc_pb_decode(const ProtobufCMessageDescriptor *desc,
 				 const HttpRequest *req, const HttpResponse *resp)
 {
@@ -671,7 +671,7 @@ diadoc_token_store(Oid umid, uint64 cred_hash, const char *token)
 }
 
 /* SQLSTATE for a failed response (design section 4). */
-static int
+int
 diadoc_failure_sqlstate(const HttpResponse *resp)
 {
 	switch (resp->outcome)
@@ -1000,30 +1000,18 @@ diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals)
 	}
 }
 
-/*
- * The box id of the options, for a scan without a box_id condition; an
- * ERROR if there is none.
- */
-char *
-diadoc_option_box(ResourceCtx *ctx, const char *operation)
+/* New streams: forget which page of the old ones was re-authenticated. */
+void
+diadoc_new_streams(ResourceCtx *ctx)
 {
-	const char *box = ctx->opts->box_id;
+	DiadocState *state = (DiadocState *) ctx->state;
 
-	if (box == NULL || box[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("no Diadoc box id for foreign table \"%s\"",
-						get_rel_name(ctx->opts->tableid)),
-				 errdetail("%s needs a boxId, and neither the box_id option nor a condition box_id = '...' gives one.",
-						   operation),
-				 errhint("Set the box_id option on the server or the foreign table, or add WHERE box_id = '...'.")));
-	return pstrdup(box);
+	state->reauth_stream = NULL;
 }
 
 static List *
 diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 {
-	DiadocState *state = (DiadocState *) ctx->state;
 	char	  **packets = NULL;
 	int			npackets = 0;
 	char	  **boxes = NULL;
@@ -1034,8 +1022,7 @@ diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 	int			b;
 	int			p;
 
-	/* new streams: forget which page of the old ones was re-authenticated */
-	state->reauth_stream = NULL;
+	diadoc_new_streams(ctx);
 
 	foreach(lc, pushed_values)
 	{
@@ -1059,8 +1046,17 @@ diadoc_make_streams(ResourceCtx *ctx, List *pushed_values)
 	box_from_qual = (boxes != NULL);
 	if (!box_from_qual)
 	{
+		const char *box = ctx->opts->box_id;
+
+		if (box == NULL || box[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("no Diadoc box id for foreign table \"%s\"",
+							get_rel_name(ctx->opts->tableid)),
+					 errdetail("GetDocflowsByPacketId needs a boxId, and neither the box_id option nor a condition box_id = '...' gives one."),
+					 errhint("Set the box_id option on the server or the foreign table, or add WHERE box_id = '...'.")));
 		boxes = palloc(sizeof(char *));
-		boxes[0] = diadoc_option_box(ctx, "GetDocflowsByPacketId");
+		boxes[0] = pstrdup(box);
 		nboxes = 1;
 	}
 
@@ -1105,6 +1101,8 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	DiadocStream *ds = (DiadocStream *) stream->arg;
 	Diadoc__Api__Proto__Docflow__GetDocflowsByPacketIdRequest msg =
 	DIADOC__API__PROTO__DOCFLOW__GET_DOCFLOWS_BY_PACKET_ID_REQUEST__INIT;
+	uint8_t    *body;
+	size_t		len;
 
 	msg.packetid = ds->packet_id_utf8;
 	msg.has_count = true;
@@ -1116,27 +1114,24 @@ diadoc_build_request(ResourceCtx *ctx, ResourceStream *stream,
 		msg.afterindexkey.len = cursor->keylen;
 		msg.afterindexkey.data = (uint8_t *) cursor->key;
 	}
-	diadoc_request(ctx, req, "GetDocflowsByPacketId", state->version->path,
-				   ds->box_id_utf8, &msg.base);
+	len = diadoc__api__proto__docflow__get_docflows_by_packet_id_request__get_packed_size(&msg);
+	body = palloc(len);
+	diadoc__api__proto__docflow__get_docflows_by_packet_id_request__pack(&msg, body);
+	diadoc_request(ctx, "GetDocflowsByPacketId", state->version->path,
+				   ds->box_id_utf8, body, len, req);
 }
 
 /*
- * Fill *req for a POST of "msg" to "path" (e.g. "/V5/SearchDocflows") of
- * box "box_utf8", with the current credentials.
+ * An HTTP request of any Diadoc operation: POST {url}{path}?boxId=box with
+ * a protobuf body and the scan's credentials.
  */
 void
-diadoc_request(ResourceCtx *ctx, HttpRequest *req, const char *operation,
-			   const char *path, const char *box_utf8,
-			   const ProtobufCMessage *msg)
+diadoc_request(ResourceCtx *ctx, const char *operation, const char *path,
+			   const char *box_utf8, const uint8_t *body, size_t len,
+			   HttpRequest *req)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
 	const char *auth = diadoc_auth_header(ctx);
-	uint8_t    *body;
-	size_t		len;
-
-	len = protobuf_c_message_get_packed_size(msg);
-	body = palloc(Max(len, 1));
-	protobuf_c_message_pack(msg, body);
 
 	memset(req, 0, sizeof(HttpRequest));
 	req->operation = operation;
@@ -1197,7 +1192,7 @@ diadoc_pb_varint(const uint8_t *data, size_t len, size_t *pos, uint64 *v)
  * nothing wrong was found (protobuf-c refused for a reason not checked
  * here).  Only called after a failed unpack, so speed does not matter.
  */
-static bool
+bool
 diadoc_pb_explain(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 				  size_t len, size_t base, const char *path, StringInfo why)
 {
@@ -1392,15 +1387,13 @@ diadoc_pb_submessage(const ProtobufCMessage *msg, unsigned id)
 }
 
 /*
- * The first steps of parsing any answer: PAGE_REAUTH or PAGE_RETRY if the
- * request is to be sent again, an ERROR for a failure, PAGE_OK if the body
- * is to be decoded as a "desc" (which it is not, if it is HTML).
+ * Does this answer call for PAGE_REAUTH?  Every Diadoc operation answers a
+ * stale token the same way.
  */
-PageVerdict
-diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
-					const PageCursor *cursor, const HttpRequest *req,
-					const HttpResponse *resp,
-					const ProtobufCMessageDescriptor *desc)
+bool
+diadoc_need_reauth(ResourceCtx *ctx, ResourceStream *stream,
+				   const PageCursor *cursor, const HttpRequest *req,
+				   const HttpResponse *resp)
 {
 	DiadocState *state = (DiadocState *) ctx->state;
 
@@ -1417,7 +1410,7 @@ diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
 		if (!diadoc_sent_with(req, state->auth_header))
 		{
 			state->reauth_skip = true;
-			return PAGE_REAUTH;
+			return true;
 		}
 		if (state->reauth_stream != stream ||
 			state->reauth_page_no != cursor->page_no)
@@ -1425,9 +1418,26 @@ diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
 			state->reauth_stream = stream;
 			state->reauth_page_no = cursor->page_no;
 			state->reauth_skip = false;
-			return PAGE_REAUTH;
+			return true;
 		}
 	}
+
+	return false;
+}
+
+static PageVerdict
+diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				  const PageCursor *cursor, const HttpRequest *req,
+				  const HttpResponse *resp, PageResult *out)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const ProtobufCMessageDescriptor *rdesc;
+	ProtobufCMessage *msg;
+	const ProtobufCBinaryData *key;
+	int64		ndocs;
+
+	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
+		return PAGE_REAUTH;
 
 	switch (http_classify(resp))
 	{
@@ -1439,21 +1449,19 @@ diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
 		case HTTP_CLASS_OK:
 			break;
 	}
-	http_check_html(req, resp, psprintf("a protobuf %s", desc->short_name));
-	return PAGE_OK;
-}
+	rdesc = state->version->response;
+	http_check_html(req, resp, psprintf("a protobuf %s", rdesc->short_name));
 
-/*
- * Decode an answer that diadoc_check_answer let through as a "desc"; an
- * ERROR that says why if it is not one.  Unknown fields are kept aside by
- * protobuf-c and ignored by us.
- */
-ProtobufCMessage *
-diadoc_decode_answer(const ProtobufCMessageDescriptor *rdesc,
-					 const HttpRequest *req, const HttpResponse *resp)
-{
-	ProtobufCMessage *msg;
+	/* never more documents than asked for: refused before decoding */
+	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
+	if (ndocs > cursor->count)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
+				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
+						   req->url, ndocs, cursor->count)));
 
+	/* unknown fields are kept aside by protobuf-c and ignored by us */
 	msg = diadoc_pb_decode(rdesc, req, resp);
 	if (msg == NULL)
 	{
@@ -1466,7 +1474,7 @@ diadoc_decode_answer(const ProtobufCMessageDescriptor *rdesc,
 							  "", &why))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not decode %s response", req->operation),
+					 errmsg("could not decode GetDocflowsByPacketId response"),
 					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
 							   resp->len, resp->status, req->url,
 							   rdesc->short_name, why.data)));
@@ -1475,40 +1483,11 @@ diadoc_decode_answer(const ProtobufCMessageDescriptor *rdesc,
 								   DIADOC_EXCERPT_BYTES);
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not decode %s response", req->operation),
+				 errmsg("could not decode GetDocflowsByPacketId response"),
 				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s (malformed protobuf or a required field missing); it starts with \"%s\".",
 						   resp->len, resp->status, req->url, rdesc->short_name,
 						   shown)));
 	}
-	return msg;
-}
-
-static PageVerdict
-diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
-				  const PageCursor *cursor, const HttpRequest *req,
-				  const HttpResponse *resp, PageResult *out)
-{
-	DiadocState *state = (DiadocState *) ctx->state;
-	const ProtobufCMessageDescriptor *rdesc = state->version->response;
-	ProtobufCMessage *msg;
-	const ProtobufCBinaryData *key;
-	int64		ndocs;
-	PageVerdict verdict;
-
-	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
-	if (verdict != PAGE_OK)
-		return verdict;
-
-	/* never more documents than asked for: refused before decoding */
-	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
-	if (ndocs > cursor->count)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
-				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
-						   req->url, ndocs, cursor->count)));
-
-	msg = diadoc_decode_answer(rdesc, req, resp);
 
 	out->nrecords = (int) diadoc_pb_repeated(msg, 1, NULL);
 	out->records = msg;

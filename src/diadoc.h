@@ -1,14 +1,13 @@
 /*-------------------------------------------------------------------------
  * diadoc.h
- *		What the Diadoc resources share from src/diadoc.c: options,
- *		authentication, requests and the decoding of answers.
+ *		What every Diadoc operation shares, from src/diadoc.c: options,
+ *		authentication (begin/reauth and the request's credentials), the
+ *		bounded protobuf decoder and the values quoted in errors.
  *
- * A Diadoc resource other than docflows_by_packet (src/diadoc_search.c)
- * uses diadoc_check_options, diadoc_begin and diadoc_reauth as its own
- * callbacks (ctx->state is then diadoc.c's), builds each request with
- * diadoc_request, and parses an answer with diadoc_check_answer followed by
- * diadoc_decode_answer.  The documents in an answer are converted by the
- * schemas of diadoc_docs.h.
+ * A resource of another Diadoc operation uses diadoc_check_options,
+ * diadoc_begin and diadoc_reauth as its callbacks, builds its requests with
+ * diadoc_request, starts parse_page with diadoc_need_reauth, and decodes
+ * with diadoc_pb_decode; its documents go through src/diadoc_docs.h.
  *-------------------------------------------------------------------------
  */
 #ifndef PAGED_DIADOC_H
@@ -18,39 +17,57 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "lib/stringinfo.h"
+#include "http.h"
+#include "options.h"
 #include "resource.h"
 
-/* callbacks of PagedResource */
+/* PagedResource callbacks shared by every Diadoc resource */
 extern void diadoc_check_options(const PagedOptions *opts);
 extern void diadoc_begin(ResourceCtx *ctx);
 extern bool diadoc_reauth(ResourceCtx *ctx);
 
-/* the box id option (an ERROR naming "operation" when there is none) */
-extern char *diadoc_option_box(ResourceCtx *ctx, const char *operation);
+/* make_streams: call once, before the new streams are handed out */
+extern void diadoc_new_streams(ResourceCtx *ctx);
 
-/* an option or condition value as UTF-8 for the wire */
-extern char *diadoc_to_utf8(const char *s);
+/* POST {url}{path}?boxId=box_utf8 with a protobuf body and credentials */
+extern void diadoc_request(ResourceCtx *ctx, const char *operation,
+						   const char *path, const char *box_utf8,
+						   const uint8_t *body, size_t len, HttpRequest *req);
 
-/* intersect an evaluated =/IN condition into a set of text values */
-extern void diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals);
+/* parse_page: true when the answer calls for PAGE_REAUTH */
+extern bool diadoc_need_reauth(ResourceCtx *ctx, ResourceStream *stream,
+							   const PageCursor *cursor,
+							   const HttpRequest *req,
+							   const HttpResponse *resp);
 
-extern void diadoc_request(ResourceCtx *ctx, HttpRequest *req,
-						   const char *operation, const char *path,
-						   const char *box_utf8, const ProtobufCMessage *msg);
-extern PageVerdict diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
-									   const PageCursor *cursor,
-									   const HttpRequest *req,
-									   const HttpResponse *resp,
-									   const ProtobufCMessageDescriptor *desc);
-extern ProtobufCMessage *diadoc_decode_answer(const ProtobufCMessageDescriptor *desc,
-											  const HttpRequest *req,
-											  const HttpResponse *resp);
+/* SQLSTATE of a failed answer, for http_raise */
+extern int	diadoc_failure_sqlstate(const HttpResponse *resp);
 
-/* top-level length-delimited fields "number" in wire data, -1 if malformed */
+/* Decode within paged_fdw.max_decoded_size; NULL if not a valid message */
+extern ProtobufCMessage *diadoc_pb_decode(const ProtobufCMessageDescriptor *desc,
+										  const HttpRequest *req,
+										  const HttpResponse *resp);
+
+/* Occurrences of field "number" at the top level of data, or -1 */
 extern int64 diadoc_pb_count_field(const uint8_t *data, size_t len,
 								   uint32 number);
 
-/* what diadoc_value_secrets must hold while rows of this scan are filled */
+/* Why data is not a valid desc (after a failed decode); false if unknown */
+extern bool diadoc_pb_explain(const ProtobufCMessageDescriptor *desc,
+							  const uint8_t *data, size_t len, size_t base,
+							  const char *path, StringInfo why);
+
+/* The credentials to redact from quoted values (diadoc_value_secrets) */
 extern List *diadoc_scan_secrets(ResourceCtx *ctx);
+
+/* A database-encoding string as UTF-8 for the wire */
+extern char *diadoc_to_utf8(const char *s);
+
+/*
+ * Intersect the text values of an EQ/IN condition into *vals, *nvals
+ * (*vals NULL: no condition yet; *nvals 0 afterwards: no row can match).
+ */
+extern void diadoc_constrain(const PushedValue *pv, char ***vals, int *nvals);
 
 #endif							/* PAGED_DIADOC_H */

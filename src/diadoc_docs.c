@@ -168,7 +168,7 @@ diadoc_server_string(const char *s, const char *column, const char *field,
 	return res;
 }
 
-static Datum
+Datum
 diadoc_text_datum(const char *s, const char *column, const char *field)
 {
 	int			len;
@@ -195,7 +195,7 @@ diadoc_enum_datum(const ProtobufCEnumDescriptor *desc, int value)
  * ----------------------------------------------------------------
  */
 
-static Datum
+Datum
 diadoc_timestamp(const Diadoc__Api__Proto__Timestamp *ts, const char *column)
 {
 	int64		ticks = ts->ticks;

@@ -58,42 +58,47 @@ typedef enum DiadocDocColumn
 } DiadocDocColumn;
 
 /* ResourceColumn initializers, one per DiadocDocColumn, nothing pushable. */
-#define DIADOC_DOC_COLUMNS \
-	DIADOC_DOC_ID_COLUMNS(0, false), \
-	DIADOC_DOC_OTHER_COLUMNS
+#define DIADOC_DOC_COLUMNS DIADOC_DOC_COLUMNS_PUSHED(0, 0, 0, 0, 0)
 
 /*
- * The same block for documents asked for by id (GetDocflows): message_id
- * and entity_id with the push bits and notnull flag of request keys.
+ * The same with RC_PUSH_* bits for the columns an operation can filter on
+ * (document_type, direction, counteragent_box_id, department_id,
+ * message_type); a pushed document column is always rechecked.
  */
-#define DIADOC_DOC_COLUMNS_BY_ID(push) \
-	DIADOC_DOC_ID_COLUMNS(push, true), \
-	DIADOC_DOC_OTHER_COLUMNS
+#define DIADOC_DOC_COLUMNS_PUSHED(type, dir, cpty, dept, mtype) \
+	{"message_id", TEXTOID, 0, false}, \
+	{"entity_id", TEXTOID, 0, false}, \
+	DIADOC_DOC_COLUMNS_AFTER_IDS(type, dir, cpty, dept, mtype)
 
-#define DIADOC_DOC_ID_COLUMNS(push, notnull) \
-	{"message_id", TEXTOID, push, false, notnull}, \
-	{"entity_id", TEXTOID, push, false, notnull}
+/*
+ * The same for documents asked for by id (GetDocflows): message_id and
+ * entity_id are the request's keys, with push bits "ids" and never NULL.
+ */
+#define DIADOC_DOC_COLUMNS_BY_ID(ids) \
+	{"message_id", TEXTOID, (ids), false, true}, \
+	{"entity_id", TEXTOID, (ids), false, true}, \
+	DIADOC_DOC_COLUMNS_AFTER_IDS(0, 0, 0, 0, 0)
 
-#define DIADOC_DOC_OTHER_COLUMNS \
+#define DIADOC_DOC_COLUMNS_AFTER_IDS(type, dir, cpty, dept, mtype) \
 	{"last_event_id", TEXTOID, 0, false}, \
 	{"last_event_at", TIMESTAMPTZOID, 0, false}, \
-	{"document_type", TEXTOID, 0, false}, \
-	{"direction", TEXTOID, 0, false}, \
+	{"document_type", TEXTOID, (type), (type) != 0}, \
+	{"direction", TEXTOID, (dir), (dir) != 0}, \
 	{"is_test", BOOLOID, 0, false}, \
 	{"custom_document_id", TEXTOID, 0, false}, \
-	{"counteragent_box_id", TEXTOID, 0, false}, \
+	{"counteragent_box_id", TEXTOID, (cpty), (cpty) != 0}, \
 	{"document_date", DATEOID, 0, false}, \
 	{"document_number", TEXTOID, 0, false}, \
 	{"version", TEXTOID, 0, false}, \
 	{"is_finished", BOOLOID, 0, false}, \
 	{"is_deleted", BOOLOID, 0, false}, \
-	{"department_id", TEXTOID, 0, false}, \
+	{"department_id", TEXTOID, (dept), (dept) != 0}, \
 	{"sent_at", TIMESTAMPTZOID, 0, false}, \
 	{"delivered_at", TIMESTAMPTZOID, 0, false}, \
 	{"status", TEXTOID, 0, false}, \
 	{"status_severity", TEXTOID, 0, false}, \
 	{"document", JSONBOID, 0, false}, \
-	{"message_type", TEXTOID, 0, false}, \
+	{"message_type", TEXTOID, (mtype), (mtype) != 0}, \
 	{"type_function", TEXTOID, 0, false}, \
 	{"file_name", TEXTOID, 0, false}, \
 	{"metadata", JSONBOID, 0, false}, \
@@ -136,5 +141,16 @@ extern size_t diadoc_pb_strlen(const char *s);
  * values are redacted like any other remote text.  Set by diadoc.c.
  */
 extern List *diadoc_value_secrets;
+
+/*
+ * Values of fields outside the document (an event's id and time), checked
+ * and converted as the document's own: a wire string as text, a Timestamp
+ * as timestamptz; a bad value is an ERROR naming column and field.
+ */
+struct Diadoc__Api__Proto__Timestamp;
+extern Datum diadoc_text_datum(const char *s, const char *column,
+							   const char *field);
+extern Datum diadoc_timestamp(const struct Diadoc__Api__Proto__Timestamp *ts,
+							  const char *column);
 
 #endif							/* PAGED_DIADOC_DOCS_H */

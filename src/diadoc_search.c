@@ -63,6 +63,9 @@
 /* The most (message_id, entity_id) pairs one scan may ask for. */
 #define DIADOC_DOCS_MAX_PAIRS		100000
 
+/* Longest piece of remote text quoted in an error message, in bytes. */
+#define SEARCH_EXCERPT_BYTES		40
+
 #define DIADOC_SEARCH_PATH	"/V5/SearchDocflows"
 #define DIADOC_DOCS_PATH	"/V5/GetDocflows"
 
@@ -157,11 +160,91 @@ search_boxes(ResourceCtx *ctx, List *pushed_values, int box_col,
 	*from_qual = (boxes != NULL);
 	if (boxes == NULL)
 	{
+		const char *box = ctx->opts->box_id;
+
+		if (box == NULL || box[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("no Diadoc box id for foreign table \"%s\"",
+							get_rel_name(ctx->opts->tableid)),
+					 errdetail("%s needs a boxId, and neither the box_id option nor a condition box_id = '...' gives one.",
+							   operation),
+					 errhint("Set the box_id option on the server or the foreign table, or add WHERE box_id = '...'.")));
 		boxes = palloc(sizeof(char *));
-		boxes[0] = diadoc_option_box(ctx, operation);
+		boxes[0] = pstrdup(box);
 		*nboxes = 1;
 	}
 	return boxes;
+}
+
+/*
+ * The first steps of parsing an answer of either operation, as for the
+ * packets (diadoc.c): a stale token, a transient failure, a failure, HTML.
+ * PAGE_OK if the body is to be decoded as a "desc".
+ */
+static PageVerdict
+search_check_answer(ResourceCtx *ctx, ResourceStream *stream,
+					const PageCursor *cursor, const HttpRequest *req,
+					const HttpResponse *resp,
+					const ProtobufCMessageDescriptor *desc)
+{
+	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
+		return PAGE_REAUTH;
+	switch (http_classify(resp))
+	{
+		case HTTP_CLASS_RETRY:
+			return PAGE_RETRY;
+		case HTTP_CLASS_FATAL:
+			http_raise(req, resp, diadoc_failure_sqlstate(resp), NULL);
+			break;
+		case HTTP_CLASS_OK:
+			break;
+	}
+	http_check_html(req, resp, psprintf("a protobuf %s", desc->short_name));
+	return PAGE_OK;
+}
+
+/* Decode an answer as a "desc", or an ERROR that says why it is not one. */
+static ProtobufCMessage *
+search_decode(const ProtobufCMessageDescriptor *desc, const HttpRequest *req,
+			  const HttpResponse *resp)
+{
+	ProtobufCMessage *msg = diadoc_pb_decode(desc, req, resp);
+	StringInfoData why;
+
+	if (msg != NULL)
+		return msg;
+	initStringInfo(&why);
+	if (diadoc_pb_explain(desc, (const uint8_t *) resp->body, resp->len, 0,
+						  "", &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not decode %s response", req->operation),
+				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
+						   resp->len, resp->status, req->url,
+						   desc->short_name, why.data)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("could not decode %s response", req->operation),
+			 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s; it starts with \"%s\".",
+					   resp->len, resp->status, req->url, desc->short_name,
+					   http_bytes_excerpt(http_secrets(req), resp->body,
+										  resp->body ? resp->len : 0, 0,
+										  SEARCH_EXCERPT_BYTES))));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Pack "msg" and fill *req for a POST of it. */
+static void
+search_request(ResourceCtx *ctx, const char *operation, const char *path,
+			   const char *box_utf8, const ProtobufCMessage *msg,
+			   HttpRequest *req)
+{
+	size_t		len = protobuf_c_message_get_packed_size(msg);
+	uint8_t    *body = palloc(Max(len, 1));
+
+	protobuf_c_message_pack(msg, body);
+	diadoc_request(ctx, operation, path, box_utf8, body, len, req);
 }
 
 /* Check the top-level document count before decoding anything. */
@@ -331,6 +414,7 @@ search_make_streams(ResourceCtx *ctx, List *pushed_values)
 				q,
 				s;
 
+	diadoc_new_streams(ctx);
 	foreach(lc, pushed_values)
 	{
 		PushedValue *pv = (PushedValue *) lfirst(lc);
@@ -424,8 +508,8 @@ search_build_request(ResourceCtx *ctx, ResourceStream *stream,
 		msg.has_scope = true;
 		msg.scope = ss->scope->scope;
 	}
-	diadoc_request(ctx, req, "SearchDocflows", DIADOC_SEARCH_PATH,
-				   ss->box_id_utf8, &msg.base);
+	search_request(ctx, "SearchDocflows", DIADOC_SEARCH_PATH, ss->box_id_utf8,
+				   &msg.base, req);
 }
 
 static PageVerdict
@@ -441,12 +525,12 @@ search_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	SearchKey  *next;
 	int64		next_index;
 
-	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	verdict = search_check_answer(ctx, stream, cursor, req, resp, rdesc);
 	if (verdict != PAGE_OK)
 		return verdict;
 	search_check_count(req, resp, cursor->count);
 	msg = (Diadoc__Api__Proto__Docflow__SearchDocflowsResponseV5 *)
-		diadoc_decode_answer(rdesc, req, resp);
+		search_decode(rdesc, req, resp);
 	if (!msg->has_havemoredocuments)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -575,6 +659,7 @@ docs_make_streams(ResourceCtx *ctx, List *pushed_values)
 	int			b,
 				i;
 
+	diadoc_new_streams(ctx);
 	foreach(lc, pushed_values)
 	{
 		PushedValue *pv = (PushedValue *) lfirst(lc);
@@ -670,8 +755,8 @@ docs_build_request(ResourceCtx *ctx, ResourceStream *stream,
 		items[i].documentid = &ids[i];
 		msg.requests[i] = &items[i];
 	}
-	diadoc_request(ctx, req, "GetDocflows", DIADOC_DOCS_PATH, ds->box_id_utf8,
-				   &msg.base);
+	search_request(ctx, "GetDocflows", DIADOC_DOCS_PATH, ds->box_id_utf8,
+				   &msg.base, req);
 }
 
 /* Error for a document of the answer that is not one of the batch. */
@@ -716,12 +801,12 @@ docs_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		out->records = NULL;
 		return PAGE_OK;
 	}
-	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	verdict = search_check_answer(ctx, stream, cursor, req, resp, rdesc);
 	if (verdict != PAGE_OK)
 		return verdict;
 	search_check_count(req, resp, ds->npairs);
 	msg = (Diadoc__Api__Proto__Docflow__GetDocflowBatchResponseV5 *)
-		diadoc_decode_answer(rdesc, req, resp);
+		search_decode(rdesc, req, resp);
 
 	/* each document must be one asked for, once: the conditions then hold */
 	seen = palloc0(sizeof(bool) * ds->npairs);

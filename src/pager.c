@@ -782,6 +782,12 @@ pager_after_page(Pager *p, PagerSlot *slot)
 
 	if (p->res->paging == PAGING_KEY)
 	{
+		/* a key-paged total only informs (EXPLAIN ANALYZE), never stops */
+		if (p->page.total >= 0)
+		{
+			p->stats.has_total = true;
+			p->stats.total = p->page.total;
+		}
 		if (!p->page.has_next)
 		{
 			st->done = true;

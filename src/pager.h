@@ -20,6 +20,8 @@ typedef struct PagerStats
 	int64		retries;
 	int64		throttled;		/* 429 answers */
 	double		wait_secs;		/* time spent waiting for responses */
+	bool		has_total;		/* key paging: a page told a total ... */
+	int64		total;			/* ... the last one told (for EXPLAIN) */
 } PagerStats;
 
 /* Where the row being converted comes from (for error context). */

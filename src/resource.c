@@ -13,6 +13,7 @@ const PagedResource *const paged_resources[] = {
 	&diadoc_search_resource,
 	&diadoc_documents_resource,
 	&mercury_unit_changes_resource,
+	&diadoc_events_resource,
 	NULL
 };
 

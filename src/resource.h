@@ -25,6 +25,11 @@
 #define RC_PUSH_EQ		0x01	/* col = value */
 #define RC_PUSH_IN		0x02	/* col IN (...), col = ANY(array) */
 #define RC_PUSH_RANGE	0x04	/* col <, <=, >, >= value (and BETWEEN) */
+#define RC_EXACT_GE		0x08	/* col >= value is exact: not rechecked even
+								 * where the column's other bounds are */
+#define RC_ORDERED		0x10	/* rows can come in this column's order,
+								 * ascending or descending (ResourceCtx.order);
+								 * the column is never NULL */
 
 typedef struct ResourceColumn
 {
@@ -67,6 +72,10 @@ typedef struct ResourceCtx
 	int			page_size;		/* effective page size */
 	void	   *state;			/* resource-private (auth token, ...) */
 	struct PagedScanStat *stat; /* statistics and progress, or NULL */
+	const bool *want;			/* columns the scan converts, NULL: all */
+	int			order;			/* order of the RC_ORDERED column the plan
+								 * relies on: 1 ascending, -1 descending,
+								 * 0 any */
 } ResourceCtx;
 
 /* One independent paged sequence. */
@@ -192,6 +201,7 @@ extern const PagedResource diadoc_docflows_resource;
 extern const PagedResource diadoc_search_resource;
 extern const PagedResource diadoc_documents_resource;
 extern const PagedResource mercury_unit_changes_resource;
+extern const PagedResource diadoc_events_resource;
 
 /* paged_fdw.max_decoded_size (MB): the most one Diadoc page may decode to */
 extern int	diadoc_max_decoded_size;

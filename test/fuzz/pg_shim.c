@@ -1309,6 +1309,13 @@ pg_xml_error_occurred(PgXmlErrorContext *errcxt)
 	return errcxt->err_occurred;
 }
 
+/* timestamp.c's, only for stream labels here: any readable text will do */
+const char *
+timestamptz_to_str(TimestampTz t)
+{
+	return psprintf("timestamptz " INT64_FORMAT, (int64) t);
+}
+
 /*
  * options.c's paged_cut_value (options.c is not linked here): the same
  * contract, clipping at a UTF-8 character start as pg_mbcliplen would.

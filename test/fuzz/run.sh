@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets fuzz_diadoc, fuzz_search, fuzz_mercury and fuzz_oidc (the
-# OpenID Connect token answer) and the unit
+# Builds the libFuzzer targets fuzz_diadoc, fuzz_events (GetDocflowEvents),
+# fuzz_search (SearchDocflows, GetDocflows), fuzz_mercury and fuzz_oidc
+# (the OpenID Connect token answer) and the unit
 # checks with AddressSanitizer and UndefinedBehaviorSanitizer, seeds the
 # targets with real answers of the mock API and the fixtures, and runs each
 # for SECONDS (default 60).  Prints "ok - ..." / "FAIL - ..." lines.
@@ -35,6 +36,7 @@ log=$build/build.log
 : >"$log"
 if ! make -s -C "$top" proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
 	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
+	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c \
 	proto/diadoc_search.pb-c.c test/mock_api/mock_api >>"$log" 2>&1; then
 	cat "$log"
 	bad "fuzz: build the generated protobuf code and the mock"
@@ -47,14 +49,15 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/diadoc_docs.c src/mercury.c src/xmlscan.c src/http.c src/oidc_answer.c \
-	proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c proto/diadoc_documents.pb-c.c \
-	proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
+for src in src/diadoc.c src/diadoc_docs.c src/diadoc_events.c src/mercury.c src/xmlscan.c src/http.c \
+	src/oidc_answer.c proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
+	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
+	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c \
 	src/diadoc_search.c proto/diadoc_search.pb-c.c; do
 	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
 	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link -DMERCURY_CROSSCHECK || built=false
 done
-for src in pg_shim fuzz_page fuzz_diadoc fuzz_mercury fuzz_oidc fuzz_search; do
+for src in pg_shim fuzz_page fuzz_diadoc fuzz_events fuzz_mercury fuzz_oidc fuzz_search; do
 	compile "$src.o" "$here/$src.c" -fsanitize=fuzzer-no-link || built=false
 done
 compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=false
@@ -63,11 +66,16 @@ compile pg_shim_unit.o "$here/pg_shim.c" || built=false
 compile http_unit.o "$top/src/http.c" || built=false
 if $built; then
 	pb="$build/diadoc.pb-c.o $build/diadoc_participant_type.pb-c.o $build/diadoc_documents.pb-c.o
-		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o $build/diadoc_search.pb-c.o"
+		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o
+		$build/diadoc_time_filter.pb-c.o $build/diadoc_docflow_events.pb-c.o
+		$build/diadoc_search.pb-c.o"
 	common="$build/pg_shim.o $build/fuzz_page.o $build/http.o $pb"
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_diadoc" "$build/fuzz_diadoc.o" \
 		"$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
+	# shellcheck disable=SC2086
+	$CC $san -fsanitize=fuzzer -o "$build/fuzz_events" "$build/fuzz_events.o" \
+		"$build/diadoc.o" "$build/diadoc_docs.o" "$build/diadoc_events.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_search" "$build/fuzz_search.o" \
 		"$build/diadoc_search.o" "$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
@@ -108,8 +116,10 @@ fi
 # Each seed is one flags byte (0: HTTP 200, UTF8; see fuzz_page.h) and a body.
 seeds_d=$build/seeds-diadoc
 seeds_m=$build/seeds-mercury
-rm -rf "$seeds_d" "$seeds_m"
-mkdir -p "$seeds_d" "$seeds_m" "$build/corpus-diadoc" "$build/corpus-mercury"
+seeds_e=$build/seeds-events
+rm -rf "$seeds_d" "$seeds_m" "$seeds_e"
+mkdir -p "$seeds_d" "$seeds_m" "$seeds_e" "$build/corpus-diadoc" "$build/corpus-mercury" \
+	"$build/corpus-events"
 seed() {	# seed DIR NAME FLAGS FILE
 	{ printf "\\x$3"; cat "$4"; } >"$1/$2"
 }
@@ -199,6 +209,38 @@ for scen in echo-html echo-utf8-0 echo-utf8-12; do
 	n=$((n + 1))
 	seed "$seeds_d" "echo-$n" 00 "$tmp/body"
 done
+# events: answers encoded by protoc from text (the fixture and variants of
+# it: no IndexKey on the last event, an empty page, a page of one event
+# without its document), then the mock's generated box in its scenarios
+evproto=$top/proto/diadoc_docflow_events.proto
+evmsg=Diadoc.Api.Proto.Docflow.GetDocflowEventsResponseV5
+evtext=$(grep -v '^#' "$top/test/fixtures/diadoc_events.txt")
+k=0
+for variant in full nokey empty nodoc; do
+	case $variant in
+		full) text=$evtext ;;
+		nokey) text=$(printf '%s\n' "$evtext" | sed 's/IndexKey: "\\001\\002\\005"//') ;;
+		empty) text='TotalCount: 7 TotalCountType: Equal' ;;
+		nodoc) text='Events { EventId: "e" Timestamp { Ticks: 1 } DocumentId { MessageId: "m" EntityId: "n" } IndexKey: "k" }' ;;
+	esac
+	printf '%s\n' "$text" | protoc --encode=$evmsg -I "$top/proto" "$evproto" >"$tmp/body" || continue
+	for fl in 00 10 20 30 08 02; do
+		k=$((k + 1))
+		seed "$seeds_e" "protoc-$variant-$k" "$fl" "$tmp/body"
+	done
+done
+for scen in ok box-7 missing-required no-document unsorted status-403 garbage; do
+	for text in 'Filter { FromTimestamp { Ticks: 638712864000000000 } } Limit: 5 PopulateDocuments: true' \
+		'Filter { FromTimestamp { Ticks: 638713200000000000 } SortDirection: Descending } Limit: 3 PopulateDocuments: true DocumentDirections: "Inbound"'; do
+		echo "$text" | protoc --encode=Diadoc.Api.Proto.Docflow.GetDocflowEventsRequest \
+			-I "$top/proto" "$evproto" >"$tmp/req" 2>/dev/null || continue
+		curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+			-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
+			"$base/diadoc/$scen/V5/GetDocflowEvents?boxId=box-1" || continue
+		k=$((k + 1))
+		seed "$seeds_e" "mock-$k" 00 "$tmp/body"
+	done
+done
 # SearchDocflows and GetDocflows: the mock's answers to requests protoc
 # encodes, and answers protoc encodes itself (flags: fuzz_search.c variants)
 seeds_s=$build/seeds-search
@@ -266,9 +308,10 @@ kill "$mockpid" 2>/dev/null
 wait "$mockpid" 2>/dev/null
 nd=$(find "$seeds_d" -type f | wc -l)
 nm=$(find "$seeds_m" -type f | wc -l)
+ne=$(find "$seeds_e" -type f | wc -l)
 ns=$(find "$seeds_s" -type f | wc -l)
-if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ] || [ "$ns" -lt 10 ]; then
-	bad "fuzz: seeds from the mock ($nd Diadoc, $nm Mercury, $ns search)"
+if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ] || [ "$ne" -lt 20 ] || [ "$ns" -lt 10 ]; then
+	bad "fuzz: seeds from the mock ($nd Diadoc, $nm Mercury, $ne events, $ns search)"
 	exit 1
 fi
 
@@ -291,6 +334,7 @@ fuzz() {	# fuzz NAME
 	fi
 }
 fuzz diadoc
+fuzz events
 fuzz search
 fuzz mercury
 fuzz oidc

@@ -381,7 +381,8 @@ typedef enum ScenarioKind
 	SC_LAUGHS,					/* Mercury: "billion laughs" entities */
 	SC_LATENCY,					/* arg: milliseconds; otherwise "ok" */
 	SC_BOX,						/* arg: the generated box's horizon (mock_box.h) */
-	SC_NO_DOCUMENT				/* events of some documents carry no Document */
+	SC_NO_DOCUMENT,				/* events of some documents carry no Document */
+	SC_UNSORTED					/* the event feed ignores SortDirection */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -483,6 +484,7 @@ static const struct
 	{"other-message", SC_OTHER_MESSAGE, 0},
 	{"missing-required", SC_MISSING_REQUIRED, 0},
 	{"no-document", SC_NO_DOCUMENT, 0},
+	{"unsorted", SC_UNSORTED, 0},
 	{"wrong-wire-type", SC_WRONG_WIRE_TYPE, 0},
 	{"huge-length", SC_HUGE_LENGTH, 0},
 	{"cycle", SC_CYCLE, 0},
@@ -2095,7 +2097,8 @@ diadoc_events(struct MHD_Connection *conn, const char *method,
 		box_events_answer((const uint8_t *) (body->data ? body->data : ""), body->len,
 						  box, sc->kind == SC_BOX ? sc->arg : BOX_NEVENTS,
 						  sc->kind == SC_MISSING_REQUIRED ? BOX_BAD_NO_KEY :
-						  sc->kind == SC_NO_DOCUMENT ? BOX_BAD_NO_DOCUMENT : BOX_BAD_NONE,
+						  sc->kind == SC_NO_DOCUMENT ? BOX_BAD_NO_DOCUMENT :
+						  sc->kind == SC_UNSORTED ? BOX_BAD_UNSORTED : BOX_BAD_NONE,
 						  &br, line, sizeof(line));
 		r->status = br.status;
 		r->content_type = br.text ? CT_TEXT : CT_PROTO;

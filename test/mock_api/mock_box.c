@@ -477,6 +477,8 @@ box_events_answer(const uint8_t *body, size_t len, const char *box, int horizon,
 	limit = req->has_limit ? req->limit : 100;
 	desc = req->filter && req->filter->has_sortdirection &&
 		req->filter->sortdirection == DIADOC__API__PROTO__SORT_DIRECTION__Descending;
+	if (bad == BOX_BAD_UNSORTED)
+		desc = false;
 
 	/* the log shows what was asked for, the TimeBasedFilter first */
 	box_log(log, logsize, "from=");
@@ -492,7 +494,8 @@ box_events_answer(const uint8_t *body, size_t len, const char *box, int horizon,
 	box_log(log, logsize, " sort=%s after=",
 			!req->filter || !req->filter->has_sortdirection ? "-" :
 			req->filter->sortdirection == DIADOC__API__PROTO__SORT_DIRECTION__Ascending ? "Ascending" :
-			desc ? "Descending" : "Unknown");
+			req->filter->sortdirection == DIADOC__API__PROTO__SORT_DIRECTION__Descending ?
+			"Descending" : "Unknown");
 	if (req->has_afterindexkey)
 		for (size_t i = 0; i < req->afterindexkey.len && i < 16; i++)
 			box_log(log, logsize, "%02x", req->afterindexkey.data[i]);

@@ -89,7 +89,8 @@ typedef enum BoxBad
 {
 	BOX_BAD_NONE,
 	BOX_BAD_NO_KEY,				/* missing-required: last event of a page has no IndexKey */
-	BOX_BAD_NO_DOCUMENT			/* no-document: events of documents d mod 10 == 3 carry no Document */
+	BOX_BAD_NO_DOCUMENT,		/* no-document: events of documents d mod 10 == 3 carry no Document */
+	BOX_BAD_UNSORTED			/* unsorted: SortDirection ignored, always ascending */
 } BoxBad;
 
 /*

@@ -109,6 +109,35 @@ check "diadoc V5 participants by type" "yes" "$(proto --decode=Diadoc.Api.Proto.
 check "diadoc log names the versioned paths" "V3/GetDocflowsByPacketId V4/GetDocflowsByPacketId V5/GetDocflowsByPacketId" \
 	"$(log | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
 
+# the generated box's event feed (PROTOCOL.md, "Generated box")
+evproto() { protoc -I"$proto_dir" "$proto_dir/diadoc_docflow_events.proto" "$@"; }
+# events SCENARIO REQUEST-TEXT: HTTP status; the answer decoded in $tmp/events
+events()
+{
+	printf '%s' "$2" | evproto --encode=Diadoc.Api.Proto.Docflow.GetDocflowEventsRequest >"$tmp/req"
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "$token_auth" \
+		--data-binary @"$tmp/req" "$base/diadoc/$1/V5/GetDocflowEvents?boxId=box-1"
+	evproto --decode=Diadoc.Api.Proto.Docflow.GetDocflowEventsResponseV5 <"$tmp/body" >"$tmp/events" 2>/dev/null
+}
+# "EVENTS FIRST-EVENT-ID" of $tmp/events
+evpage() { awk '/^Events/ { n++ } /^  EventId/ && !f { f = $2 } END { print n + 0, (f == "" ? "-" : f) }' "$tmp/events"; }
+from='Filter { FromTimestamp { Ticks: 638712864000000000 } }'
+log >/dev/null
+check "events box-60 page 1" "200 30 \"bevt-0\"" "$(events box-60 "$from Limit: 30") $(evpage)"
+check "events box-60 page 3 is empty" "200 0 -" \
+	"$(events box-60 "$from Limit: 30 AfterIndexKey: \"\\356\\000\\000\\000\\000\\000\\000\\000<\"") $(evpage)"
+check "events descending" "200 3 \"bevt-99\"" \
+	"$(events ok 'Filter { FromTimestamp { Ticks: 1 } SortDirection: Descending } Limit: 3') $(evpage)"
+check "events documents with unknown fields" "200 3" \
+	"$(events ok "$from Limit: 3 PopulateDocuments: true") $(grep -cE '^ +100: ' "$tmp/events")"
+check "events filter Outbound box-cp-1" "200 6" \
+	"$(events ok "$from Limit: 100 DocumentDirections: \"Outbound\" CounteragentBoxId: \"box-cp-1\"") $(evpage | cut -d' ' -f1)"
+check "events without FromTimestamp -> 400" "400" "$(events ok 'Filter { } Limit: 3')"
+check "events with a foreign key -> 400" "400" "$(events ok "$from AfterIndexKey: \"x\"")"
+check "events log shows the TimeBasedFilter" \
+	"from=638712864000000000 to=- sort=- after=- limit=30 populate=0 msgtypes=- directions=- types=- department=- counteragent=- status=200 events=30 total=60" \
+	"$(log | head -n1 | cut -d' ' -f4-)"
+
 check "diadoc bad token -> 401" "401" \
 	"$(diadoc ok 'PacketId: "p1"' box-1 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=nope')"
 check "diadoc other box -> 403" "403" "$(diadoc ok 'PacketId: "p1"' box-9)"
