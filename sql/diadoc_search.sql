@@ -242,6 +242,12 @@ SELECT count(*) FROM ok_docs WHERE entity_id IN ('bent-0');
 SELECT 1 AS usable;
 SELECT count(*) FROM ok_docs WHERE message_id = NULL AND entity_id = 'bent-0';
 SELECT * FROM mock_requests();
+-- more pairs than one scan may ask for: an ERROR before any request
+SELECT count(*) FROM ok_docs
+WHERE message_id = ANY (ARRAY(SELECT 'm' || i FROM generate_series(1, 400) AS i))
+  AND entity_id = ANY (ARRAY(SELECT 'e' || i FROM generate_series(1, 300) AS i));
+SELECT * FROM mock_requests();
+SELECT 1 AS usable;
 
 -- answers that do not fit the batch: more documents than ids, a document
 -- without DocumentId, one that was not asked for
