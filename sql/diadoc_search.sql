@@ -13,6 +13,7 @@
 \set extraurl :mock '/diadoc/extra-docs'
 \set garbageurl :mock '/diadoc/garbage'
 \set boxurl :mock '/diadoc/box-25'
+\set loopurl :mock '/diadoc/loop'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 
@@ -50,7 +51,7 @@ END $$;
 SELECT mk_search('ok', :'okurl'), mk_search('empty', :'emptyurl'),
        mk_search('grow', :'growurl'), mk_search('missing', :'missingurl'),
        mk_search('extra', :'extraurl'), mk_search('garbage', :'garbageurl'),
-       mk_search('box25', :'boxurl');
+       mk_search('box25', :'boxurl'), mk_search('twice', :'loopurl');
 
 -- The box's truth (PROTOCOL.md): document d has ids bmsg-<d div 2> /
 -- bent-<d>, number B-<d>, file box-<d>.xml, direction by d mod 3; its
@@ -250,10 +251,12 @@ SELECT * FROM mock_requests();
 SELECT 1 AS usable;
 
 -- answers that do not fit the batch: more documents than ids, a document
--- without DocumentId, one that was not asked for
+-- without DocumentId, one that was not asked for, one twice
 SELECT count(*) FROM extra_docs WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
 SELECT count(*) FROM missing_docs WHERE message_id = 'bmsg-0' AND entity_id IN ('bent-0', 'bent-77');
 SELECT count(*) FROM extra_docs WHERE message_id = 'bmsg-0' AND entity_id IN ('bent-0', 'bent-77');
+-- a document twice (two ids asked for, two documents in the answer)
+SELECT count(*) FROM twice_docs WHERE message_id = 'bmsg-0' AND entity_id IN ('bent-0', 'bent-77');
 SELECT count(*) FROM garbage_docs WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
 SELECT 1 AS usable;

@@ -2149,7 +2149,8 @@ diadoc_search(struct MHD_Connection *conn, const char *method,
 		SearchBad	bad = sc->kind == SC_EMPTY_PAGES ? SEARCH_BAD_EMPTY_MORE :
 			sc->kind == SC_GROW ? SEARCH_BAD_GROW :
 			sc->kind == SC_MISSING_REQUIRED ? SEARCH_BAD_MISSING :
-			sc->kind == SC_EXTRA_DOCS ? SEARCH_BAD_EXTRA : SEARCH_BAD_NONE;
+			sc->kind == SC_EXTRA_DOCS ? SEARCH_BAD_EXTRA :
+			sc->kind == SC_LOOP ? SEARCH_BAD_TWICE : SEARCH_BAD_NONE;
 
 		(search ? search_docflows_answer : get_docflows_answer)
 			((const uint8_t *) (body->data ? body->data : ""), body->len, box,

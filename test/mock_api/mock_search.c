@@ -366,6 +366,9 @@ get_docflows_answer(const uint8_t *body, size_t len, const char *box,
 
 		box_doc_state(found[i], horizon, &s);
 		put_doc(&b, &s, box);
+		/* the first one found once more (needs a batch of two or more) */
+		if (bad == SEARCH_BAD_TWICE && i == 0)
+			put_doc(&b, &s, box);
 	}
 	if (bad == SEARCH_BAD_EXTRA)
 	{

@@ -20,8 +20,9 @@ typedef enum SearchBad
 	SEARCH_BAD_GROW,			/* grow: the box grows with FirstIndex */
 	SEARCH_BAD_MISSING,			/* missing-required: HaveMoreDocuments or
 								 * DocumentId left out */
-	SEARCH_BAD_EXTRA			/* extra-docs: more documents than asked for,
+	SEARCH_BAD_EXTRA,			/* extra-docs: more documents than asked for,
 								 * or one not asked for */
+	SEARCH_BAD_TWICE			/* loop: GetDocflows answers a document twice */
 } SearchBad;
 
 /*
