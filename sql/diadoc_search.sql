@@ -197,6 +197,13 @@ FROM ok_docs
 WHERE message_id = ANY (ARRAY(SELECT 'bmsg-' || i FROM generate_series(0, 14) AS i))
   AND entity_id = ANY (ARRAY(SELECT 'bent-' || i FROM generate_series(0, 29) AS i));
 SELECT * FROM mock_requests() ORDER BY 1;
+-- page_size makes the batches smaller
+ALTER FOREIGN TABLE ok_docs OPTIONS (ADD page_size '40');
+SELECT count(*) AS n FROM ok_docs
+WHERE message_id = ANY (ARRAY(SELECT 'bmsg-' || i FROM generate_series(0, 14) AS i))
+  AND entity_id = ANY (ARRAY(SELECT 'bent-' || i FROM generate_series(0, 9) AS i));
+SELECT * FROM mock_requests() ORDER BY 1;
+ALTER FOREIGN TABLE ok_docs OPTIONS (DROP page_size);
 
 -- the same documents as the search shows (both read the same box)
 SELECT count(*) AS differences FROM (

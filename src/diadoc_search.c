@@ -23,8 +23,9 @@
  * answers with the documents it knows, in any order.  The (message_id,
  * entity_id) pairs are the cross product of the conditions on the two
  * columns (or one pair per outer row of a join); each stream is one batch
- * of at most DIADOC_DOCS_BATCH pairs and one request.  A 404 answer means
- * that none of the batch is known: no rows.
+ * of at most page_size (default and most: DIADOC_DOCS_BATCH) pairs and
+ * one request.  A 404 answer means that none of the batch is known: no
+ * rows.
  *
  * Choices the design leaves open, made here:
  * - query and scope are request parameters that every row echoes, like
@@ -655,6 +656,7 @@ docs_make_streams(ResourceCtx *ctx, List *pushed_values)
 	List	   *streams = NIL;
 	ListCell   *lc;
 	int64		npairs;
+	int			batch;
 	int			nbatches;
 	int			b,
 				i;
@@ -693,7 +695,8 @@ docs_make_streams(ResourceCtx *ctx, List *pushed_values)
 
 	boxes = search_boxes(ctx, pushed_values, DOCS_COL_BOX_ID, "GetDocflows",
 						 &nboxes, &box_from_qual);
-	nbatches = (int) ((npairs + DIADOC_DOCS_BATCH - 1) / DIADOC_DOCS_BATCH);
+	batch = Max(1, Min(ctx->page_size, DIADOC_DOCS_BATCH));
+	nbatches = (int) ((npairs + batch - 1) / batch);
 	for (b = 0; b < nboxes; b++)
 	{
 		char	   *box_utf8 = diadoc_to_utf8(boxes[b]);
@@ -704,7 +707,7 @@ docs_make_streams(ResourceCtx *ctx, List *pushed_values)
 		{
 			ResourceStream *rs = palloc0(sizeof(ResourceStream));
 			DocsStream *ds = palloc0(sizeof(DocsStream));
-			int			n = (int) Min(DIADOC_DOCS_BATCH, npairs - p);
+			int			n = (int) Min(batch, npairs - p);
 
 			ds->box_id = boxes[b];
 			ds->box_id_utf8 = box_utf8;
