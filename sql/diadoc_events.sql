@@ -198,6 +198,7 @@ SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 05:00' 
 SELECT * FROM mock_requests();
 -- no lower bound: nothing is sent
 SELECT event_id FROM diadoc_docflow_events;
+\echo SQLSTATE :SQLSTATE
 SELECT event_id FROM diadoc_docflow_events WHERE event_at <= '2025-01-01 00:10';
 SELECT event_id FROM diadoc_docflow_events WHERE event_at >= '2025-01-01' OR event_id = 'x';
 SELECT * FROM mock_requests();
@@ -246,6 +247,9 @@ SELECT * FROM mock_requests();
 -- a server that ignores the sort direction: an ERROR, not wrong rows
 ALTER SERVER dev OPTIONS (SET url :'unsortedurl');
 SELECT event_id FROM diadoc_docflow_events WHERE event_at >= '2025-01-01' ORDER BY event_at DESC LIMIT 2;
+\echo SQLSTATE :SQLSTATE
+-- without ORDER BY the same answers are fine
+SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01';
 ALTER SERVER dev OPTIONS (SET url :'evurl');
 
 -- EXPLAIN ANALYZE shows the TotalCount of the last page (it grows as the
@@ -259,8 +263,10 @@ SELECT * FROM mock_requests();
 -- ---------------------------------------------------------------------
 ALTER SERVER dev OPTIONS (SET url :'forbiddenurl');
 SELECT event_id FROM diadoc_docflow_events WHERE event_at >= '2025-01-01';
+\echo SQLSTATE :SQLSTATE
 ALTER SERVER dev OPTIONS (SET url :'nokeyurl');
 SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01';
+\echo SQLSTATE :SQLSTATE
 -- even on a short page: only an empty page ends the feed
 SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 16:10';
 ALTER SERVER dev OPTIONS (SET url :'nodocurl');
@@ -271,6 +277,17 @@ SELECT count(*) AS events, count(status) AS with_document,
 FROM diadoc_docflow_events WHERE event_at >= '2025-01-01';
 ALTER SERVER dev OPTIONS (SET url :'evurl');
 SELECT count(*) AS usable FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 16:00';
+-- the feed is V5 whatever api_version says; the box comes from box_id
+ALTER SERVER dev OPTIONS (ADD api_version 'legacy');
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 16:00';
+SELECT split_part(line, ' ', 2) AS path FROM mock_requests() line;
+ALTER SERVER dev OPTIONS (DROP box_id);
+SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 16:00';
+\echo SQLSTATE :SQLSTATE
+ALTER FOREIGN TABLE diadoc_docflow_events OPTIONS (ADD box_id 'box-2');
+SELECT count(*) FROM diadoc_docflow_events WHERE event_at >= '2025-01-01 16:00';
+SELECT split_part(line, ' ', 3) AS box FROM mock_requests() line;
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
 
 DROP TABLE box_events, box_documents;

@@ -778,7 +778,9 @@ pager_after_page(Pager *p, PagerSlot *slot)
 	int			n = p->page.nrecords;
 
 	p->stats.pages++;
-	paged_stats_page(p->ctx->stat, p->page.total);
+	/* a key-paged total (the event feed's TotalCount) is for EXPLAIN only */
+	paged_stats_page(p->ctx->stat,
+					 p->res->paging == PAGING_KEY ? -1 : p->page.total);
 
 	if (p->res->paging == PAGING_KEY)
 	{
