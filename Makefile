@@ -3,7 +3,7 @@
 
 # The Diadoc schema, one file per protobuf package (as in the SDK).
 PB_NAMES = diadoc diadoc_participant_type diadoc_documents diadoc_events diadoc_docflow \
-	diadoc_time_filter diadoc_docflow_events
+	diadoc_time_filter diadoc_docflow_events diadoc_search
 PB_SRCS = $(PB_NAMES:%=proto/%.pb-c.c)
 PB_HDRS = $(PB_NAMES:%=proto/%.pb-c.h)
 PB_OBJS = $(PB_NAMES:%=proto/%.pb-c.o)
@@ -19,6 +19,7 @@ OBJS = \
 	src/diadoc.o \
 	src/diadoc_docs.o \
 	src/diadoc_events.o \
+	src/diadoc_search.o \
 	src/oidc.o \
 	src/oidc_answer.o \
 	src/mercury.o \
@@ -30,7 +31,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth mercury pushdown conditions partitions differential faults security speed stats import upgrade async parallel
+REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury pushdown conditions partitions differential faults security speed stats import upgrade async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -53,15 +54,17 @@ proto/diadoc_documents.pb-c.h: proto/diadoc_participant_type.pb-c.h
 proto/diadoc_docflow.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_documents.pb-c.h proto/diadoc_events.pb-c.h
 proto/diadoc_time_filter.pb-c.h: proto/diadoc.pb-c.h
 proto/diadoc_docflow_events.pb-c.h: proto/diadoc_time_filter.pb-c.h proto/diadoc_docflow.pb-c.h
+proto/diadoc_search.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_docflow.pb-c.h
 
 # Everything that includes the generated headers waits for them.
 src/diadoc.o src/diadoc_docs.o src/diadoc_events.o src/diadoc.bc src/diadoc_docs.bc src/diadoc_events.bc: $(PB_HDRS) src/diadoc_docs.h src/diadoc.h
+src/diadoc_search.o src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
-MOCK_SRCS = test/mock_api/mock_api.c test/mock_api/mock_box.c
-test/mock_api/mock_api: $(MOCK_SRCS) test/mock_api/mock_box.h $(PB_SRCS) $(PB_HDRS)
+MOCK_SRCS = test/mock_api/mock_api.c test/mock_api/mock_box.c test/mock_api/mock_search.c
+test/mock_api/mock_api: $(MOCK_SRCS) test/mock_api/mock_box.h test/mock_api/mock_search.h $(PB_SRCS) $(PB_HDRS)
 	$(CC) $(MOCK_CFLAGS) -o $@ $(MOCK_SRCS) $(PB_SRCS) \
 		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lz -lpthread
 

@@ -68,6 +68,18 @@ typedef enum DiadocDocColumn
 #define DIADOC_DOC_COLUMNS_PUSHED(type, dir, cpty, dept, mtype) \
 	{"message_id", TEXTOID, 0, false}, \
 	{"entity_id", TEXTOID, 0, false}, \
+	DIADOC_DOC_COLUMNS_AFTER_IDS(type, dir, cpty, dept, mtype)
+
+/*
+ * The same for documents asked for by id (GetDocflows): message_id and
+ * entity_id are the request's keys, with push bits "ids" and never NULL.
+ */
+#define DIADOC_DOC_COLUMNS_BY_ID(ids) \
+	{"message_id", TEXTOID, (ids), false, true}, \
+	{"entity_id", TEXTOID, (ids), false, true}, \
+	DIADOC_DOC_COLUMNS_AFTER_IDS(0, 0, 0, 0, 0)
+
+#define DIADOC_DOC_COLUMNS_AFTER_IDS(type, dir, cpty, dept, mtype) \
 	{"last_event_id", TEXTOID, 0, false}, \
 	{"last_event_at", TIMESTAMPTZOID, 0, false}, \
 	{"document_type", TEXTOID, (type), (type) != 0}, \

@@ -10,6 +10,8 @@
 /* Adding a resource: one line here and one src/<api>.c. */
 const PagedResource *const paged_resources[] = {
 	&diadoc_docflows_resource,
+	&diadoc_search_resource,
+	&diadoc_documents_resource,
 	&mercury_unit_changes_resource,
 	&diadoc_events_resource,
 	NULL

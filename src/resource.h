@@ -203,6 +203,8 @@ extern int	paged_resource_column(const PagedResource *res, const char *name);
 
 /* Resources (one per src/<api>.c). */
 extern const PagedResource diadoc_docflows_resource;
+extern const PagedResource diadoc_search_resource;
+extern const PagedResource diadoc_documents_resource;
 extern const PagedResource mercury_unit_changes_resource;
 extern const PagedResource diadoc_events_resource;
 

@@ -201,6 +201,11 @@ BEGIN
                            'o_ok', 'o_rot', 'o_grant', 'o_client', 'o_bad', 'o_echo', 'b_ok', 'b_bad', 'b_echo'] LOOP
     EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, packet_id text, entity_id text, status text, document jsonb) SERVER %I OPTIONS (resource %L)', s || '_t', s, 'docflows_by_packet');
   END LOOP;
+  -- SearchDocflows and GetDocflows on the same servers
+  FOREACH s IN ARRAY ARRAY['d_ok', 'd_login', 'd_badpw', 'd_echo', 'd_garbage', 'd_echohtml'] LOOP
+    EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, query text, scope text, entity_id text, status text, document jsonb) SERVER %I OPTIONS (resource %L)', s || '_s', s, 'search');
+    EXECUTE format('CREATE FOREIGN TABLE %I (box_id text, message_id text, entity_id text, status text, document jsonb) SERVER %I OPTIONS (resource %L)', s || '_g', s, 'documents');
+  END LOOP;
   FOREACH s IN ARRAY ARRAY['m_ok', 'm_badpw', 'm_500', 'm_echo', 'm_xxe', 'm_echohtml', 'm_fault190', 'm_attr30', 'm_value50', 'm_xmlerr40'] LOOP
     EXECUTE format('CREATE FOREIGN TABLE %I (uuid uuid, name text, update_date timestamptz, begin_date timestamptz) SERVER %I OPTIONS (resource %L)', s || '_t', s, 'unit_changes');
   END LOOP;
@@ -210,6 +215,9 @@ EXPLAIN (VERBOSE, ANALYZE, COSTS, TIMING, BUFFERS, SUMMARY) SELECT * FROM d_ok_t
 EXPLAIN (VERBOSE, ANALYZE, FORMAT JSON) SELECT * FROM d_login_t WHERE packet_id IN ('p3', 'p120');
 EXPLAIN (VERBOSE, ANALYZE, FORMAT YAML) SELECT * FROM m_ok_t WHERE update_date >= '2024-01-01' AND update_date < '2024-01-20';
 SELECT count(*), min(entity_id) FROM d_login_t WHERE packet_id = 'p5';
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM d_login_s WHERE query = 'B-1' AND scope IN ('any', 'deleted');
+EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM d_ok_g WHERE message_id = 'bmsg-0' AND entity_id IN ('bent-0', 'bent-1', 'x');
+SELECT count(*) FROM d_login_g WHERE message_id IN ('bmsg-0', 'nope') AND entity_id = 'bent-0';
 -- tokens expire: the FDW re-authenticates with the login
 COPY (SELECT 1) TO PROGRAM 'curl -s $MOCK_URL/_control/expire-tokens >/dev/null';
 EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM d_login_t WHERE packet_id = 'p5';
@@ -224,6 +232,12 @@ SELECT * FROM d_echo_t WHERE packet_id = 'p1';
 ALTER USER MAPPING FOR CURRENT_USER SERVER d_echo OPTIONS (DROP login, DROP password, ADD token '$SECRET_TOKEN');
 SELECT * FROM d_echo_t WHERE packet_id = 'p1';
 SELECT * FROM d_garbage_t WHERE packet_id = 'p1';
+SELECT * FROM d_echo_s WHERE query = 'B-1';
+SELECT * FROM d_echo_g WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
+SELECT * FROM d_badpw_s WHERE query = 'B-1';
+SELECT * FROM d_badpw_g WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
+SELECT * FROM d_garbage_s WHERE query = 'B-1';
+SELECT * FROM d_garbage_g WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
 SELECT * FROM d_refused_t WHERE packet_id = 'p1';
 EXPLAIN (VERBOSE, ANALYZE) SELECT * FROM d_tls_t WHERE packet_id = 'p1';
 SELECT * FROM m_badpw_t WHERE begin_date = '2024-01-01';
@@ -233,6 +247,8 @@ SELECT * FROM m_echo_t WHERE begin_date = '2024-01-01';
 SELECT * FROM m_xxe_t WHERE begin_date = '2024-01-01';
 -- echoed in an HTML page, at the cut points, in a value, around a bad byte
 SELECT * FROM d_echohtml_t WHERE packet_id = 'p1';
+SELECT * FROM d_echohtml_s WHERE query = 'B-1';
+SELECT * FROM d_echohtml_g WHERE message_id = 'bmsg-0' AND entity_id = 'bent-0';
 SELECT * FROM d_echoutf8_t WHERE packet_id = 'p1';
 SELECT * FROM m_echohtml_t WHERE begin_date = '2024-01-01';
 SELECT * FROM m_fault190_t WHERE begin_date = '2024-01-01';
@@ -304,10 +320,10 @@ nexplain=$(grep -cE 'Remote Requests|"Remote Requests"|Remote Operation' "$work/
 nrows=$(grep -cE 'ent-p5-0|unit 1\b|Remote Rows' "$work/extra.out")
 leaks=$(client_text "$work/extra.out" | grep -ciE "$pattern")
 leaks=$((leaks + $(client_text "$work/extra.out" | grep -cE "$tails")))
-# 54 statements above fail by design; a different number means a case did
+# 62 statements above fail by design; a different number means a case did
 # not run as intended (look at $work/extra.out)
-if [ "$nerr" != 54 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
-	bad "extra cases did not run as intended: $nerr errors (want 54), $nexplain EXPLAIN lines, $nrows result lines"
+if [ "$nerr" != 62 ] || [ "$nexplain" -lt 9 ] || [ "$nrows" -lt 2 ]; then
+	bad "extra cases did not run as intended: $nerr errors (want 62), $nexplain EXPLAIN lines, $nrows result lines"
 	grep -E '^psql:[^ ]*: ERROR:' "$work/extra.out"
 elif [ "$leaks" != 0 ]; then
 	bad "extra error and EXPLAIN cases: $leaks output lines show a secret"

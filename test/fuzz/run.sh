@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets fuzz_diadoc, fuzz_events (GetDocflowEvents),
-# fuzz_mercury and fuzz_oidc (the OpenID Connect token answer) and the unit
+# fuzz_search (SearchDocflows, GetDocflows), fuzz_mercury and fuzz_oidc
+# (the OpenID Connect token answer) and the unit
 # checks with AddressSanitizer and UndefinedBehaviorSanitizer, seeds the
 # targets with real answers of the mock API and the fixtures, and runs each
 # for SECONDS (default 60).  Prints "ok - ..." / "FAIL - ..." lines.
@@ -36,7 +37,7 @@ log=$build/build.log
 if ! make -s -C "$top" proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
 	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
 	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c \
-	test/mock_api/mock_api >>"$log" 2>&1; then
+	proto/diadoc_search.pb-c.c test/mock_api/mock_api >>"$log" 2>&1; then
 	cat "$log"
 	bad "fuzz: build the generated protobuf code and the mock"
 	exit 1
@@ -51,11 +52,12 @@ built=true
 for src in src/diadoc.c src/diadoc_docs.c src/diadoc_events.c src/mercury.c src/xmlscan.c src/http.c \
 	src/oidc_answer.c proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
 	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
-	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c; do
+	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c \
+	src/diadoc_search.c proto/diadoc_search.pb-c.c; do
 	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
 	compile "$(basename "$src" .c).o" "$top/$src" -fsanitize=fuzzer-no-link -DMERCURY_CROSSCHECK || built=false
 done
-for src in pg_shim fuzz_page fuzz_diadoc fuzz_events fuzz_mercury fuzz_oidc; do
+for src in pg_shim fuzz_page fuzz_diadoc fuzz_events fuzz_mercury fuzz_oidc fuzz_search; do
 	compile "$src.o" "$here/$src.c" -fsanitize=fuzzer-no-link || built=false
 done
 compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=false
@@ -65,7 +67,8 @@ compile http_unit.o "$top/src/http.c" || built=false
 if $built; then
 	pb="$build/diadoc.pb-c.o $build/diadoc_participant_type.pb-c.o $build/diadoc_documents.pb-c.o
 		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o
-		$build/diadoc_time_filter.pb-c.o $build/diadoc_docflow_events.pb-c.o"
+		$build/diadoc_time_filter.pb-c.o $build/diadoc_docflow_events.pb-c.o
+		$build/diadoc_search.pb-c.o"
 	common="$build/pg_shim.o $build/fuzz_page.o $build/http.o $pb"
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_diadoc" "$build/fuzz_diadoc.o" \
@@ -73,6 +76,9 @@ if $built; then
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_events" "$build/fuzz_events.o" \
 		"$build/diadoc.o" "$build/diadoc_docs.o" "$build/diadoc_events.o" $common $libs >>"$log" 2>&1 || built=false
+	# shellcheck disable=SC2086
+	$CC $san -fsanitize=fuzzer -o "$build/fuzz_search" "$build/fuzz_search.o" \
+		"$build/diadoc_search.o" "$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
 		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
@@ -235,6 +241,42 @@ for scen in ok box-7 missing-required no-document unsorted status-403 garbage; d
 		seed "$seeds_e" "mock-$k" 00 "$tmp/body"
 	done
 done
+# SearchDocflows and GetDocflows: the mock's answers to requests protoc
+# encodes, and answers protoc encodes itself (flags: fuzz_search.c variants)
+seeds_s=$build/seeds-search
+rm -rf "$seeds_s"
+mkdir -p "$seeds_s" "$build/corpus-search"
+sproto=(-I "$top/proto" "$top/proto/diadoc_search.proto")
+for scen in ok box-40 empty-pages grow missing-required extra-docs garbage status-500; do
+	for text in 'QueryString: "B-1" Count: 5' 'QueryString: "B-1" Count: 5 FirstIndex: 5' \
+		'QueryString: "box-" Count: 100 Scope: SearchScopeIncoming' 'QueryString: "B-9" Scope: SearchScopeDeleted'; do
+		echo "$text" | protoc --encode=Diadoc.Api.Proto.Docflow.SearchDocflowsRequest "${sproto[@]}" \
+			>"$tmp/req" 2>/dev/null || continue
+		curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+			-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
+			"$base/diadoc/$scen/V5/SearchDocflows?boxId=box-1" || continue
+		n=$((n + 1))
+		seed "$seeds_s" "mock-$n" 00 "$tmp/body"
+		seed "$seeds_s" "mock-$n-scope" 20 "$tmp/body"
+	done
+	for ids in 'bmsg-0 bent-0,bmsg-0 bent-1,bmsg-4 bent-9' 'bmsg-1 bent-3,bmsg-2 bent-5,bmsg-99 bent-99'; do
+		text=$(echo "$ids" | tr ',' '\n' | while read -r m e; do
+			printf 'Requests { DocumentId { MessageId: "%s" EntityId: "%s" } } ' "$m" "$e"; done)
+		echo "$text" | protoc --encode=Diadoc.Api.Proto.Docflow.GetDocflowBatchRequest "${sproto[@]}" \
+			>"$tmp/req" 2>/dev/null || continue
+		curl -s -o "$tmp/body" -X POST --data-binary @"$tmp/req" \
+			-H 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=test-token' \
+			"$base/diadoc/$scen/V5/GetDocflows?boxId=box-1" || continue
+		n=$((n + 1))
+		seed "$seeds_s" "mock-$n" 10 "$tmp/body"
+	done
+done
+echo 'Documents { DocumentId { MessageId: "bmsg-0" EntityId: "bent-1" } LastEvent { EventId: "e" Timestamp { Ticks: 638712864000000000 } } DocumentInfo { DocumentDirection: Inbound Metadata { Key: "DocumentNumber" Value: "B-1" } } } HaveMoreDocuments: true' |
+	protoc --encode=Diadoc.Api.Proto.Docflow.SearchDocflowsResponseV5 "${sproto[@]}" >"$tmp/body" &&
+	seed "$seeds_s" protoc-search 00 "$tmp/body"
+echo 'Documents { DocumentId { MessageId: "bmsg-2" EntityId: "bent-4" } Docflow { DocflowStatus { PrimaryStatus { StatusText: "ok" } } } }' |
+	protoc --encode=Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV5 "${sproto[@]}" >"$tmp/body" &&
+	seed "$seeds_s" protoc-documents 10 "$tmp/body"
 for f in "$top"/test/fixtures/mercury_*.xml; do
 	[ -e "$f" ] && seed "$seeds_m" "fixture-$(basename "$f")" 00 "$f"
 done
@@ -267,8 +309,9 @@ wait "$mockpid" 2>/dev/null
 nd=$(find "$seeds_d" -type f | wc -l)
 nm=$(find "$seeds_m" -type f | wc -l)
 ne=$(find "$seeds_e" -type f | wc -l)
-if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ] || [ "$ne" -lt 20 ]; then
-	bad "fuzz: seeds from the mock ($nd Diadoc, $nm Mercury, $ne events)"
+ns=$(find "$seeds_s" -type f | wc -l)
+if [ "$nd" -lt 10 ] || [ "$nm" -lt 10 ] || [ "$ne" -lt 20 ] || [ "$ns" -lt 10 ]; then
+	bad "fuzz: seeds from the mock ($nd Diadoc, $nm Mercury, $ne events, $ns search)"
 	exit 1
 fi
 
@@ -292,5 +335,6 @@ fuzz() {	# fuzz NAME
 }
 fuzz diadoc
 fuzz events
+fuzz search
 fuzz mercury
 fuzz oidc

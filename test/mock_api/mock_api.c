@@ -43,6 +43,7 @@
 
 #include "diadoc_docflow.pb-c.h"
 #include "mock_box.h"
+#include "mock_search.h"
 
 #define LOG_CAP			1000000		/* log lines kept; oldest dropped first */
 #define MAX_BODY		(16 * 1024 * 1024)
@@ -2111,6 +2112,62 @@ diadoc_events(struct MHD_Connection *conn, const char *method,
 	log_status(log, r);
 }
 
+/*
+ * POST …/V5/SearchDocflows and …/V5/GetDocflows?boxId=BOX: over the
+ * generated box (mock_search.c), after the same checks as the packets.
+ */
+static void
+diadoc_search(struct MHD_Connection *conn, const char *method,
+			  const Scenario *sc, const char *op, const Buf *body, Reply *r,
+			  Buf *log)
+{
+	const char *box = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "boxId");
+	bool		search = strcmp(op, "/V5/SearchDocflows") == 0;
+	char		token[256];
+	char		line[1024] = "";
+	BoxReply	br;
+
+	buf_printf(log, "diadoc %s box=", op + 1);
+	buf_word(log, box);
+	if (sc->kind == SC_STATUS)
+		reply_status(r, sc->arg);
+	else if (strcmp(method, "POST") != 0)
+		reply_text(r, 405, "mock: %s needs POST", op + 4);
+	else if (!diadoc_auth(conn, token, sizeof(token)) || !token_valid(token))
+		reply_text(r, 401, "mock: missing or invalid DiadocAuth credentials");
+	else if (!box_allowed(box))
+		reply_text(r, 403, "mock: box %s is not allowed for this token", box ? box : "(none)");
+	else if (sc->kind == SC_GARBAGE)
+	{
+		/* field 1, length 100, but the body ends long before */
+		r->status = 200;
+		r->content_type = CT_PROTO;
+		buf_puts(&r->body, "\x0a\x64mock garbage");
+	}
+	else
+	{
+		SearchBad	bad = sc->kind == SC_EMPTY_PAGES ? SEARCH_BAD_EMPTY_MORE :
+			sc->kind == SC_GROW ? SEARCH_BAD_GROW :
+			sc->kind == SC_MISSING_REQUIRED ? SEARCH_BAD_MISSING :
+			sc->kind == SC_EXTRA_DOCS ? SEARCH_BAD_EXTRA :
+			sc->kind == SC_LOOP ? SEARCH_BAD_TWICE : SEARCH_BAD_NONE;
+
+		(search ? search_docflows_answer : get_docflows_answer)
+			((const uint8_t *) (body->data ? body->data : ""), body->len, box,
+			 sc->kind == SC_BOX ? sc->arg : BOX_NEVENTS, bad, &br, line,
+			 sizeof(line));
+		r->status = br.status;
+		r->content_type = br.text ? CT_TEXT : CT_PROTO;
+		r->body.len = 0;
+		buf_append(&r->body, br.body, br.len);
+		free(br.body);
+		buf_printf(log, " %s", line);
+		return;
+	}
+	buf_puts(log, " ");
+	log_status(log, r);
+}
+
 /* POST …/V3/Authenticate?type=password with a LoginPassword body. */
 static void
 diadoc_authenticate(struct MHD_Connection *conn, const char *method,
@@ -3645,6 +3702,9 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		diadoc_docflows(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V5/GetDocflowEvents") == 0)
 		diadoc_events(conn, method, &sc, &req->body, r, &log);
+	else if (diadoc && (strcmp(op, "/V5/SearchDocflows") == 0 ||
+						strcmp(op, "/V5/GetDocflows") == 0))
+		diadoc_search(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
 	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))

@@ -138,6 +138,52 @@ check "events log shows the TimeBasedFilter" \
 	"from=638712864000000000 to=- sort=- after=- limit=30 populate=0 msgtypes=- directions=- types=- department=- counteragent=- status=200 events=30 total=60" \
 	"$(log | head -n1 | cut -d' ' -f4-)"
 
+# search and documents by id over the same box (PROTOCOL.md, "Search and documents by id")
+sproto() { protoc -I"$proto_dir" "$proto_dir/diadoc_search.proto" "$@"; }
+# search SCENARIO REQUEST-TEXT: HTTP status; the answer decoded in $tmp/found
+search()
+{
+	printf '%s' "$2" | sproto --encode=Diadoc.Api.Proto.Docflow.SearchDocflowsRequest >"$tmp/req"
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "$token_auth" \
+		--data-binary @"$tmp/req" "$base/diadoc/$1/V5/SearchDocflows?boxId=box-1"
+	sproto --decode=Diadoc.Api.Proto.Docflow.SearchDocflowsResponseV5 <"$tmp/body" >"$tmp/found" 2>/dev/null
+}
+# getdocs SCENARIO "MSG ENT" ...: HTTP status; the answer decoded in $tmp/found
+getdocs()
+{
+	local scen=$1 text='' m e
+	shift
+	for id in "$@"; do
+		read -r m e <<<"$id"
+		text="$text Requests { DocumentId { MessageId: \"$m\" EntityId: \"$e\" } }"
+	done
+	printf '%s' "$text" | sproto --encode=Diadoc.Api.Proto.Docflow.GetDocflowBatchRequest >"$tmp/req"
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "$token_auth" \
+		--data-binary @"$tmp/req" "$base/diadoc/$scen/V5/GetDocflows?boxId=box-1"
+	sproto --decode=Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV5 <"$tmp/body" >"$tmp/found" 2>/dev/null
+}
+# "DOCUMENTS MORE" of $tmp/found
+found() { awk '/^Documents/ { n++ } /^HaveMoreDocuments/ { m = $2 } END { print n + 0, (m == "" ? "-" : m) }' "$tmp/found"; }
+log >/dev/null
+check "search B-1 first page" "200 3 true" "$(search ok 'QueryString: "B-1" Count: 3') $(found)"
+check "search B-1 last page" "200 1 false" "$(search ok 'QueryString: "B-1" Count: 3 FirstIndex: 9') $(found)"
+check "search deleted scope" "200 3 false" "$(search ok 'QueryString: "box-" Scope: SearchScopeDeleted') $(found)"
+check "search box-25 sees fewer documents" "200 25 false" "$(search box-25 'QueryString: "box-"') $(found)"
+check "search without QueryString -> 400" "400" "$(search ok 'Count: 3')"
+check "search Count 101 -> 400" "400" "$(search ok 'QueryString: "x" Count: 101')"
+check "search empty-pages: nothing, yet more" "200 0 true" "$(search empty-pages 'QueryString: "B-1"') $(found)"
+check "search missing-required: no HaveMoreDocuments" "200 3 -" "$(search missing-required 'QueryString: "B-1" Count: 3') $(found)"
+check "search extra-docs: Count + 1" "200 4 true" "$(search extra-docs 'QueryString: "B-1" Count: 3') $(found)"
+search grow 'QueryString: "box-" Count: 5' >/dev/null
+search grow 'QueryString: "box-" Count: 5 FirstIndex: 10' >/dev/null
+check "search log: a total that grows" "total=10 total=30" \
+	"$(log | grep -o 'total=[0-9]*' | tail -n2 | tr '\n' ' ' | sed 's/ $//')"
+check "getdocs: known ids only, unknown fields" "200 2 1" \
+	"$(getdocs ok 'bmsg-0 bent-1' 'bmsg-9 bent-19' 'x y') $(found | cut -d' ' -f1) $(grep -cE '^9[: ]' "$tmp/found")"
+check "getdocs: none known -> 404" "404" "$(getdocs ok 'x y')"
+check "getdocs extra-docs: one not asked for" "200 2" "$(getdocs extra-docs 'bmsg-0 bent-1') $(found | cut -d' ' -f1)"
+check "getdocs log" "ids=1 first=x/y status=404" "$(log | tail -n2 | head -n1 | cut -d' ' -f4-)"
+
 check "diadoc bad token -> 401" "401" \
 	"$(diadoc ok 'PacketId: "p1"' box-1 'Authorization: DiadocAuth ddauth_api_client_id=test-client,ddauth_token=nope')"
 check "diadoc other box -> 403" "403" "$(diadoc ok 'PacketId: "p1"' box-9)"
