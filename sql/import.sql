@@ -109,6 +109,21 @@ SELECT name, update_date, factor FROM imp_m.mercury_unit_changes
 WHERE update_date >= '2024-01-01 00:00+03' AND update_date < '2024-01-01 01:00+03'
 ORDER BY update_date LIMIT 3;
 
+-- one query of each Diadoc kind through the generated tables: the event
+-- feed, search, and documents by id joined to what search found (the same
+-- documents, the same states)
+SELECT count(*) AS events, count(DISTINCT event_id) AS distinct_events,
+       min(event_at) >= '2025-01-01' AS lower_bound_kept
+FROM imp_d.diadoc_docflow_events WHERE event_at >= '2025-01-01';
+SELECT count(*) > 0 AS found, count(*) = count(DISTINCT entity_id) AS distinct_ids
+FROM imp_d.diadoc_search WHERE query = 'B-1';
+SELECT count(*) AS joined,
+       count(*) = (SELECT count(*) FROM imp_d.diadoc_search WHERE query = 'B-1') AS all_found,
+       count(*) FILTER (WHERE s.last_event_id IS DISTINCT FROM d.last_event_id) AS differ
+FROM imp_d.diadoc_search s
+JOIN imp_d.diadoc_documents d USING (message_id, entity_id)
+WHERE s.query = 'B-1';
+
 -- LIMIT TO and EXCEPT name the tables as they are created; compared with
 -- the full imports above: what is missing, what is extra
 CREATE VIEW imp_tables AS
