@@ -20,6 +20,7 @@ OBJS = \
 	src/oidc.o \
 	src/oidc_answer.o \
 	src/mercury.o \
+	src/vetis_ops.o \
 	src/xmlscan.o \
 	src/stats.o \
 	$(PB_OBJS)

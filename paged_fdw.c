@@ -422,7 +422,11 @@ paged_classify_list(PlannerInfo *root, RelOptInfo *baserel,
 		{
 			PagedQualInfo *q = (PagedQualInfo *) lfirst(lq);
 
-			if (q->recheck || info->res->columns[q->colno].recheck)
+			const ResourceColumn *col = &info->res->columns[q->colno];
+
+			/* some operators a rechecked column sends exactly */
+			if (q->recheck ||
+				(col->recheck && (col->exact_ops & (1 << q->op)) == 0))
 				recheck = true;
 		}
 		pushed = list_concat(pushed, qs);
@@ -895,6 +899,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 										ALLOCSET_DEFAULT_SIZES);
 	st->rctx.opts = st->opts;
 	st->rctx.page_size = st->page_size;
+	st->rctx.want = st->want;
 	st->rctx.scan_cxt = st->scan_cxt;
 	st->rctx.conn = http_get_conn(st->opts);
 	st->rctx.stat = paged_stats_begin(st->opts, estate->es_query_cxt);
@@ -1304,6 +1309,7 @@ paged_explain_request(ForeignScanState *node, PagedScanState *st)
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.opts = st->opts;
 	rctx.page_size = st->page_size;
+	rctx.want = st->want;
 	rctx.scan_cxt = CurrentMemoryContext;
 	FreeExprContext(econtext, true);
 	/* begin() only prepares state; resources authenticate lazily. */

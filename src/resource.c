@@ -6,11 +6,12 @@
 #include "postgres.h"
 
 #include "resource.h"
+#include "vetis.h"
 
 /* Adding a resource: one line here and one src/<api>.c. */
 const PagedResource *const paged_resources[] = {
 	&diadoc_docflows_resource,
-	&mercury_unit_changes_resource,
+	VETIS_RESOURCES
 	NULL
 };
 

@@ -33,6 +33,7 @@ typedef struct ResourceColumn
 	int			push;			/* RC_PUSH_* bits */
 	bool		recheck;		/* pushed conditions still evaluated locally */
 	bool		notnull;		/* never NULL in a row (a request key) */
+	int			exact_ops;		/* 1 << PagedOp: sent exactly despite recheck */
 } ResourceColumn;
 
 typedef enum PagedOp
@@ -66,6 +67,7 @@ typedef struct ResourceCtx
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	int			page_size;		/* effective page size */
 	void	   *state;			/* resource-private (auth token, ...) */
+	const bool *want;			/* columns the scan reads, or NULL: all */
 	struct PagedScanStat *stat; /* statistics and progress, or NULL */
 } ResourceCtx;
 
@@ -104,7 +106,7 @@ typedef struct PageResult
 	bool		has_next;
 	char	   *next_key;		/* in the page context */
 	int			next_keylen;
-	/* offset paging */
+	/* offset paging (has_next: more after a short page, total unknown) */
 	int64		total;			/* -1 if the answer did not say */
 	/* PAGE_RETRY: what the server said, for the ERROR if retries run out */
 	const char *what;
@@ -189,7 +191,7 @@ extern int	paged_resource_column(const PagedResource *res, const char *name);
 
 /* Resources (one per src/<api>.c). */
 extern const PagedResource diadoc_docflows_resource;
-extern const PagedResource mercury_unit_changes_resource;
+/* The VetIS dictionary lists: one per row of VETIS_OPERATIONS (vetis.h). */
 
 /* paged_fdw.max_decoded_size (MB): the most one Diadoc page may decode to */
 extern int	diadoc_max_decoded_size;

@@ -14,6 +14,7 @@
 #include "utils/timestamp.h"
 
 #include "fuzz_page.h"
+#include "vetis.h"
 #include "pg_shim.h"
 
 static void

@@ -47,7 +47,7 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/diadoc_docs.c src/mercury.c src/xmlscan.c src/http.c src/oidc_answer.c \
+for src in src/diadoc.c src/diadoc_docs.c src/mercury.c src/vetis_ops.c src/xmlscan.c src/http.c src/oidc_answer.c \
 	proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c proto/diadoc_documents.pb-c.c \
 	proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c; do
 	# MERCURY_CROSSCHECK: libxml2 rereads what the fast scanner accepted
@@ -60,6 +60,7 @@ compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=fals
 compile xmlscan_unit.o "$top/src/xmlscan.c" || built=false
 compile pg_shim_unit.o "$here/pg_shim.c" || built=false
 compile http_unit.o "$top/src/http.c" || built=false
+compile vetis_ops_unit.o "$top/src/vetis_ops.c" || built=false
 if $built; then
 	pb="$build/diadoc.pb-c.o $build/diadoc_participant_type.pb-c.o $build/diadoc_documents.pb-c.o
 		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o"
@@ -69,13 +70,13 @@ if $built; then
 		"$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
-		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
+		"$build/mercury.o" "$build/vetis_ops.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_oidc" "$build/fuzz_oidc.o" \
 		"$build/oidc_answer.o" "$build/pg_shim.o" $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -o "$build/unit_mercury" "$build/unit_mercury.o" "$build/pg_shim_unit.o" \
-		"$build/http_unit.o" "$build/xmlscan_unit.o" $libs >>"$log" 2>&1 || built=false
+		"$build/http_unit.o" "$build/xmlscan_unit.o" "$build/vetis_ops_unit.o" $libs >>"$log" 2>&1 || built=false
 fi
 if ! $built; then
 	cat "$log"

@@ -3587,7 +3587,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		diadoc_docflows(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
-	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))
+	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0 ||
+						 strcmp(op, "/DictionaryService") == 0))
 		mercury_unit_changes(conn, method, &sc, &req->body, r, &log);
 	else
 	{
