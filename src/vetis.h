@@ -122,6 +122,7 @@ typedef struct VetisOp
 	X(units, "DictionaryService", "GetUnitList", "getUnitListRequest", "getUnitListResponse", "unitList", "unit", vetis_unit, VK_PLAIN, NULL, NULL, NULL, InvalidOid) \
 	X(purposes, "DictionaryService", "GetPurposeList", "getPurposeListRequest", "getPurposeListResponse", "purposeList", "purpose", vetis_purpose, VK_PLAIN, NULL, NULL, NULL, InvalidOid) \
 	X(research_methods, "DictionaryService", "GetResearchMethodList", "getResearchMethodListRequest", "getResearchMethodListResponse", "researchMethodList", "method", vetis_named, VK_PLAIN, NULL, NULL, NULL, InvalidOid) \
+	X(diseases, "DictionaryService", "GetDiseaseList", "getDiseaseListRequest", "getDiseaseListResponse", "diseaseList", "disease", vetis_named, VK_PLAIN, NULL, NULL, NULL, InvalidOid) \
 	X(regions_by_country, "IkarService", "GetRegionListByCountry", "getRegionListByCountryRequest", "getRegionListByCountryResponse", "regionList", "region", vetis_region, VK_KEYED, "countryGuid", NULL, "country_guid", UUIDOID) \
 	X(districts_by_region, "IkarService", "GetDistrictListByRegion", "getDistrictListByRegionRequest", "getDistrictListByRegionResponse", "districtList", "district", vetis_district, VK_KEYED, "regionGuid", NULL, "region_guid", UUIDOID) \
 	X(localities_by_region, "IkarService", "GetLocalityListByRegion", "getLocalityListByRegionRequest", "getLocalityListByRegionResponse", "localityList", "locality", vetis_locality, VK_KEYED, "regionGuid", NULL, "region_guid", UUIDOID) \
