@@ -57,7 +57,7 @@ $(PB_OBJS): $(PB_HDRS)
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
-test/mock_api/mock_api: test/mock_api/mock_api.c $(PB_SRCS) $(PB_HDRS)
+test/mock_api/mock_api: test/mock_api/mock_api.c test/mock_api/mock_vetis.c $(PB_SRCS) $(PB_HDRS)
 	$(CC) $(MOCK_CFLAGS) -o $@ test/mock_api/mock_api.c $(PB_SRCS) \
 		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lz -lpthread
 
