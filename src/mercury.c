@@ -2162,6 +2162,12 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 			return PAGE_END;
 		sqlstate = ERRCODE_FDW_ERROR;
 	}
+	else if (strcmp(kind, "entityNotFoundFault") == 0 &&
+			 p->op->kind == VK_KEYED)
+	{
+		/* an unknown key (Ikar's keyed lists say so): it has no rows */
+		return PAGE_END;
+	}
 	else if (strcmp(kind, "internalServiceFault") == 0)
 		return PAGE_RETRY;
 	else if (strcmp(kind, "accessDeniedFault") == 0)
@@ -2639,11 +2645,13 @@ static void vetis_push_node(JsonbParseState **state, const MercuryPage *page,
  * The children of a node (or of an item: [first, end)) as the members of
  * an object: one key per element name, an array for the elements the
  * schema repeats, whatever their number.  "fields" gives the repeat rule
- * of the item's own children; deeper, vetis_repeated_nested does.
+ * of the item's own children; deeper, vetis_repeated_nested does (by the
+ * parent's name).
  */
 static void
 vetis_push_members(JsonbParseState **state, const MercuryPage *page,
-				   int colno, int first, int end, const VetisItemType *fields)
+				   int colno, int first, int end, const VetisItemType *fields,
+				   const char *parent)
 {
 	int			j;
 
@@ -2682,7 +2690,7 @@ vetis_push_members(JsonbParseState **state, const MercuryPage *page,
 				repeated = count > 1;
 		}
 		else
-			repeated = vetis_repeated_nested(name);
+			repeated = vetis_repeated_nested(parent, name);
 		if (!repeated && count > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
@@ -2717,10 +2725,11 @@ vetis_push_node(JsonbParseState **state, const MercuryPage *page, int colno,
 	JsonbValue	v;
 
 	check_stack_depth();
-	if (n->off == VN_COMPLEX)
+	if (n->off == VN_COMPLEX || (n->off >= 0 && vetis_complex(n->name)))
 	{
 		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		vetis_push_members(state, page, colno, node + 1, n->end, NULL);
+		vetis_push_members(state, page, colno, node + 1, n->end, NULL,
+						   n->name);
 		pushJsonbValue(state, WJB_END_OBJECT, NULL);
 		return;
 	}
@@ -2751,7 +2760,7 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 	{
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		vetis_push_members(&state, page, colno, u->first_node, u->end_node,
-						   op->type);
+						   op->type, op->item);
 		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 		return JsonbPGetDatum(JsonbValueToJsonb(res));
 	}
@@ -2778,15 +2787,16 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 			continue;
 		if (n->off == VN_NIL)
 			break;
-		if (n->off == VN_COMPLEX)
+		if (n->off == VN_COMPLEX || vetis_complex(n->name))
 		{
 			pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-			vetis_push_members(&state, page, colno, j + 1, n->end, NULL);
+			vetis_push_members(&state, page, colno, j + 1, n->end, NULL,
+							   n->name);
 			res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 		}
 		else
 		{
-			/* an empty element of a complex type: a jsonb string */
+			/* a simple type (an element the schema does not know) */
 			JsonbValue	v;
 
 			vetis_jsonb_string(&v, colno, page->text + n->off, n->len);

@@ -145,7 +145,8 @@ VETIS_OPERATIONS(VETIS_DECLARE_RESOURCE)
 /* vetis_ops.c */
 extern VetisOp *const vetis_ops[];
 extern const VetisOp *vetis_find_op(const char *resource);
-extern bool vetis_repeated_nested(const char *elem);
+extern bool vetis_repeated_nested(const char *parent, const char *elem);
+extern bool vetis_complex(const char *elem);
 extern const char *vetis_nested_name(const char *elem, size_t len);
 extern const char *const vetis_services[];
 
