@@ -115,6 +115,8 @@ typedef struct MercuryStream
 	TimestampTz begin_eq;
 	bool		has_end_eq;		/* end_date = value given by the user */
 	TimestampTz end_eq;
+	bool		no_recheck_lower;	/* update_date >= is not rechecked: drop
+									 * items without an updateDate */
 	/* VK_KEYED: the key */
 	Datum		key;
 	char	   *key_text;		/* as sent */
@@ -574,6 +576,7 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 {
 	MercuryStream common;
 	bool		has_lower = false;
+	bool		has_ge = false;
 	TimestampTz lower = 0;
 	TimestampTz *begins = NULL;
 	int			nbegins = 0;
@@ -623,8 +626,10 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 					 * beginDate is inclusive: >= is sent exactly, > as
 					 * >= and rechecked locally
 					 */
-				case PAGED_OP_GT:
 				case PAGED_OP_GE:
+					has_ge = true;
+					/* FALLTHROUGH */
+				case PAGED_OP_GT:
 					mercury_raise_begin(&has_lower, &lower, v);
 					break;
 				case PAGED_OP_LT:
@@ -671,6 +676,7 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 		ms = palloc(sizeof(MercuryStream));
 		*ms = common;
 		ms->op = op;
+		ms->no_recheck_lower = has_ge;
 		ms->begin = begin;
 		if (begins)
 		{
@@ -2230,6 +2236,27 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 p.op->list, p.offset, cursor->offset);
 		p.errline = 0;
 		mercury_parse_error(req, &p, NULL, 0);
+	}
+
+	/*
+	 * update_date >= x is not checked again, so an item without an
+	 * updateDate (the schema makes it optional), which that condition would
+	 * not let through, cannot be answered exactly: an ERROR, never a row.
+	 */
+	if (((MercuryStream *) stream->arg)->no_recheck_lower)
+	{
+		int			f = p.op->colfield[p.op->col_update];
+		int			i;
+
+		for (i = 0; i < p.nunits; i++)
+			if (p.units[i].off[f] < 0)
+			{
+				snprintf(p.errmsg, sizeof(p.errmsg),
+						 "%s %d of the page has no updateDate, yet the list was asked for by updateDate",
+						 p.op->item, i + 1);
+				p.errline = 0;
+				mercury_parse_error(req, &p, NULL, 0);
+			}
 	}
 
 	page = palloc(sizeof(MercuryPage));
