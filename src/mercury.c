@@ -1871,7 +1871,7 @@ mercury_parse_finish(MercuryParse *p)
 			mercury_xml_fail(p,
 							 "The SOAP Body holds neither %s nor a Fault",
 							 p->op->response);
-		else if (!p->is_fault && !p->seen_list)
+		else if (!p->is_fault && !p->seen_list && !p->op->list_optional)
 			mercury_xml_fail(p, "%s has no %s", p->op->response, p->op->list);
 	}
 }

@@ -92,6 +92,7 @@ typedef struct VetisOp
 	int			col_end;		/* update_date columns */
 	int			col_update;
 	int			col_key;		/* VK_KEYED */
+	bool		list_optional;	/* the answer may lack the list: empty */
 	char		required_columns[64];
 	char		required_hint[200];
 } VetisOp;

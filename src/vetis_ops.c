@@ -246,6 +246,14 @@ vetis_nested_name(const char *elem, size_t len)
 	return NULL;
 }
 
+/*
+ * Operations whose answer's list element is optional (minOccurs 0 in the
+ * bindings, unlike every other list): no list is an empty list.
+ */
+static const char *const vetis_optional_lists[] = {
+	"GetProductItemChangesList", NULL
+};
+
 /* The services a server url may already end in (today's contract). */
 const char *const vetis_services[] = {
 	"DictionaryService", "ProductService", "EnterpriseService", "IkarService",
@@ -337,6 +345,9 @@ vetis_ops_init(void)
 		if (t->nfields > VETIS_MAX_FIELDS)
 			abort();
 		op->col_begin = op->col_end = op->col_update = op->col_key = -1;
+		for (f = 0; vetis_optional_lists[f] != NULL; f++)
+			if (strcmp(vetis_optional_lists[f], op->operation) == 0)
+				op->list_optional = true;
 		for (f = 0; f < t->nfields; f++)
 		{
 			const VetisField *fd = &t->fields[f];
