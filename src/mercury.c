@@ -151,6 +151,7 @@ typedef enum MercuryElem
 typedef struct MercuryParse
 {
 	const VetisOp *op;			/* what was asked for */
+	int			nfields;		/* of its item type */
 	bool		keep_tree;		/* keep the nodes of the items */
 	xmlParserCtxtPtr ctxt;		/* while libxml2 parses */
 	const xmlChar *field_names[VETIS_MAX_FIELDS];	/* as the parser hands
@@ -1314,10 +1315,10 @@ vetis_add_node(MercuryParse *p, int field, const xmlChar *lname)
  * dictionary, so comparing pointers with the interned field names is
  * enough; the string comparison only runs for names we do not map.
  */
-static int
+static inline int
 mercury_field_index(const MercuryParse *p, const xmlChar *lname)
 {
-	int			nfields = p->op->type->nfields;
+	int			nfields = p->nfields;
 	int			f;
 
 	for (f = 0; f < nfields; f++)
@@ -1452,32 +1453,35 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				{
 					MercuryUnit *u = &p->units[p->nunits - 1];
 					int			f = mercury_field_index(p, lname);
-					const VetisField *fd = f >= 0 ? &p->op->type->fields[f] : NULL;
-					bool		keep;
 
-					/* unknown fields and jsonb ones only matter for a tree */
-					if (!p->keep_tree && (f < 0 || fd->typid == JSONBOID))
+					if (f >= 0 && p->op->scalar[f])
 					{
-						p->skip = 1;
-						return;
-					}
-					if (f >= 0 && !fd->repeated)
-					{
+						/* the hot path: a scalar column's element */
 						if (u->seen & (1U << f))
 						{
 							mercury_xml_fail(p,
 											 "%s %d has more than one %s element",
-											 p->op->item, p->nunits, fd->elem);
+											 p->op->item, p->nunits, p->op->names[f]);
 							return;
 						}
 						u->seen |= 1U << f;
+						p->field = f;
 					}
-					node = p->keep_tree ? vetis_add_node(p, f, lname) : -1;
-					if (p->failed)
+					else if (!p->keep_tree)
+					{
+						/* unknown and jsonb elements only matter for a tree */
+						p->skip = 1;
 						return;
-					p->field = (fd != NULL && fd->typid != JSONBOID) ? f : -1;
-					keep = nattrs == 0 || !mercury_is_nil(nattrs, attrs);
-					mercury_text_begin(p, keep);
+					}
+					else
+						p->field = -1;	/* jsonb, unknown: only in the tree */
+					if (p->keep_tree)
+					{
+						node = vetis_add_node(p, f, lname);
+						if (node < 0)
+							return;
+					}
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
 					kind = ME_FIELD;
 				}
 				break;
@@ -1711,6 +1715,7 @@ mercury_parse_init(MercuryParse *p, const VetisOp *op, bool keep_tree)
 {
 	memset(p, 0, sizeof(MercuryParse));
 	p->op = op;
+	p->nfields = op->type->nfields;
 	p->keep_tree = keep_tree;
 	p->field = -1;
 	p->total = -1;
@@ -1948,7 +1953,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 /*
  * Read a whole answer into *p.  Returns false, with p->failed set and
  * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
- * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
+ * holding either the operation's response and list or a Fault.  Only
  * out-of-memory and the like are ERRORs here.
  *
  * The fast scanner reads what it can be sure of; on anything else, or on

@@ -50,7 +50,7 @@ typedef struct VetisItemType
 } VetisItemType;
 
 /* The most fields one item type has, and columns one resource has. */
-#define VETIS_MAX_FIELDS	24
+#define VETIS_MAX_FIELDS	22
 #define VETIS_MAX_COLUMNS	(VETIS_MAX_FIELDS + 3)
 
 /* What a resource column reads. */
@@ -87,6 +87,7 @@ typedef struct VetisOp
 	int			colfield[VETIS_MAX_COLUMNS];	/* VC_FIELD: index in type */
 	int			fieldcol[VETIS_MAX_FIELDS];	/* column of a field, -1 none */
 	const char *names[VETIS_MAX_FIELDS];	/* field elements, for the scanner */
+	bool		scalar[VETIS_MAX_FIELDS];	/* a scalar column's 0..1 element */
 	int			ncolumns;
 	int			col_begin;		/* VK_CHANGES: begin_date, end_date, */
 	int			col_end;		/* update_date columns */

@@ -353,6 +353,7 @@ vetis_ops_init(void)
 			const VetisField *fd = &t->fields[f];
 
 			op->names[f] = fd->elem;
+			op->scalar[f] = fd->typid != JSONBOID && !fd->repeated;
 			op->fieldcol[f] = op->ncolumns;
 			if (op->kind == VK_KEYED && strcmp(fd->column, op->key_column) == 0)
 			{
