@@ -23,6 +23,7 @@ OBJS = \
 	src/oidc.o \
 	src/oidc_answer.o \
 	src/mercury.o \
+	src/vetis_ops.o \
 	src/xmlscan.o \
 	src/stats.o \
 	$(PB_OBJS)
@@ -31,7 +32,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury pushdown conditions partitions differential faults security speed stats import upgrade async parallel
+REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury vetis pushdown conditions partitions differential faults security speed stats import upgrade async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -60,11 +61,13 @@ proto/diadoc_search.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_docflow.pb-c.h
 src/diadoc.o src/diadoc_docs.o src/diadoc_events.o src/diadoc.bc src/diadoc_docs.bc src/diadoc_events.bc: $(PB_HDRS) src/diadoc_docs.h src/diadoc.h
 src/diadoc_search.o src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
+# The table of VetIS operations is expanded in these.
+src/mercury.o src/vetis_ops.o src/resource.o src/mercury.bc src/vetis_ops.bc src/resource.bc: src/vetis.h src/resource.h
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
 MOCK_SRCS = test/mock_api/mock_api.c test/mock_api/mock_box.c test/mock_api/mock_search.c
-test/mock_api/mock_api: $(MOCK_SRCS) test/mock_api/mock_box.h test/mock_api/mock_search.h $(PB_SRCS) $(PB_HDRS)
+test/mock_api/mock_api: $(MOCK_SRCS) test/mock_api/mock_box.h test/mock_api/mock_search.h test/mock_api/mock_vetis.c $(PB_SRCS) $(PB_HDRS)
 	$(CC) $(MOCK_CFLAGS) -o $@ $(MOCK_SRCS) $(PB_SRCS) \
 		-lmicrohttpd -lprotobuf-c $(XML2_LIBS) -lz -lpthread
 

@@ -430,10 +430,11 @@ paged_classify_list(PlannerInfo *root, RelOptInfo *baserel,
 		{
 			PagedQualInfo *q = (PagedQualInfo *) lfirst(lq);
 
+			const ResourceColumn *col = &info->res->columns[q->colno];
+
+			/* some operators a rechecked column sends exactly */
 			if (q->recheck ||
-				(info->res->columns[q->colno].recheck &&
-				 !(q->op == PAGED_OP_GE &&
-				   (info->res->columns[q->colno].push & RC_EXACT_GE))))
+				(col->recheck && (col->exact_ops & (1 << q->op)) == 0))
 				recheck = true;
 		}
 		pushed = list_concat(pushed, qs);
@@ -1465,8 +1466,8 @@ paged_explain_request(ForeignScanState *node, PagedScanState *st)
 	memset(&rctx, 0, sizeof(rctx));
 	rctx.opts = st->opts;
 	rctx.page_size = st->page_size;
-	rctx.scan_cxt = CurrentMemoryContext;
 	rctx.want = st->want;
+	rctx.scan_cxt = CurrentMemoryContext;
 	rctx.order = st->rctx.order;
 	FreeExprContext(econtext, true);
 	/* begin() only prepares state; resources authenticate lazily. */

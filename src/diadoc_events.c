@@ -68,7 +68,8 @@ enum
 
 static const ResourceColumn ev_columns[] = {
 	{"event_id", TEXTOID, 0, false},
-	{"event_at", TIMESTAMPTZOID, RC_PUSH_RANGE | RC_EXACT_GE | RC_ORDERED, true, true},
+	{"event_at", TIMESTAMPTZOID, RC_PUSH_RANGE | RC_ORDERED, true, true,
+	1 << PAGED_OP_GE},
 	{"index_key", BYTEAOID, 0, false},
 	{"previous_event_id", TEXTOID, 0, false},
 	DIADOC_DOC_COLUMNS_PUSHED(RC_PUSH_EQ | RC_PUSH_IN,	/* document_type */

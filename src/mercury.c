@@ -1,18 +1,25 @@
 /*-------------------------------------------------------------------------
  * mercury.c
- *		Resource "unit_changes": VetIS Mercury DictionaryService
- *		GetUnitChangesList (SOAP 1.1 over HTTP, offset paging).
+ *		The VetIS list engine: every operation of the table in vetis_ops.c
+ *		(GetUnitChangesList and the other dictionary lists of the VetIS
+ *		services), SOAP 1.1 over HTTP, offset paging.
  *
- * One scan is one stream: the tightest update-date interval the pushed
- * conditions allow.  Each page is one SOAP request with listOptions
- * (count, offset); the answer's unitList@total tells the pager when to stop.
+ * A *ChangesList scan is one stream per begin date: the tightest
+ * update-date interval the pushed conditions allow; a keyed list is one
+ * stream per key value; a plain list is one stream.  Each page is one SOAP
+ * request with listOptions (count, offset); the answer's list@total, or
+ * its hasMore, tells the pager when to stop.
  *
- * Answers are read with libxml2's SAX2 parser, never built into a tree:
- * elements are matched by local name so that both the v2 schema (bs/dt
- * namespaces) and the older v1 schema (one argc namespace) parse, and every
- * unit field is kept as text until fill_row converts the wanted columns.
- * The converters are our own strict parsers for the XML Schema lexical
- * forms, so a bad value is reported with the column it belongs to.
+ * Answers are read with callbacks, never built into a tree: the fast
+ * scanner of src/xmlscan.c, with libxml2's SAX2 parser as the authority.
+ * Elements are matched by local name so that both the v2 schema (bs/dt
+ * namespaces) and the older v1 schema (one argc namespace) parse.  Every
+ * scalar field of an item is kept as text until fill_row converts the
+ * wanted columns; when a jsonb column (a nested type, or the whole record)
+ * is wanted, the item's elements are also kept as a flat list of nodes,
+ * from which fill_row builds the jsonb.  The converters are our own strict
+ * parsers for the XML Schema lexical forms, so a bad value is reported
+ * with the column it belongs to.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -29,17 +36,19 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 #include "utils/xml.h"
 
 #include "resource.h"
+#include "vetis.h"
 #include "xmlscan.h"
 
-#define MERCURY_OPERATION	"GetUnitChangesList"
 #define MERCURY_MAX_PAGE	1000
 
 #define SOAP_ENV_NS		"http://schemas.xmlsoap.org/soap/envelope/"
@@ -52,79 +61,53 @@
 #define MERCURY_XML_ERROR xmlError
 #endif
 
-/*
- * Column numbers.  The first MU_NFIELDS columns come one-to-one from the
- * children of a unit element (see mercury_fields); the last two describe
- * the request.
- */
-enum
-{
-	MC_UUID,
-	MC_GUID,
-	MC_ACTIVE,
-	MC_LAST,
-	MC_STATUS,
-	MC_CREATE_DATE,
-	MC_UPDATE_DATE,
-	MC_PREVIOUS,
-	MC_NEXT,
-	MC_NAME,
-	MC_FULL_NAME,
-	MC_COMMON_UNIT_GUID,
-	MC_FACTOR,
-	MC_BEGIN_DATE,
-	MC_END_DATE,
-	MC_NCOLUMNS
-};
-
-#define MU_NFIELDS	MC_BEGIN_DATE
-
-static const ResourceColumn mercury_columns[MC_NCOLUMNS] = {
-	{"uuid", UUIDOID, 0, false},
-	{"guid", UUIDOID, 0, false},
-	{"active", BOOLOID, 0, false},
-	{"last", BOOLOID, 0, false},
-	{"status", TEXTOID, 0, false},
-	{"create_date", TIMESTAMPTZOID, 0, false},
-	{"update_date", TIMESTAMPTZOID, RC_PUSH_EQ | RC_PUSH_RANGE, true},
-	{"previous", UUIDOID, 0, false},
-	{"next", UUIDOID, 0, false},
-	{"name", TEXTOID, 0, false},
-	{"full_name", TEXTOID, 0, false},
-	{"common_unit_guid", UUIDOID, 0, false},
-	{"factor", NUMERICOID, 0, false},
-	{"begin_date", TIMESTAMPTZOID, RC_PUSH_EQ | RC_PUSH_IN, false, true},
-	{"end_date", TIMESTAMPTZOID, RC_PUSH_EQ, false},
-};
-
-/* Local names of the unit children, indexed by column number. */
-static const char *const mercury_fields[MU_NFIELDS] = {
-	"uuid", "guid", "active", "last", "status", "createDate", "updateDate",
-	"previous", "next", "name", "fullName", "commonUnitGuid", "factor"
-};
+/* Column numbers of unit_changes (the C-level tests use them). */
+#define MC_NAME		9
 
 /*
- * One unit of a page: where each field's text is in the page's text
- * buffer (NUL-terminated), -1 where the element was absent or nil.
+ * One item of a page: where each scalar field's text is in the page's text
+ * buffer (NUL-terminated), -1 where the element was absent or nil; and,
+ * when the tree is kept, its elements' nodes [first_node, end_node).
  */
 typedef struct MercuryUnit
 {
-	int			off[MU_NFIELDS];
-	int			len[MU_NFIELDS];
+	int			off[VETIS_MAX_FIELDS];
+	int			len[VETIS_MAX_FIELDS];
 	uint32		seen;			/* bit per field, to refuse duplicates */
+	int			first_node;
+	int			end_node;
 } MercuryUnit;
+
+/*
+ * One element inside an item, in document order.  Its descendants are the
+ * nodes after it up to "end"; off is its text, -1 for nil, -2 when it has
+ * child elements (its text is then ignored).
+ */
+typedef struct VetisNode
+{
+	const char *name;			/* static, or in the text buffer */
+	int			end;
+	int			off;
+	int			len;
+} VetisNode;
+
+#define VN_NIL		(-1)
+#define VN_COMPLEX	(-2)
 
 /* A parsed page, as the pager keeps it (PageResult.records). */
 typedef struct MercuryPage
 {
 	MercuryUnit *units;
-	const char *text;			/* the field texts the offsets point into */
+	VetisNode  *nodes;
+	const char *text;			/* the texts the offsets point into */
 	List	   *secrets;		/* of the request, redacted from bad values */
 } MercuryPage;
 
-/* The interval of one scan (ResourceStream.arg). */
+/* The request of one stream (ResourceStream.arg). */
 typedef struct MercuryStream
 {
+	const VetisOp *op;
+	/* VK_CHANGES: the interval */
 	TimestampTz begin;			/* beginDate sent */
 	bool		has_end;
 	TimestampTz end;			/* endDate sent (exclusive) */
@@ -132,7 +115,20 @@ typedef struct MercuryStream
 	TimestampTz begin_eq;
 	bool		has_end_eq;		/* end_date = value given by the user */
 	TimestampTz end_eq;
+	bool		no_recheck_lower;	/* update_date >= is not rechecked: drop
+									 * items without an updateDate */
+	/* VK_KEYED: the key */
+	Datum		key;
+	char	   *key_text;		/* as sent */
 } MercuryStream;
+
+/* Per-scan state (ResourceCtx.state). */
+typedef struct VetisScan
+{
+	const VetisOp *op;
+	bool		keep_tree;		/* a jsonb column is wanted */
+	char	   *url;			/* where the requests go */
+} VetisScan;
 
 /* What an element on the parser's path is to us. */
 typedef enum MercuryElem
@@ -143,28 +139,34 @@ typedef enum MercuryElem
 	ME_LIST,
 	ME_UNIT,
 	ME_FIELD,
+	ME_NESTED,
 	ME_FAULT,
 	ME_FAULTSTRING,
 	ME_DETAIL
 } MercuryElem;
 
-#define MERCURY_MAX_DEPTH	8
+#define MERCURY_MAX_DEPTH	64
 
 /* State and result of reading one answer. */
 typedef struct MercuryParse
 {
+	const VetisOp *op;			/* what was asked for */
+	int			nfields;		/* of its item type */
+	bool		keep_tree;		/* keep the nodes of the items */
 	xmlParserCtxtPtr ctxt;		/* while libxml2 parses */
-	const xmlChar *field_names[MU_NFIELDS];	/* in the parser's dictionary */
+	const xmlChar *field_names[VETIS_MAX_FIELDS];	/* as the parser hands
+													 * them out */
 	const xmlChar *unit_name;
 
 	/* the path from the root to the current element, elements we track */
 	MercuryElem stack[MERCURY_MAX_DEPTH];
+	int			nodestack[MERCURY_MAX_DEPTH];	/* node of each, or -1 */
 	int			depth;
 	int			skip;			/* > 0: inside an element we ignore */
 	bool		seen_body;
 	bool		seen_response;
 	bool		seen_list;
-	int			field;			/* unit field being read */
+	int			field;			/* scalar item field being read */
 
 	/* texts kept: one buffer as large as the answer, never enlarged */
 	char	   *buf;
@@ -174,12 +176,16 @@ typedef struct MercuryParse
 	int			text_start;
 
 	/* list answer */
-	int64		total;			/* unitList attributes, -1 if absent */
+	int64		total;			/* list attributes, -1 if absent */
 	int64		count;
 	int64		offset;
+	int			has_more;		/* hasMore: 1, 0, or -1 if absent */
 	MercuryUnit *units;
 	int			nunits;
 	int			maxunits;
+	VetisNode  *nodes;
+	int			nnodes;
+	int			maxnodes;
 
 	/* fault answer */
 	bool		is_fault;
@@ -328,7 +334,7 @@ mercury_append_timestamp(StringInfo buf, TimestampTz ts, bool wire)
 
 	if (TIMESTAMP_NOT_FINITE(ts) ||
 		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-		elog(ERROR, "timestamp out of range for " MERCURY_OPERATION);
+		elog(ERROR, "timestamp out of range for a VetIS request");
 
 	appendStringInfo(buf, "%04d-%02d-%02d%c%02d:%02d:%02d",
 					 tm.tm_year, tm.tm_mon, tm.tm_mday, wire ? 'T' : ' ',
@@ -363,18 +369,85 @@ mercury_trim(const char **s, int *len)
  * ---------------------------------------------------------------------
  */
 
-/* The API needs beginDate: begin_date = / IN (...) or a lower update_date bound. */
-static bool
-mercury_has_required(const int *pushed)
+/*
+ * A *ChangesList needs beginDate: begin_date = / IN (...) or a lower
+ * update_date bound; a keyed list its key; a plain list nothing.
+ */
+bool
+vetis_has_required(const VetisOp *op, const int *pushed)
 {
-	return (pushed[MC_BEGIN_DATE] & ((1 << PAGED_OP_EQ) | (1 << PAGED_OP_IN))) != 0 ||
-		(pushed[MC_UPDATE_DATE] &
-		 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE) | (1 << PAGED_OP_EQ))) != 0;
+	switch (op->kind)
+	{
+		case VK_CHANGES:
+			return (pushed[op->col_begin] & ((1 << PAGED_OP_EQ) | (1 << PAGED_OP_IN))) != 0 ||
+				(pushed[op->col_update] &
+				 ((1 << PAGED_OP_GT) | (1 << PAGED_OP_GE) | (1 << PAGED_OP_EQ))) != 0;
+		case VK_KEYED:
+			return (pushed[op->col_key] & ((1 << PAGED_OP_EQ) | (1 << PAGED_OP_IN))) != 0;
+		case VK_PLAIN:
+			break;
+	}
+	return true;
 }
 
-static void
-mercury_check_options(const PagedOptions *opts)
+static const VetisOp *
+vetis_op_of(const PagedOptions *opts)
 {
+	const VetisOp *op = vetis_find_op(opts->resource);
+
+	if (op == NULL)
+		elog(ERROR, "unknown VetIS resource \"%s\"", opts->resource);
+	return op;
+}
+
+/*
+ * Where the requests of "op" go: the server url is the services base
+ * (".../platform/services/2.1"), to which the operation's service is
+ * appended.  A url that already ends in a service name (the contract
+ * before there was more than one service) is used as it is for that
+ * service's operations, and is an error for the others.
+ */
+static char *
+vetis_url(const PagedOptions *opts, const VetisOp *op)
+{
+	const char *url = opts->url;
+	size_t		len = strlen(url);
+	int			i;
+
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	for (i = 0; vetis_services[i] != NULL; i++)
+	{
+		size_t		slen = strlen(vetis_services[i]);
+
+		if (len > slen && url[len - slen - 1] == '/' &&
+			memcmp(url + len - slen, vetis_services[i], slen) == 0)
+		{
+			ForeignServer *server;
+
+			if (strcmp(vetis_services[i], op->service) == 0)
+				return pnstrdup(url, len);
+			server = GetForeignServer(opts->serverid);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("url of server \"%s\" ends in service %s, but resource \"%s\" is served by %s",
+							server->servername, vetis_services[i],
+							op->resource, op->service),
+					 errdetail("%s is an operation of %s; the url names a single service.",
+							   op->operation, op->service),
+					 errhint("Set the url to the services base, \"%.*s\", and each resource appends its service: ALTER SERVER %s OPTIONS (SET url '%.*s').",
+							 (int) (len - slen - 1), url,
+							 quote_identifier(server->servername),
+							 (int) (len - slen - 1), url)));
+		}
+	}
+	return psprintf("%.*s/%s", (int) len, url, op->service);
+}
+
+void
+vetis_check_options(const PagedOptions *opts)
+{
+	const VetisOp *op = vetis_op_of(opts);
 	const char *missing = NULL;
 
 	if (opts->user == NULL || opts->user[0] == '\0')
@@ -390,21 +463,33 @@ mercury_check_options(const PagedOptions *opts)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping for server \"%s\" has no option \"%s\"",
 						server->servername, missing),
-				 errdetail(MERCURY_OPERATION " uses HTTP Basic authentication with the user mapping's options \"user\" and \"password\"."),
+				 errdetail("%s uses HTTP Basic authentication with the user mapping's options \"user\" and \"password\".",
+						   op->operation),
 				 errhint("Use CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (user '...', password '...'), or ALTER USER MAPPING ... OPTIONS (ADD %s '...').",
 						 quote_identifier(server->servername), missing)));
 	}
+	if (opts->url != NULL)
+		(void) vetis_url(opts, op);
 }
 
-static void
-mercury_begin(ResourceCtx *ctx)
+void
+vetis_begin(ResourceCtx *ctx)
 {
+	VetisScan  *vs = MemoryContextAllocZero(ctx->scan_cxt, sizeof(VetisScan));
+	int			c;
+
 	/* Basic authentication: nothing to obtain before the first page. */
-	ctx->state = NULL;
+	vs->op = vetis_op_of(ctx->opts);
+	vs->url = MemoryContextStrdup(ctx->scan_cxt, vetis_url(ctx->opts, vs->op));
+	vs->keep_tree = (ctx->want == NULL);
+	for (c = 0; c < vs->op->ncolumns && !vs->keep_tree; c++)
+		if (ctx->want[c] && vs->op->columns[c].typid == JSONBOID)
+			vs->keep_tree = true;
+	ctx->state = vs;
 }
 
-static bool
-mercury_reauth(ResourceCtx *ctx)
+bool
+vetis_reauth(ResourceCtx *ctx)
 {
 	/* Basic credentials cannot be refreshed; a 401 is final. */
 	return false;
@@ -488,10 +573,11 @@ mercury_constrain_begins(const PushedValue *pv, TimestampTz **begins, int *nbegi
  * bound.
  */
 static List *
-mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
+mercury_changes_streams(const VetisOp *op, List *pushed_values)
 {
 	MercuryStream common;
 	bool		has_lower = false;
+	bool		has_ge = false;
 	TimestampTz lower = 0;
 	TimestampTz *begins = NULL;
 	int			nbegins = 0;
@@ -505,13 +591,13 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 		PushedValue *pv = (PushedValue *) lfirst(lc);
 		TimestampTz v;
 
-		if (pv->colno != MC_BEGIN_DATE && pv->colno != MC_END_DATE &&
-			pv->colno != MC_UPDATE_DATE)
+		if (pv->colno != op->col_begin && pv->colno != op->col_end &&
+			pv->colno != op->col_update)
 			continue;
 		/* A comparison with NULL, an empty or all-NULL IN list: no row can match. */
 		if (pv->nvalues == 0)
 			return NIL;
-		if (pv->colno == MC_BEGIN_DATE)
+		if (pv->colno == op->col_begin)
 		{
 			if (pv->op == PAGED_OP_EQ || pv->op == PAGED_OP_IN)
 				mercury_constrain_begins(pv, &begins, &nbegins);
@@ -522,49 +608,53 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 			continue;
 		v = DatumGetTimestampTz(pv->values[0]);
 
-		switch (pv->colno)
+		if (pv->colno == op->col_end)
 		{
-			case MC_END_DATE:
-				if (pv->op != PAGED_OP_EQ)
-					break;
+			if (pv->op == PAGED_OP_EQ)
+			{
 				if (common.has_end_eq && common.end_eq != v)
 					return NIL;
 				common.has_end_eq = true;
 				common.end_eq = v;
 				mercury_lower_end(&common.has_end, &common.end, v);
-				break;
-
-			case MC_UPDATE_DATE:
-				switch (pv->op)
-				{
-						/* > is sent as >=: update_date is rechecked locally */
-					case PAGED_OP_GT:
-					case PAGED_OP_GE:
-						mercury_raise_begin(&has_lower, &lower, v);
-						break;
-					case PAGED_OP_LT:
+			}
+		}
+		else
+		{
+			switch (pv->op)
+			{
+					/*
+					 * beginDate is inclusive: >= is sent exactly, > as
+					 * >= and rechecked locally
+					 */
+				case PAGED_OP_GE:
+					has_ge = true;
+					/* FALLTHROUGH */
+				case PAGED_OP_GT:
+					mercury_raise_begin(&has_lower, &lower, v);
+					break;
+				case PAGED_OP_LT:
+					mercury_lower_end(&common.has_end, &common.end, v);
+					break;
+				case PAGED_OP_EQ:
+					/* the interval [v, v + 1 microsecond) */
+					mercury_raise_begin(&has_lower, &lower, v);
+					/* FALLTHROUGH */
+				case PAGED_OP_LE:
+					/* endDate is exclusive: send the next microsecond */
+					if (TIMESTAMP_IS_NOBEGIN(v))
 						mercury_lower_end(&common.has_end, &common.end, v);
-						break;
-					case PAGED_OP_EQ:
-						/* the interval [v, v + 1 microsecond) */
-						mercury_raise_begin(&has_lower, &lower, v);
-						/* FALLTHROUGH */
-					case PAGED_OP_LE:
-						/* endDate is exclusive: send the next microsecond */
-						if (TIMESTAMP_IS_NOBEGIN(v))
-							mercury_lower_end(&common.has_end, &common.end, v);
-						else if (!TIMESTAMP_IS_NOEND(v) && v < END_TIMESTAMP - 1)
-							mercury_lower_end(&common.has_end, &common.end, v + 1);
-						break;
-					default:
-						break;
-				}
-				break;
+					else if (!TIMESTAMP_IS_NOEND(v) && v < END_TIMESTAMP - 1)
+						mercury_lower_end(&common.has_end, &common.end, v + 1);
+					break;
+				default:
+					break;
+			}
 		}
 	}
 
 	if (begins == NULL && !has_lower)
-		elog(ERROR, MERCURY_OPERATION " scan has no lower bound for beginDate");
+		elog(ERROR, "%s scan has no lower bound for beginDate", op->operation);
 
 	for (i = 0; i < (begins ? nbegins : 1); i++)
 	{
@@ -586,6 +676,8 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 
 		ms = palloc(sizeof(MercuryStream));
 		*ms = common;
+		ms->op = op;
+		ms->no_recheck_lower = has_ge;
 		ms->begin = begin;
 		if (begins)
 		{
@@ -611,17 +703,131 @@ mercury_make_streams(ResourceCtx *ctx, List *pushed_values)
 	return streams;
 }
 
+/* A key value and its text as sent (canonical: equal texts, equal keys). */
+typedef struct VetisKey
+{
+	char	   *text;
+	Datum		value;
+} VetisKey;
+
+static int
+vetis_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const VetisKey *) a)->text, ((const VetisKey *) b)->text);
+}
+
+static char *
+vetis_key_text(const VetisOp *op, Datum d)
+{
+	if (op->key_typid == UUIDOID)
+	{
+		const unsigned char *u = DatumGetUUIDP(d)->data;
+
+		return psprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+						u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+						u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
+	return psprintf("%d", DatumGetInt32(d));
+}
+
+/*
+ * One stream per key value: "key = v" or "key IN (...)" give the set
+ * (sorted, duplicates dropped), later conditions intersect it.
+ */
+static List *
+vetis_keyed_streams(const VetisOp *op, List *pushed_values)
+{
+	VetisKey   *keys = NULL;
+	int			nkeys = 0;
+	List	   *streams = NIL;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, pushed_values)
+	{
+		PushedValue *pv = (PushedValue *) lfirst(lc);
+		VetisKey   *in;
+		int			n = 0;
+		int			k = 0;
+
+		if (pv->colno != op->col_key ||
+			(pv->op != PAGED_OP_EQ && pv->op != PAGED_OP_IN))
+			continue;
+		in = palloc(sizeof(VetisKey) * Max(pv->nvalues, 1));
+		for (i = 0; i < pv->nvalues; i++)
+		{
+			in[i].value = pv->values[i];
+			in[i].text = vetis_key_text(op, pv->values[i]);
+		}
+		qsort(in, pv->nvalues, sizeof(VetisKey), vetis_key_cmp);
+		for (i = 0; i < pv->nvalues; i++)
+			if (i == 0 || strcmp(in[i].text, in[i - 1].text) != 0)
+				in[n++] = in[i];
+		if (keys == NULL)
+		{
+			keys = in;
+			nkeys = n;
+			continue;
+		}
+		for (i = 0; i < nkeys; i++)
+			if (n > 0 && bsearch(&keys[i], in, n, sizeof(VetisKey), vetis_key_cmp))
+				keys[k++] = keys[i];
+		nkeys = k;
+	}
+
+	/* has_required made the planner insist on a key condition */
+	if (keys == NULL)
+		elog(ERROR, "%s scan started without a %s condition",
+			 op->operation, op->key_column);
+
+	for (i = 0; i < nkeys; i++)
+	{
+		MercuryStream *ms = palloc0(sizeof(MercuryStream));
+		ResourceStream *stream = palloc0(sizeof(ResourceStream));
+
+		ms->op = op;
+		ms->key_text = keys[i].text;
+		ms->key = keys[i].value;
+		stream->label = psprintf("%s %s", op->key_column, keys[i].text);
+		stream->arg = ms;
+		streams = lappend(streams, stream);
+	}
+	return streams;
+}
+
+List *
+vetis_make_streams(ResourceCtx *ctx, List *pushed_values)
+{
+	const VetisOp *op = ((VetisScan *) ctx->state)->op;
+	MercuryStream *ms;
+	ResourceStream *stream;
+
+	if (op->kind == VK_CHANGES)
+		return mercury_changes_streams(op, pushed_values);
+	if (op->kind == VK_KEYED)
+		return vetis_keyed_streams(op, pushed_values);
+
+	/* a plain list: one stream, the whole list */
+	ms = palloc0(sizeof(MercuryStream));
+	ms->op = op;
+	stream = palloc0(sizeof(ResourceStream));
+	stream->label = pstrdup("the whole list");
+	stream->arg = ms;
+	return list_make1(stream);
+}
+
 /*
  * ---------------------------------------------------------------------
  * Request
  * ---------------------------------------------------------------------
  */
 
-static void
-mercury_build_request(ResourceCtx *ctx, ResourceStream *stream,
-					  const PageCursor *cursor, HttpRequest *req)
+void
+vetis_build_request(ResourceCtx *ctx, ResourceStream *stream,
+					const PageCursor *cursor, HttpRequest *req)
 {
 	MercuryStream *ms = (MercuryStream *) stream->arg;
+	const VetisOp *op = ms->op;
 	StringInfoData body;
 	StringInfoData ts;
 	char		num[32];
@@ -632,41 +838,66 @@ mercury_build_request(ResourceCtx *ctx, ResourceStream *stream,
 	appendStringInfoString(&body,
 						   "<soapenv:Envelope xmlns:soapenv=\"" SOAP_ENV_NS "\"\n"
 						   "    xmlns:ws=\"http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2\"\n"
-						   "    xmlns:bs=\"http://api.vetrf.ru/schema/cdm/base\">\n"
-						   "  <soapenv:Header/>\n"
-						   "  <soapenv:Body>\n"
-						   "    <ws:getUnitChangesListRequest>\n"
-						   "      <bs:listOptions>");
+						   "    xmlns:bs=\"http://api.vetrf.ru/schema/cdm/base\"");
+	if (op->kind == VK_KEYED)
+		appendStringInfoString(&body,
+							   "\n    xmlns:dt=\"http://api.vetrf.ru/schema/cdm/dictionary/v2\"");
+	appendStringInfo(&body,
+					 ">\n"
+					 "  <soapenv:Header/>\n"
+					 "  <soapenv:Body>\n"
+					 "    <ws:%s>\n"
+					 "      <bs:listOptions>", op->request);
 	snprintf(num, sizeof(num), "%d", cursor->count);
 	mercury_append_element(&body, "", "bs:count", num);
 	snprintf(num, sizeof(num), INT64_FORMAT, cursor->offset);
 	mercury_append_element(&body, "", "bs:offset", num);
-	appendStringInfoString(&body,
-						   "</bs:listOptions>\n"
-						   "      <bs:updateDateInterval>\n");
-	mercury_append_timestamp(&ts, ms->begin, true);
-	mercury_append_element(&body, "        ", "bs:beginDate", ts.data);
-	appendStringInfoChar(&body, '\n');
-	if (ms->has_end)
+	appendStringInfoString(&body, "</bs:listOptions>\n");
+	if (op->kind == VK_CHANGES)
 	{
-		resetStringInfo(&ts);
-		mercury_append_timestamp(&ts, ms->end, true);
-		mercury_append_element(&body, "        ", "bs:endDate", ts.data);
+		appendStringInfoString(&body, "      <bs:updateDateInterval>\n");
+		mercury_append_timestamp(&ts, ms->begin, true);
+		mercury_append_element(&body, "        ", "bs:beginDate", ts.data);
 		appendStringInfoChar(&body, '\n');
+		if (ms->has_end)
+		{
+			resetStringInfo(&ts);
+			mercury_append_timestamp(&ts, ms->end, true);
+			mercury_append_element(&body, "        ", "bs:endDate", ts.data);
+			appendStringInfoChar(&body, '\n');
+		}
+		appendStringInfoString(&body, "      </bs:updateDateInterval>\n");
 	}
-	appendStringInfoString(&body,
-						   "      </bs:updateDateInterval>\n"
-						   "    </ws:getUnitChangesListRequest>\n"
-						   "  </soapenv:Body>\n"
-						   "</soapenv:Envelope>\n");
+	else if (op->kind == VK_KEYED)
+	{
+		char	   *qname = psprintf("dt:%s", op->key_elem);
+
+		if (op->key_inner != NULL)
+		{
+			char	   *inner = psprintf("bs:%s", op->key_inner);
+
+			appendStringInfo(&body, "      <%s>", qname);
+			mercury_append_element(&body, "", inner, ms->key_text);
+			appendStringInfo(&body, "</%s>\n", qname);
+		}
+		else
+		{
+			mercury_append_element(&body, "      ", qname, ms->key_text);
+			appendStringInfoChar(&body, '\n');
+		}
+	}
+	appendStringInfo(&body,
+					 "    </ws:%s>\n"
+					 "  </soapenv:Body>\n"
+					 "</soapenv:Envelope>\n", op->request);
 	pfree(ts.data);
 
-	req->operation = MERCURY_OPERATION;
-	req->url = pstrdup(ctx->opts->url);
+	req->operation = op->operation;
+	req->url = pstrdup(((VetisScan *) ctx->state)->url);
 	req->body = body.data;
 	req->body_len = body.len;
 	req->headers = list_make2(pstrdup("Content-Type: text/xml; charset=utf-8"),
-							  pstrdup("SOAPAction: \"" MERCURY_OPERATION "\""));
+							  psprintf("SOAPAction: \"%s\"", op->operation));
 	req->secret_headers = NIL;
 	req->basic_user = ctx->opts->user;
 	req->basic_password = ctx->opts->password;
@@ -722,13 +953,16 @@ mercury_elem_name(const MercuryParse *p, int level)
 		case ME_BODY:
 			return "Body";
 		case ME_RESPONSE:
-			return "getUnitChangesListResponse";
+			return p->op->response;
 		case ME_LIST:
-			return "unitList";
+			return p->op->list;
 		case ME_UNIT:
-			return "unit";
+			return p->op->item;
 		case ME_FIELD:
-			return p->field >= 0 ? mercury_fields[p->field] : "?";
+		case ME_NESTED:
+			return p->nodestack[level] >= 0 ?
+				p->nodes[p->nodestack[level]].name :
+				(p->field >= 0 ? p->op->names[p->field] : "?");
 		case ME_FAULT:
 			return "Fault";
 		case ME_FAULTSTRING:
@@ -794,7 +1028,7 @@ mercury_xml_error(void *arg, MERCURY_XML_ERROR *error)
 	xmlStopParser(ctxt);
 }
 
-/* Non-negative integer attribute (unitList total/count/offset). */
+/* Non-negative integer attribute (the list's total/count/offset). */
 static bool
 mercury_parse_attr_int(const char *s, int len, int64 *result)
 {
@@ -842,6 +1076,29 @@ mercury_read_list_attrs(MercuryParse *p, int nattrs, const xmlChar **attrs)
 			target = &p->count;
 		else if (strcmp(name, "offset") == 0)
 			target = &p->offset;
+		if (strcmp(name, "hasMore") == 0)
+		{
+			const char *v = value;
+			int			vlen = len;
+
+			/* xs:boolean */
+			mercury_trim(&v, &vlen);
+			if ((vlen == 4 && memcmp(v, "true", 4) == 0) || (vlen == 1 && v[0] == '1'))
+				p->has_more = 1;
+			else if ((vlen == 5 && memcmp(v, "false", 5) == 0) || (vlen == 1 && v[0] == '0'))
+				p->has_more = 0;
+			else
+			{
+				char		shown[48];
+
+				http_redact_into(p->secrets, value, len, false,
+								 shown, sizeof(shown) - 4);
+				mercury_xml_fail(p, "%s attribute hasMore=\"%s\" is not a boolean",
+								 p->op->list, shown);
+				return;
+			}
+			continue;
+		}
 		if (target != NULL && !mercury_parse_attr_int(value, len, target))
 		{
 			char		shown[48];
@@ -850,8 +1107,8 @@ mercury_read_list_attrs(MercuryParse *p, int nattrs, const xmlChar **attrs)
 			http_redact_into(p->secrets, value, len, false,
 							 shown, sizeof(shown) - 4);
 			mercury_xml_fail(p,
-							 "unitList attribute %s=\"%s\" is not a non-negative integer",
-							 name, shown);
+							 "%s attribute %s=\"%s\" is not a non-negative integer",
+							 p->op->list, name, shown);
 			return;
 		}
 	}
@@ -905,17 +1162,37 @@ static void
 mercury_xml_close(MercuryParse *p)
 {
 	MercuryElem e = p->stack[--p->depth];
+	int			node = p->nodestack[p->depth];
 
 	switch (e)
 	{
 		case ME_FIELD:
+		case ME_NESTED:
 			if (p->collect)
 			{
-				MercuryUnit *u = &p->units[p->nunits - 1];
+				int			len;
+				int			off = mercury_text_end(p, &len);
 
-				u->off[p->field] = mercury_text_end(p, &u->len[p->field]);
+				if (p->field >= 0)
+				{
+					MercuryUnit *u = &p->units[p->nunits - 1];
+
+					u->off[p->field] = off;
+					u->len[p->field] = len;
+				}
+				if (node >= 0)
+				{
+					p->nodes[node].off = off;
+					p->nodes[node].len = len;
+				}
 			}
-			p->field = -1;
+			if (node >= 0)
+				p->nodes[node].end = p->nnodes;
+			if (e == ME_FIELD)
+				p->field = -1;
+			break;
+		case ME_UNIT:
+			p->units[p->nunits - 1].end_node = p->nnodes;
 			break;
 		case ME_FAULTSTRING:
 			if (p->collect)
@@ -930,7 +1207,7 @@ mercury_xml_close(MercuryParse *p)
 	}
 }
 
-/* A new unit element: a record with no fields at the end of the array. */
+/* A new item element: a record with no fields at the end of the array. */
 static bool
 mercury_add_unit(MercuryParse *p)
 {
@@ -939,8 +1216,8 @@ mercury_add_unit(MercuryParse *p)
 
 	if (p->nunits >= MERCURY_MAX_PAGE)
 	{
-		mercury_xml_fail(p, "unitList holds more than %d units",
-						 MERCURY_MAX_PAGE);
+		mercury_xml_fail(p, "%s holds more than %d %s elements",
+						 p->op->list, MERCURY_MAX_PAGE, p->op->item);
 		return false;
 	}
 	if (p->nunits == p->maxunits)
@@ -952,7 +1229,7 @@ mercury_add_unit(MercuryParse *p)
 
 		if (units == NULL)
 		{
-			mercury_xml_fail(p, "out of memory for %d units", n);
+			mercury_xml_fail(p, "out of memory for %d items", n);
 			return false;
 		}
 		if (p->nunits > 0)
@@ -964,30 +1241,94 @@ mercury_add_unit(MercuryParse *p)
 		p->maxunits = n;
 	}
 	u = &p->units[p->nunits++];
-	for (f = 0; f < MU_NFIELDS; f++)
+	for (f = 0; f < p->op->type->nfields; f++)
 		u->off[f] = -1;
 	u->seen = 0;
+	u->first_node = u->end_node = p->nnodes;
 	return true;
 }
 
 /*
- * Which unit field a local name is.  libxml2 hands out names from its
+ * A node for an element inside an item (only when the tree is kept).  Its
+ * name must outlive the parser: a static name where we know it, else a
+ * copy in the text buffer (which has room: the name is in the markup).
+ */
+static int
+vetis_add_node(MercuryParse *p, int field, const xmlChar *lname)
+{
+	VetisNode  *n;
+	const char *name;
+
+	if (p->nnodes == p->maxnodes)
+	{
+		int			max = p->maxnodes == 0 ? 1024 : p->maxnodes * 2;
+		VetisNode  *nodes;
+
+		if (max > INT_MAX / 2 / (int) sizeof(VetisNode))
+		{
+			mercury_xml_fail(p, "The answer has too many elements");
+			return -1;
+		}
+		nodes = palloc_extended(sizeof(VetisNode) * max, MCXT_ALLOC_NO_OOM);
+		if (nodes == NULL)
+		{
+			mercury_xml_fail(p, "out of memory for %d elements", max);
+			return -1;
+		}
+		if (p->nnodes > 0)
+		{
+			memcpy(nodes, p->nodes, sizeof(VetisNode) * p->nnodes);
+			pfree(p->nodes);
+		}
+		p->nodes = nodes;
+		p->maxnodes = max;
+	}
+	if (field >= 0)
+		name = p->op->names[field];
+	else
+	{
+		size_t		len = strlen((const char *) lname);
+
+		name = vetis_nested_name((const char *) lname, len);
+		if (name == NULL)
+		{
+			if (len + 1 > p->size - p->used)
+			{
+				mercury_xml_fail(p, "The names of the answer are longer than the answer");
+				return -1;
+			}
+			memcpy(p->buf + p->used, lname, len + 1);
+			name = p->buf + p->used;
+			p->used += len + 1;
+		}
+	}
+	n = &p->nodes[p->nnodes];
+	n->name = name;
+	n->end = p->nnodes + 1;
+	n->off = VN_NIL;
+	n->len = 0;
+	return p->nnodes++;
+}
+
+/*
+ * Which item field a local name is.  libxml2 hands out names from its
  * dictionary, so comparing pointers with the interned field names is
  * enough; the string comparison only runs for names we do not map.
  */
-static int
+static inline int
 mercury_field_index(const MercuryParse *p, const xmlChar *lname)
 {
+	int			nfields = p->nfields;
 	int			f;
 
-	for (f = 0; f < MU_NFIELDS; f++)
+	for (f = 0; f < nfields; f++)
 	{
 		if (lname == p->field_names[f])
 			return f;
 	}
-	for (f = 0; f < MU_NFIELDS; f++)
+	for (f = 0; f < nfields; f++)
 	{
-		if (strcmp((const char *) lname, mercury_fields[f]) == 0)
+		if (strcmp((const char *) lname, p->op->names[f]) == 0)
 			return f;
 	}
 	return -1;
@@ -1010,6 +1351,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 	MercuryParse *p = (MercuryParse *) arg;
 	const char *name = (const char *) lname;
 	MercuryElem kind;
+	int			node = -1;
 
 	if (p->failed)
 		return;
@@ -1056,12 +1398,13 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					p->is_fault = true;
 					kind = ME_FAULT;
 				}
-				else if (strcmp(name, "getUnitChangesListResponse") == 0)
+				else if (strcmp(name, p->op->response) == 0)
 				{
 					if (p->seen_response)
 					{
 						mercury_xml_fail(p,
-										 "The Body has more than one getUnitChangesListResponse");
+										 "The Body has more than one %s",
+										 p->op->response);
 						return;
 					}
 					p->seen_response = true;
@@ -1077,15 +1420,15 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				break;
 
 			case ME_RESPONSE:
-				if (strcmp(name, "unitList") != 0)
+				if (strcmp(name, p->op->list) != 0)
 				{
 					p->skip = 1;
 					return;
 				}
 				if (p->seen_list)
 				{
-					mercury_xml_fail(p,
-									 "getUnitChangesListResponse has more than one unitList");
+					mercury_xml_fail(p, "%s has more than one %s",
+									 p->op->response, p->op->list);
 					return;
 				}
 				p->seen_list = true;
@@ -1096,7 +1439,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				break;
 
 			case ME_LIST:
-				if (lname != p->unit_name && strcmp(name, "unit") != 0)
+				if (lname != p->unit_name && strcmp(name, p->op->item) != 0)
 				{
 					p->skip = 1;
 					return;
@@ -1111,22 +1454,70 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					MercuryUnit *u = &p->units[p->nunits - 1];
 					int			f = mercury_field_index(p, lname);
 
-					if (f < 0)
+					if (f >= 0 && p->op->scalar[f])
 					{
-						p->skip = 1;	/* a field we do not map */
+						/* the hot path: a scalar column's element */
+						if (u->seen & (1U << f))
+						{
+							mercury_xml_fail(p,
+											 "%s %d has more than one %s element",
+											 p->op->item, p->nunits, p->op->names[f]);
+							return;
+						}
+						u->seen |= 1U << f;
+						p->field = f;
+					}
+					else if (!p->keep_tree)
+					{
+						/* unknown and jsonb elements only matter for a tree */
+						p->skip = 1;
 						return;
 					}
-					if (u->seen & (1U << f))
+					else
+						p->field = -1;	/* jsonb, unknown: only in the tree */
+					if (p->keep_tree)
 					{
-						mercury_xml_fail(p,
-										 "unit %d has more than one %s element",
-										 p->nunits, mercury_fields[f]);
-						return;
+						node = vetis_add_node(p, f, lname);
+						if (node < 0)
+							return;
 					}
-					u->seen |= 1U << f;
-					p->field = f;
 					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
 					kind = ME_FIELD;
+				}
+				break;
+
+			case ME_FIELD:
+			case ME_NESTED:
+				{
+					int			parent = p->nodestack[p->depth - 1];
+
+					/* a scalar column's element has no children */
+					if (p->stack[p->depth - 1] == ME_FIELD && p->field >= 0)
+					{
+						mercury_xml_fail(p,
+										 "Element %s of %s %d has child elements",
+										 p->op->names[p->field], p->op->item,
+										 p->nunits);
+						return;
+					}
+					if (parent < 0)
+					{
+						p->skip = 1;
+						return;
+					}
+					/* the parent is complex: its text (blanks) is dropped */
+					if (p->nodes[parent].off != VN_COMPLEX)
+					{
+						if (p->collect)
+							p->used = p->text_start;
+						p->collect = false;
+						p->nodes[parent].off = VN_COMPLEX;
+					}
+					node = vetis_add_node(p, -1, lname);
+					if (p->failed)
+						return;
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
+					kind = ME_NESTED;
 				}
 				break;
 
@@ -1170,6 +1561,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 		mercury_xml_fail(p, "Elements are nested too deeply");
 		return;
 	}
+	p->nodestack[p->depth] = node;
 	p->stack[p->depth++] = kind;
 }
 
@@ -1311,21 +1703,25 @@ mercury_parser_open(MercuryParse *p)
 	/* no detection of the encoding from the first bytes */
 	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
 
-	for (f = 0; f < MU_NFIELDS; f++)
+	for (f = 0; f < p->op->type->nfields; f++)
 		p->field_names[f] = xmlDictLookup(ctxt->dict,
-										  (const xmlChar *) mercury_fields[f], -1);
-	p->unit_name = xmlDictLookup(ctxt->dict, (const xmlChar *) "unit", -1);
+										  (const xmlChar *) p->op->names[f], -1);
+	p->unit_name = xmlDictLookup(ctxt->dict, (const xmlChar *) p->op->item, -1);
 	return ctxt;
 }
 
 static void
-mercury_parse_init(MercuryParse *p)
+mercury_parse_init(MercuryParse *p, const VetisOp *op, bool keep_tree)
 {
 	memset(p, 0, sizeof(MercuryParse));
+	p->op = op;
+	p->nfields = op->type->nfields;
+	p->keep_tree = keep_tree;
 	p->field = -1;
 	p->total = -1;
 	p->count = -1;
 	p->offset = -1;
+	p->has_more = -1;
 	p->erroffset = -1;
 }
 
@@ -1427,18 +1823,18 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 static bool
 mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 {
-	static const XmlScanHandler handler = {
+	XmlScanHandler handler = {
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
-		.names = mercury_fields,
-		.nnames = MU_NFIELDS,
+		.names = p->op->names,
+		.nnames = p->op->type->nfields,
 	};
 	int			f;
 
 	/* the scanner hands out the field names as these pointers */
-	for (f = 0; f < MU_NFIELDS; f++)
-		p->field_names[f] = (const xmlChar *) mercury_fields[f];
+	for (f = 0; f < p->op->type->nfields; f++)
+		p->field_names[f] = (const xmlChar *) p->op->names[f];
 	p->unit_name = NULL;
 	return xmlscan_parse(body, len, &handler, p);
 }
@@ -1451,14 +1847,18 @@ mercury_parse_reset(MercuryParse *p)
 	size_t		size = p->size;
 	MercuryUnit *units = p->units;
 	int			maxunits = p->maxunits;
+	VetisNode  *nodes = p->nodes;
+	int			maxnodes = p->maxnodes;
 	List	   *secrets = p->secrets;
 
-	mercury_parse_init(p);
+	mercury_parse_init(p, p->op, p->keep_tree);
 	p->secrets = secrets;
 	p->buf = buf;
 	p->size = size;
 	p->units = units;
 	p->maxunits = maxunits;
+	p->nodes = nodes;
+	p->maxnodes = maxnodes;
 }
 
 /* The document ended: is it what we asked for? */
@@ -1474,9 +1874,10 @@ mercury_parse_finish(MercuryParse *p)
 			mercury_xml_fail(p, "The SOAP Envelope has no Body");
 		else if (!p->is_fault && !p->seen_response)
 			mercury_xml_fail(p,
-							 "The SOAP Body holds neither getUnitChangesListResponse nor a Fault");
-		else if (!p->is_fault && !p->seen_list)
-			mercury_xml_fail(p, "getUnitChangesListResponse has no unitList");
+							 "The SOAP Body holds neither %s nor a Fault",
+							 p->op->response);
+		else if (!p->is_fault && !p->seen_list && !p->op->list_optional)
+			mercury_xml_fail(p, "%s has no %s", p->op->response, p->op->list);
 	}
 }
 
@@ -1491,7 +1892,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 	MercuryParse q;
 	int			i;
 
-	mercury_parse_init(&q);
+	mercury_parse_init(&q, fast->op, fast->keep_tree);
 	q.secrets = fast->secrets;
 	q.size = len + 1;
 	q.buf = palloc(q.size);
@@ -1499,6 +1900,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 	mercury_parse_finish(&q);
 	if (q.failed || q.total != fast->total || q.count != fast->count ||
 		q.offset != fast->offset || q.nunits != fast->nunits ||
+		q.has_more != fast->has_more || q.nnodes != fast->nnodes ||
 		q.is_fault != fast->is_fault ||
 		(q.faultstring == NULL) != (fast->faultstring == NULL) ||
 		(q.faultstring && strcmp(q.faultstring, fast->faultstring) != 0) ||
@@ -1515,7 +1917,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 		const MercuryUnit *b = &fast->units[i];
 		int			f;
 
-		for (f = 0; f < MU_NFIELDS; f++)
+		for (f = 0; f < q.op->type->nfields; f++)
 		{
 			if ((a->off[f] < 0) != (b->off[f] < 0) ||
 				(a->off[f] >= 0 &&
@@ -1523,9 +1925,25 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 				  memcmp(q.buf + a->off[f], fast->buf + b->off[f], a->len[f]) != 0)))
 			{
 				fprintf(stderr, "mercury crosscheck: unit %d field %s differs\n",
-						i + 1, mercury_fields[f]);
+						i + 1, q.op->names[f]);
 				abort();
 			}
+		}
+	}
+	for (i = 0; i < q.nnodes; i++)
+	{
+		const VetisNode *a = &q.nodes[i];
+		const VetisNode *b = &fast->nodes[i];
+
+		if (strcmp(a->name, b->name) != 0 || a->end != b->end ||
+			(a->off < 0 && a->off != b->off) || (a->off >= 0) != (b->off >= 0) ||
+			(a->off >= 0 &&
+			 (a->len != b->len ||
+			  memcmp(q.buf + a->off, fast->buf + b->off, a->len) != 0)))
+		{
+			fprintf(stderr, "mercury crosscheck: element %d (%s) differs\n",
+					i + 1, a->name);
+			abort();
 		}
 	}
 	pfree(q.buf);
@@ -1535,7 +1953,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 /*
  * Read a whole answer into *p.  Returns false, with p->failed set and
  * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
- * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
+ * holding either the operation's response and list or a Fault.  Only
  * out-of-memory and the like are ERRORs here.
  *
  * The fast scanner reads what it can be sure of; on anything else, or on
@@ -1599,10 +2017,11 @@ mercury_parse_xml(const char *body, size_t len, MercuryParse *p)
  * message about a body that did not parse anyway.
  */
 static int
-mercury_units_before(const char *s, size_t upto)
+mercury_units_before(const char *s, size_t upto, const char *item)
 {
 	int			n = 0;
 	size_t		i;
+	size_t		ilen = strlen(item);
 
 	for (i = 0; i + 5 < upto; i++)
 	{
@@ -1618,8 +2037,8 @@ mercury_units_before(const char *s, size_t upto)
 			j++;
 		else
 			j = i + 1;
-		if (j + 4 < upto && memcmp(s + j, "unit", 4) == 0 &&
-			(s[j + 4] == '>' || s[j + 4] == '/' || mercury_is_space(s[j + 4])))
+		if (j + ilen < upto && memcmp(s + j, item, ilen) == 0 &&
+			(s[j + ilen] == '>' || s[j + ilen] == '/' || mercury_is_space(s[j + ilen])))
 			n++;
 	}
 	return n;
@@ -1661,17 +2080,19 @@ mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
 	initStringInfo(&where);
 	if (body != NULL && p->erroffset >= 0 && (size_t) p->erroffset <= len)
 	{
-		int			unit = mercury_units_before(body, (size_t) p->erroffset);
+		int			unit = mercury_units_before(body, (size_t) p->erroffset,
+												p->op->item);
 		int			f;
 
-		for (f = 0; f < MU_NFIELDS; f++)
+		for (f = 0; f < p->op->type->nfields; f++)
 		{
-			if (strcmp(p->errelem, mercury_fields[f]) == 0)
+			if (strcmp(p->errelem, p->op->names[f]) == 0)
 				break;
 		}
-		if (unit > 0 && f < MU_NFIELDS)
+		if (unit > 0 && f < p->op->type->nfields)
 			appendStringInfo(&where, " It is in element %s (column \"%s\") of record %d of the page.",
-							 mercury_fields[f], mercury_columns[f].name, unit);
+							 p->op->names[f],
+							 p->op->columns[p->op->fieldcol[f]].name, unit);
 		else if (unit > 0)
 			appendStringInfo(&where, " It is in record %d of the page.", unit);
 		{
@@ -1702,12 +2123,12 @@ mercury_parse_error(const HttpRequest *req, const MercuryParse *p,
 	if (p->errline > 0)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("could not parse " MERCURY_OPERATION " response"),
+				 errmsg("could not parse %s response", p->op->operation),
 				 errdetail("Line %d: %s.%s", p->errline, msg, where.data)));
 	else
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("could not parse " MERCURY_OPERATION " response"),
+				 errmsg("could not parse %s response", p->op->operation),
 				 errdetail("%s.%s", msg, where.data)));
 }
 
@@ -1752,6 +2173,12 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 			return PAGE_END;
 		sqlstate = ERRCODE_FDW_ERROR;
 	}
+	else if (strcmp(kind, "entityNotFoundFault") == 0 &&
+			 p->op->kind == VK_KEYED)
+	{
+		/* an unknown key (Ikar's keyed lists say so): it has no rows */
+		return PAGE_END;
+	}
 	else if (strcmp(kind, "internalServiceFault") == 0)
 		return PAGE_RETRY;
 	else if (strcmp(kind, "accessDeniedFault") == 0)
@@ -1764,11 +2191,11 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 	http_raise(req, resp, sqlstate, what);
 }
 
-static PageVerdict
-mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
-				   const PageCursor *cursor,
-				   const HttpRequest *req, const HttpResponse *resp,
-				   PageResult *out)
+PageVerdict
+vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				 const PageCursor *cursor,
+				 const HttpRequest *req, const HttpResponse *resp,
+				 PageResult *out)
 {
 	HttpClass	cls = http_classify(resp);
 	MercuryParse p;
@@ -1783,7 +2210,8 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	}
 
 	/* Failures are usually SOAP faults, so every answer is read first. */
-	mercury_parse_init(&p);
+	mercury_parse_init(&p, ((MercuryStream *) stream->arg)->op,
+					   ((VetisScan *) ctx->state)->keep_tree);
 	p.secrets = http_secrets(req);
 	parsed = mercury_parse_xml(resp->body, resp->len, &p);
 
@@ -1801,22 +2229,44 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	if (p.count >= 0 && p.count != p.nunits)
 	{
 		snprintf(p.errmsg, sizeof(p.errmsg),
-				 "unitList says count=\"" INT64_FORMAT "\" but holds %d unit elements",
-				 p.count, p.nunits);
+				 "%s says count=\"" INT64_FORMAT "\" but holds %d %s elements",
+				 p.op->list, p.count, p.nunits, p.op->item);
 		p.errline = 0;
 		mercury_parse_error(req, &p, NULL, 0);
 	}
 	if (p.offset >= 0 && p.offset != cursor->offset)
 	{
 		snprintf(p.errmsg, sizeof(p.errmsg),
-				 "unitList says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
-				 p.offset, cursor->offset);
+				 "%s says offset=\"" INT64_FORMAT "\" but offset " INT64_FORMAT " was requested",
+				 p.op->list, p.offset, cursor->offset);
 		p.errline = 0;
 		mercury_parse_error(req, &p, NULL, 0);
 	}
 
+	/*
+	 * update_date >= x is not checked again, so an item without an
+	 * updateDate (the schema makes it optional), which that condition would
+	 * not let through, cannot be answered exactly: an ERROR, never a row.
+	 */
+	if (((MercuryStream *) stream->arg)->no_recheck_lower)
+	{
+		int			f = p.op->colfield[p.op->col_update];
+		int			i;
+
+		for (i = 0; i < p.nunits; i++)
+			if (p.units[i].off[f] < 0)
+			{
+				snprintf(p.errmsg, sizeof(p.errmsg),
+						 "%s %d of the page has no updateDate, yet the list was asked for by updateDate",
+						 p.op->item, i + 1);
+				p.errline = 0;
+				mercury_parse_error(req, &p, NULL, 0);
+			}
+	}
+
 	page = palloc(sizeof(MercuryPage));
 	page->units = p.units;
+	page->nodes = p.nodes;
 	page->text = p.buf;
 	page->secrets = p.secrets;
 	out->nrecords = p.nunits;
@@ -1825,6 +2275,17 @@ mercury_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	out->next_key = NULL;
 	out->next_keylen = 0;
 	out->total = p.total;
+
+	/*
+	 * An answer may say hasMore instead of total.  hasMore="false" ends the
+	 * list here: its total is known now, so no request follows.
+	 * hasMore="true" asks for the next page even after a short one
+	 * (has_next, for offset paging).  With neither, a short page ends it.
+	 */
+	if (p.total < 0 && p.has_more == 0)
+		out->total = cursor->offset + p.nunits;
+	else if (p.total < 0 && p.has_more == 1)
+		out->has_next = true;
 	return PAGE_OK;
 }
 
@@ -1844,6 +2305,7 @@ static void mercury_bad_value(int colno, int sqlstate, const char *what,
  * there too, so quoted values are redacted like any other remote text.
  */
 static List *mercury_value_secrets = NIL;
+static const VetisOp *mercury_value_op = NULL;
 
 static void
 mercury_bad_value(int colno, int sqlstate, const char *what,
@@ -1855,7 +2317,7 @@ mercury_bad_value(int colno, int sqlstate, const char *what,
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s in column \"%s\": \"%s\"", what,
-					mercury_columns[colno].name,
+					mercury_value_op->columns[colno].name,
 					mercury_excerpt(shown, rlen, 60)),
 			 errdetail("%s", reason)));
 }
@@ -2149,52 +2611,300 @@ mercury_text_datum(int colno, const char *s, int len)
 	return PointerGetDatum(cstring_to_text(conv));
 }
 
+/* xs:int (and its restrictions): an optional sign and decimal digits. */
+static Datum
+vetis_int4_datum(int colno, const char *s0, int len0)
+{
+	const char *s = s0;
+	int			len = len0;
+	int			i = 0;
+	bool		neg = false;
+	int64		v = 0;
+
+	mercury_trim(&s, &len);
+	if (len > 0 && (s[0] == '+' || s[0] == '-'))
+	{
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type integer", s0, len0,
+						  "Expected an xs:int: an optional sign and decimal digits.");
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+							  "invalid input syntax for type integer", s0, len0,
+							  "Expected an xs:int: an optional sign and decimal digits.");
+		v = v * 10 + (s[i] - '0');
+		if (v > (int64) PG_INT32_MAX + 1)
+			break;
+	}
+	if (neg)
+		v = -v;
+	if (i < len || v > PG_INT32_MAX || v < PG_INT32_MIN)
+		mercury_bad_value(colno, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+						  "value out of range for type integer", s0, len0,
+						  "The value is outside the range of integer.");
+	return Int32GetDatum((int32) v);
+}
+
+/* A remote text as a jsonb string: checked UTF-8, in the database encoding. */
 static void
-mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
-				 int index, const bool *want, Datum *values, bool *nulls)
+vetis_jsonb_string(JsonbValue *v, int colno, const char *s, int len)
+{
+	char	   *conv;
+
+	if (memchr(s, '\0', len) != NULL)
+		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+						  "invalid byte sequence for encoding \"UTF8\"", s, len,
+						  "The text contains a zero byte.");
+	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
+		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+						  "invalid byte sequence for encoding \"UTF8\"", s, len,
+						  "The text is not valid UTF-8.");
+	conv = pg_any_to_server(s, len, PG_UTF8);
+	v->type = jbvString;
+	v->val.string.val = conv;
+	v->val.string.len = conv == s ? len : strlen(conv);
+}
+
+static void vetis_push_node(JsonbParseState **state, const MercuryPage *page,
+							int colno, int node, bool is_elem);
+
+/*
+ * The children of a node (or of an item: [first, end)) as the members of
+ * an object: one key per element name, an array for the elements the
+ * schema repeats, whatever their number.  "fields" gives the repeat rule
+ * of the item's own children; deeper, vetis_repeated_nested does (by the
+ * parent's name).
+ */
+static void
+vetis_push_members(JsonbParseState **state, const MercuryPage *page,
+				   int colno, int first, int end, const VetisItemType *fields,
+				   const char *parent)
+{
+	int			j;
+
+	for (j = first; j < end; j = page->nodes[j].end)
+	{
+		const char *name = page->nodes[j].name;
+		bool		repeated = false;
+		bool		seen = false;
+		int			count = 0;
+		int			k;
+		JsonbValue	key;
+
+		/* only the first element of each name starts a member */
+		for (k = first; k < j; k = page->nodes[k].end)
+			if (strcmp(page->nodes[k].name, name) == 0)
+				seen = true;
+		if (seen)
+			continue;
+		for (k = j; k < end; k = page->nodes[k].end)
+			if (strcmp(page->nodes[k].name, name) == 0)
+				count++;
+
+		if (fields != NULL)
+		{
+			int			f;
+			bool		known = false;
+
+			for (f = 0; f < fields->nfields; f++)
+				if (strcmp(fields->fields[f].elem, name) == 0)
+				{
+					repeated = fields->fields[f].repeated;
+					known = true;
+				}
+			/* an element the schema does not have: an array if it repeats */
+			if (!known)
+				repeated = count > 1;
+		}
+		else
+			repeated = vetis_repeated_nested(parent, name);
+		if (!repeated && count > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("element %s occurs %d times in column \"%s\"",
+							name, count, mercury_value_op->columns[colno].name),
+					 errdetail("The VetIS schema allows at most one %s there.",
+							   name)));
+
+		key.type = jbvString;
+		key.val.string.val = (char *) name;
+		key.val.string.len = strlen(name);
+		pushJsonbValue(state, WJB_KEY, &key);
+		if (repeated)
+		{
+			pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+			for (k = j; k < end; k = page->nodes[k].end)
+				if (strcmp(page->nodes[k].name, name) == 0)
+					vetis_push_node(state, page, colno, k, true);
+			pushJsonbValue(state, WJB_END_ARRAY, NULL);
+		}
+		else
+			vetis_push_node(state, page, colno, j, false);
+	}
+}
+
+/* One element: a string, null (xsi:nil), or an object of its children. */
+static void
+vetis_push_node(JsonbParseState **state, const MercuryPage *page, int colno,
+				int node, bool is_elem)
+{
+	const VetisNode *n = &page->nodes[node];
+	JsonbValue	v;
+
+	check_stack_depth();
+	if (n->off == VN_COMPLEX || (n->off >= 0 && vetis_complex(n->name)))
+	{
+		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+		vetis_push_members(state, page, colno, node + 1, n->end, NULL,
+						   n->name);
+		pushJsonbValue(state, WJB_END_OBJECT, NULL);
+		return;
+	}
+	if (n->off == VN_NIL)
+		v.type = jbvNull;
+	else
+		vetis_jsonb_string(&v, colno, page->text + n->off, n->len);
+	pushJsonbValue(state, is_elem ? WJB_ELEM : WJB_VALUE, &v);
+}
+
+/*
+ * A jsonb column: the item's element(s) of field f (an array of all of
+ * them for a repeated field), or with f < 0 the whole item as an object.
+ * NULL (*isnull) when a field's element is absent.
+ */
+static Datum
+vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
+				  const VetisOp *op, int colno, int f, bool *isnull)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	const char *elem = f >= 0 ? op->type->fields[f].elem : NULL;
+	int			j;
+	int			count = 0;
+
+	*isnull = false;
+	if (f < 0)
+	{
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		vetis_push_members(&state, page, colno, u->first_node, u->end_node,
+						   op->type, op->item);
+		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		return JsonbPGetDatum(JsonbValueToJsonb(res));
+	}
+
+	for (j = u->first_node; j < u->end_node; j = page->nodes[j].end)
+		if (strcmp(page->nodes[j].name, elem) == 0)
+			count++;
+	if (op->type->fields[f].repeated)
+	{
+		/* an absent repeated element is an empty array */
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		for (j = u->first_node; j < u->end_node; j = page->nodes[j].end)
+			if (strcmp(page->nodes[j].name, elem) == 0)
+				vetis_push_node(&state, page, colno, j, true);
+		res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+		return JsonbPGetDatum(JsonbValueToJsonb(res));
+	}
+	/* at most one: the parser refused a second */
+	for (j = u->first_node; j < u->end_node; j = page->nodes[j].end)
+	{
+		const VetisNode *n = &page->nodes[j];
+
+		if (strcmp(n->name, elem) != 0)
+			continue;
+		if (n->off == VN_NIL)
+			break;
+		if (n->off == VN_COMPLEX || vetis_complex(n->name))
+		{
+			pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+			vetis_push_members(&state, page, colno, j + 1, n->end, NULL,
+							   n->name);
+			res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		}
+		else
+		{
+			/* a simple type (an element the schema does not know) */
+			JsonbValue	v;
+
+			vetis_jsonb_string(&v, colno, page->text + n->off, n->len);
+			return JsonbPGetDatum(JsonbValueToJsonb(&v));
+		}
+		return JsonbPGetDatum(JsonbValueToJsonb(res));
+	}
+	*isnull = true;
+	return (Datum) 0;
+}
+
+void
+vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
+			   int index, const bool *want, Datum *values, bool *nulls)
 {
 	const MercuryPage *page = (const MercuryPage *) records;
 	const MercuryUnit *u = &page->units[index];
 	MercuryStream *ms = (MercuryStream *) stream->arg;
+	const VetisOp *op = ms->op;
 	int			colno;
 
 	mercury_value_secrets = page->secrets;
-	for (colno = 0; colno < MC_NCOLUMNS; colno++)
+	mercury_value_op = op;
+	for (colno = 0; colno < op->ncolumns; colno++)
 	{
 		const char *v;
 		int			len;
+		int			f;
 
 		if (!want[colno])
 			continue;
 
-		/* The request's interval, as the user gave it where possible. */
-		if (colno == MC_BEGIN_DATE)
+		switch (op->colkind[colno])
 		{
-			values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
-												ms->begin_eq : ms->begin);
-			nulls[colno] = false;
-			continue;
-		}
-		if (colno == MC_END_DATE)
-		{
-			if (ms->has_end_eq)
-				values[colno] = TimestampTzGetDatum(ms->end_eq);
-			else if (ms->has_end)
-				values[colno] = TimestampTzGetDatum(ms->end);
-			nulls[colno] = !ms->has_end_eq && !ms->has_end;
-			continue;
+			case VC_BEGIN:
+				/* The request's interval, as the user gave it where possible. */
+				values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
+													ms->begin_eq : ms->begin);
+				nulls[colno] = false;
+				continue;
+			case VC_END:
+				if (ms->has_end_eq)
+					values[colno] = TimestampTzGetDatum(ms->end_eq);
+				else if (ms->has_end)
+					values[colno] = TimestampTzGetDatum(ms->end);
+				nulls[colno] = !ms->has_end_eq && !ms->has_end;
+				continue;
+			case VC_KEY:
+				values[colno] = ms->key;
+				nulls[colno] = false;
+				continue;
+			case VC_RECORD:
+				values[colno] = vetis_jsonb_datum(page, u, op, colno, -1,
+												  &nulls[colno]);
+				continue;
+			case VC_FIELD:
+				break;
 		}
 
-		if (u->off[colno] < 0)
+		f = op->colfield[colno];
+		if (op->columns[colno].typid == JSONBOID)
+		{
+			values[colno] = vetis_jsonb_datum(page, u, op, colno, f,
+											  &nulls[colno]);
+			continue;
+		}
+		if (u->off[f] < 0)
 		{
 			nulls[colno] = true;
 			continue;
 		}
-		v = page->text + u->off[colno];
-		len = u->len[colno];
+		v = page->text + u->off[f];
+		len = u->len[f];
 		nulls[colno] = false;
 
-		switch (mercury_columns[colno].typid)
+		switch (op->columns[colno].typid)
 		{
 			case UUIDOID:
 				values[colno] = mercury_uuid_datum(colno, v, len);
@@ -2208,30 +2918,12 @@ mercury_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			case NUMERICOID:
 				values[colno] = mercury_integer_datum(colno, v, len);
 				break;
+			case INT4OID:
+				values[colno] = vetis_int4_datum(colno, v, len);
+				break;
 			default:
 				values[colno] = mercury_text_datum(colno, v, len);
 				break;
 		}
 	}
 }
-
-const PagedResource mercury_unit_changes_resource = {
-	.api = "mercury",
-	.name = "unit_changes",
-	.operation = MERCURY_OPERATION,
-	.columns = mercury_columns,
-	.ncolumns = MC_NCOLUMNS,
-	.paging = PAGING_OFFSET,
-	.default_page_size = MERCURY_MAX_PAGE,
-	.max_page_size = MERCURY_MAX_PAGE,
-	.has_required = mercury_has_required,
-	.required_columns = "begin_date or update_date",
-	.required_hint = "Add WHERE begin_date = '2024-01-01' (and optionally end_date = ...), or a lower bound such as update_date >= now() - interval '7 days'.",
-	.check_options = mercury_check_options,
-	.begin = mercury_begin,
-	.make_streams = mercury_make_streams,
-	.build_request = mercury_build_request,
-	.parse_page = mercury_parse_page,
-	.reauth = mercury_reauth,
-	.fill_row = mercury_fill_row,
-};

@@ -833,9 +833,12 @@ pager_after_page(Pager *p, PagerSlot *slot)
 		}
 		return;
 	}
-	if (n == 0 || (p->page.total < 0 && n < c->count))
+	if (n == 0 || (p->page.total < 0 && n < c->count && !p->page.has_next))
 	{
-		/* An empty page, or a short one with no total: the list ended. */
+		/*
+		 * An empty page, or a short one with no total and no word of more
+		 * (VetIS hasMore): the list ended.
+		 */
 		if (n == 0)
 			pager_warn_ended(p, s, c->offset);
 		st->done = true;

@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "resource.h"
+#include "vetis.h"
 
 /* Adding a resource: one line here and one src/<api>.c. */
 const PagedResource *const paged_resources[] = {
@@ -14,6 +15,7 @@ const PagedResource *const paged_resources[] = {
 	&diadoc_documents_resource,
 	&mercury_unit_changes_resource,
 	&diadoc_events_resource,
+	VETIS_RESOURCES
 	NULL
 };
 

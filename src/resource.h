@@ -25,8 +25,6 @@
 #define RC_PUSH_EQ		0x01	/* col = value */
 #define RC_PUSH_IN		0x02	/* col IN (...), col = ANY(array) */
 #define RC_PUSH_RANGE	0x04	/* col <, <=, >, >= value (and BETWEEN) */
-#define RC_EXACT_GE		0x08	/* col >= value is exact: not rechecked even
-								 * where the column's other bounds are */
 #define RC_ORDERED		0x10	/* rows can come in this column's order,
 								 * ascending or descending (ResourceCtx.order);
 								 * the column is never NULL */
@@ -38,6 +36,7 @@ typedef struct ResourceColumn
 	int			push;			/* RC_PUSH_* bits */
 	bool		recheck;		/* pushed conditions still evaluated locally */
 	bool		notnull;		/* never NULL in a row (a request key) */
+	int			exact_ops;		/* 1 << PagedOp: sent exactly despite recheck */
 } ResourceColumn;
 
 typedef enum PagedOp
@@ -71,8 +70,8 @@ typedef struct ResourceCtx
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	int			page_size;		/* effective page size */
 	void	   *state;			/* resource-private (auth token, ...) */
+	const bool *want;			/* columns the scan reads, or NULL: all */
 	struct PagedScanStat *stat; /* statistics and progress, or NULL */
-	const bool *want;			/* columns the scan converts, NULL: all */
 	int			order;			/* order of the RC_ORDERED column the plan
 								 * relies on: 1 ascending, -1 descending,
 								 * 0 any */
@@ -113,7 +112,7 @@ typedef struct PageResult
 	bool		has_next;
 	char	   *next_key;		/* in the page context */
 	int			next_keylen;
-	/* offset paging */
+	/* offset paging (has_next: more after a short page, total unknown) */
 	int64		total;			/* -1 if the answer did not say */
 	/* PAGE_RETRY: what the server said, for the ERROR if retries run out */
 	const char *what;
@@ -207,6 +206,7 @@ extern const PagedResource diadoc_search_resource;
 extern const PagedResource diadoc_documents_resource;
 extern const PagedResource mercury_unit_changes_resource;
 extern const PagedResource diadoc_events_resource;
+/* The VetIS dictionary lists: one per row of VETIS_OPERATIONS (vetis.h). */
 
 /* paged_fdw.max_decoded_size (MB): the most one Diadoc page may decode to */
 extern int	diadoc_max_decoded_size;

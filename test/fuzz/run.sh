@@ -49,7 +49,7 @@ compile() {	# compile OUT.o SRC [extra flags]
 	$CC $cflags $san "$@" -c -o "$build/$out" "$src" >>"$log" 2>&1
 }
 built=true
-for src in src/diadoc.c src/diadoc_docs.c src/diadoc_events.c src/mercury.c src/xmlscan.c src/http.c \
+for src in src/diadoc.c src/diadoc_docs.c src/diadoc_events.c src/mercury.c src/vetis_ops.c src/xmlscan.c src/http.c \
 	src/oidc_answer.c proto/diadoc.pb-c.c proto/diadoc_participant_type.pb-c.c \
 	proto/diadoc_documents.pb-c.c proto/diadoc_events.pb-c.c proto/diadoc_docflow.pb-c.c \
 	proto/diadoc_time_filter.pb-c.c proto/diadoc_docflow_events.pb-c.c \
@@ -64,6 +64,7 @@ compile unit_mercury.o "$here/unit_mercury.c" -DMERCURY_CROSSCHECK || built=fals
 compile xmlscan_unit.o "$top/src/xmlscan.c" || built=false
 compile pg_shim_unit.o "$here/pg_shim.c" || built=false
 compile http_unit.o "$top/src/http.c" || built=false
+compile vetis_ops_unit.o "$top/src/vetis_ops.c" || built=false
 if $built; then
 	pb="$build/diadoc.pb-c.o $build/diadoc_participant_type.pb-c.o $build/diadoc_documents.pb-c.o
 		$build/diadoc_events.pb-c.o $build/diadoc_docflow.pb-c.o
@@ -81,13 +82,13 @@ if $built; then
 		"$build/diadoc_search.o" "$build/diadoc.o" "$build/diadoc_docs.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_mercury" "$build/fuzz_mercury.o" \
-		"$build/mercury.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
+		"$build/mercury.o" "$build/vetis_ops.o" "$build/xmlscan.o" $common $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -fsanitize=fuzzer -o "$build/fuzz_oidc" "$build/fuzz_oidc.o" \
 		"$build/oidc_answer.o" "$build/pg_shim.o" $libs >>"$log" 2>&1 || built=false
 	# shellcheck disable=SC2086
 	$CC $san -o "$build/unit_mercury" "$build/unit_mercury.o" "$build/pg_shim_unit.o" \
-		"$build/http_unit.o" "$build/xmlscan_unit.o" $libs >>"$log" 2>&1 || built=false
+		"$build/http_unit.o" "$build/xmlscan_unit.o" "$build/vetis_ops_unit.o" $libs >>"$log" 2>&1 || built=false
 fi
 if ! $built; then
 	cat "$log"
@@ -189,6 +190,30 @@ for scen in ok v1 short-pages shrink fault-incorrect fault-internal fault-access
 		n=$((n + 1))
 		seed "$seeds_m" "mock-$n" 00 "$tmp/body"
 		seed "$seeds_m" "mock-$n-500" 05 "$tmp/body"
+	done
+done
+# the other VetIS operations of fuzz_mercury.c (flags: variant k << 1, so k << 5)
+vreq() {	# vreq REQUEST INNER
+	printf '%s' '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ws="http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2" xmlns:bs="http://api.vetrf.ru/schema/cdm/base" xmlns:dt="http://api.vetrf.ru/schema/cdm/dictionary/v2">'
+	printf '<soapenv:Body><ws:%s><bs:listOptions><bs:count>5</bs:count><bs:offset>0</bs:offset></bs:listOptions>%s</ws:%s></soapenv:Body></soapenv:Envelope>' "$1" "$2" "$1"
+}
+since='<bs:updateDateInterval><bs:beginDate>2023-01-01T00:00:00Z</bs:beginDate></bs:updateDateInterval>'
+country=$(curl -s "$base/_vetis/region" | sed -n 's/.*"key": "\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+entity=$(curl -s "$base/_vetis/location" | sed -n 's/.*"key": "\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+for spec in "20 EnterpriseService getBusinessEntityChangesListRequest $since" \
+	"40 ProductService getProductItemChangesListRequest $since" \
+	"60 EnterpriseService getRussianEnterpriseChangesListRequest $since" \
+	"80 IkarService getAllCountryListRequest" \
+	"a0 IkarService getRegionListByCountryRequest <dt:countryGuid>$country</dt:countryGuid>" \
+	"c0 EnterpriseService getActivityLocationListRequest <dt:businessEntity><bs:guid>$entity</bs:guid></dt:businessEntity>" \
+	"e0 IkarService getStreetChangesListRequest $since"; do
+	read -r flags service request inner <<<"$spec"
+	for scen in ok v1 hasmore; do
+		vreq "$request" "${inner:-}" >"$tmp/req"
+		curl -s -o "$tmp/body" -u test-user:test-password -H 'Content-Type: text/xml' \
+			--data-binary @"$tmp/req" "$base/mercury/$scen/$service" || continue
+		n=$((n + 1))
+		seed "$seeds_m" "vetis-$n" "$flags" "$tmp/body"
 	done
 done
 # the echo scenarios quote the credentials they are sent: send the fuzz

@@ -11,6 +11,9 @@
  */
 #include "../../src/mercury.c"
 
+/* the operation these checks are about */
+#define UNIT_OP vetis_find_op("unit_changes")
+
 #include <iconv.h>
 #include <libxml/xmlreader.h>
 #include <time.h>
@@ -107,7 +110,7 @@ test_escape(void)
 	}
 }
 
-/* mercury_build_request for one interval. */
+/* vetis_build_request for one interval. */
 typedef struct BuildArg
 {
 	TimestampTz begin;
@@ -123,6 +126,7 @@ build(void *arg)
 	PagedOptions opts;
 	ResourceCtx ctx;
 	MercuryStream ms;
+	VetisScan	vs;
 	ResourceStream stream;
 	PageCursor	cursor;
 
@@ -132,7 +136,12 @@ build(void *arg)
 	opts.password = "p";
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.opts = &opts;
+	memset(&vs, 0, sizeof(vs));
+	vs.op = UNIT_OP;
+	vs.url = "https://mercury.example/DictionaryService";
+	ctx.state = &vs;
 	memset(&ms, 0, sizeof(ms));
+	ms.op = UNIT_OP;
 	ms.begin = a->begin;
 	ms.has_end = a->has_end;
 	ms.end = a->end;
@@ -142,7 +151,7 @@ build(void *arg)
 	cursor.count = 1000;
 	cursor.offset = INT64CONST(9223372036854775807);
 	memset(&a->req, 0, sizeof(a->req));
-	mercury_build_request(&ctx, &stream, &cursor, &a->req);
+	vetis_build_request(&ctx, &stream, &cursor, &a->req);
 }
 
 /* The text of every element without children, "name=value;..." */
@@ -264,7 +273,7 @@ test_prolog(void)
 		/* the UTF-16 cases hold NULs: give their real length */
 		if (i >= 6)
 			len = i == 8 ? 8 : 10;
-		mercury_parse_init(&p);
+		mercury_parse_init(&p, UNIT_OP, false);
 		snprintf(what, sizeof(what), "prolog case %d is %s", i + 1,
 				 cases[i].accepted ? "accepted" : "refused");
 		report(mercury_check_prolog(cases[i].body, len, &p) == cases[i].accepted,
@@ -294,7 +303,7 @@ read_all(const char *dtd, const char *name, size_t *text_bytes, bool *failed,
 					 "<r:unit><r:name>&%s;</r:name></r:unit></r:unitList>"
 					 "</r:getUnitChangesListResponse></s:Body></s:Envelope>",
 					 dtd, name);
-	mercury_parse_init(&p);
+	mercury_parse_init(&p, UNIT_OP, false);
 	p.size = 64 * 1024 * 1024;
 	p.buf = palloc(p.size);
 	p.ctxt = mercury_parser_open(&p);
@@ -331,7 +340,7 @@ test_encoding(void)
 	iconv_t		cd = iconv_open("IBM037", "UTF-8");
 	MercuryParse p;
 
-	mercury_parse_init(&p);
+	mercury_parse_init(&p, UNIT_OP, false);
 	report(mercury_parse_xml(doc, strlen(doc), &p) && p.nunits == 1,
 		   "encoding: the answer parses in UTF-8");
 	if (cd == (iconv_t) -1 || iconv(cd, &in, &inleft, &out, &outleft) == (size_t) -1)
@@ -340,7 +349,7 @@ test_encoding(void)
 		return;
 	}
 	iconv_close(cd);
-	mercury_parse_init(&p);
+	mercury_parse_init(&p, UNIT_OP, false);
 	report(!mercury_parse_xml(ebcdic, out - ebcdic, &p) && p.nunits == 0,
 		   "encoding: the same answer in EBCDIC is refused, not decoded");
 }
@@ -430,7 +439,7 @@ test_scanner(void)
 		char		what[200];
 		const char *name = NULL;
 
-		mercury_parse_init(&p);
+		mercury_parse_init(&p, UNIT_OP, false);
 		ok = mercury_parse_xml(cases[i].doc, strlen(cases[i].doc), &p);
 		if (ok && p.nunits == 1 && p.units[0].off[MC_NAME] >= 0)
 			name = p.buf + p.units[0].off[MC_NAME];
@@ -745,6 +754,52 @@ test_reader(const char *canary_path)
 		   (double) (clock() - t0) / CLOCKS_PER_SEC, failed ? "failed" : "finished");
 }
 
+/*
+ * VetIS items: nested elements kept as nodes when a jsonb column is wanted
+ * (by both parsers: the fuzz build crosschecks them), and the one list the
+ * bindings make optional (productItemList) may be absent.
+ */
+static void
+test_vetis(void)
+{
+	const char *nested =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getBusinessEntityChangesListResponse xmlns:ws=\"urn:ws\" xmlns:dt=\"urn:dt\">"
+		"<dt:businessEntityList count=\"1\" hasMore=\"false\"><dt:businessEntity>"
+		"<dt:name>n</dt:name><dt:activityLocation><dt:globalID>1</dt:globalID>"
+		"<dt:globalID>2</dt:globalID><dt:enterprise><dt:name>e</dt:name></dt:enterprise>"
+		"</dt:activityLocation><dt:odd>x</dt:odd></dt:businessEntity>"
+		"</dt:businessEntityList></ws:getBusinessEntityChangesListResponse></s:Body></s:Envelope>";
+	const char *nolist =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getProductItemChangesListResponse xmlns:ws=\"urn:ws\"/></s:Body></s:Envelope>";
+	const char *nolist_units =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\"/></s:Body></s:Envelope>";
+	MercuryParse p;
+	bool		ok;
+
+	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), true);
+	ok = mercury_parse_xml(nested, strlen(nested), &p);
+	/* name, activityLocation, 2 globalID, enterprise, its name, odd */
+	report(ok && p.nunits == 1 && p.nnodes == 7 && p.has_more == 0 &&
+		   p.nodes[1].off == VN_COMPLEX && p.nodes[1].end == 6 &&
+		   strcmp(p.nodes[6].name, "odd") == 0 &&
+		   strcmp(p.buf + p.nodes[2].off, "1") == 0,
+		   "vetis: nested elements are kept as nodes, unknown ones too");
+	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), false);
+	ok = mercury_parse_xml(nested, strlen(nested), &p);
+	report(ok && p.nunits == 1 && p.nnodes == 0 &&
+		   strcmp(p.buf + p.units[0].off[10], "n") == 0,
+		   "vetis: without a jsonb column only the scalar fields are kept");
+	mercury_parse_init(&p, vetis_find_op("product_item_changes"), false);
+	report(mercury_parse_xml(nolist, strlen(nolist), &p) && p.nunits == 0,
+		   "vetis: an answer without the optional productItemList is an empty list");
+	mercury_parse_init(&p, UNIT_OP, false);
+	report(!mercury_parse_xml(nolist_units, strlen(nolist_units), &p),
+		   "vetis: an answer without unitList is refused");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -761,6 +816,7 @@ main(int argc, char **argv)
 	test_request();
 	test_prolog();
 	test_encoding();
+	test_vetis();
 	test_scanner();
 	test_limits();
 	test_redaction();

@@ -382,7 +382,10 @@ typedef enum ScenarioKind
 	SC_LATENCY,					/* arg: milliseconds; otherwise "ok" */
 	SC_BOX,						/* arg: the generated box's horizon (mock_box.h) */
 	SC_NO_DOCUMENT,				/* events of some documents carry no Document */
-	SC_UNSORTED					/* the event feed ignores SortDirection */
+	SC_UNSORTED,				/* the event feed ignores SortDirection */
+	SC_HASMORE,					/* Mercury: lists carry hasMore, no total */
+	SC_TOTAL_ONLY,				/* Mercury: lists carry total, no hasMore */
+	SC_NO_TOTALS				/* Mercury: lists carry neither */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -507,6 +510,9 @@ static const struct
 	{"xxe-param", SC_XXE_PARAM, 0},
 	{"xxe-utf16", SC_XXE_UTF16, 0},
 	{"laughs", SC_LAUGHS, 0},
+	{"hasmore", SC_HASMORE, 0},
+	{"total-only", SC_TOTAL_ONLY, 0},
+	{"no-totals", SC_NO_TOTALS, 0},
 	{NULL, SC_OK, 0}
 };
 
@@ -2549,12 +2555,16 @@ mercury_page(const Scenario *sc, int64_t count, int64_t offset, int64_t begin,
 			   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			   "<soap:Envelope xmlns:soap=\"%s\"><soap:Body>"
 			   "<ws:getUnitChangesListResponse xmlns:ws=\"" NS_WS_V2 "\" %s>\n"
-			   "<%s count=\"%" PRId64 "\" total=\"%" PRId64 "\" offset=\"%" PRId64 "\"",
+			   "<%s count=\"%" PRId64 "\"",
 			   soap_ns,
 			   v1 ? "xmlns:argc=\"" NS_ARGC "\"" : "xmlns:bs=\"" NS_BS "\" xmlns:dt=\"" NS_DT "\"",
-			   list, n, *total, offset);
+			   list, n);
+	/* an answer may carry total, hasMore or both (scenarios hasmore, ...) */
+	if (sc->kind != SC_HASMORE && sc->kind != SC_NO_TOTALS)
+		buf_printf(&r->body, " total=\"%" PRId64 "\"", *total);
+	buf_printf(&r->body, " offset=\"%" PRId64 "\"", offset);
 	/* hasMore came with the v2 schema */
-	if (!v1)
+	if (!v1 && sc->kind != SC_TOTAL_ONLY && sc->kind != SC_NO_TOTALS)
 		buf_printf(&r->body, " hasMore=\"%s\"", offset + n < *total ? "true" : "false");
 	buf_puts(&r->body, ">\n");
 	mercury_units(&r->body, v1, lo + offset, n,
@@ -2721,6 +2731,10 @@ mercury_unit_changes(struct MHD_Connection *conn, const char *method,
 		buf_printf(log, " units=%" PRId64 " total=%" PRId64, units, total);
 	}
 }
+
+
+/* The other VetIS list operations and their service paths. */
+#include "mock_vetis.c"
 
 
 /* ---------------------------------------------------------------------
@@ -3194,7 +3208,8 @@ extra_dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		return true;
 	}
 	if (strncmp(url, "/diadoc/gzip-bomb/", 18) == 0 ||
-		strcmp(url, "/mercury/gzip-bomb") == 0)
+		strcmp(url, "/mercury/gzip-bomb") == 0 ||
+		strncmp(url, "/mercury/gzip-bomb/", 19) == 0)
 	{
 		pthread_once(&bomb_once, bomb_build);
 		r->status = 200;
@@ -3251,6 +3266,8 @@ control(const char *url, Reply *r)
 		oidc_reset();
 		reply_text(r, 200, "ok\n");
 	}
+	else if (strncmp(url, "/_vetis/", 8) == 0)
+		vetis_truth(url + 8, r);
 	else if (strcmp(url, "/_headers") == 0)
 	{
 		reply_text(r, 200, "%s", "");
@@ -3616,6 +3633,8 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		 Request *req, Reply *r)
 {
 	const char *api = url + 1,
+			   *vetis_path = NULL,
+			   *service,
 			   *scen,
 			   *op,
 			   *opname,
@@ -3630,6 +3649,12 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		control(url, r);
 		return;
 	}
+	/* VetIS services at their real path: scenario "ok" */
+	if (strncmp(url, "/platform/services/", 19) == 0)
+	{
+		vetis_path = url;
+		api = "mercury/ok";
+	}
 	scen = strchr(api, '/');
 	diadoc = scen && scen - api == 6 && strncmp(api, "diadoc", 6) == 0;
 	if (!diadoc && !(scen && scen - api == 7 && strncmp(api, "mercury", 7) == 0))
@@ -3638,7 +3663,7 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		return;
 	}
 	scen++;
-	op = scen + strcspn(scen, "/");
+	op = vetis_path ? vetis_path : scen + strcspn(scen, "/");
 
 	if (!diadoc)
 	{
@@ -3661,7 +3686,7 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		state.max_inflight = state.inflight;
 	pthread_mutex_unlock(&state.lock);
 
-	known = scenario_lookup(scen, op - scen, &sc);
+	known = scenario_lookup(scen, vetis_path ? 2 : op - scen, &sc);
 	if (known && sc.kind == SC_LATENCY)
 	{
 		/* a slow network: only this connection's thread waits */
@@ -3707,8 +3732,11 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		diadoc_search(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
-	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0))
+	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0) &&
+			 strstr(req->body.data ? req->body.data : "", "getUnitChangesListRequest"))
 		mercury_unit_changes(conn, method, &sc, &req->body, r, &log);
+	else if (!diadoc && vetis_route(op, &service))
+		mercury_vetis(conn, method, &sc, service, &req->body, r, &log);
 	else
 	{
 		reply_text(r, 404, "mock: unknown operation");
@@ -4087,6 +4115,8 @@ main(int argc, char **argv)
 			n_units = arg_number(argv[++k], INT64_C(1000000000));
 		else if (strcmp(argv[k], "--max-docs") == 0)
 			max_docs = arg_number(argv[++k], INT64_C(1000000000));
+		else if (strcmp(argv[k], "--vetis-seed") == 0)
+			vetis_seed = (uint64_t) arg_number(argv[++k], INT64_C(1000000000));
 		else if (strcmp(argv[k], "--fixture-dir") == 0)
 			fixture_dir = argv[++k];
 		else if (strcmp(argv[k], "--token") == 0)
@@ -4132,6 +4162,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	xmlInitParser();
+	vetis_init();
 	state.log = calloc(LOG_CAP, sizeof(char *));
 	if (state.log == NULL)
 		abort();

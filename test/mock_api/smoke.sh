@@ -328,6 +328,85 @@ check "oidc: invalid_client" "400 invalid_client" \
 	"$(curl -s -w '%{http_code} ' -o "$tmp/tok" -d 'grant_type=refresh_token&client_id=test-client&client_secret=no&refresh_token=test-refresh' "$base/oidc/ok/connect/token"; sed -n 's/.*"error":"\([a-z_]*\)".*/\1/p' "$tmp/tok")"
 check "oidc: a JSON body is no form" "400" \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{}' "$base/oidc/ok/connect/token")"
+# --- VetIS list operations (mock_vetis.c) -------------------------------
+
+# vetis PATH REQUEST-ELEMENT INNER-XML: prints the status, leaves the answer in $tmp/body
+vetis()
+{
+	cat >"$tmp/req" <<EOF
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:ws="http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2"
+    xmlns:bs="http://api.vetrf.ru/schema/cdm/base"
+    xmlns:dt="http://api.vetrf.ru/schema/cdm/dictionary/v2">
+  <soapenv:Body><ws:$2>$3</ws:$2></soapenv:Body>
+</soapenv:Envelope>
+EOF
+	curl -s -o "$tmp/body" -w '%{http_code}' -u test-user:test-password \
+		-H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$tmp/req" "$base$1"
+}
+lo() { echo "<bs:listOptions><bs:count>$1</bs:count><bs:offset>$2</bs:offset></bs:listOptions>"; }
+since() { echo "<bs:updateDateInterval><bs:beginDate>$1</bs:beginDate>${2:+<bs:endDate>$2</bs:endDate>}</bs:updateDateInterval>"; }
+list_attrs() { grep -o '<[a-z]*:[a-zA-Z]*List [^>]*>' "$tmp/body"; }
+fault() { grep -o '<ws:[a-zA-Z]*Fault ' "$tmp/body" | sed 's/<ws://; s/ $//'; }
+# xcount XPATH: evaluates an XPath number over the answer (namespaces by URI)
+xcount() { xmllint --xpath "$1" "$tmp/body" 2>/dev/null; }
+BS=http://api.vetrf.ru/schema/cdm/base
+DT=http://api.vetrf.ru/schema/cdm/dictionary/v2
+truth() { curl -s "$base/_vetis/$1"; }
+svc=/platform/services/2.1
+
+log >/dev/null
+check "vetis purpose changes" "200 well-formed" "$(vetis $svc/DictionaryService getPurposeChangesListRequest "$(lo 5 0)$(since 2023-01-01T00:00:00+03:00)") $(well_formed)"
+check "vetis purpose list attributes" "<dt:purposeList count=\"5\" total=\"$(truth purpose | wc -l)\" offset=\"0\" hasMore=\"true\">" "$(list_attrs)"
+check "vetis versioning in bs, own fields in dt" "5 5 5" \
+	"$(xcount "count(//*[local-name()='purpose' and namespace-uri()='$DT'])") $(xcount "count(//*[local-name()='purpose']/*[local-name()='updateDate' and namespace-uri()='$BS'])") $(xcount "count(//*[local-name()='purpose']/*[local-name()='name' and namespace-uri()='$DT'])")"
+check "vetis first item = first truth line" "$(truth purpose | head -1 | sed 's/.*"uuid": "\([^"]*\)".*/\1/')" \
+	"$(xmllint --xpath "string(//*[local-name()='purpose'][1]/*[local-name()='uuid'])" "$tmp/body")"
+all=0
+for off in 0 1000 2000; do
+	vetis /mercury/ok/IkarService getStreetChangesListRequest "$(lo 1000 $off)$(since 2000-01-01T00:00:00Z)" >/dev/null
+	n=$(xcount "count(//*[local-name()='street'])")
+	all=$((all + n))
+	[ "$n" -lt 1000 ] && break
+done
+check "vetis street changes: all pages = the truth" "$(truth street | wc -l)" "$all"
+check "vetis offset past the end" "500 offsetOutOfRangeFault" \
+	"$(vetis $svc/IkarService getStreetChangesListRequest "$(lo 10 $all)$(since 2000-01-01T00:00:00Z)") $(fault)"
+d=$(truth region | sed -n '5s/.*"updateDate": "\([^"]*\)".*/\1/p')
+check "vetis endDate is exclusive" '<dt:regionList count="0" total="0" offset="0" hasMore="false">' \
+	"$(vetis $svc/IkarService getRegionChangesListRequest "$(since "$d" "$d")" >/dev/null; list_attrs)"
+check "vetis beginDate is inclusive" "$(truth region | grep -c "\"updateDate\": \"$d\"")" \
+	"$(vetis $svc/IkarService getRegionChangesListRequest "$(since "$d" "${d%%T*}T23:59:59.999+03:00")" >/dev/null; xcount "count(//*[local-name()='region'][*[local-name()='updateDate']='$d'])")"
+ru=$(truth country | grep '"name": "Россия"' | head -1 | sed 's/.*"guid": "\([^"]*\)".*/\1/')
+check "vetis regions of Россия" "$(truth region | grep '"current": true' | grep -c "\"key\": \"$ru\"")" \
+	"$(vetis $svc/IkarService getRegionListByCountryRequest "$(lo 1000 0)<dt:countryGuid>$ru</dt:countryGuid>" >/dev/null; xcount "count(//*[local-name()='region'][*[local-name()='countryGuid']='$ru'])")"
+check "vetis regions: unknown country -> entityNotFoundFault" "500 entityNotFoundFault" \
+	"$(vetis $svc/IkarService getRegionListByCountryRequest "<dt:countryGuid>00000000-0000-4000-8000-000000000000</dt:countryGuid>") $(fault)"
+check "vetis regions: no key -> incorrectRequestFault" "500 incorrectRequestFault" \
+	"$(vetis $svc/IkarService getRegionListByCountryRequest "$(lo 10 0)") $(fault)"
+check "vetis sub-products: unknown product -> empty list" '200 <dt:subProductList count="0" total="0" offset="0" hasMore="false">' \
+	"$(vetis $svc/ProductService getSubProductByProductListRequest "<dt:productGuid>00000000-0000-4000-8000-000000000000</dt:productGuid>") $(list_attrs)"
+be=$(truth location | head -1 | sed 's/.*"key": "\([^"]*\)".*/\1/')
+check "vetis activity locations of a business entity" '200 <dt:activityLocationList count="100" total="250" offset="0" hasMore="true">' \
+	"$(vetis $svc/EnterpriseService getActivityLocationListRequest "<dt:businessEntity><bs:guid>$be</bs:guid></dt:businessEntity>") $(list_attrs)"
+check "vetis hasmore: no total" '<dt:diseaseList count="2" offset="0" hasMore="true">' \
+	"$(vetis /mercury/hasmore$svc/DictionaryService getDiseaseListRequest "$(lo 2 0)" >/dev/null; list_attrs)"
+check "vetis hasmore: units too" '<dt:unitList count="2" offset="98" hasMore="false">' \
+	"$(vetis /mercury/hasmore/DictionaryService getUnitChangesListRequest "$(lo 2 98)$(since 2000-01-01T00:00:00Z)" >/dev/null; unit_list)"
+check "vetis no-totals" '<dt:countryList count="3" offset="0">' \
+	"$(vetis /mercury/no-totals/IkarService getAllCountryListRequest "$(lo 3 0)" >/dev/null; list_attrs)"
+check "vetis v1: one namespace" "200 well-formed 0 1" \
+	"$(vetis /mercury/v1/ProductService getProductChangesListRequest "$(lo 1 0)$(since 2000-01-01T00:00:00Z)") $(well_formed) $(grep -c 'xmlns:dt=' "$tmp/body") $(grep -c '<argc:product><argc:uuid>' "$tmp/body")"
+check "vetis wrong service" "500 incorrectRequestFault" \
+	"$(vetis $svc/DictionaryService getAllCountryListRequest "") $(fault)"
+check "vetis unit list: current units" '<dt:unitList count="34" total="34" offset="0" hasMore="false">' \
+	"$(vetis /mercury/ok getUnitListRequest "$(lo 100 0)" >/dev/null; unit_list)"
+check "vetis log" \
+"mercury GetDiseaseList service=DictionaryService count=2 offset=0 begin=- end=- key=- status=200 items=2 total=$(truth disease | grep -c '"current": true')
+mercury GetUnitChangesList count=2 offset=98 begin=2000-01-01T00:00:00Z end=- status=200 units=2 total=100" \
+	"$(log | grep -e GetDiseaseList -e GetUnitChangesList)"
+check "vetis truth of an unknown set -> 404" "404" "$(curl -s -o /dev/null -w '%{http_code}' "$base/_vetis/nothing")"
+
 log >/dev/null
 curl -s "$base/_headers" >/dev/null
 check "gzip when asked, decoded by curl" "soap:Envelope" "$(curl -s --compressed -u test-user:test-password -H 'Content-Type: text/xml' --data-binary @/dev/null "$base/mercury/ok" | grep -o 'soap:Envelope' | head -n1)"
