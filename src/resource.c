@@ -13,7 +13,6 @@ const PagedResource *const paged_resources[] = {
 	&diadoc_docflows_resource,
 	&diadoc_search_resource,
 	&diadoc_documents_resource,
-	&mercury_unit_changes_resource,
 	&diadoc_events_resource,
 	VETIS_RESOURCES
 	NULL

@@ -204,7 +204,6 @@ extern int	paged_resource_column(const PagedResource *res, const char *name);
 extern const PagedResource diadoc_docflows_resource;
 extern const PagedResource diadoc_search_resource;
 extern const PagedResource diadoc_documents_resource;
-extern const PagedResource mercury_unit_changes_resource;
 extern const PagedResource diadoc_events_resource;
 /* The VetIS dictionary lists: one per row of VETIS_OPERATIONS (vetis.h). */
 
