@@ -98,6 +98,7 @@ SELECT (SELECT count(*) FROM purposes) AS local_rows,
 
 -- A third run finds nothing new: it asks from the newest value and inserts nothing.
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
+WITH run AS (
 INSERT INTO purposes AS p
 SELECT DISTINCT ON (guid) guid, uuid, active, last, status, create_date, update_date, name, for_substandard
 FROM mercury_purpose_changes
@@ -108,7 +109,9 @@ ON CONFLICT (guid) DO UPDATE
       status = excluded.status, create_date = excluded.create_date,
       update_date = excluded.update_date, name = excluded.name,
       for_substandard = excluded.for_substandard
-  WHERE p.update_date <= excluded.update_date;
+  WHERE p.update_date <= excluded.update_date
+RETURNING 1)
+SELECT count(*) AS rows_written FROM run;
 SELECT count(*) AS requests,
        bool_and((substring(l from ' begin=(\S+)'))::timestamptz = (SELECT max(update_date) FROM purposes)) AS from_newest
 FROM mock_requests() l;
