@@ -4,14 +4,16 @@
 -- russian_enterprise_changes, activity_locations; Ikar: region_changes,
 -- streets_by_locality) are compared with the same queries over local tables
 -- built from the mock's truth (GET /_vetis/SET: every item as JSON, see test/mock_api/PROTOCOL.md).
--- Every query runs twice: against answers with total and hasMore, and
--- against answers with hasMore only (the mock's "hasmore" scenario).  Fixed
+-- Every query runs three times: against answers with total and hasMore,
+-- with hasMore only (the mock's "hasmore" scenario) and with neither
+-- ("no-totals": the list ends at a short page or offsetOutOfRangeFault).  Fixed
 -- seed; any difference is listed with both query texts.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 \getenv mock MOCK_URL
 \set vurl :mock '/mercury/ok/platform/services/2.1'
 \set hmurl :mock '/mercury/hasmore/platform/services/2.1'
+\set nturl :mock '/mercury/no-totals/platform/services/2.1'
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 \i sql/include/mock_log.sql
@@ -21,12 +23,16 @@ CREATE SERVER vd_ok FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'mercury', url :'vurl', page_size '97');
 CREATE SERVER vd_hm FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'mercury', url :'hmurl', page_size '113');
+CREATE SERVER vd_nt FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'nturl', page_size '50');
 CREATE USER MAPPING FOR CURRENT_USER SERVER vd_ok
   OPTIONS (user 'test-user', password 'test-password');
 CREATE USER MAPPING FOR CURRENT_USER SERVER vd_hm
   OPTIONS (user 'test-user', password 'test-password');
+CREATE USER MAPPING FOR CURRENT_USER SERVER vd_nt
+  OPTIONS (user 'test-user', password 'test-password');
 
--- The same six tables in two schemas, one per server.
+-- The same seven tables in three schemas, one per server.
 CREATE FUNCTION make_tables(s text, srv text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   versioning text := 'uuid uuid, guid uuid, active boolean, last boolean, status text, '
@@ -62,7 +68,7 @@ BEGIN
                  'global_id jsonb, business_entity_guid uuid, record jsonb) '
                  'SERVER %I OPTIONS (resource ''activity_locations'')', s, srv);
 END $$;
-SELECT make_tables('v_ok', 'vd_ok'), make_tables('v_hm', 'vd_hm');
+SELECT make_tables('v_ok', 'vd_ok'), make_tables('v_hm', 'vd_hm'), make_tables('v_nt', 'vd_nt');
 
 -- The truth: every item of a set, one JSON object a line.
 CREATE TABLE truth (set text, line jsonb);
@@ -382,20 +388,22 @@ END $$;
 
 SELECT run_vdiff('v_ok', 280);
 SELECT run_vdiff('v_hm', 280);
+SELECT run_vdiff('v_nt', 280);
 
 -- what was covered
 SELECT schema, res, count(*) AS queries, count(*) FILTER (WHERE nrows > 0) AS with_rows,
        count(DISTINCT shape) AS shapes
 FROM vdiff GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT count(*) AS queries, count(*) FILTER (WHERE differences <> 0) AS with_differences,
-       sum(nrows) > 20000 AS many_rows_compared
+       sum(nrows) > 30000 AS many_rows_compared
 FROM vdiff;
 -- any difference or error, with the queries that show it (first few)
 SELECT n, schema, differences, error, q, lq FROM vdiff WHERE differences <> 0 ORDER BY schema, n LIMIT 12;
--- both servers ran the same queries and got as many rows
-SELECT count(*) AS same_queries_and_rows
-FROM vdiff a JOIN vdiff b ON a.n = b.n AND a.schema = 'v_ok' AND b.schema = 'v_hm'
-WHERE replace(a.q, 'v_ok.', 'v_hm.') = b.q AND a.nrows = b.nrows;
+-- every server was asked the same generated queries (same seed)
+SELECT b.schema, count(*) AS same_queries
+FROM vdiff a JOIN vdiff b ON a.n = b.n AND a.schema = 'v_ok' AND b.schema <> 'v_ok'
+WHERE replace(a.q, 'v_ok.', b.schema || '.') = b.q AND a.nrows = b.nrows
+GROUP BY 1 ORDER BY 1;
 
 -- Pushdown and paging, from the mock's log: the interval, page size and
 -- offsets sent, and on the hasMore-only server no request after the last page.
@@ -408,6 +416,15 @@ SELECT count(*) FROM v_hm.purpose_changes WHERE begin_date = '2023-06-01 00:00+0
 SELECT l AS request FROM mock_requests() l ORDER BY (regexp_match(l, 'offset=(\d+)'))[1]::int;
 SELECT count(*) = (SELECT count(*) FROM l_streets_by_locality WHERE locality_guid = (SELECT guid FROM k_localities WHERE tag = 1)) AS all_streets
 FROM v_hm.streets_by_locality WHERE locality_guid = (SELECT guid FROM k_localities WHERE tag = 1);
+SELECT regexp_replace(l, 'key=[0-9a-f-]*', 'key=K') AS request FROM mock_requests() l
+ORDER BY (regexp_match(l, 'offset=(\d+)'))[1]::int;
+-- with neither total nor hasMore: on to a short page, or past the end of a
+-- list that fills its last page (offsetOutOfRangeFault ends it, no error)
+SELECT count(*) FROM v_nt.purpose_changes WHERE begin_date = '2023-06-01 00:00+03' AND end_date = '2023-09-01 00:00+03';
+SELECT l AS request FROM mock_requests() l ORDER BY (regexp_match(l, 'offset=(\d+)'))[1]::int;
+-- 364 streets: 4 pages of 91, then offset 364 is past the end
+ALTER SERVER vd_nt OPTIONS (SET page_size '91');
+SELECT count(*) FROM v_nt.streets_by_locality WHERE locality_guid = (SELECT guid FROM k_localities WHERE tag = 1);
 SELECT regexp_replace(l, 'key=[0-9a-f-]*', 'key=K') AS request FROM mock_requests() l
 ORDER BY (regexp_match(l, 'offset=(\d+)'))[1]::int;
 
