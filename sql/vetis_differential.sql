@@ -71,7 +71,7 @@ END $$;
 SELECT make_tables('v_ok', 'vd_ok'), make_tables('v_hm', 'vd_hm'), make_tables('v_nt', 'vd_nt');
 
 -- The truth: every item of a set, one JSON object a line.
-CREATE TABLE truth (set text, line jsonb);
+CREATE TABLE vd_truth (set text, line jsonb);
 CREATE FUNCTION load_truth(s text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   n bigint;
@@ -80,7 +80,7 @@ BEGIN
   -- JSON has backslashes and quotes: read each line as one CSV field
   EXECUTE format('COPY truth_buf FROM PROGRAM %L WITH (FORMAT csv, QUOTE E''\x01'', DELIMITER E''\x02'')',
                  'curl -s ' || current_setting('paged.mock') || '/_vetis/' || s);
-  INSERT INTO truth SELECT s, line::jsonb FROM truth_buf;
+  INSERT INTO vd_truth SELECT s, line::jsonb FROM truth_buf;
   GET DIAGNOSTICS n = ROW_COUNT;
   DROP TABLE truth_buf;
   RETURN n;
@@ -123,7 +123,7 @@ BEGIN
     END IF;
   END LOOP;
   EXECUTE format('CREATE TABLE %I AS SELECT %s, (line->>''seq'')::int AS seq, (line->>''current'')::boolean AS current, '
-                 '(line->>''plain'')::int AS plain FROM truth WHERE set = %L',
+                 '(line->>''plain'')::int AS plain FROM vd_truth WHERE set = %L',
                  'l_' || (SELECT relname FROM pg_class WHERE oid = ft), array_to_string(cols, ', '), s);
 END $$;
 SELECT make_local('v_ok.purpose_changes', 'purpose'),
@@ -144,12 +144,12 @@ ANALYZE l_purpose_changes, l_product_item_changes, l_business_entity_changes,
 -- and business entity, and guids no entity has
 CREATE TABLE k_localities AS
   SELECT (line->'item'->>'guid')::uuid AS guid, (line->>'plain')::int + 1 AS tag
-  FROM truth WHERE set = 'locality' AND (line->>'current')::boolean;
+  FROM vd_truth WHERE set = 'locality' AND (line->>'current')::boolean;
 -- deleted entities too (they have no activity locations)
 CREATE TABLE k_entities AS
   SELECT (line->'item'->>'guid')::uuid AS guid,
          row_number() OVER (ORDER BY (line->>'plain')::int < 0, (line->>'plain')::int, (line->>'seq')::int) AS tag
-  FROM truth WHERE set = 'businessEntity' AND (line->'item'->>'last')::boolean;
+  FROM vd_truth WHERE set = 'businessEntity' AND (line->'item'->>'last')::boolean;
 CREATE TABLE k_wanted (uuid uuid, tag int);
 INSERT INTO k_wanted SELECT uuid, row_number() OVER () FROM
   (SELECT uuid FROM l_product_item_changes ORDER BY seq LIMIT 40) a;
@@ -165,9 +165,9 @@ SELECT (SELECT count(*) FROM l_purpose_changes) > 300 AS many_purposes,
        (SELECT count(*) FROM (SELECT update_date FROM l_region_changes GROUP BY 1 HAVING count(*) > 1) d) > 0 AS tied_update_dates;
 
 -- Generators.
-CREATE FUNCTION pick(VARIADIC a text[]) RETURNS text LANGUAGE sql VOLATILE
+CREATE OR REPLACE FUNCTION pick(VARIADIC a text[]) RETURNS text LANGUAGE sql VOLATILE
   AS $$ SELECT a[1 + floor(random() * array_length(a, 1))::int] $$;
-CREATE FUNCTION chance(p float8) RETURNS boolean LANGUAGE sql VOLATILE
+CREATE OR REPLACE FUNCTION chance(p float8) RETURNS boolean LANGUAGE sql VOLATILE
   AS $$ SELECT random() < p $$;
 
 -- A timestamp near the data: an item's updateDate (ties included), or between.
@@ -450,3 +450,14 @@ SELECT count(*) >= 0 AS cleared FROM mock_requests();
 SELECT count(*) FROM v_ok.streets_by_locality WHERE locality_guid = '00000000-0000-4000-8000-000000000000';
 SELECT regexp_replace(l, 'key=[0-9a-f-]*', 'key=K') AS request FROM mock_requests() l
 ORDER BY (regexp_match(l, 'offset=(\d+)'))[1]::int;
+
+-- leave nothing behind for the tests that share this database
+SET client_min_messages = warning;
+DROP SCHEMA v_ok, v_hm, v_nt CASCADE;
+DROP SERVER vd_ok, vd_hm, vd_nt CASCADE;
+DROP TABLE vd_truth, vdiff, k_localities, k_entities, k_wanted, l_purpose_changes, l_product_item_changes,
+  l_business_entity_changes, l_russian_enterprise_changes, l_region_changes, l_streets_by_locality,
+  l_activity_locations;
+DROP FUNCTION make_tables, load_truth, camel, make_local, rnd_ts(text), local_cond, projection,
+  gen_changes, key_cond, gen_keyed, run_vdiff;
+RESET client_min_messages;

@@ -49,20 +49,20 @@ SELECT count(*) > 100 AS synced, max(update_date) < '2023-08-01 00:00+03' AS unt
 CREATE TABLE watermark AS SELECT max(update_date) AS last_synced FROM purposes;
 
 -- The truth: every version of every purpose.
-CREATE TABLE truth (line jsonb);
+CREATE TABLE vs_truth (line jsonb);
 CREATE TEMP TABLE truth_buf (line text);
 SELECT set_config('paged.truthcmd', 'curl -s ' || :'mock' || '/_vetis/purpose', false) IS NOT NULL AS ok;
 DO $$ BEGIN
   EXECUTE format('COPY truth_buf FROM PROGRAM %L WITH (FORMAT csv, QUOTE E''\x01'', DELIMITER E''\x02'')',
                  current_setting('paged.truthcmd'));
 END $$;
-INSERT INTO truth SELECT line::jsonb FROM truth_buf;
+INSERT INTO vs_truth SELECT line::jsonb FROM truth_buf;
 CREATE VIEW truth_purposes AS
 SELECT (i->>'guid')::uuid AS guid, (i->>'uuid')::uuid AS uuid, (i->>'active')::boolean AS active,
        (i->>'last')::boolean AS last, i->>'status' AS status, (i->>'createDate')::timestamptz AS create_date,
        (i->>'updateDate')::timestamptz AS update_date, i->>'name' AS name,
        (i->>'forSubstandard')::boolean AS for_substandard
-FROM (SELECT line->'item' AS i FROM truth) t;
+FROM (SELECT line->'item' AS i FROM vs_truth) t;
 -- there are changes after the first sync, and versions of purposes it copied
 SELECT count(*) > 50 AS changes_since,
        count(*) FILTER (WHERE guid IN (SELECT guid FROM purposes)) > 10 AS newer_versions
@@ -115,3 +115,10 @@ SELECT count(*) AS rows_written FROM run;
 SELECT count(*) AS requests,
        bool_and((substring(l from ' begin=(\S+)'))::timestamptz = (SELECT max(update_date) FROM purposes)) AS from_newest
 FROM mock_requests() l;
+
+-- leave nothing behind for the tests that share this database
+SET client_min_messages = warning;
+DROP SERVER vetis CASCADE;
+DROP VIEW truth_purposes;
+DROP TABLE purposes, watermark, vs_truth;
+RESET client_min_messages;

@@ -3093,7 +3093,8 @@ extra_dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		return true;
 	}
 	if (strncmp(url, "/diadoc/gzip-bomb/", 18) == 0 ||
-		strcmp(url, "/mercury/gzip-bomb") == 0)
+		strcmp(url, "/mercury/gzip-bomb") == 0 ||
+		strncmp(url, "/mercury/gzip-bomb/", 18) == 0)
 	{
 		pthread_once(&bomb_once, bomb_build);
 		r->status = 200;
