@@ -29,7 +29,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_auth mercury pushdown conditions partitions differential faults security speed stats upgrade async parallel vetis_differential vetis_sync
+REGRESS = options diadoc diadoc_versions diadoc_auth mercury vetis pushdown conditions partitions differential faults security speed stats upgrade async parallel vetis_differential vetis_sync
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)
@@ -54,6 +54,8 @@ proto/diadoc_docflow.pb-c.h: proto/diadoc.pb-c.h proto/diadoc_documents.pb-c.h p
 # Everything that includes the generated headers waits for them.
 src/diadoc.o src/diadoc_docs.o src/diadoc.bc src/diadoc_docs.bc: $(PB_HDRS) src/diadoc_docs.h
 $(PB_OBJS): $(PB_HDRS)
+# The table of VetIS operations is expanded in these.
+src/mercury.o src/vetis_ops.o src/resource.o src/mercury.bc src/vetis_ops.bc src/resource.bc: src/vetis.h src/resource.h
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)

@@ -115,6 +115,8 @@ typedef struct MercuryStream
 	TimestampTz begin_eq;
 	bool		has_end_eq;		/* end_date = value given by the user */
 	TimestampTz end_eq;
+	bool		no_recheck_lower;	/* update_date >= is not rechecked: drop
+									 * items without an updateDate */
 	/* VK_KEYED: the key */
 	Datum		key;
 	char	   *key_text;		/* as sent */
@@ -149,6 +151,7 @@ typedef enum MercuryElem
 typedef struct MercuryParse
 {
 	const VetisOp *op;			/* what was asked for */
+	int			nfields;		/* of its item type */
 	bool		keep_tree;		/* keep the nodes of the items */
 	xmlParserCtxtPtr ctxt;		/* while libxml2 parses */
 	const xmlChar *field_names[VETIS_MAX_FIELDS];	/* as the parser hands
@@ -574,6 +577,7 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 {
 	MercuryStream common;
 	bool		has_lower = false;
+	bool		has_ge = false;
 	TimestampTz lower = 0;
 	TimestampTz *begins = NULL;
 	int			nbegins = 0;
@@ -623,8 +627,10 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 					 * beginDate is inclusive: >= is sent exactly, > as
 					 * >= and rechecked locally
 					 */
-				case PAGED_OP_GT:
 				case PAGED_OP_GE:
+					has_ge = true;
+					/* FALLTHROUGH */
+				case PAGED_OP_GT:
 					mercury_raise_begin(&has_lower, &lower, v);
 					break;
 				case PAGED_OP_LT:
@@ -671,6 +677,7 @@ mercury_changes_streams(const VetisOp *op, List *pushed_values)
 		ms = palloc(sizeof(MercuryStream));
 		*ms = common;
 		ms->op = op;
+		ms->no_recheck_lower = has_ge;
 		ms->begin = begin;
 		if (begins)
 		{
@@ -1308,10 +1315,10 @@ vetis_add_node(MercuryParse *p, int field, const xmlChar *lname)
  * dictionary, so comparing pointers with the interned field names is
  * enough; the string comparison only runs for names we do not map.
  */
-static int
+static inline int
 mercury_field_index(const MercuryParse *p, const xmlChar *lname)
 {
-	int			nfields = p->op->type->nfields;
+	int			nfields = p->nfields;
 	int			f;
 
 	for (f = 0; f < nfields; f++)
@@ -1446,32 +1453,35 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				{
 					MercuryUnit *u = &p->units[p->nunits - 1];
 					int			f = mercury_field_index(p, lname);
-					const VetisField *fd = f >= 0 ? &p->op->type->fields[f] : NULL;
-					bool		keep;
 
-					/* unknown fields and jsonb ones only matter for a tree */
-					if (!p->keep_tree && (f < 0 || fd->typid == JSONBOID))
+					if (f >= 0 && p->op->scalar[f])
 					{
-						p->skip = 1;
-						return;
-					}
-					if (f >= 0 && !fd->repeated)
-					{
+						/* the hot path: a scalar column's element */
 						if (u->seen & (1U << f))
 						{
 							mercury_xml_fail(p,
 											 "%s %d has more than one %s element",
-											 p->op->item, p->nunits, fd->elem);
+											 p->op->item, p->nunits, p->op->names[f]);
 							return;
 						}
 						u->seen |= 1U << f;
+						p->field = f;
 					}
-					node = p->keep_tree ? vetis_add_node(p, f, lname) : -1;
-					if (p->failed)
+					else if (!p->keep_tree)
+					{
+						/* unknown and jsonb elements only matter for a tree */
+						p->skip = 1;
 						return;
-					p->field = (fd != NULL && fd->typid != JSONBOID) ? f : -1;
-					keep = nattrs == 0 || !mercury_is_nil(nattrs, attrs);
-					mercury_text_begin(p, keep);
+					}
+					else
+						p->field = -1;	/* jsonb, unknown: only in the tree */
+					if (p->keep_tree)
+					{
+						node = vetis_add_node(p, f, lname);
+						if (node < 0)
+							return;
+					}
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
 					kind = ME_FIELD;
 				}
 				break;
@@ -1705,6 +1715,7 @@ mercury_parse_init(MercuryParse *p, const VetisOp *op, bool keep_tree)
 {
 	memset(p, 0, sizeof(MercuryParse));
 	p->op = op;
+	p->nfields = op->type->nfields;
 	p->keep_tree = keep_tree;
 	p->field = -1;
 	p->total = -1;
@@ -1865,7 +1876,7 @@ mercury_parse_finish(MercuryParse *p)
 			mercury_xml_fail(p,
 							 "The SOAP Body holds neither %s nor a Fault",
 							 p->op->response);
-		else if (!p->is_fault && !p->seen_list)
+		else if (!p->is_fault && !p->seen_list && !p->op->list_optional)
 			mercury_xml_fail(p, "%s has no %s", p->op->response, p->op->list);
 	}
 }
@@ -1942,7 +1953,7 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 /*
  * Read a whole answer into *p.  Returns false, with p->failed set and
  * p->errmsg/errline saying why, if it is not a well-formed SOAP envelope
- * holding either a getUnitChangesListResponse/unitList or a Fault.  Only
+ * holding either the operation's response and list or a Fault.  Only
  * out-of-memory and the like are ERRORs here.
  *
  * The fast scanner reads what it can be sure of; on anything else, or on
@@ -2162,6 +2173,12 @@ mercury_fault(const PageCursor *cursor, const HttpRequest *req,
 			return PAGE_END;
 		sqlstate = ERRCODE_FDW_ERROR;
 	}
+	else if (strcmp(kind, "entityNotFoundFault") == 0 &&
+			 p->op->kind == VK_KEYED)
+	{
+		/* an unknown key (Ikar's keyed lists say so): it has no rows */
+		return PAGE_END;
+	}
 	else if (strcmp(kind, "internalServiceFault") == 0)
 		return PAGE_RETRY;
 	else if (strcmp(kind, "accessDeniedFault") == 0)
@@ -2224,6 +2241,27 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 				 p.op->list, p.offset, cursor->offset);
 		p.errline = 0;
 		mercury_parse_error(req, &p, NULL, 0);
+	}
+
+	/*
+	 * update_date >= x is not checked again, so an item without an
+	 * updateDate (the schema makes it optional), which that condition would
+	 * not let through, cannot be answered exactly: an ERROR, never a row.
+	 */
+	if (((MercuryStream *) stream->arg)->no_recheck_lower)
+	{
+		int			f = p.op->colfield[p.op->col_update];
+		int			i;
+
+		for (i = 0; i < p.nunits; i++)
+			if (p.units[i].off[f] < 0)
+			{
+				snprintf(p.errmsg, sizeof(p.errmsg),
+						 "%s %d of the page has no updateDate, yet the list was asked for by updateDate",
+						 p.op->item, i + 1);
+				p.errline = 0;
+				mercury_parse_error(req, &p, NULL, 0);
+			}
 	}
 
 	page = palloc(sizeof(MercuryPage));
@@ -2639,11 +2677,13 @@ static void vetis_push_node(JsonbParseState **state, const MercuryPage *page,
  * The children of a node (or of an item: [first, end)) as the members of
  * an object: one key per element name, an array for the elements the
  * schema repeats, whatever their number.  "fields" gives the repeat rule
- * of the item's own children; deeper, vetis_repeated_nested does.
+ * of the item's own children; deeper, vetis_repeated_nested does (by the
+ * parent's name).
  */
 static void
 vetis_push_members(JsonbParseState **state, const MercuryPage *page,
-				   int colno, int first, int end, const VetisItemType *fields)
+				   int colno, int first, int end, const VetisItemType *fields,
+				   const char *parent)
 {
 	int			j;
 
@@ -2682,7 +2722,7 @@ vetis_push_members(JsonbParseState **state, const MercuryPage *page,
 				repeated = count > 1;
 		}
 		else
-			repeated = vetis_repeated_nested(name);
+			repeated = vetis_repeated_nested(parent, name);
 		if (!repeated && count > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
@@ -2717,10 +2757,11 @@ vetis_push_node(JsonbParseState **state, const MercuryPage *page, int colno,
 	JsonbValue	v;
 
 	check_stack_depth();
-	if (n->off == VN_COMPLEX)
+	if (n->off == VN_COMPLEX || (n->off >= 0 && vetis_complex(n->name)))
 	{
 		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		vetis_push_members(state, page, colno, node + 1, n->end, NULL);
+		vetis_push_members(state, page, colno, node + 1, n->end, NULL,
+						   n->name);
 		pushJsonbValue(state, WJB_END_OBJECT, NULL);
 		return;
 	}
@@ -2751,7 +2792,7 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 	{
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		vetis_push_members(&state, page, colno, u->first_node, u->end_node,
-						   op->type);
+						   op->type, op->item);
 		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 		return JsonbPGetDatum(JsonbValueToJsonb(res));
 	}
@@ -2778,15 +2819,16 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 			continue;
 		if (n->off == VN_NIL)
 			break;
-		if (n->off == VN_COMPLEX)
+		if (n->off == VN_COMPLEX || vetis_complex(n->name))
 		{
 			pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-			vetis_push_members(&state, page, colno, j + 1, n->end, NULL);
+			vetis_push_members(&state, page, colno, j + 1, n->end, NULL,
+							   n->name);
 			res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 		}
 		else
 		{
-			/* an empty element of a complex type: a jsonb string */
+			/* a simple type (an element the schema does not know) */
 			JsonbValue	v;
 
 			vetis_jsonb_string(&v, colno, page->text + n->off, n->len);

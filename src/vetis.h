@@ -50,7 +50,7 @@ typedef struct VetisItemType
 } VetisItemType;
 
 /* The most fields one item type has, and columns one resource has. */
-#define VETIS_MAX_FIELDS	24
+#define VETIS_MAX_FIELDS	22
 #define VETIS_MAX_COLUMNS	(VETIS_MAX_FIELDS + 3)
 
 /* What a resource column reads. */
@@ -87,11 +87,13 @@ typedef struct VetisOp
 	int			colfield[VETIS_MAX_COLUMNS];	/* VC_FIELD: index in type */
 	int			fieldcol[VETIS_MAX_FIELDS];	/* column of a field, -1 none */
 	const char *names[VETIS_MAX_FIELDS];	/* field elements, for the scanner */
+	bool		scalar[VETIS_MAX_FIELDS];	/* a scalar column's 0..1 element */
 	int			ncolumns;
 	int			col_begin;		/* VK_CHANGES: begin_date, end_date, */
 	int			col_end;		/* update_date columns */
 	int			col_update;
 	int			col_key;		/* VK_KEYED */
+	bool		list_optional;	/* the answer may lack the list: empty */
 	char		required_columns[64];
 	char		required_hint[200];
 } VetisOp;
@@ -145,7 +147,8 @@ VETIS_OPERATIONS(VETIS_DECLARE_RESOURCE)
 /* vetis_ops.c */
 extern VetisOp *const vetis_ops[];
 extern const VetisOp *vetis_find_op(const char *resource);
-extern bool vetis_repeated_nested(const char *elem);
+extern bool vetis_repeated_nested(const char *parent, const char *elem);
+extern bool vetis_complex(const char *elem);
 extern const char *vetis_nested_name(const char *elem, size_t len);
 extern const char *const vetis_services[];
 

@@ -155,22 +155,59 @@ ITEM(vetis_location, "location", location_fields);
  * Elements of the nested types that the schema repeats (maxOccurs > 1):
  * BusinessEntity.activityLocation, Enterprise.officialRegistration,
  * EnterpriseNumberList.enterpriseNumber, EnterpriseActivityList.activity,
- * ProductItem.producing, and globalID, which is repeated wherever it is
- * nested (BusinessEntityActivityLocation, BusinessMember).  In a jsonb
- * column they are always arrays, however many an answer holds.
+ * ProductItem.producing wherever they are, and globalID under
+ * activityLocation (BusinessEntityActivityLocation; PackingType's globalID
+ * is 0..1).  In a jsonb column they are always arrays, however many an
+ * answer holds.
  */
-static const char *const vetis_repeated[] = {
-	"activityLocation", "officialRegistration", "enterpriseNumber",
-	"activity", "producing", "globalID", NULL
+static const struct
+{
+	const char *parent;			/* NULL: any */
+	const char *elem;
+}			vetis_repeated[] =
+{
+	{NULL, "activityLocation"},
+	{NULL, "officialRegistration"},
+	{NULL, "enterpriseNumber"},
+	{NULL, "activity"},
+	{NULL, "producing"},
+	{"activityLocation", "globalID"},
+	{NULL, NULL}
 };
 
 bool
-vetis_repeated_nested(const char *elem)
+vetis_repeated_nested(const char *parent, const char *elem)
 {
 	int			i;
 
-	for (i = 0; vetis_repeated[i] != NULL; i++)
-		if (strcmp(vetis_repeated[i], elem) == 0)
+	for (i = 0; vetis_repeated[i].elem != NULL; i++)
+		if (strcmp(vetis_repeated[i].elem, elem) == 0 &&
+			(vetis_repeated[i].parent == NULL ||
+			 strcmp(vetis_repeated[i].parent, parent) == 0))
+			return true;
+	return false;
+}
+
+/*
+ * Elements of a complex type, in the item types and the types nested in
+ * them: an empty one is an empty object, not a string.
+ */
+static const char *const vetis_complex_names[] = {
+	"product", "subProduct", "producer", "tmOwner", "producing", "packaging",
+	"packagingType", "unit", "incorporationForm", "juridicalAddress",
+	"activityLocation", "enterprise", "numberList", "address", "activityList",
+	"activity", "owner", "officialRegistration", "businessEntity", "country",
+	"federalDistrict", "region", "district", "locality", "subLocality",
+	"street", "location", NULL
+};
+
+bool
+vetis_complex(const char *elem)
+{
+	int			i;
+
+	for (i = 0; vetis_complex_names[i] != NULL; i++)
+		if (strcmp(vetis_complex_names[i], elem) == 0)
 			return true;
 	return false;
 }
@@ -208,6 +245,14 @@ vetis_nested_name(const char *elem, size_t len)
 			return vetis_nested[i];
 	return NULL;
 }
+
+/*
+ * Operations whose answer's list element is optional (minOccurs 0 in the
+ * bindings, unlike every other list): no list is an empty list.
+ */
+static const char *const vetis_optional_lists[] = {
+	"GetProductItemChangesList", NULL
+};
 
 /* The services a server url may already end in (today's contract). */
 const char *const vetis_services[] = {
@@ -300,11 +345,15 @@ vetis_ops_init(void)
 		if (t->nfields > VETIS_MAX_FIELDS)
 			abort();
 		op->col_begin = op->col_end = op->col_update = op->col_key = -1;
+		for (f = 0; vetis_optional_lists[f] != NULL; f++)
+			if (strcmp(vetis_optional_lists[f], op->operation) == 0)
+				op->list_optional = true;
 		for (f = 0; f < t->nfields; f++)
 		{
 			const VetisField *fd = &t->fields[f];
 
 			op->names[f] = fd->elem;
+			op->scalar[f] = fd->typid != JSONBOID && !fd->repeated;
 			op->fieldcol[f] = op->ncolumns;
 			if (op->kind == VK_KEYED && strcmp(fd->column, op->key_column) == 0)
 			{

@@ -52,6 +52,9 @@ fuzz_check_datum(const ResourceColumn *col, Datum v)
 			if (v != 0 && v != 1)
 				abort();
 			break;
+		case INT4OID:
+			fuzz_sink += (unsigned char) DatumGetInt32(v);
+			break;
 		case UUIDOID:
 			{
 				const unsigned char *p = (const unsigned char *) DatumGetPointer(v);
@@ -176,7 +179,8 @@ fuzz_run(FuzzPrepare prepare, const uint8_t *data, size_t size)
 
 	/* what the pager relies on */
 	if (out.nrecords < 0 || (out.nrecords > 0 && out.records == NULL) ||
-		(out.has_next && out.next_key == NULL) || out.next_keylen < 0 ||
+		(out.has_next && res->paging == PAGING_KEY && out.next_key == NULL) ||
+		out.next_keylen < 0 ||
 		out.total < -1)
 	{
 		fprintf(stderr, "fuzz: inconsistent PageResult\n");

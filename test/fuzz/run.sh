@@ -178,6 +178,30 @@ for scen in ok v1 short-pages shrink fault-incorrect fault-internal fault-access
 		seed "$seeds_m" "mock-$n-500" 05 "$tmp/body"
 	done
 done
+# the other VetIS operations of fuzz_mercury.c (flags: variant k << 1, so k << 5)
+vreq() {	# vreq REQUEST INNER
+	printf '%s' '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ws="http://api.vetrf.ru/schema/cdm/registry/ws-definitions/v2" xmlns:bs="http://api.vetrf.ru/schema/cdm/base" xmlns:dt="http://api.vetrf.ru/schema/cdm/dictionary/v2">'
+	printf '<soapenv:Body><ws:%s><bs:listOptions><bs:count>5</bs:count><bs:offset>0</bs:offset></bs:listOptions>%s</ws:%s></soapenv:Body></soapenv:Envelope>' "$1" "$2" "$1"
+}
+since='<bs:updateDateInterval><bs:beginDate>2023-01-01T00:00:00Z</bs:beginDate></bs:updateDateInterval>'
+country=$(curl -s "$base/_vetis/region" | sed -n 's/.*"key": "\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+entity=$(curl -s "$base/_vetis/location" | sed -n 's/.*"key": "\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+for spec in "20 EnterpriseService getBusinessEntityChangesListRequest $since" \
+	"40 ProductService getProductItemChangesListRequest $since" \
+	"60 EnterpriseService getRussianEnterpriseChangesListRequest $since" \
+	"80 IkarService getAllCountryListRequest" \
+	"a0 IkarService getRegionListByCountryRequest <dt:countryGuid>$country</dt:countryGuid>" \
+	"c0 EnterpriseService getActivityLocationListRequest <dt:businessEntity><bs:guid>$entity</bs:guid></dt:businessEntity>" \
+	"e0 IkarService getStreetChangesListRequest $since"; do
+	read -r flags service request inner <<<"$spec"
+	for scen in ok v1 hasmore; do
+		vreq "$request" "${inner:-}" >"$tmp/req"
+		curl -s -o "$tmp/body" -u test-user:test-password -H 'Content-Type: text/xml' \
+			--data-binary @"$tmp/req" "$base/mercury/$scen/$service" || continue
+		n=$((n + 1))
+		seed "$seeds_m" "vetis-$n" "$flags" "$tmp/body"
+	done
+done
 # the echo scenarios quote the credentials they are sent: send the fuzz
 # targets' own (fuzz_mercury.c, fuzz_diadoc.c), so the seeds hold them
 for scen in echo-html echo-fault-0 echo-fault-190 echo-attr-30 echo-value-50 echo-xmlerr-40; do

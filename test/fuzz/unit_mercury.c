@@ -754,6 +754,52 @@ test_reader(const char *canary_path)
 		   (double) (clock() - t0) / CLOCKS_PER_SEC, failed ? "failed" : "finished");
 }
 
+/*
+ * VetIS items: nested elements kept as nodes when a jsonb column is wanted
+ * (by both parsers: the fuzz build crosschecks them), and the one list the
+ * bindings make optional (productItemList) may be absent.
+ */
+static void
+test_vetis(void)
+{
+	const char *nested =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getBusinessEntityChangesListResponse xmlns:ws=\"urn:ws\" xmlns:dt=\"urn:dt\">"
+		"<dt:businessEntityList count=\"1\" hasMore=\"false\"><dt:businessEntity>"
+		"<dt:name>n</dt:name><dt:activityLocation><dt:globalID>1</dt:globalID>"
+		"<dt:globalID>2</dt:globalID><dt:enterprise><dt:name>e</dt:name></dt:enterprise>"
+		"</dt:activityLocation><dt:odd>x</dt:odd></dt:businessEntity>"
+		"</dt:businessEntityList></ws:getBusinessEntityChangesListResponse></s:Body></s:Envelope>";
+	const char *nolist =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getProductItemChangesListResponse xmlns:ws=\"urn:ws\"/></s:Body></s:Envelope>";
+	const char *nolist_units =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\"/></s:Body></s:Envelope>";
+	MercuryParse p;
+	bool		ok;
+
+	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), true);
+	ok = mercury_parse_xml(nested, strlen(nested), &p);
+	/* name, activityLocation, 2 globalID, enterprise, its name, odd */
+	report(ok && p.nunits == 1 && p.nnodes == 7 && p.has_more == 0 &&
+		   p.nodes[1].off == VN_COMPLEX && p.nodes[1].end == 6 &&
+		   strcmp(p.nodes[6].name, "odd") == 0 &&
+		   strcmp(p.buf + p.nodes[2].off, "1") == 0,
+		   "vetis: nested elements are kept as nodes, unknown ones too");
+	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), false);
+	ok = mercury_parse_xml(nested, strlen(nested), &p);
+	report(ok && p.nunits == 1 && p.nnodes == 0 &&
+		   strcmp(p.buf + p.units[0].off[10], "n") == 0,
+		   "vetis: without a jsonb column only the scalar fields are kept");
+	mercury_parse_init(&p, vetis_find_op("product_item_changes"), false);
+	report(mercury_parse_xml(nolist, strlen(nolist), &p) && p.nunits == 0,
+		   "vetis: an answer without the optional productItemList is an empty list");
+	mercury_parse_init(&p, UNIT_OP, false);
+	report(!mercury_parse_xml(nolist_units, strlen(nolist_units), &p),
+		   "vetis: an answer without unitList is refused");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -770,6 +816,7 @@ main(int argc, char **argv)
 	test_request();
 	test_prolog();
 	test_encoding();
+	test_vetis();
 	test_scanner();
 	test_limits();
 	test_redaction();
