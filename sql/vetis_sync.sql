@@ -8,17 +8,20 @@
 \getenv mock MOCK_URL
 \set vurl :mock '/mercury/ok/platform/services/2.1'
 SET timezone = 'UTC';
+-- everything of this test lives in its own schema (the database is shared)
+CREATE SCHEMA vs_work;
+SET search_path = vs_work, public;
 \i sql/include/mock_log.sql
 
-CREATE SERVER vetis FOREIGN DATA WRAPPER paged_fdw
+CREATE SERVER sync_vetis FOREIGN DATA WRAPPER paged_fdw
   OPTIONS (api 'mercury', url :'vurl', page_size '50');
-CREATE USER MAPPING FOR CURRENT_USER SERVER vetis
+CREATE USER MAPPING FOR CURRENT_USER SERVER sync_vetis
   OPTIONS (user 'test-user', password 'test-password');
 CREATE FOREIGN TABLE mercury_purpose_changes (
   uuid uuid, guid uuid, active boolean, last boolean, status text,
   create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
   name text, for_substandard boolean, begin_date timestamptz, end_date timestamptz
-) SERVER vetis OPTIONS (resource 'purpose_changes');
+) SERVER sync_vetis OPTIONS (resource 'purpose_changes');
 
 -- the recipe's local table: one row per guid, its newest version
 CREATE TABLE purposes (
@@ -118,7 +121,7 @@ FROM mock_requests() l;
 
 -- leave nothing behind for the tests that share this database
 SET client_min_messages = warning;
-DROP SERVER vetis CASCADE;
-DROP VIEW truth_purposes;
-DROP TABLE purposes, watermark, vs_truth;
+DROP SERVER sync_vetis CASCADE;
+DROP SCHEMA vs_work CASCADE;
 RESET client_min_messages;
+RESET search_path;
