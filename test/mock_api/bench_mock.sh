@@ -17,13 +17,13 @@ ours=$here/mock_api
 other=${1:?usage: bench_mock.sh OTHER_MOCK [RUNS]}
 runs=${2:-7}
 tmp=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+# start() runs in a command substitution (a subshell): pids go to files
+trap 'kill $(cat "$tmp"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
 
 start()
 {
 	"$1" --port 0 --units 1000000 --no-compress 1 >"$tmp/$2" 2>/dev/null &
-	pids+=($!)
+	echo $! >"$tmp/$2.pid"
 	for _ in $(seq 200); do
 		grep -q '^port=' "$tmp/$2" 2>/dev/null && break
 		sleep 0.05
