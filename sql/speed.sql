@@ -151,11 +151,11 @@ SELECT * FROM mock_requests() ORDER BY 1;
 SELECT count(*) FROM (SELECT entity_id FROM sp_docs WHERE packet_id = 'p10000' LIMIT 150) s;
 SELECT * FROM mock_requests() ORDER BY 1;
 
--- 4b. A LIMIT that cannot be pushed (update_date is rechecked locally, a
+-- 4b. A LIMIT that cannot be pushed (update_date > is rechecked locally, a
 -- join, a cursor closed early): slow start sends one request, not a
 -- window of them.
 SELECT count(*) FROM (SELECT name FROM units_fast
-                      WHERE update_date >= '2000-01-01' LIMIT 5) s;
+                      WHERE update_date > '2000-01-01' LIMIT 5) s;
 SELECT * FROM mock_requests() ORDER BY 1;
 SELECT count(*) FROM (SELECT name FROM units_fast
                       WHERE begin_date = '2000-01-01' AND name LIKE 'unit%' LIMIT 999) s;
@@ -178,7 +178,7 @@ CLOSE c;
 COMMIT;
 SELECT * FROM mock_requests() ORDER BY 1;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT name FROM units_fast WHERE update_date >= '2000-01-01' LIMIT 5;
+SELECT name FROM units_fast WHERE update_date > '2000-01-01' LIMIT 5;
 SELECT count(*) AS requests FROM mock_requests();
 
 -- 5. EXPLAIN ANALYZE counts the requests of a concurrent scan

@@ -3094,7 +3094,7 @@ extra_dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	if (strncmp(url, "/diadoc/gzip-bomb/", 18) == 0 ||
 		strcmp(url, "/mercury/gzip-bomb") == 0 ||
-		strncmp(url, "/mercury/gzip-bomb/", 18) == 0)
+		strncmp(url, "/mercury/gzip-bomb/", 19) == 0)
 	{
 		pthread_once(&bomb_once, bomb_build);
 		r->status = 200;
