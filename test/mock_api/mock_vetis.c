@@ -1012,12 +1012,16 @@ vetis_items(VSet set, Rng *rng)
 		}
 	}
 	qsort(d->items, d->nitems, sizeof(VItem), item_cmp);
-	/* the plain lists: current versions in entity order */
+	/* the plain lists: current versions (one per entity at most) in entity order */
+	for (e = 0; e < d->nents; e++)
+		d->plain[e] = -1;
+	for (n = 0; n < d->nitems; n++)
+		if (d->items[n].current)
+			d->plain[d->items[n].ent] = n;
 	d->nplain = 0;
 	for (e = 0; e < d->nents; e++)
-		for (n = 0; n < d->nitems; n++)
-			if (d->items[n].ent == e && d->items[n].current)
-				d->plain[d->nplain++] = n;
+		if (d->plain[e] >= 0)
+			d->plain[d->nplain++] = d->plain[e];
 }
 
 /* Activity locations: one per activityLocation of a current business entity. */
