@@ -32,7 +32,7 @@ EXTENSION = paged_fdw
 DATA = sql/paged_fdw--1.0.sql sql/paged_fdw--1.0--1.1.sql sql/paged_fdw--1.1.sql
 PGFILEDESC = "paged_fdw - foreign data wrapper for paginated web APIs"
 
-REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury vetis pushdown conditions partitions differential faults security speed stats import upgrade async parallel
+REGRESS = options diadoc diadoc_versions diadoc_events diadoc_auth diadoc_search mercury vetis vetis_differential vetis_sync pushdown conditions partitions differential faults security speed stats import upgrade async parallel
 REGRESS_OPTS = --load-extension=paged_fdw
 
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0)

@@ -3732,9 +3732,6 @@ dispatch(struct MHD_Connection *conn, const char *url, const char *method,
 		diadoc_search(conn, method, &sc, op, &req->body, r, &log);
 	else if (diadoc && strcmp(op, "/V3/Authenticate") == 0)
 		diadoc_authenticate(conn, method, &sc, &req->body, r, &log);
-	else if (!diadoc && (strcmp(op, "") == 0 || strcmp(op, "/") == 0) &&
-			 strstr(req->body.data ? req->body.data : "", "getUnitChangesListRequest"))
-		mercury_unit_changes(conn, method, &sc, &req->body, r, &log);
 	else if (!diadoc && vetis_route(op, &service))
 		mercury_vetis(conn, method, &sc, service, &req->body, r, &log);
 	else

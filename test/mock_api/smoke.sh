@@ -412,6 +412,8 @@ curl -s "$base/_headers" >/dev/null
 check "gzip when asked, decoded by curl" "soap:Envelope" "$(curl -s --compressed -u test-user:test-password -H 'Content-Type: text/xml' --data-binary @/dev/null "$base/mercury/ok" | grep -o 'soap:Envelope' | head -n1)"
 check "headers log: path, auth, encoding" "/mercury/ok auth=Basic encoding=gzip" "$(curl -s "$base/_headers" | awk '{print $1, $2, $4}')"
 check "gzip-bomb: small on the wire" "yes" "$(n=$(curl -s -o /dev/null -w '%{size_download}' "$base/mercury/gzip-bomb"); [ "$n" -lt 200000 ] && echo yes)"
+check "gzip-bomb: also under a service path" "200 gzip" \
+	"$(curl -s -o /dev/null -D "$tmp/hdr" -w '%{http_code} ' "$base/mercury/gzip-bomb/DictionaryService"; sed -n 's/^Content-Encoding: *\([a-z]*\).*/\1/ip' "$tmp/hdr")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
