@@ -124,6 +124,21 @@ FROM imp_d.diadoc_search s
 JOIN imp_d.diadoc_documents d USING (message_id, entity_id)
 WHERE s.query = 'B-1';
 
+-- one query of each VetIS kind: a change list of another service than
+-- units, a plain list, and a keyed list joined to the plain one (one stream
+-- per country)
+SELECT count(*) > 0 AS changed, count(*) = count(DISTINCT uuid) AS distinct_versions,
+       bool_and(update_date >= '2024-01-01 00:00+03') AS lower_bound_kept,
+       bool_and(record ? 'guid') AS records
+FROM imp_m.mercury_business_entity_changes WHERE update_date >= '2024-01-01 00:00+03';
+SELECT count(*) > 0 AS countries, count(*) = count(DISTINCT guid) AS distinct_guids
+FROM imp_m.mercury_countries;
+SELECT count(*) > 0 AS regions,
+       bool_and(r.country_guid = c.guid) AS keys_kept,
+       count(DISTINCT r.guid) = count(*) AS distinct_regions
+FROM imp_m.mercury_countries c
+JOIN imp_m.mercury_regions_by_country r ON r.country_guid = c.guid;
+
 -- LIMIT TO and EXCEPT name the tables as they are created; compared with
 -- the full imports above: what is missing, what is extra
 CREATE VIEW imp_tables AS
