@@ -214,6 +214,21 @@ pager_stats(Pager *p)
 	return &p->stats;
 }
 
+int64
+pager_known_total(Pager *p)
+{
+	int64		sum = 0;
+	int			i;
+
+	for (i = 0; i < p->nstreams; i++)
+	{
+		if (p->ss[i].total < 0)
+			return -1;
+		sum += p->ss[i].total;
+	}
+	return sum;
+}
+
 /*
  * Rows the consumer may still need beyond those in hand or asked for: what
  * limits the count of the next request.
