@@ -44,8 +44,10 @@
  * which returns PAGER_BLOCKED instead of waiting when the next row needs a
  * page that has not arrived yet; the pager's state is then exactly what it
  * was before the wait, so the next call goes on from there.  The backoff
- * before a retry still sleeps (http_sleep), holding up the other scans of
- * the Append for that time.
+ * before a retry is such a wait too: the failed page's slot keeps the time
+ * to ask again (retry_at), and the connection's descriptor is made readable
+ * then (http_wake_after), so the other scans of the Append go on meanwhile.
+ * (The wait for max_requests_per_second, in http_start, still blocks.)
  *
  * Parallel scans (pager_set_shared).  Every process builds the same
  * streams.  One offset-paged stream is split by range: a process claims
@@ -99,6 +101,7 @@ typedef struct PagerSlot
 	int			attempts;		/* retries so far */
 	bool		reauthed;
 	TimestampTz first_wait;		/* when the pager first waited for it */
+	TimestampTz retry_at;		/* after a failure: ask again then, or 0 */
 } PagerSlot;
 
 typedef struct PagerRest
@@ -529,6 +532,25 @@ pager_complete(Pager *p, PagerSlot *slot)
 		MemoryContext old;
 		PageResult	result;
 
+		/* a retry's backoff: sleep it out, or tell an async caller to wait */
+		if (slot->retry_at != 0)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (slot->retry_at > now)
+			{
+				if (p->nowait)
+				{
+					http_wake_after(p->ctx->conn, slot->retry_at - now);
+					return PAGE_BLOCKED;
+				}
+				http_sleep(p->ctx->conn,
+						   (double) (slot->retry_at - now) / USECS_PER_SEC);
+			}
+			slot->retry_at = 0;
+			pager_start_slot(p, slot);
+		}
+
 		paged_stats_state(p->ctx->stat, PAGED_STATE_REQUESTING);
 		if (p->nowait && !http_finished(slot->xfer))
 		{
@@ -592,7 +614,10 @@ pager_complete(Pager *p, PagerSlot *slot)
 			http_release(slot->xfer);
 			slot->xfer = NULL;
 			paged_stats_state(p->ctx->stat, PAGED_STATE_RETRY_WAIT);
-			http_sleep(p->ctx->conn, delay);
+			/* asked again at the top of the loop, after the backoff */
+			slot->retry_at = GetCurrentTimestamp() +
+				Max((int64) (delay * USECS_PER_SEC), 1);
+			continue;
 		}
 
 		/* Ask again for the same page: same key or offset. */
@@ -1035,6 +1060,8 @@ pager_ready(Pager *p)
 	if (p->slots == NIL)
 		return true;			/* the end, or a request to send */
 	head = (PagerSlot *) linitial(p->slots);
+	if (head->retry_at != 0)
+		return head->retry_at <= GetCurrentTimestamp();
 	return head->xfer == NULL || http_finished(head->xfer);
 }
 
