@@ -84,6 +84,20 @@ SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-
 -- without the option, the earlier total again
 ALTER FOREIGN TABLE p_units_est OPTIONS (DROP rows_estimate);
 SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+-- another user (own user mapping, maybe another account) has no estimate
+-- from this user's scans
+CREATE ROLE regress_paged_est;
+GRANT USAGE ON FOREIGN SERVER p_m TO regress_paged_est;
+GRANT SELECT ON p_units_est TO regress_paged_est;
+GRANT EXECUTE ON FUNCTION scan_plan(text) TO regress_paged_est;
+CREATE USER MAPPING FOR regress_paged_est SERVER p_m OPTIONS (user 'test-user', password 'test-password');
+SET ROLE regress_paged_est;
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+RESET ROLE;
+-- a LIMIT 1 query (one request for one row) is told the total too
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-01'$$);
+SELECT count(*) FROM (SELECT 1 FROM p_units_est WHERE begin_date = '2001-01-01' LIMIT 1) s;
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-01'$$);
 
 ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '1000');
 
@@ -179,5 +193,21 @@ SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01';
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET max_parallel_workers_per_gather;
+
+-- An Append of small scans keeps Async Append (its scans are not
+-- parallel-safe); of scans known to be big, it is parallel-safe, and
+-- PostgreSQL then does not run it asynchronously
+CREATE FOREIGN TABLE p_small1 (uuid uuid, begin_date timestamptz) SERVER p_m OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE p_small2 (uuid uuid, begin_date timestamptz) SERVER p_m OPTIONS (resource 'unit_changes');
+EXPLAIN (COSTS OFF)
+SELECT uuid FROM p_small1 WHERE begin_date = '2002-01-01'
+UNION ALL SELECT uuid FROM p_small2 WHERE begin_date = '2002-01-01';
+ALTER FOREIGN TABLE p_small1 OPTIONS (ADD rows_estimate '1000000');
+ALTER FOREIGN TABLE p_small2 OPTIONS (ADD rows_estimate '1000000');
+EXPLAIN (COSTS OFF)
+SELECT uuid FROM p_small1 WHERE begin_date = '2002-01-01'
+UNION ALL SELECT uuid FROM p_small2 WHERE begin_date = '2002-01-01';
 SET client_min_messages = warning;
 DROP SERVER p_m, p_ms, p_d, p_mg, p_mb CASCADE;
+DROP FUNCTION scan_plan(text);
+DROP ROLE regress_paged_est;
