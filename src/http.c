@@ -2450,6 +2450,30 @@ typedef struct HttpRateSlot
 
 static HTAB *http_rate_slots = NULL;
 
+int64
+http_rate_delay(HttpConn *conn)
+{
+	HttpRateSlot *slot;
+	TimestampTz now;
+	TimestampTz start;
+	int64		interval;
+
+	if (conn->max_rps <= 0)
+		return 0;
+	interval = (int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+	now = GetCurrentTimestamp();
+	if (!paged_rate_next(conn->key.serverid, interval, now, &start))
+	{
+		start = now;
+		slot = http_rate_slots == NULL ? NULL :
+			(HttpRateSlot *) hash_search(http_rate_slots, &conn->key.serverid,
+										 HASH_FIND, NULL);
+		if (slot != NULL && slot->last + interval > now)
+			start = slot->last + interval;
+	}
+	return start > now ? start - now : 0;
+}
+
 void
 http_rate_wait(HttpConn *conn)
 {

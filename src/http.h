@@ -94,6 +94,12 @@ extern void http_wake(HttpConn *conn);
  */
 extern void http_wake_after(HttpConn *conn, int64 usecs);
 
+/*
+ * Microseconds until max_requests_per_second lets the next request start
+ * (0: now), without taking the slot: http_start() still waits for it.
+ */
+extern int64 http_rate_delay(HttpConn *conn);
+
 /* True once the transfer has finished (http_progress/http_wait drive it). */
 extern bool http_finished(HttpTransfer *t);
 
