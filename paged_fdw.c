@@ -19,6 +19,7 @@
 #include "access/reloptions.h"
 #include "access/table.h"
 #include "catalog/pg_foreign_table.h"
+#include "common/hashfn.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/execAsync.h"
@@ -42,6 +43,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
@@ -83,7 +85,23 @@ typedef struct PagedRelInfo
 	double		local_selectivity;	/* of the clauses kept local */
 	double		base_streams;	/* streams the base restrictions make */
 	List	   *part_quals;		/* RestrictInfos: a partition's constraint */
+	double		tuples;			/* rows the pushed conditions select */
+	int			est_source;		/* PagedEstimateSource of "tuples" */
+	char	   *est_key;		/* the pushed conditions, or NULL (below) */
 } PagedRelInfo;
+
+/*
+ * Where the planner's row count of a scan comes from (EXPLAIN VERBOSE says
+ * it): the table option rows_estimate, the total an earlier scan of the
+ * same table with the same pushed conditions was told by the API (in this
+ * backend), or the built-in defaults.
+ */
+typedef enum PagedEstimateSource
+{
+	EST_DEFAULT,
+	EST_EARLIER_SCAN,
+	EST_OPTION
+} PagedEstimateSource;
 
 /* Indexes into ForeignScan.fdw_private. */
 enum PagedPlanPrivate
@@ -96,7 +114,10 @@ enum PagedPlanPrivate
 	PP_LIMIT,					/* Integer: rows the query needs, -1 = all */
 	PP_KINDS,					/* IntList: QualConv | QV_* of each fdw_expr */
 	PP_GROUPS,					/* IntList: pushed condition of each fdw_expr */
-	PP_ORDER					/* Integer: ResourceCtx.order the plan relies on */
+	PP_ORDER,					/* Integer: ResourceCtx.order the plan relies on */
+	PP_EST_KEY,					/* String: estimate key, "" = none */
+	PP_EST_ROWS,				/* Float: the planner's rows (tuples) */
+	PP_EST_SOURCE				/* Integer: PagedEstimateSource */
 };
 
 /* Executor state. */
@@ -143,6 +164,9 @@ typedef struct PagedScanState
 	const char *converting;
 
 	PagerShared *pshared;		/* Parallel Foreign Scan, or NULL */
+	Oid			relid;
+	Oid			userid;
+	char	   *est_key;		/* record the total the API tells, or NULL */
 
 	/* the order the plan relies on (RC_ORDERED column), checked per row */
 	int			order_colno;	/* -1: none */
@@ -483,17 +507,146 @@ paged_partition_quals(PlannerInfo *root, RelOptInfo *baserel, Oid relid)
 	return result;
 }
 
-static void
-pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-					   Oid foreigntableid)
+/* ----------------------------------------------------------------
+ *		Row estimates from the totals earlier scans were told
+ *
+ * An offset-paged list's first page says how many rows the pushed
+ * conditions select (Mercury's unitList@total).  When a scan ends knowing
+ * that for every stream, the sum is kept here, keyed by table, user and
+ * the text of the pushed conditions, and the next plan of the same scan in
+ * this backend uses it instead of the built-in defaults.  Only conditions
+ * whose values are known when planning (no parameters) make a key.  The
+ * number is an estimate only: it ranks plans and never changes a result.
+ * ----------------------------------------------------------------
+ */
+typedef struct PagedEstimateKey
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Oid			relid;
+	Oid			userid;
+	uint64		conds_hash;		/* of the pushed conditions' text */
+} PagedEstimateKey;
+
+typedef struct PagedEstimateEntry
+{
+	PagedEstimateKey key;
+	int64		total;
+} PagedEstimateEntry;
+
+/* Beyond this many the table starts over: a cache, not a catalog. */
+#define PAGED_ESTIMATES_MAX		1024
+
+static HTAB *paged_estimates = NULL;
+
+static void
+paged_estimate_key(PagedEstimateKey *key, Oid relid, Oid userid,
+				   const char *conds)
+{
+	memset(key, 0, sizeof(*key));
+	key->relid = relid;
+	key->userid = userid;
+	key->conds_hash = hash_bytes_extended((const unsigned char *) conds,
+										  strlen(conds), 0);
+}
+
+/* The total an earlier scan was told, or -1. */
+static int64
+paged_estimate_lookup(Oid relid, Oid userid, const char *conds)
+{
+	PagedEstimateKey key;
+	PagedEstimateEntry *e;
+
+	if (paged_estimates == NULL)
+		return -1;
+	paged_estimate_key(&key, relid, userid, conds);
+	e = hash_search(paged_estimates, &key, HASH_FIND, NULL);
+	return e ? e->total : -1;
+}
+
+static void
+paged_estimate_record(Oid relid, Oid userid, const char *conds, int64 total)
+{
+	PagedEstimateKey key;
+	PagedEstimateEntry *e;
+
+	if (paged_estimates != NULL &&
+		hash_get_num_entries(paged_estimates) >= PAGED_ESTIMATES_MAX)
+	{
+		hash_destroy(paged_estimates);
+		paged_estimates = NULL;
+	}
+	if (paged_estimates == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(PagedEstimateKey);
+		ctl.entrysize = sizeof(PagedEstimateEntry);
+		paged_estimates = hash_create("paged_fdw row estimates", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS);
+	}
+	paged_estimate_key(&key, relid, userid, conds);
+	e = hash_search(paged_estimates, &key, HASH_ENTER, NULL);
+	e->total = total;
+}
+
+static bool paged_has_param(Node *node, void *context);
+
+/*
+ * The estimate key of a scan with these pushed conditions: their text, or
+ * NULL when a value is only known at execution (a parameter).
+ */
+static char *
+paged_estimate_conds(PlannerInfo *root, const PagedResource *res, List *pushed)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, pushed)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+
+		if (paged_has_param((Node *) q->values, NULL))
+			return NULL;
+		appendStringInfo(&buf, "%s%s", buf.len ? " AND " : "",
+						 quals_describe(root, res, q));
+	}
+	return buf.data;
+}
+
+static const char *
+paged_estimate_source_text(int source)
+{
+	switch ((PagedEstimateSource) source)
+	{
+		case EST_OPTION:
+			return "table option rows_estimate";
+		case EST_EARLIER_SCAN:
+			return "total told to an earlier scan";
+		case EST_DEFAULT:
+			break;
+	}
+	return "default";
+}
+
+/*
+ * Everything the planner needs of a foreign table scan: options, resource,
+ * which conditions are pushed, and the estimate.  Made once per relation,
+ * by whichever callback comes first (IsForeignScanParallelSafe comes before
+ * GetForeignRelSize).
+ */
+static PagedRelInfo *
+paged_rel_info(PlannerInfo *root, RelOptInfo *baserel, RangeTblEntry *rte)
+{
+	Oid			foreigntableid = rte->relid;
 	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	PagedRelInfo *info = palloc0(sizeof(PagedRelInfo));
+	PagedRelInfo *info;
 	List	   *local = NIL;
 	List	   *pushed;
-	double		rows_per_stream;
+	int64		earlier;
 
+	if (baserel->fdw_private != NULL)
+		return (PagedRelInfo *) baserel->fdw_private;
+	info = palloc0(sizeof(PagedRelInfo));
 	paged_resolve(foreigntableid, userid, &info->opts, &info->res,
 				  &info->attr_colno, &info->natts);
 	info->relname = get_rel_name(foreigntableid);
@@ -508,15 +661,41 @@ pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->local_selectivity = clauselist_selectivity(root, local, baserel->relid,
 													 JOIN_INNER, NULL);
 	info->base_streams = paged_estimate_streams(info->res, pushed);
+	info->est_key = paged_estimate_conds(root, info->res, pushed);
 
-	rows_per_stream = info->res->paging == PAGING_KEY ?
-		PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM;
-	baserel->tuples = info->base_streams * rows_per_stream;
-	/* the table option rows_estimate: what the pushed conditions select */
+	/* rows_estimate, else an earlier scan's total, else the defaults */
+	earlier = info->est_key ?
+		paged_estimate_lookup(foreigntableid, userid, info->est_key) : -1;
 	if (info->opts->rows_estimate > 0)
-		baserel->tuples = (double) info->opts->rows_estimate;
-	baserel->rows = clamp_row_est(baserel->tuples * info->local_selectivity);
+	{
+		info->tuples = (double) info->opts->rows_estimate;
+		info->est_source = EST_OPTION;
+	}
+	else if (earlier >= 0)
+	{
+		info->tuples = (double) earlier;
+		info->est_source = EST_EARLIER_SCAN;
+	}
+	else
+	{
+		info->tuples = info->base_streams *
+			(info->res->paging == PAGING_KEY ?
+			 PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM);
+		info->est_source = EST_DEFAULT;
+	}
 	baserel->fdw_private = info;
+	return info;
+}
+
+static void
+pagedGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	PagedRelInfo *info = paged_rel_info(root, baserel,
+										planner_rt_fetch(baserel->relid, root));
+
+	baserel->tuples = info->tuples;
+	baserel->rows = clamp_row_est(baserel->tuples * info->local_selectivity);
 }
 
 static int	paged_pushable_limit(PlannerInfo *root, RelOptInfo *baserel,
@@ -839,6 +1018,7 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	List	   *groups = NIL;
 	List	   *descs = NIL;
 	List	   *retrieved = NIL;
+	List	   *fdw_private;
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 	int			i;
@@ -884,18 +1064,25 @@ pagedGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 			retrieved = lappend_int(retrieved, i);
 	}
 
+	fdw_private = list_concat(list_make5(colnos, ops, descs, retrieved,
+										 makeInteger(info->page_size)),
+							  list_make4(makeInteger(best_path->path.parallel_aware ? -1 :
+													 paged_pushable_limit(root, baserel, local,
+																		  best_path->path.pathkeys)),
+										 kinds, groups,
+										 makeInteger(best_path->fdw_private ?
+													 intVal(linitial(best_path->fdw_private)) : 0)));
+	/* a parameterized scan's total is one outer row's: not the table's */
+	fdw_private = list_concat(fdw_private,
+							  list_make3(makeString(best_path->path.param_info == NULL &&
+													info->est_key ? info->est_key : ""),
+										 makeFloat(psprintf("%.0f", info->tuples)),
+										 makeInteger(info->est_source)));
 	return make_foreignscan(tlist,
 							extract_actual_clauses(local, false),
 							baserel->relid,
 							fdw_exprs,
-							list_concat(list_make5(colnos, ops, descs, retrieved,
-												   makeInteger(info->page_size)),
-										list_make4(makeInteger(best_path->path.parallel_aware ? -1 :
-															   paged_pushable_limit(root, baserel, local,
-																					best_path->path.pathkeys)),
-												   kinds, groups,
-												   makeInteger(best_path->fdw_private ?
-															   intVal(linitial(best_path->fdw_private)) : 0))),
+							fdw_private,
 							NIL,
 							NIL,
 							outer_plan);
@@ -922,6 +1109,10 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	st->groups = (List *) list_nth(fsplan->fdw_private, PP_GROUPS);
 	st->page_size = intVal(list_nth(fsplan->fdw_private, PP_PAGE_SIZE));
 	st->limit = intVal(list_nth(fsplan->fdw_private, PP_LIMIT));
+	st->relid = relid;
+	st->userid = userid;
+	if (strVal(list_nth(fsplan->fdw_private, PP_EST_KEY))[0] != '\0')
+		st->est_key = strVal(list_nth(fsplan->fdw_private, PP_EST_KEY));
 
 	st->want = palloc0(sizeof(bool) * st->res->ncolumns);
 	st->attr_needed = palloc0(sizeof(bool) * Max(st->natts, 1));
@@ -1059,6 +1250,11 @@ paged_stop(PagedScanState *st)
 	if (st->pager)
 	{
 		const PagerStats *s = pager_stats(st->pager);
+		int64		total = st->est_key ? pager_known_total(st->pager) : -1;
+
+		/* what the API said the scan selects: the next plan's estimate */
+		if (total >= 0)
+			paged_estimate_record(st->relid, st->userid, st->est_key, total);
 
 		st->totals.requests += s->requests;
 		st->totals.pages += s->pages;
@@ -1386,19 +1582,33 @@ pagedForeignAsyncNotify(AsyncRequest *areq)
  * ----------------------------------------------------------------
  */
 /*
- * Only a table with the option rows_estimate (a user's word that its scans
- * are big) is parallel-safe: PostgreSQL considers Async Append only for an
- * Append that is not parallel-safe, so marking every table safe would
- * silently turn off the async_capable default for partitioned tables.
+ * A scan is parallel-safe only when it is big enough for sharing it out to
+ * pay for starting workers: the cost that max_parallel_workers_per_gather
+ * workers (and the leader) would save exceeds parallel_setup_cost.
+ * PostgreSQL considers Async Append only for an Append that is not
+ * parallel-safe, so marking every scan safe would silently turn off the
+ * async_capable default for partitioned tables of small scans.  How big the
+ * scan is comes from rows_estimate, an earlier scan's total or the
+ * defaults (paged_rel_info); the planner then still chooses by cost.
  */
 static bool
 pagedIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
 							   RangeTblEntry *rte)
 {
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	PagedOptions *opts = paged_get_options(rte->relid, userid);
+	PagedRelInfo *info = paged_rel_info(root, rel, rte);
+	int			workers = max_parallel_workers_per_gather;
+	double		divisor;
+	Cost		startup;
+	Cost		total;
 
-	return opts->rows_estimate > 0;
+	if (workers <= 0)
+		return false;
+	paged_cost(info, info->base_streams, info->tuples, &startup, &total);
+	/* as in paged_add_partial_path */
+	divisor = workers;
+	if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+		divisor += 1.0 - 0.3 * workers;
+	return (total - startup) * (1.0 - 1.0 / divisor) > parallel_setup_cost;
 }
 
 static Size
@@ -1519,6 +1729,12 @@ pagedExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 st->res->columns[i].name);
 		}
 		ExplainPropertyText("Remote Columns", cols.len ? cols.data : "none", es);
+		ExplainPropertyText("Rows Estimate",
+							psprintf("%s (%s)",
+									 strVal(list_nth(fsplan->fdw_private, PP_EST_ROWS)),
+									 paged_estimate_source_text(intVal(list_nth(fsplan->fdw_private,
+																				PP_EST_SOURCE)))),
+							es);
 	}
 
 	if (!es->analyze)

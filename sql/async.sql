@@ -140,6 +140,62 @@ SELECT count(*) FROM adocs WHERE packet_id = 'p1000';
 RESET statement_timeout;
 SELECT box_id, count(*) FROM adocs WHERE packet_id = 'p150' GROUP BY 1 ORDER BY 1;
 
+-- A retry's backoff does not hold up the other scans: one child's page
+-- is answered 429 with Retry-After: 1 (so it is asked again a second
+-- later), while the other child reads a packet of 20 pages, one request
+-- after the other (key paging).  Those 20 requests go out during the
+-- backoff; a backoff that slept in its child would let at most the one
+-- request already in flight through.
+\set retryurl :mock '/diadoc/retry-429-1-async'
+CREATE SERVER a_retry FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'retryurl', box_id 'box-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_retry OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE adocs_retry (box_id text, packet_id text, entity_id text)
+  SERVER a_retry OPTIONS (resource 'docflows_by_packet');
+-- (a UNION ALL at the top: under count(*) its branches would be Subquery
+-- Scans, which PostgreSQL 15 does not run asynchronously)
+EXPLAIN (COSTS OFF)
+SELECT entity_id FROM adocs_retry WHERE packet_id = 'p50'
+UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p2000';
+ALTER SERVER a3 OPTIONS (SET url :'okurl');
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE retry_rows AS
+  SELECT entity_id FROM adocs_retry WHERE packet_id = 'p50'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p2000';
+SELECT count(*), count(DISTINCT entity_id) FROM retry_rows;
+CREATE TEMP TABLE retry_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM retry_log WHERE line ~ 'packet=p50 .*status=429') AS throttled,
+       (SELECT count(*) FROM retry_log WHERE line ~ 'packet=p50 .*status=200') AS retried,
+       (SELECT count(*) FROM retry_log WHERE line ~ 'packet=p2000 .*status=200') AS other_pages,
+       (SELECT count(*) FROM retry_log
+        WHERE line ~ 'packet=p2000 '
+          AND n > (SELECT min(n) FROM retry_log WHERE line ~ 'packet=p50 .*status=429')
+          AND n < (SELECT min(n) FROM retry_log WHERE line ~ 'packet=p50 .*status=200')) >= 15
+         AS other_pages_during_backoff;
+
+-- Nor does a wait for max_requests_per_second: one child's server allows
+-- 2 requests a second, so its 3 pages are asked for half a second apart;
+-- the other child's 20 requests go out in between
+CREATE SERVER a_rate FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', box_id 'box-1', max_requests_per_second '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_rate OPTIONS (client_id 'test-client', token 'test-token');
+CREATE FOREIGN TABLE adocs_rate (box_id text, packet_id text, entity_id text)
+  SERVER a_rate OPTIONS (resource 'docflows_by_packet');
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE rate_rows AS
+  SELECT entity_id FROM adocs_rate WHERE packet_id = 'p300'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p2000';
+SELECT count(*), count(DISTINCT entity_id) FROM rate_rows;
+CREATE TEMP TABLE rate_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM rate_log WHERE line ~ 'packet=p300 ') AS limited_pages,
+       (SELECT count(*) FROM rate_log WHERE line ~ 'packet=p2000 ') AS other_pages,
+       (SELECT count(*) FROM rate_log
+        WHERE line ~ 'packet=p2000 '
+          AND n > (SELECT min(n) FROM rate_log WHERE line ~ 'packet=p300 ')
+          AND n < (SELECT min(n) FROM rate_log WHERE line ~ 'packet=p300 ' AND line !~ 'after=-')) >= 15
+         AS other_pages_between;
+ALTER SERVER a3 OPTIONS (SET url :'slowurl');
+
 SET client_min_messages = warning;
 DROP TABLE adocs;
-DROP SERVER a1, a2, a3, a_bad, a_srv CASCADE;
+DROP SERVER a1, a2, a3, a_bad, a_srv, a_retry, a_rate CASCADE;

@@ -28,10 +28,77 @@ ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '-1');
 ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate 'many');
 ALTER SERVER p_d OPTIONS (ADD rows_estimate '10');
 
--- without rows_estimate a table is not parallel-safe (Async Append needs that)
+-- A small scan is not parallel-safe (Async Append needs that): without
+-- rows_estimate or an earlier scan's total, three packets are estimated at
+-- 30 documents, far too few to pay for starting workers
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7');
+-- ... unless starting workers costs nothing
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM p_docs WHERE packet_id IN ('p100', 'p250', 'p7');
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+
+-- The estimate from the total an earlier scan was told (default costs).
+-- Before any scan: the default (one page of 1000 rows), a serial plan.
+CREATE FOREIGN TABLE p_units_est (uuid uuid, name text, update_date timestamptz, begin_date timestamptz)
+  SERVER p_m OPTIONS (resource 'unit_changes');
+CREATE FUNCTION scan_plan(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  j jsonb;
+  scan jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (VERBOSE, FORMAT JSON) ' || q INTO j;
+  scan := jsonb_path_query_first(j, 'strict $.** ? (@."Node Type" == "Foreign Scan")');
+  RETURN format('%s%s: %s rows, %s',
+                CASE WHEN j::text LIKE '%"Gather"%' THEN 'Gather > ' ELSE '' END,
+                CASE WHEN (scan->>'Parallel Aware')::boolean THEN 'Parallel Foreign Scan' ELSE 'Foreign Scan' END,
+                scan->>'Plan Rows', scan->>'Rows Estimate');
+END $$;
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01';
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*) AS n, count(DISTINCT uuid) AS d, min(name) AS lo, max(update_date) AS hi
+  FROM p_units_est WHERE begin_date = '2000-01-01' \gset serial_
+RESET max_parallel_workers_per_gather;
+-- that scan was told the total: the same scan is now planned with it, big
+-- enough for the planner to choose a Parallel Foreign Scan by cost
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01';
+SELECT count(*) = :serial_n AND count(DISTINCT uuid) = :serial_d AND min(name) = :'serial_lo'
+       AND max(update_date) = :'serial_hi' AS same_as_serial
+  FROM p_units_est WHERE begin_date = '2000-01-01';
+-- other conditions, another estimate: not known yet
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01' AND update_date >= '2024-01-01'$$);
+-- a parameter's value is not known when planning: no estimate from totals
+PREPARE est(timestamptz) AS SELECT count(*) FROM p_units_est WHERE begin_date = $1;
+SET plan_cache_mode = force_generic_plan;
+SELECT scan_plan($$EXECUTE est('2000-01-01')$$);
+RESET plan_cache_mode;
+DEALLOCATE est;
+-- rows_estimate overrides the earlier total: small again, serial
+ALTER FOREIGN TABLE p_units_est OPTIONS (ADD rows_estimate '500');
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+ALTER FOREIGN TABLE p_units_est OPTIONS (SET rows_estimate '100000');
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+-- without the option, the earlier total again
+ALTER FOREIGN TABLE p_units_est OPTIONS (DROP rows_estimate);
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+-- another user (own user mapping, maybe another account) has no estimate
+-- from this user's scans
+CREATE ROLE regress_paged_est;
+GRANT USAGE ON FOREIGN SERVER p_m TO regress_paged_est;
+GRANT SELECT ON p_units_est TO regress_paged_est;
+GRANT EXECUTE ON FUNCTION scan_plan(text) TO regress_paged_est;
+CREATE USER MAPPING FOR regress_paged_est SERVER p_m OPTIONS (user 'test-user', password 'test-password');
+SET ROLE regress_paged_est;
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2000-01-01'$$);
+RESET ROLE;
+-- a LIMIT 1 query (one request for one row) is told the total too
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-01'$$);
+SELECT count(*) FROM (SELECT 1 FROM p_units_est WHERE begin_date = '2001-01-01' LIMIT 1) s;
+SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-01'$$);
+
 ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '1000');
 
 SET parallel_setup_cost = 0;
@@ -126,5 +193,21 @@ SELECT count(*) FROM p_units WHERE begin_date = '2000-01-01';
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET max_parallel_workers_per_gather;
+
+-- An Append of small scans keeps Async Append (its scans are not
+-- parallel-safe); of scans known to be big, it is parallel-safe, and
+-- PostgreSQL then does not run it asynchronously
+CREATE FOREIGN TABLE p_small1 (uuid uuid, begin_date timestamptz) SERVER p_m OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE p_small2 (uuid uuid, begin_date timestamptz) SERVER p_m OPTIONS (resource 'unit_changes');
+EXPLAIN (COSTS OFF)
+SELECT uuid FROM p_small1 WHERE begin_date = '2002-01-01'
+UNION ALL SELECT uuid FROM p_small2 WHERE begin_date = '2002-01-01';
+ALTER FOREIGN TABLE p_small1 OPTIONS (ADD rows_estimate '1000000');
+ALTER FOREIGN TABLE p_small2 OPTIONS (ADD rows_estimate '1000000');
+EXPLAIN (COSTS OFF)
+SELECT uuid FROM p_small1 WHERE begin_date = '2002-01-01'
+UNION ALL SELECT uuid FROM p_small2 WHERE begin_date = '2002-01-01';
 SET client_min_messages = warning;
 DROP SERVER p_m, p_ms, p_d, p_mg, p_mb CASCADE;
+DROP FUNCTION scan_plan(text);
+DROP ROLE regress_paged_est;

@@ -106,6 +106,8 @@ struct HttpConn
 	int			timerfd;		/* curl's next timeout (and wake-ups) */
 	int64		timeout_at;		/* CLOCK_MONOTONIC us of curl's timeout,
 								 * -1 if none */
+	int64		wake_at;		/* ... of a waiter's wake-up (http_wake_after),
+								 * -1 if none */
 	uint32		builds;			/* multi handles built so far */
 	bool		invalid;		/* server or mapping changed: rebuild */
 	uint32		server_hash;	/* syscache hash of the server OID */
@@ -341,6 +343,7 @@ http_conn_rebuild(HttpConn *conn)
 	conn->epfd = -1;
 	conn->timerfd = -1;
 	conn->timeout_at = -1;
+	conn->wake_at = -1;
 	conn->invalid = false;
 }
 
@@ -355,22 +358,25 @@ http_now_us(void)
 }
 
 /*
- * Arm the timerfd for curl's timeout, but at most HTTP_WAIT_SLICE_MS ahead
- * while one is set, so that whoever waits on the epoll fd wakes to check
- * for interrupts.  "now" (-1: do it at once) makes the descriptor readable
- * immediately.
+ * Arm the timerfd for curl's timeout or a waiter's wake-up, whichever comes
+ * first, but at most HTTP_WAIT_SLICE_MS ahead while one is set, so that
+ * whoever waits on the epoll fd wakes to check for interrupts.  "now"
+ * makes the descriptor readable immediately.
  */
 static void
 http_arm_timer(HttpConn *conn, bool now)
 {
 	struct itimerspec its;
+	int64		at = conn->timeout_at;
 
+	if (conn->wake_at >= 0 && (at < 0 || conn->wake_at < at))
+		at = conn->wake_at;
 	memset(&its, 0, sizeof(its));
 	if (now)
 		its.it_value.tv_nsec = 1;
-	else if (conn->timeout_at >= 0)
+	else if (at >= 0)
 	{
-		int64		us = conn->timeout_at - http_now_us();
+		int64		us = at - http_now_us();
 
 		us = Min(us, (int64) HTTP_WAIT_SLICE_MS * 1000);
 		if (us <= 0)
@@ -431,6 +437,7 @@ http_conn_build(HttpConn *conn)
 	struct epoll_event ev;
 
 	conn->timeout_at = -1;
+	conn->wake_at = -1;
 	conn->builds++;
 	conn->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (conn->epfd >= 0)
@@ -497,6 +504,7 @@ http_get_conn(const PagedOptions *opts)
 		conn->epfd = -1;
 		conn->timerfd = -1;
 		conn->timeout_at = -1;
+		conn->wake_at = -1;
 		conn->builds = 0;
 		conn->invalid = false;
 		dlist_init(&conn->xfers);
@@ -1321,6 +1329,8 @@ http_drive(HttpConn *conn, int wait_ms)
 	{
 		if (conn->timeout_at >= 0 && conn->timeout_at <= http_now_us())
 			conn->timeout_at = -1;	/* consumed; curl sets the next one */
+		if (conn->wake_at >= 0 && conn->wake_at <= http_now_us())
+			conn->wake_at = -1; /* its waiter arms the next one */
 		http_check_multi(curl_multi_socket_action(conn->multi,
 												  CURL_SOCKET_TIMEOUT, 0,
 												  &running));
@@ -1357,6 +1367,18 @@ http_wake(HttpConn *conn)
 {
 	if (conn->multi != NULL)
 		http_arm_timer(conn, true);
+}
+
+void
+http_wake_after(HttpConn *conn, int64 usecs)
+{
+	int64		at = http_now_us() + Max(usecs, 0);
+
+	if (conn->multi == NULL)
+		return;
+	if (conn->wake_at < 0 || conn->wake_at <= http_now_us() || at < conn->wake_at)
+		conn->wake_at = at;
+	http_arm_timer(conn, false);
 }
 
 bool
@@ -2427,6 +2449,30 @@ typedef struct HttpRateSlot
 } HttpRateSlot;
 
 static HTAB *http_rate_slots = NULL;
+
+int64
+http_rate_delay(HttpConn *conn)
+{
+	HttpRateSlot *slot;
+	TimestampTz now;
+	TimestampTz start;
+	int64		interval;
+
+	if (conn->max_rps <= 0)
+		return 0;
+	interval = (int64) ceil((double) USECS_PER_SEC / conn->max_rps);
+	now = GetCurrentTimestamp();
+	if (!paged_rate_next(conn->key.serverid, interval, now, &start))
+	{
+		start = now;
+		slot = http_rate_slots == NULL ? NULL :
+			(HttpRateSlot *) hash_search(http_rate_slots, &conn->key.serverid,
+										 HASH_FIND, NULL);
+		if (slot != NULL && slot->last + interval > now)
+			start = slot->last + interval;
+	}
+	return start > now ? start - now : 0;
+}
 
 void
 http_rate_wait(HttpConn *conn)

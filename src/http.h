@@ -87,6 +87,19 @@ extern int	http_wait_fd(HttpConn *conn, uint32 *build);
 /* Make http_wait_fd() readable at once (a waiter has something to do). */
 extern void http_wake(HttpConn *conn);
 
+/*
+ * Make http_wait_fd() readable in "usecs" microseconds, or earlier (a
+ * waiter has something to do then, e.g. a retry after its backoff).  Until
+ * then it is also readable every 100 ms, to check for interrupts.
+ */
+extern void http_wake_after(HttpConn *conn, int64 usecs);
+
+/*
+ * Microseconds until max_requests_per_second lets the next request start
+ * (0: now), without taking the slot: http_start() still waits for it.
+ */
+extern int64 http_rate_delay(HttpConn *conn);
+
 /* True once the transfer has finished (http_progress/http_wait drive it). */
 extern bool http_finished(HttpTransfer *t);
 

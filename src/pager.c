@@ -44,8 +44,13 @@
  * which returns PAGER_BLOCKED instead of waiting when the next row needs a
  * page that has not arrived yet; the pager's state is then exactly what it
  * was before the wait, so the next call goes on from there.  The backoff
- * before a retry still sleeps (http_sleep), holding up the other scans of
- * the Append for that time.
+ * before a retry is such a wait too: the failed page's slot keeps the time
+ * to ask again (retry_at), and the connection's descriptor is made readable
+ * then (http_wake_after), so the other scans of the Append go on meanwhile.
+ * So is the wait for max_requests_per_second: a request the rate does not
+ * allow yet is kept unsent ("pending", with every later one) and sent once
+ * it does (pager_start_pending).  Only a race with another backend for the
+ * same slot (preloaded) can still make http_start wait, one interval at most.
  *
  * Parallel scans (pager_set_shared).  Every process builds the same
  * streams.  One offset-paged stream is split by range: a process claims
@@ -99,6 +104,8 @@ typedef struct PagerSlot
 	int			attempts;		/* retries so far */
 	bool		reauthed;
 	TimestampTz first_wait;		/* when the pager first waited for it */
+	TimestampTz retry_at;		/* after a failure: ask again then, or 0 */
+	bool		pending;		/* not sent yet: waits for the request rate */
 } PagerSlot;
 
 typedef struct PagerRest
@@ -161,6 +168,8 @@ struct Pager
 #define PAGE_BLOCKED	((PageVerdict) -1)
 
 static void pager_start_slot(Pager *p, PagerSlot *slot);
+static bool pager_has_pending(Pager *p);
+static void pager_start_pending(Pager *p);
 
 /* The stream to read after the current one: the next, or the next claimed. */
 static int
@@ -212,6 +221,21 @@ const PagerStats *
 pager_stats(Pager *p)
 {
 	return &p->stats;
+}
+
+int64
+pager_known_total(Pager *p)
+{
+	int64		sum = 0;
+	int			i;
+
+	for (i = 0; i < p->nstreams; i++)
+	{
+		if (p->ss[i].total < 0)
+			return -1;
+		sum += p->ss[i].total;
+	}
+	return sum;
 }
 
 /*
@@ -384,7 +408,11 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	errcb.arg = &errarg;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	pager_start_slot(p, slot);
+	/* an async caller does not wait for the request rate: sent later */
+	if (p->nowait && (pager_has_pending(p) || http_rate_delay(p->ctx->conn) > 0))
+		slot->pending = true;
+	else
+		pager_start_slot(p, slot);
 	error_context_stack = errcb.previous;
 
 	/* Keep consumption order: by stream, then by page. */
@@ -417,6 +445,9 @@ pager_fill(Pager *p)
 	int			allowed = pager_allowed(p);
 	int			s;
 
+	/* what waited for the request rate goes out first */
+	if (pager_has_pending(p))
+		pager_start_pending(p);
 	for (s = p->cur_stream; s < p->nstreams; s++)
 	{
 		PageCursor	cursor;
@@ -451,6 +482,51 @@ pager_start_slot(Pager *p, PagerSlot *slot)
 	slot->xfer = http_start(p->ctx->conn, &slot->req, slot->cxt);
 	p->stats.requests++;
 	MemoryContextSwitchTo(old);
+}
+
+static bool
+pager_has_pending(Pager *p)
+{
+	ListCell   *lc;
+
+	foreach(lc, p->slots)
+	{
+		if (((PagerSlot *) lfirst(lc))->pending)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Send the requests that wait for the request rate, in order: as many as
+ * the rate allows now for an async caller, all of them (waiting in
+ * http_start) otherwise.
+ */
+static void
+pager_start_pending(Pager *p)
+{
+	ListCell   *lc;
+
+	foreach(lc, p->slots)
+	{
+		PagerSlot  *slot = (PagerSlot *) lfirst(lc);
+		ErrorContextCallback errcb;
+		PagerPageArg errarg;
+
+		if (!slot->pending)
+			continue;
+		if (p->nowait && http_rate_delay(p->ctx->conn) > 0)
+			break;
+		slot->pending = false;
+		errarg.p = p;
+		errarg.slot = slot;
+		errcb.callback = pager_page_errcontext;
+		errcb.arg = &errarg;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+		pager_start_slot(p, slot);
+		error_context_stack = errcb.previous;
+	}
 }
 
 static void
@@ -513,6 +589,36 @@ pager_complete(Pager *p, PagerSlot *slot)
 		PageVerdict verdict;
 		MemoryContext old;
 		PageResult	result;
+
+		/* a retry's backoff: sleep it out, or tell an async caller to wait */
+		if (slot->retry_at != 0)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (slot->retry_at > now)
+			{
+				if (p->nowait)
+				{
+					http_wake_after(p->ctx->conn, slot->retry_at - now);
+					return PAGE_BLOCKED;
+				}
+				http_sleep(p->ctx->conn,
+						   (double) (slot->retry_at - now) / USECS_PER_SEC);
+			}
+			slot->retry_at = 0;
+			slot->pending = true;	/* sent below, as the request rate allows */
+		}
+
+		/* requests kept for the request rate, this one first */
+		if (slot->pending)
+		{
+			pager_start_pending(p);
+			if (slot->pending)
+			{
+				http_wake_after(p->ctx->conn, http_rate_delay(p->ctx->conn));
+				return PAGE_BLOCKED;
+			}
+		}
 
 		paged_stats_state(p->ctx->stat, PAGED_STATE_REQUESTING);
 		if (p->nowait && !http_finished(slot->xfer))
@@ -577,7 +683,10 @@ pager_complete(Pager *p, PagerSlot *slot)
 			http_release(slot->xfer);
 			slot->xfer = NULL;
 			paged_stats_state(p->ctx->stat, PAGED_STATE_RETRY_WAIT);
-			http_sleep(p->ctx->conn, delay);
+			/* asked again at the top of the loop, after the backoff */
+			slot->retry_at = GetCurrentTimestamp() +
+				Max((int64) (delay * USECS_PER_SEC), 1);
+			continue;
 		}
 
 		/* Ask again for the same page: same key or offset. */
@@ -1031,6 +1140,10 @@ pager_ready(Pager *p)
 	if (p->slots == NIL)
 		return true;			/* the end, or a request to send */
 	head = (PagerSlot *) linitial(p->slots);
+	if (head->retry_at != 0)
+		return head->retry_at <= GetCurrentTimestamp();
+	if (head->pending)
+		return http_rate_delay(p->ctx->conn) == 0;
 	return head->xfer == NULL || http_finished(head->xfer);
 }
 

@@ -87,4 +87,11 @@ extern void pager_end(Pager *p);
 
 extern const PagerStats *pager_stats(Pager *p);
 
+/*
+ * The rows the API announced for the whole scan: the sum of the totals the
+ * streams' pages told (the latest of each), or -1 if a stream has not told
+ * one (not reached, or the API does not say).
+ */
+extern int64 pager_known_total(Pager *p);
+
 #endif							/* PAGED_PAGER_H */

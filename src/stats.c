@@ -334,6 +334,31 @@ paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 	return true;
 }
 
+bool
+paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
+				TimestampTz *start)
+{
+	int			i;
+
+	if (paged_rate == NULL)
+		return false;
+	*start = now;
+	SpinLockAcquire(&paged_rate->mutex);
+	for (i = 0; i < PAGED_RATE_ENTRIES; i++)
+	{
+		PagedRateEntry *c = &paged_rate->entries[i];
+
+		if (c->dbid == MyDatabaseId && c->serverid == serverid)
+		{
+			if (c->last + interval > now)
+				*start = c->last + interval;
+			break;
+		}
+	}
+	SpinLockRelease(&paged_rate->mutex);
+	return true;
+}
+
 /* ----------------------------------------------------------------
  *		Counting
  * ----------------------------------------------------------------

@@ -72,4 +72,8 @@ extern void paged_stats_errcontext(void *arg);
 extern bool paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 							   TimestampTz *start);
 
+/* The same without reserving: when the next request could start. */
+extern bool paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
+							TimestampTz *start);
+
 #endif							/* PAGED_STATS_H */

@@ -61,6 +61,7 @@ SELECT fault_table('mercury', '$MOCK_URL/mercury/retry-429-1', 'm_retry_after_1'
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429date-1', 'd_retry_after_date', '');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429long-1', 'd_retry_after_cap', 'retry_max_time ''100''');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429long-1-sleep', 'd_retry_sleep', 'retry_max_time ''100''');
+SELECT fault_table('diadoc', '$MOCK_URL/diadoc/retry-429long-1-asleep', 'd_retry_asleep', 'retry_max_time ''100''');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/hang', 'd_hang', '');
 SELECT fault_table('mercury', '$MOCK_URL/mercury/hang', 'm_hang', '');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/garbage', 'd_garbage', '');
@@ -185,11 +186,16 @@ async_hang="SELECT count(x) FROM (SELECT entity_id AS x FROM d_hang WHERE packet
 	UNION ALL SELECT name FROM m_hang WHERE begin_date = '2024-01-01') u"
 [ "$("${psql[@]}" -c "EXPLAIN $async_hang" | grep -c 'Async Foreign Scan')" = 2 ]
 check "a UNION ALL of two foreign tables is an Async Append" $?
-for target in d_hang m_hang d_blackhole d_retry_sleep async; do
+# (async_retry: one child in a retry's backoff, which an Async Append waits
+# out on the connection's descriptor, the other child done)
+async_retry="SELECT count(x) FROM (SELECT entity_id AS x FROM d_retry_asleep WHERE packet_id = 'p5'
+	UNION ALL SELECT entity_id FROM d_ok WHERE packet_id = 'p5') u"
+for target in d_hang m_hang d_blackhole d_retry_sleep async async_retry; do
 	case $target in
 		d_hang | d_blackhole | d_retry_sleep) q="SELECT count(*) FROM $target WHERE packet_id = 'p5'" ;;
 		m_hang) q="SELECT count(*) FROM $target WHERE begin_date = '2024-01-01'" ;;
 		async) q=$async_hang ;;
+		async_retry) q=$async_retry ;;
 	esac
 	start_blocked "cancel_$target" "$q"
 	stop_blocked pg_cancel_backend

@@ -150,11 +150,16 @@ BEGIN
 END \$\$;
 SELECT mk_boxes('boxes_async', '$url/diadoc/latency-20', '');
 SELECT mk_boxes('boxes_sync', '$url/diadoc/latency-20', ', async_capable ''false''');
--- figure f: the same Mercury list, its size told to the planner (which
--- makes the table parallel-safe)
+-- figure f: the same Mercury list; no rows_estimate: the planner learns
+-- the list's size from the total the untimed first statement was told
 SELECT mk_mercury('mercury_par', '$url/mercury/ok', '');
-ALTER FOREIGN TABLE mercury_par OPTIONS (ADD rows_estimate '$m_big');
 EOF
+# ... and on the mock that compresses nothing (figure f)
+if [ -n "${BENCH_URL_RAW:-}" ]; then
+	"${psql[@]}" -o /dev/null <<EOF || { echo "FAIL - bench: setup"; exit 1; }
+SELECT mk_mercury('mercury_par_raw', '$BENCH_URL_RAW/mercury/ok', '');
+EOF
+fi
 
 figures=()
 note() { figures+=("$1"); }
@@ -256,22 +261,61 @@ if want f; then
 echo
 echo "f. Parallel Foreign Scan: count of $m_big Mercury rows with every column read (count(m) of the whole row),"
 echo "   2 workers + leader vs serial vs a transfer-only client (baseline --fetch-only: the same pages, nothing parsed),"
-echo "   median of $runs, runs alternate"
+echo "   median of $runs, runs alternate; each against the usual mock (gzip level 6 per answer, as asked)"
+echo "   and against a second mock started with --no-compress 1 (the same pages, uncompressed);"
+echo "   mock CPU: the mock's utime+stime during the run, in ms (from /proc)"
+# The untimed first statement (LIMIT 1: one request for one row) is told
+# the list's total, which the planner then uses for the timed query (see
+# README "Parallel Foreign Scan").  --quick's 20,000 rows are too few for a
+# parallel plan by cost: there starting workers is made free.
 f_sql="SELECT count(m) FROM mercury_par m WHERE $m_all"
-f_warm_p="SET max_parallel_workers_per_gather = 2; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
+f_set=""
+[ "$quick" = 1 ] && f_set="SET parallel_setup_cost = 0; "
+f_warm_p="${f_set}SET max_parallel_workers_per_gather = 2; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
 f_warm_s="SET max_parallel_workers_per_gather = 0; SELECT count(*) FROM (SELECT 1 FROM mercury_par WHERE $m_all LIMIT 1) s"
-explain=$(printf '%s;\nEXPLAIN (COSTS OFF) %s;\n' "SET max_parallel_workers_per_gather = 2" "$f_sql" | "${psql[@]}" -At 2>&1)
+explain=$(printf '%s;\nEXPLAIN (COSTS OFF, VERBOSE) %s;\n' "$f_warm_p" "$f_sql" | "${psql[@]}" -At 2>&1)
 echo "$explain" | grep -q 'Parallel Foreign Scan' || echo "FAIL - figure f: the plan has no Parallel Foreign Scan"
-read -r f_par f_ser f_base < <(alternate "$runs" \
-	'one_ms "$f_warm_p" "$f_sql"' \
-	'one_ms "$f_warm_s" "$f_sql"' \
-	'base1 mercury "$url/mercury/ok" --concurrency 4 --fetch-only')
-par=$(per_sec "$m_big" "$f_par")
-ser=$(per_sec "$m_big" "$f_ser")
-r=$(ratio "$par" "$f_base")
-echo "   parallel $par rows/s ($f_par ms), serial $ser rows/s ($f_ser ms): $(ratio "$par" "$ser")x; transfer-only $f_base rows/s"
-echo "   parallel / transfer-only $r (target >= 0.5: $(verdict "$r" ">=" 0.5))"
-note "f-parallel $par $ser $f_base"
+echo "   plan: $(echo "$explain" | grep -o 'Parallel Foreign Scan\|Rows Estimate: .*' | paste -sd ';' | sed 's/;/; /g')"
+hz=$(getconf CLK_TCK)
+# cpu_ms PID CMD...: "OUTPUT MOCK_CPU_MS" of one run of CMD (one number)
+cpu_ms() {
+	local pid=$1 t0 t1 out
+	shift
+	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	out=$("$@")
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	echo "$out $(awk -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {printf "%.0f", t * 1000 / hz}')"
+}
+# f_variant LABEL TABLE URL MOCK_PID
+f_variant() {
+	local label=$1 table=$2 murl=$3 mpid=$4 i tmpd sql warm_p warm_s
+	local f_par f_ser f_base c_par c_ser c_base par ser
+	sql=${f_sql//mercury_par/$table}
+	warm_p=${f_warm_p//mercury_par/$table}
+	warm_s=${f_warm_s//mercury_par/$table}
+	tmpd=$(mktemp -d)
+	for ((i = 0; i < runs; i++)); do
+		cpu_ms "$mpid" one_ms "$warm_p" "$sql" >>"$tmpd/p"
+		cpu_ms "$mpid" one_ms "$warm_s" "$sql" >>"$tmpd/s"
+		cpu_ms "$mpid" base1 mercury "$murl/mercury/ok" --concurrency 4 --fetch-only >>"$tmpd/b"
+	done
+	f_par=$(awk '{print $1}' "$tmpd/p" | median); c_par=$(awk '{print $2}' "$tmpd/p" | median)
+	f_ser=$(awk '{print $1}' "$tmpd/s" | median); c_ser=$(awk '{print $2}' "$tmpd/s" | median)
+	f_base=$(awk '{print $1}' "$tmpd/b" | median); c_base=$(awk '{print $2}' "$tmpd/b" | median)
+	rm -rf "$tmpd"
+	par=$(per_sec "$m_big" "$f_par")
+	ser=$(per_sec "$m_big" "$f_ser")
+	r=$(ratio "$par" "$f_base")
+	echo "   $label:"
+	echo "     parallel $par rows/s ($f_par ms, mock CPU $c_par ms), serial $ser rows/s ($f_ser ms, mock CPU $c_ser ms): $(ratio "$par" "$ser")x"
+	echo "     transfer-only $f_base rows/s ($(awk -v n="$m_big" -v r="$f_base" 'BEGIN {if (r > 0) printf "%.0f", n * 1000 / r; else print "nan"}') ms, mock CPU $c_base ms)"
+	echo "     parallel / transfer-only $r (target >= 0.5: $(verdict "$r" ">=" 0.5))"
+	note "f-$label $par $ser $f_base $c_par $c_base"
+}
+f_variant gzip mercury_par "$url" "$BENCH_MOCK_PID"
+if [ -n "${BENCH_URL_RAW:-}" ]; then
+	f_variant uncompressed mercury_par_raw "$BENCH_URL_RAW" "$BENCH_MOCK_RAW_PID"
+fi
 fi
 
 if want 6; then

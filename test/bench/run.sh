@@ -43,19 +43,37 @@ if [ "$quick" = 1 ]; then
 else
 	units=1000000
 fi
-mock_out=$(mktemp)
-"$top/test/mock_api/mock_api" --port 0 --units "$units" 9>&- >"$mock_out" 2>&1 &
-bench_mock=$!
-trap 'kill $bench_mock 2>/dev/null; wait $bench_mock 2>/dev/null; rm -f "$mock_out"' EXIT
-for _ in $(seq 1 100); do
-	grep -q '^port=' "$mock_out" && break
-	sleep 0.05
-done
-port=$(sed -n 's/^port=//p' "$mock_out")
-[ -n "$port" ] || { cat "$mock_out"; echo "FAIL - bench: mock did not start"; exit 1; }
+# start_mock VAR PIDVAR ARGS...: a mock on a free port; its URL in VAR
+mock_outs=()
+mock_pids=()
+trap 'kill "${mock_pids[@]}" 2>/dev/null; wait "${mock_pids[@]}" 2>/dev/null; rm -f "${mock_outs[@]}"' EXIT
+start_mock() {
+	local var=$1 pidvar=$2 out port
+	shift 2
+	out=$(mktemp)
+	mock_outs+=("$out")
+	"$top/test/mock_api/mock_api" --port 0 --units "$units" "$@" 9>&- >"$out" 2>&1 &
+	mock_pids+=($!)
+	printf -v "$pidvar" '%s' $!
+	for _ in $(seq 1 100); do
+		grep -q '^port=' "$out" && break
+		sleep 0.05
+	done
+	port=$(sed -n 's/^port=//p' "$out")
+	[ -n "$port" ] || { cat "$out"; echo "FAIL - bench: mock did not start"; exit 1; }
+	printf -v "$var" '%s' "http://127.0.0.1:$port"
+}
+start_mock url bench_mock
+# figure f also against a mock that compresses nothing (see BENCHMARKS.md)
+url_raw=
+bench_mock_raw=
+if [ -z "${BENCH_FIGURES:-}" ] || [[ ",$BENCH_FIGURES," == *",f,"* ]]; then
+	start_mock url_raw bench_mock_raw --no-compress 1
+fi
 
-export BENCH_URL="http://127.0.0.1:$port" BENCH_QUICK=$quick BENCH_RUNS=$runs
+export BENCH_URL=$url BENCH_QUICK=$quick BENCH_RUNS=$runs
 export BENCH_UNITS=$units BENCH_MOCK_PID=$bench_mock
+export BENCH_URL_RAW=$url_raw BENCH_MOCK_RAW_PID=$bench_mock_raw
 echo "# paged_fdw benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# PostgreSQL $(pg_config --version | sed 's/^PostgreSQL //'), $(curl --version | head -n1 | cut -d' ' -f1-2), runs per figure: $runs (median)"

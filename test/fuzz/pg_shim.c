@@ -1360,3 +1360,10 @@ paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 {
 	return false;
 }
+
+bool
+paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
+				TimestampTz *start)
+{
+	return false;
+}
