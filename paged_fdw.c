@@ -950,6 +950,12 @@ paged_add_partial_path(PlannerInfo *root, RelOptInfo *baserel,
 	else
 		workers = (int) Min(info->base_streams - 1.0,
 							(double) max_parallel_workers_per_gather);
+	/*
+	 * max_concurrency is the most requests the scan has in flight: no more
+	 * processes than that (pager_set_shared splits the window among them).
+	 */
+	workers = Min(workers, (info->opts->prefetch ? info->opts->max_concurrency : 1) -
+				  (parallel_leader_participation ? 1 : 0));
 	if (workers < 1)
 		return;
 
@@ -1623,7 +1629,8 @@ pagedInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 {
 	PagedScanState *st = (PagedScanState *) node->fdw_state;
 
-	pager_shared_init((PagerShared *) coordinate);
+	pager_shared_init((PagerShared *) coordinate,
+					  pcxt->nworkers + (parallel_leader_participation ? 1 : 0));
 	st->pshared = (PagerShared *) coordinate;
 }
 
@@ -1631,7 +1638,8 @@ static void
 pagedReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 								void *coordinate)
 {
-	pager_shared_init((PagerShared *) coordinate);
+	pager_shared_init((PagerShared *) coordinate,
+					  pcxt->nworkers + (parallel_leader_participation ? 1 : 0));
 }
 
 static void

@@ -207,6 +207,45 @@ ALTER FOREIGN TABLE p_small2 OPTIONS (ADD rows_estimate '1000000');
 EXPLAIN (COSTS OFF)
 SELECT uuid FROM p_small1 WHERE begin_date = '2002-01-01'
 UNION ALL SELECT uuid FROM p_small2 WHERE begin_date = '2002-01-01';
+-- max_concurrency bounds the whole parallel scan, not each process: no
+-- more processes than it, and they split the window (a server answering
+-- after 20 ms, so that requests overlap; the mock counts the most at once)
+\set mlaturl :mock '/mercury/latency-20'
+\set statscmd 'curl -s ' :mock '/_stats'
+\set resetcmd 'curl -s ' :mock '/_control/reset-max-inflight'
+CREATE FUNCTION mock_max_inflight(reset boolean) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE mock_log_buf;
+  EXECUTE format('COPY mock_log_buf FROM PROGRAM %L',
+                 current_setting(CASE WHEN reset THEN 'paged.resetcmd' ELSE 'paged.statscmd' END));
+  RETURN substring((SELECT line FROM mock_log_buf) FROM 'max_inflight=([0-9]+)')::bigint;
+END $$;
+SELECT set_config('paged.statscmd', :'statscmd', false) IS NOT NULL AS ok,
+       set_config('paged.resetcmd', :'resetcmd', false) IS NOT NULL AS ok;
+CREATE SERVER p_mc FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'mlaturl', page_size '100', max_concurrency '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mc OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_mc (uuid uuid, begin_date timestamptz) SERVER p_mc
+  OPTIONS (resource 'unit_changes', rows_estimate '1000000');
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET max_parallel_workers_per_gather = 4;
+-- two requests at once: the leader and one worker
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_mc WHERE begin_date = '2000-01-01';
+SELECT mock_max_inflight(true) IS NULL AS reset;
+SELECT count(*) = (SELECT n FROM serial WHERE t = 'units') AS all_rows FROM p_units_mc WHERE begin_date = '2000-01-01';
+SELECT mock_max_inflight(false) BETWEEN 1 AND 2 AS at_most_max_concurrency;
+-- one request at a time: no parallel plan
+ALTER SERVER p_mc OPTIONS (SET max_concurrency '1');
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_mc WHERE begin_date = '2000-01-01';
+ALTER SERVER p_mc OPTIONS (SET max_concurrency '2', ADD prefetch 'false');
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_mc WHERE begin_date = '2000-01-01';
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET max_parallel_workers_per_gather;
+DROP SERVER p_mc CASCADE;
+DROP FUNCTION mock_max_inflight(boolean);
+
 SET client_min_messages = warning;
 DROP SERVER p_m, p_ms, p_d, p_mg, p_mb CASCADE;
 DROP FUNCTION scan_plan(text);

@@ -1101,16 +1101,22 @@ pager_next(Pager *p, PagerRow *row)
 }
 
 void
-pager_shared_init(PagerShared *sh)
+pager_shared_init(PagerShared *sh, int nprocs)
 {
 	pg_atomic_init_u32(&sh->next_stream, 0);
 	pg_atomic_init_u64(&sh->next_range, 0);
+	sh->nprocs = Max(nprocs, 1);
 }
 
 void
 pager_set_shared(Pager *p, PagerShared *sh)
 {
 	p->shared = sh;
+	/*
+	 * max_concurrency bounds the whole scan, not each process: the planner
+	 * plans at most that many processes, and they split the window.
+	 */
+	p->max_inflight = Max(p->max_inflight / sh->nprocs, 1);
 	p->by_range = p->nstreams == 1 && p->res->paging == PAGING_OFFSET;
 	if (!p->by_range)
 		p->cur_stream = pager_next_stream(p);

@@ -75,9 +75,10 @@ typedef struct PagerShared
 {
 	pg_atomic_uint32 next_stream;	/* split by stream: next to claim */
 	pg_atomic_uint64 next_range;	/* split by page: next range to claim */
+	int			nprocs;			/* processes planned: they share the window */
 } PagerShared;
 
-extern void pager_shared_init(PagerShared *sh);
+extern void pager_shared_init(PagerShared *sh, int nprocs);
 
 /* Make "p" one of the processes of a parallel scan (before pager_next). */
 extern void pager_set_shared(Pager *p, PagerShared *sh);

@@ -79,7 +79,7 @@ EOF
 	bgpids+=("$BG")
 	PID=""
 	for _ in $(seq 100); do
-		PID=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = '$name' AND state = 'active'")
+		PID=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = '$name' AND state = 'active' AND backend_type = 'client backend'")
 		[ -n "$PID" ] && break
 		sleep 0.05
 	done
