@@ -87,6 +87,35 @@ WHERE begin_date = '2024-01-01' AND end_date = '2024-01-03'
 ON CONFLICT (uuid) DO UPDATE SET name = EXCLUDED.name, factor = EXCLUDED.factor;
 SELECT count(*) AS synced, max(factor) AS biggest_factor FROM units;
 
+\echo '== every table of an API in one statement: IMPORT FOREIGN SCHEMA =='
+CREATE SCHEMA vetis;
+IMPORT FOREIGN SCHEMA mercury FROM SERVER mercury INTO vetis;
+CREATE SCHEMA box;
+IMPORT FOREIGN SCHEMA diadoc FROM SERVER diadoc INTO box;
+SELECT foreign_table_schema AS schema, count(*) AS tables
+FROM information_schema.foreign_tables
+WHERE foreign_table_schema IN ('vetis', 'box') GROUP BY 1 ORDER BY 1;
+
+\echo '== a VetIS dictionary: regions of each country (one request per country) =='
+SELECT c.name AS country, count(r.*) AS regions
+FROM vetis.mercury_countries c JOIN vetis.mercury_regions_by_country r ON r.country_guid = c.guid
+GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+
+\echo '== nested VetIS types as jsonb =='
+SELECT name, inn, incorporation_form->>'name' AS form, jsonb_array_length(activity_location) AS locations
+FROM vetis.mercury_business_entity_changes
+WHERE update_date >= '2024-01-01' LIMIT 3;
+
+\echo '== the box event feed: the newest events first =='
+SELECT event_at, document_type, direction, status
+FROM box.diadoc_docflow_events
+WHERE event_at >= '2025-01-01' ORDER BY event_at DESC LIMIT 5;
+
+\echo '== search, then the documents found, by id =='
+SELECT d.document_number, d.status, d.is_read
+FROM box.diadoc_search s JOIN box.diadoc_documents d USING (message_id, entity_id)
+WHERE s.query = 'B-1' ORDER BY 1 LIMIT 5;
+
 \echo '== a query the API cannot answer fails before sending anything =='
 \set ON_ERROR_STOP 0
 SELECT count(*) FROM diadoc_docflows;
