@@ -459,6 +459,19 @@ SELECT * FROM mock_requests() ORDER BY 1;
 -- LIMIT: hasMore true and enough rows: no second page
 SELECT count(*) FROM (SELECT 1 FROM hm_diseases LIMIT 100) v;
 SELECT * FROM mock_requests() ORDER BY 1;
+-- hasMore true on short pages (half of the count asked for): the scan
+-- pages on past each short page until hasMore is false, and no further
+\set hmshort :mock '/mercury/hasmore-short/platform/services/2.1'
+CREATE SERVER vetis_hmshort FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'hmshort', page_size '125');
+CREATE USER MAPPING FOR CURRENT_USER SERVER vetis_hmshort
+  OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE hs_diseases (uuid uuid, name text)
+  SERVER vetis_hmshort OPTIONS (resource 'diseases');
+SELECT count(*) = (SELECT count(*) FROM truth WHERE set = 'disease' AND plain >= 0) AS all_rows,
+       count(DISTINCT uuid) = count(*) AS distinct_rows
+FROM hs_diseases;
+SELECT * FROM mock_requests() ORDER BY 1;
 
 -- url: the services base, or (today's contract) a url ending in a service:
 -- then the resources of that service work, the others are an ERROR

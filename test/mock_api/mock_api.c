@@ -385,7 +385,8 @@ typedef enum ScenarioKind
 	SC_UNSORTED,				/* the event feed ignores SortDirection */
 	SC_HASMORE,					/* Mercury: lists carry hasMore, no total */
 	SC_TOTAL_ONLY,				/* Mercury: lists carry total, no hasMore */
-	SC_NO_TOTALS				/* Mercury: lists carry neither */
+	SC_NO_TOTALS,				/* Mercury: lists carry neither */
+	SC_HASMORE_SHORT			/* VetIS lists: hasMore only, half-full pages */
 } ScenarioKind;
 
 /* How a retry-KIND-N request fails (an HTTP status when positive). */
@@ -513,6 +514,7 @@ static const struct
 	{"hasmore", SC_HASMORE, 0},
 	{"total-only", SC_TOTAL_ONLY, 0},
 	{"no-totals", SC_NO_TOTALS, 0},
+	{"hasmore-short", SC_HASMORE_SHORT, 0},
 	{NULL, SC_OK, 0}
 };
 

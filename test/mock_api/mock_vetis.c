@@ -1334,7 +1334,8 @@ vetis_list_attrs(Buf *b, const Scenario *sc, bool v1, int64_t n, int64_t total,
 				 int64_t offset)
 {
 	buf_printf(b, " count=\"%" PRId64 "\"", n);
-	if (sc->kind != SC_HASMORE && sc->kind != SC_NO_TOTALS)
+	if (sc->kind != SC_HASMORE && sc->kind != SC_NO_TOTALS &&
+		sc->kind != SC_HASMORE_SHORT)
 		buf_printf(b, " total=\"%" PRId64 "\"", total);
 	buf_printf(b, " offset=\"%" PRId64 "\"", offset);
 	if (!v1 && sc->kind != SC_TOTAL_ONLY && sc->kind != SC_NO_TOTALS)
@@ -1359,7 +1360,8 @@ vetis_page(const Scenario *sc, const VOp *op, const VRequest *vr, int64_t count,
 		mercury_fault(r, FAULT_OFFSET, "offset is out of range");
 		return;
 	}
-	n = sc->kind == SC_SHORT_PAGES ? (count / 2 > 0 ? count / 2 : 1) : count;
+	n = sc->kind == SC_SHORT_PAGES || sc->kind == SC_HASMORE_SHORT ?
+		(count / 2 > 0 ? count / 2 : 1) : count;
 	if (n > *total - offset)
 		n = *total - offset;
 	*items = n;
