@@ -1425,20 +1425,18 @@ diadoc_need_reauth(ResourceCtx *ctx, ResourceStream *stream,
 	return false;
 }
 
-static PageVerdict
-diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
-				  const PageCursor *cursor, const HttpRequest *req,
-				  const HttpResponse *resp, PageResult *out)
+/*
+ * The first steps of parsing any Diadoc answer: a stale token, a transient
+ * failure, a failure, HTML.  PAGE_OK if the body is to be decoded as "desc".
+ */
+PageVerdict
+diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
+					const PageCursor *cursor, const HttpRequest *req,
+					const HttpResponse *resp,
+					const ProtobufCMessageDescriptor *desc)
 {
-	DiadocState *state = (DiadocState *) ctx->state;
-	const ProtobufCMessageDescriptor *rdesc;
-	ProtobufCMessage *msg;
-	const ProtobufCBinaryData *key;
-	int64		ndocs;
-
 	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
 		return PAGE_REAUTH;
-
 	switch (http_classify(resp))
 	{
 		case HTTP_CLASS_RETRY:
@@ -1449,45 +1447,79 @@ diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		case HTTP_CLASS_OK:
 			break;
 	}
+	http_check_html(req, resp, psprintf("a protobuf %s", desc->short_name));
+	return PAGE_OK;
+}
+
+/*
+ * Never more items (top-level field "field") than asked for: refused before
+ * decoding, so a hostile page cannot make us decode more than a page.
+ */
+void
+diadoc_check_count(const HttpRequest *req, const HttpResponse *resp,
+				   uint32 field, const char *what, int most)
+{
+	int64		n;
+
+	n = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, field);
+	if (n > most)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s response holds more %s than were asked for",
+						req->operation, what),
+				 errdetail("The answer from %s holds " INT64_FORMAT " %s; at most %d were asked for.",
+						   req->url, n, what, most)));
+}
+
+/* Decode an answer as a "desc", or an ERROR that says why it is not one. */
+ProtobufCMessage *
+diadoc_decode_answer(const ProtobufCMessageDescriptor *desc,
+					 const HttpRequest *req, const HttpResponse *resp)
+{
+	ProtobufCMessage *msg = diadoc_pb_decode(desc, req, resp);
+	StringInfoData why;
+	size_t		len = resp->body ? resp->len : 0;
+
+	if (msg != NULL)
+		return msg;
+	initStringInfo(&why);
+	if (diadoc_pb_explain(desc, (const uint8_t *) resp->body, resp->len, 0,
+						  "", &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not decode %s response", req->operation),
+				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
+						   resp->len, resp->status, req->url,
+						   desc->short_name, why.data)));
+	/* redacted in the whole body, then cut, then escaped */
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("could not decode %s response", req->operation),
+			 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s (malformed protobuf or a required field missing); it starts with \"%s\".",
+					   resp->len, resp->status, req->url, desc->short_name,
+					   http_bytes_excerpt(http_secrets(req), resp->body, len,
+										  0, DIADOC_EXCERPT_BYTES))));
+	return NULL;				/* keep compiler quiet */
+}
+
+static PageVerdict
+diadoc_parse_page(ResourceCtx *ctx, ResourceStream *stream,
+				  const PageCursor *cursor, const HttpRequest *req,
+				  const HttpResponse *resp, PageResult *out)
+{
+	DiadocState *state = (DiadocState *) ctx->state;
+	const ProtobufCMessageDescriptor *rdesc;
+	ProtobufCMessage *msg;
+	const ProtobufCBinaryData *key;
+	PageVerdict verdict;
+
 	rdesc = state->version->response;
-	http_check_html(req, resp, psprintf("a protobuf %s", rdesc->short_name));
-
-	/* never more documents than asked for: refused before decoding */
-	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
-	if (ndocs > cursor->count)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("GetDocflowsByPacketId response holds more documents than were asked for"),
-				 errdetail("The answer from %s holds " INT64_FORMAT " documents; Count was %d.",
-						   req->url, ndocs, cursor->count)));
-
+	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	if (verdict != PAGE_OK)
+		return verdict;
+	diadoc_check_count(req, resp, 1, "documents", cursor->count);
 	/* unknown fields are kept aside by protobuf-c and ignored by us */
-	msg = diadoc_pb_decode(rdesc, req, resp);
-	if (msg == NULL)
-	{
-		StringInfoData why;
-		size_t		len = resp->body ? resp->len : 0;
-		const char *shown;
-
-		initStringInfo(&why);
-		if (diadoc_pb_explain(rdesc, (const uint8_t *) resp->body, resp->len, 0,
-							  "", &why))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not decode GetDocflowsByPacketId response"),
-					 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
-							   resp->len, resp->status, req->url,
-							   rdesc->short_name, why.data)));
-		/* redacted in the whole body, then cut, then escaped */
-		shown = http_bytes_excerpt(http_secrets(req), resp->body, len, 0,
-								   DIADOC_EXCERPT_BYTES);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not decode GetDocflowsByPacketId response"),
-				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s (malformed protobuf or a required field missing); it starts with \"%s\".",
-						   resp->len, resp->status, req->url, rdesc->short_name,
-						   shown)));
-	}
+	msg = diadoc_decode_answer(rdesc, req, resp);
 
 	out->nrecords = (int) diadoc_pb_repeated(msg, 1, NULL);
 	out->records = msg;

@@ -41,6 +41,22 @@ extern bool diadoc_need_reauth(ResourceCtx *ctx, ResourceStream *stream,
 							   const HttpRequest *req,
 							   const HttpResponse *resp);
 
+/* parse_page: reauth, retry, failure, HTML; PAGE_OK to decode as desc */
+extern PageVerdict diadoc_check_answer(ResourceCtx *ctx, ResourceStream *stream,
+									   const PageCursor *cursor,
+									   const HttpRequest *req,
+									   const HttpResponse *resp,
+									   const ProtobufCMessageDescriptor *desc);
+
+/* ERROR if top-level field "field" occurs more than "most" times */
+extern void diadoc_check_count(const HttpRequest *req, const HttpResponse *resp,
+							   uint32 field, const char *what, int most);
+
+/* Decode as desc, or an ERROR saying why the body is not one */
+extern ProtobufCMessage *diadoc_decode_answer(const ProtobufCMessageDescriptor *desc,
+											  const HttpRequest *req,
+											  const HttpResponse *resp);
+
 /* SQLSTATE of a failed answer, for http_raise */
 extern int	diadoc_failure_sqlstate(const HttpResponse *resp);
 

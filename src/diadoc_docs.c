@@ -1084,6 +1084,25 @@ ddoc_view_status_v3(DdocView *v, const PbSenderTitle *title,
 	v->status = status;
 }
 
+/*
+ * DocumentWithDocflowV3 and V4 differ on the wire only in fields we do not
+ * read; their generated structs are distinct types with the same members.
+ */
+#define DDOC_VIEW_V3(v, doc) \
+	do { \
+		(v)->doc = (const ProtobufCMessage *) (doc); \
+		(v)->id = (doc)->documentid; \
+		(v)->last = (doc)->lastevent; \
+		if ((doc)->documentinfo) \
+		{ \
+			DDOC_VIEW_INFO((v), (doc)->documentinfo); \
+			ddoc_view_participants_v3((v), (doc)->documentinfo->participants); \
+		} \
+		if ((doc)->docflow) \
+			ddoc_view_status_v3((v), (doc)->docflow->sendertitle, \
+								(doc)->docflow->docflowstatus); \
+	} while (0)
+
 static void
 ddoc_fill_v3(const ProtobufCMessage *msg, const bool *want, Datum *values,
 			 bool *nulls)
@@ -1094,19 +1113,7 @@ ddoc_fill_v3(const ProtobufCMessage *msg, const bool *want, Datum *values,
 
 	memset(&v, 0, sizeof(v));
 	if (doc != NULL)
-	{
-		v.doc = msg;
-		v.id = doc->documentid;
-		v.last = doc->lastevent;
-		if (doc->documentinfo)
-		{
-			DDOC_VIEW_INFO(&v, doc->documentinfo);
-			ddoc_view_participants_v3(&v, doc->documentinfo->participants);
-		}
-		if (doc->docflow)
-			ddoc_view_status_v3(&v, doc->docflow->sendertitle,
-								doc->docflow->docflowstatus);
-	}
+		DDOC_VIEW_V3(&v, doc);
 	ddoc_fill_view(&v, want, values, nulls);
 }
 
@@ -1120,19 +1127,7 @@ ddoc_fill_v4(const ProtobufCMessage *msg, const bool *want, Datum *values,
 
 	memset(&v, 0, sizeof(v));
 	if (doc != NULL)
-	{
-		v.doc = msg;
-		v.id = doc->documentid;
-		v.last = doc->lastevent;
-		if (doc->documentinfo)
-		{
-			DDOC_VIEW_INFO(&v, doc->documentinfo);
-			ddoc_view_participants_v3(&v, doc->documentinfo->participants);
-		}
-		if (doc->docflow)
-			ddoc_view_status_v3(&v, doc->docflow->sendertitle,
-								doc->docflow->docflowstatus);
-	}
+		DDOC_VIEW_V3(&v, doc);
 	ddoc_fill_view(&v, want, values, nulls);
 }
 

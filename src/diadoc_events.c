@@ -374,10 +374,7 @@ ev_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		&diadoc__api__proto__docflow__get_docflow_events_response_v5__descriptor;
 	Diadoc__Api__Proto__Docflow__GetDocflowEventsResponseV5 *msg;
 	Diadoc__Api__Proto__Docflow__DocflowEventV5 *last;
-	int64		nevents;
-
-	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
-		return PAGE_REAUTH;
+	PageVerdict verdict;
 
 	/* the feed is for users who may see the whole organisation */
 	if (resp->outcome == HTTP_COMPLETED && resp->status == 403)
@@ -390,44 +387,12 @@ ev_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 											  resp->body ? resp->len : 0, 0, 200)),
 				 errhint("The event feed is only for users who may see all of the organisation's documents (and only for a box the credentials may use); a user restricted to some departments gets 403. Ask the organisation's Diadoc administrator for that access, or read packets with docflows_by_packet.")));
 
-	switch (http_classify(resp))
-	{
-		case HTTP_CLASS_RETRY:
-			return PAGE_RETRY;
-		case HTTP_CLASS_FATAL:
-			http_raise(req, resp, diadoc_failure_sqlstate(resp), NULL);
-			break;
-		case HTTP_CLASS_OK:
-			break;
-	}
-	http_check_html(req, resp, "a protobuf GetDocflowEventsResponseV5");
-
-	/* never more events than asked for: refused before decoding */
-	nevents = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 2);
-	if (nevents > cursor->count)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("GetDocflowEvents response holds more events than were asked for"),
-				 errdetail("The answer from %s holds " INT64_FORMAT " events; Limit was %d.",
-						   req->url, nevents, cursor->count)));
-
+	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	if (verdict != PAGE_OK)
+		return verdict;
+	diadoc_check_count(req, resp, 2, "events", cursor->count);
 	msg = (Diadoc__Api__Proto__Docflow__GetDocflowEventsResponseV5 *)
-		diadoc_pb_decode(rdesc, req, resp);
-	if (msg == NULL)
-	{
-		StringInfoData why;
-
-		initStringInfo(&why);
-		if (!diadoc_pb_explain(rdesc, (const uint8_t *) resp->body, resp->len, 0,
-							   "", &why))
-			appendStringInfoString(&why, "malformed protobuf");
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not decode GetDocflowEvents response"),
-				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
-						   resp->len, resp->status, req->url,
-						   rdesc->short_name, why.data)));
-	}
+		diadoc_decode_answer(rdesc, req, resp);
 
 	out->nrecords = (int) msg->n_events;
 	out->records = msg;

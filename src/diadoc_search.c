@@ -65,7 +65,6 @@
 #define DIADOC_DOCS_MAX_PAIRS		100000
 
 /* Longest piece of remote text quoted in an error message, in bytes. */
-#define SEARCH_EXCERPT_BYTES		40
 
 #define DIADOC_SEARCH_PATH	"/V5/SearchDocflows"
 #define DIADOC_DOCS_PATH	"/V5/GetDocflows"
@@ -178,63 +177,6 @@ search_boxes(ResourceCtx *ctx, List *pushed_values, int box_col,
 	return boxes;
 }
 
-/*
- * The first steps of parsing an answer of either operation, as for the
- * packets (diadoc.c): a stale token, a transient failure, a failure, HTML.
- * PAGE_OK if the body is to be decoded as a "desc".
- */
-static PageVerdict
-search_check_answer(ResourceCtx *ctx, ResourceStream *stream,
-					const PageCursor *cursor, const HttpRequest *req,
-					const HttpResponse *resp,
-					const ProtobufCMessageDescriptor *desc)
-{
-	if (diadoc_need_reauth(ctx, stream, cursor, req, resp))
-		return PAGE_REAUTH;
-	switch (http_classify(resp))
-	{
-		case HTTP_CLASS_RETRY:
-			return PAGE_RETRY;
-		case HTTP_CLASS_FATAL:
-			http_raise(req, resp, diadoc_failure_sqlstate(resp), NULL);
-			break;
-		case HTTP_CLASS_OK:
-			break;
-	}
-	http_check_html(req, resp, psprintf("a protobuf %s", desc->short_name));
-	return PAGE_OK;
-}
-
-/* Decode an answer as a "desc", or an ERROR that says why it is not one. */
-static ProtobufCMessage *
-search_decode(const ProtobufCMessageDescriptor *desc, const HttpRequest *req,
-			  const HttpResponse *resp)
-{
-	ProtobufCMessage *msg = diadoc_pb_decode(desc, req, resp);
-	StringInfoData why;
-
-	if (msg != NULL)
-		return msg;
-	initStringInfo(&why);
-	if (diadoc_pb_explain(desc, (const uint8_t *) resp->body, resp->len, 0,
-						  "", &why))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not decode %s response", req->operation),
-				 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s: %s.",
-						   resp->len, resp->status, req->url,
-						   desc->short_name, why.data)));
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("could not decode %s response", req->operation),
-			 errdetail("The %zu-byte body of the HTTP %ld answer from %s is not a valid %s; it starts with \"%s\".",
-					   resp->len, resp->status, req->url, desc->short_name,
-					   http_bytes_excerpt(http_secrets(req), resp->body,
-										  resp->body ? resp->len : 0, 0,
-										  SEARCH_EXCERPT_BYTES))));
-	return NULL;				/* keep compiler quiet */
-}
-
 /* Pack "msg" and fill *req for a POST of it. */
 static void
 search_request(ResourceCtx *ctx, const char *operation, const char *path,
@@ -246,22 +188,6 @@ search_request(ResourceCtx *ctx, const char *operation, const char *path,
 
 	protobuf_c_message_pack(msg, body);
 	diadoc_request(ctx, operation, path, box_utf8, body, len, req);
-}
-
-/* Check the top-level document count before decoding anything. */
-static void
-search_check_count(const HttpRequest *req, const HttpResponse *resp, int most)
-{
-	int64		ndocs;
-
-	ndocs = diadoc_pb_count_field((const uint8_t *) resp->body, resp->len, 1);
-	if (ndocs > most)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s response holds more documents than were asked for",
-						req->operation),
-				 errdetail("The answer from %s holds " INT64_FORMAT " documents; at most %d were asked for.",
-						   req->url, ndocs, most)));
 }
 
 /* The documents (field 1) of a decoded answer of either operation. */
@@ -526,12 +452,12 @@ search_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	SearchKey  *next;
 	int64		next_index;
 
-	verdict = search_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
 	if (verdict != PAGE_OK)
 		return verdict;
-	search_check_count(req, resp, cursor->count);
+	diadoc_check_count(req, resp, 1, "documents", cursor->count);
 	msg = (Diadoc__Api__Proto__Docflow__SearchDocflowsResponseV5 *)
-		search_decode(rdesc, req, resp);
+		diadoc_decode_answer(rdesc, req, resp);
 	if (!msg->has_havemoredocuments)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -804,12 +730,12 @@ docs_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		out->records = NULL;
 		return PAGE_OK;
 	}
-	verdict = search_check_answer(ctx, stream, cursor, req, resp, rdesc);
+	verdict = diadoc_check_answer(ctx, stream, cursor, req, resp, rdesc);
 	if (verdict != PAGE_OK)
 		return verdict;
-	search_check_count(req, resp, ds->npairs);
+	diadoc_check_count(req, resp, 1, "documents", ds->npairs);
 	msg = (Diadoc__Api__Proto__Docflow__GetDocflowBatchResponseV5 *)
-		search_decode(rdesc, req, resp);
+		diadoc_decode_answer(rdesc, req, resp);
 
 	/* each document must be one asked for, once: the conditions then hold */
 	seen = palloc0(sizeof(bool) * ds->npairs);
