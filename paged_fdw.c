@@ -40,6 +40,7 @@
 #include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -94,13 +95,18 @@ typedef struct PagedRelInfo
  * Where the planner's row count of a scan comes from (EXPLAIN VERBOSE says
  * it): the table option rows_estimate, the total an earlier scan of the
  * same table with the same pushed conditions was told by the API (in this
- * backend), or the built-in defaults.
+ * backend, or in any backend when preloaded), the total one request asked
+ * while planning was told (use_remote_estimate), or the built-in defaults.
  */
 typedef enum PagedEstimateSource
 {
 	EST_DEFAULT,
 	EST_EARLIER_SCAN,
-	EST_OPTION
+	EST_OPTION,
+	EST_EARLIER_SCAN_SHARED,
+	EST_REMOTE,
+	EST_DEFAULT_NO_TOTAL,		/* use_remote_estimate, but no total told */
+	EST_DEFAULT_NO_REMOTE		/* use_remote_estimate, answers have none */
 } PagedEstimateSource;
 
 /* Indexes into ForeignScan.fdw_private. */
@@ -512,11 +518,13 @@ paged_partition_quals(PlannerInfo *root, RelOptInfo *baserel, Oid relid)
  *
  * An offset-paged list's first page says how many rows the pushed
  * conditions select (Mercury's unitList@total).  When a scan ends knowing
- * that for every stream, the sum is kept here, keyed by table, user and
- * the text of the pushed conditions, and the next plan of the same scan in
- * this backend uses it instead of the built-in defaults.  Only conditions
- * whose values are known when planning (no parameters) make a key.  The
- * number is an estimate only: it ranks plans and never changes a result.
+ * that for every stream, the sum is kept, keyed by table, user and the
+ * text of the pushed conditions, and the next plan of the same scan uses
+ * it instead of the built-in defaults: in shared memory for every backend
+ * when the library is preloaded (stats.c), else here for this backend.
+ * Only conditions whose values are known when planning (no parameters)
+ * make a key.  The number is an estimate only: it ranks plans and never
+ * changes a result.
  * ----------------------------------------------------------------
  */
 typedef struct PagedEstimateKey
@@ -548,16 +556,24 @@ paged_estimate_key(PagedEstimateKey *key, Oid relid, Oid userid,
 										  strlen(conds), 0);
 }
 
-/* The total an earlier scan was told, or -1. */
+/*
+ * The total an earlier scan was told, or -1; *shared says whether the
+ * cluster's store was asked (preloaded) or this backend's.
+ */
 static int64
-paged_estimate_lookup(Oid relid, Oid userid, const char *conds)
+paged_estimate_lookup(Oid relid, Oid userid, const char *conds, bool *shared)
 {
 	PagedEstimateKey key;
 	PagedEstimateEntry *e;
+	int64		total;
 
+	paged_estimate_key(&key, relid, userid, conds);
+	*shared = paged_estimate_shared_lookup(relid, userid, key.conds_hash,
+										   &total);
+	if (*shared)
+		return total;
 	if (paged_estimates == NULL)
 		return -1;
-	paged_estimate_key(&key, relid, userid, conds);
 	e = hash_search(paged_estimates, &key, HASH_FIND, NULL);
 	return e ? e->total : -1;
 }
@@ -568,6 +584,9 @@ paged_estimate_record(Oid relid, Oid userid, const char *conds, int64 total)
 	PagedEstimateKey key;
 	PagedEstimateEntry *e;
 
+	paged_estimate_key(&key, relid, userid, conds);
+	if (paged_estimate_shared_record(relid, userid, key.conds_hash, total))
+		return;
 	if (paged_estimates != NULL &&
 		hash_get_num_entries(paged_estimates) >= PAGED_ESTIMATES_MAX)
 	{
@@ -583,7 +602,6 @@ paged_estimate_record(Oid relid, Oid userid, const char *conds, int64 total)
 		paged_estimates = hash_create("paged_fdw row estimates", 64, &ctl,
 									  HASH_ELEM | HASH_BLOBS);
 	}
-	paged_estimate_key(&key, relid, userid, conds);
 	e = hash_search(paged_estimates, &key, HASH_ENTER, NULL);
 	e->total = total;
 }
@@ -622,10 +640,140 @@ paged_estimate_source_text(int source)
 			return "table option rows_estimate";
 		case EST_EARLIER_SCAN:
 			return "total told to an earlier scan";
+		case EST_EARLIER_SCAN_SHARED:
+			return "total told to an earlier scan in the cluster";
+		case EST_REMOTE:
+			return "total told to use_remote_estimate's request";
+		case EST_DEFAULT_NO_TOTAL:
+			return "default: use_remote_estimate's request was told no total";
+		case EST_DEFAULT_NO_REMOTE:
+			return "default: use_remote_estimate is ignored, the answers tell no total";
 		case EST_DEFAULT:
 			break;
 	}
 	return "default";
+}
+
+/* Streams use_remote_estimate asks; the others are taken to be as long. */
+#define PAGED_REMOTE_ESTIMATE_STREAMS	10
+
+/* Error context of use_remote_estimate's requests. */
+static void
+paged_remote_estimate_context(void *arg)
+{
+	errcontext("estimating the rows of foreign table \"%s\" (use_remote_estimate)",
+			   (const char *) arg);
+}
+
+/*
+ * use_remote_estimate: the rows the pushed conditions select, as the API
+ * tells them, or -1 if an answer tells no total.  Evaluates the pushed
+ * values (they contain no parameter: the caller made an estimate key of
+ * them) and asks each stream for one row; the first page of an
+ * offset-paged list says how long the list is.  The requests go the way a
+ * scan's do (retries, rate limit, statistics); an ERROR is the scan's
+ * ERROR, raised while planning.  Everything is freed with "cxt" (on ERROR,
+ * with the planner's memory).
+ */
+static int64
+paged_remote_estimate(PagedRelInfo *info, List *pushed)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "paged_fdw estimate",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ErrorContextCallback errcb;
+	ErrorContextCallback statcb;
+	ExprContext *econtext;
+	ResourceCtx rctx;
+	List	   *exprstates = NIL;
+	List	   *colnos = NIL;
+	List	   *ops = NIL;
+	List	   *kinds = NIL;
+	List	   *groups = NIL;
+	List	   *values;
+	List	   *streams;
+	ListCell   *lc;
+	int64		sum = 0;
+	int			asked = 0;
+
+	errcb.callback = paged_remote_estimate_context;
+	errcb.arg = info->relname;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	foreach(lc, pushed)
+	{
+		PagedQualInfo *q = (PagedQualInfo *) lfirst(lc);
+		ListCell   *lv;
+		ListCell   *lk;
+
+		forboth(lv, q->values, lk, q->kinds)
+		{
+			Expr	   *e = (Expr *) copyObject(lfirst(lv));
+
+			/* as GetForeignPlan's fdw_exprs will be after set_plan_references */
+			fix_opfuncids((Node *) e);
+			exprstates = lappend(exprstates, ExecInitExpr(e, NULL));
+			colnos = lappend_int(colnos, q->colno);
+			ops = lappend_int(ops, (int) q->op);
+			kinds = lappend_int(kinds, lfirst_int(lk));
+			groups = lappend_int(groups, foreach_current_index(lc));
+		}
+	}
+	econtext = CreateStandaloneExprContext();
+	values = quals_evaluate(info->res, exprstates, colnos, ops, kinds, groups,
+							econtext, cxt);
+	FreeExprContext(econtext, true);
+
+	memset(&rctx, 0, sizeof(rctx));
+	rctx.opts = info->opts;
+	rctx.page_size = info->page_size;
+	rctx.scan_cxt = cxt;
+	/* no row is converted: no column needs more than the page's parse */
+	rctx.want = palloc0(sizeof(bool) * info->res->ncolumns);
+	rctx.conn = http_get_conn(info->opts);
+	rctx.stat = paged_stats_begin(info->opts, cxt);
+	if (rctx.stat)
+	{
+		statcb.callback = paged_stats_errcontext;
+		statcb.arg = rctx.stat;
+		statcb.previous = error_context_stack;
+		error_context_stack = &statcb;
+	}
+	if (info->res->begin)
+		info->res->begin(&rctx);
+	streams = info->res->make_streams(&rctx, values);
+	foreach(lc, streams)
+	{
+		Pager	   *p;
+		PagerRow	row;
+		int64		total;
+
+		if (asked == PAGED_REMOTE_ESTIMATE_STREAMS)
+			break;
+		p = pager_begin(info->res, &rctx, list_make1(lfirst(lc)), 1, cxt);
+		(void) pager_next(p, &row);
+		total = pager_known_total(p);
+		pager_end(p);
+		if (total < 0)
+		{
+			sum = -1;
+			break;
+		}
+		sum += total;
+		asked++;
+	}
+	if (sum > 0 && asked < list_length(streams))
+		sum = (int64) ((double) sum / asked * list_length(streams));
+
+	if (rctx.stat)
+		error_context_stack = statcb.previous;
+	error_context_stack = errcb.previous;
+	MemoryContextSwitchTo(old);
+	/* counts the requests in paged_fdw_stats */
+	MemoryContextDelete(cxt);
+	return sum;
 }
 
 /*
@@ -643,6 +791,7 @@ paged_rel_info(PlannerInfo *root, RelOptInfo *baserel, RangeTblEntry *rte)
 	List	   *local = NIL;
 	List	   *pushed;
 	int64		earlier;
+	bool		shared = false;
 
 	if (baserel->fdw_private != NULL)
 		return (PagedRelInfo *) baserel->fdw_private;
@@ -663,9 +812,36 @@ paged_rel_info(PlannerInfo *root, RelOptInfo *baserel, RangeTblEntry *rte)
 	info->base_streams = paged_estimate_streams(info->res, pushed);
 	info->est_key = paged_estimate_conds(root, info->res, pushed);
 
-	/* rows_estimate, else an earlier scan's total, else the defaults */
-	earlier = info->est_key ?
-		paged_estimate_lookup(foreigntableid, userid, info->est_key) : -1;
+	/*
+	 * rows_estimate, else an earlier scan's total, else (use_remote_estimate)
+	 * what one request asked now is told, else the defaults
+	 */
+	earlier = info->est_key && info->opts->rows_estimate <= 0 ?
+		paged_estimate_lookup(foreigntableid, userid, info->est_key, &shared) : -1;
+	info->est_source = EST_DEFAULT;
+	if (earlier < 0 && info->est_key && info->opts->rows_estimate <= 0 &&
+		info->opts->use_remote_estimate)
+	{
+		/*
+		 * Diadoc's answers carry no total: nothing to ask.  Nor is anything
+		 * asked for a query that will fail (no required condition, no
+		 * privilege: the executor checks that only after planning).
+		 */
+		if (info->res->paging != PAGING_OFFSET)
+			info->est_source = EST_DEFAULT_NO_REMOTE;
+		else if (info->res->has_required(paged_pushed_mask(info->res, pushed)) &&
+				 (pg_class_aclcheck(foreigntableid, userid, ACL_SELECT) == ACLCHECK_OK ||
+				  pg_attribute_aclcheck_all(foreigntableid, userid, ACL_SELECT,
+											ACLMASK_ANY) == ACLCHECK_OK))
+		{
+			earlier = paged_remote_estimate(info, pushed);
+			info->est_source = earlier >= 0 ? EST_REMOTE : EST_DEFAULT_NO_TOTAL;
+			/* the next plan of this scan needs no request */
+			if (earlier >= 0)
+				paged_estimate_record(foreigntableid, userid, info->est_key,
+									  earlier);
+		}
+	}
 	if (info->opts->rows_estimate > 0)
 	{
 		info->tuples = (double) info->opts->rows_estimate;
@@ -674,14 +850,14 @@ paged_rel_info(PlannerInfo *root, RelOptInfo *baserel, RangeTblEntry *rte)
 	else if (earlier >= 0)
 	{
 		info->tuples = (double) earlier;
-		info->est_source = EST_EARLIER_SCAN;
+		if (info->est_source != EST_REMOTE)
+			info->est_source = shared ? EST_EARLIER_SCAN_SHARED : EST_EARLIER_SCAN;
 	}
 	else
 	{
 		info->tuples = info->base_streams *
 			(info->res->paging == PAGING_KEY ?
 			 PAGED_ROWS_PER_KEY_STREAM : PAGED_ROWS_PER_OFFSET_STREAM);
-		info->est_source = EST_DEFAULT;
 	}
 	baserel->fdw_private = info;
 	return info;

@@ -99,6 +99,95 @@ SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-
 SELECT count(*) FROM (SELECT 1 FROM p_units_est WHERE begin_date = '2001-01-01' LIMIT 1) s;
 SELECT scan_plan($$SELECT count(*) FROM p_units_est WHERE begin_date = '2001-01-01'$$);
 
+-- use_remote_estimate (server and table option, a boolean): with no
+-- estimate known, the planner asks the API for one row and takes the
+-- list's total from the answer
+ALTER SERVER p_m OPTIONS (ADD use_remote_estimate 'maybe');
+ALTER FOREIGN TABLE p_units_est OPTIONS (ADD use_remote_estimate '1x');
+ALTER USER MAPPING FOR CURRENT_USER SERVER p_m OPTIONS (ADD use_remote_estimate 'true');
+CREATE FOREIGN TABLE p_units_remote (uuid uuid, name text, update_date timestamptz, begin_date timestamptz)
+  SERVER p_m OPTIONS (resource 'unit_changes', use_remote_estimate 'true');
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+-- exactly one request, for one row, while planning; big enough for a
+-- Parallel Foreign Scan by cost (default costs)
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE begin_date = '2000-01-01'$$);
+SELECT regexp_replace(line, ' begin=.*', '') AS request FROM mock_requests() AS r(line);
+-- the total is the scan's row count
+SELECT count(*) FROM p_units_remote WHERE begin_date = '2000-01-01';
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+-- known now: planned without a request
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE begin_date = '2000-01-01'$$);
+SELECT count(*) AS requests FROM mock_requests();
+-- rows_estimate set: no request
+ALTER FOREIGN TABLE p_units_remote OPTIONS (ADD rows_estimate '500');
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE begin_date = '2002-01-01'$$);
+SELECT count(*) AS requests FROM mock_requests();
+ALTER FOREIGN TABLE p_units_remote OPTIONS (DROP rows_estimate);
+-- a parameter's value is not known when planning: no request
+PREPARE est_remote(timestamptz) AS SELECT count(*) FROM p_units_remote WHERE begin_date = $1;
+SET plan_cache_mode = force_generic_plan;
+SELECT scan_plan($$EXECUTE est_remote('2002-01-01')$$);
+SELECT count(*) AS requests FROM mock_requests();
+-- a custom plan knows the value: one request, once
+RESET plan_cache_mode;
+SELECT scan_plan($$EXECUTE est_remote('2002-01-01')$$);
+SELECT scan_plan($$EXECUTE est_remote('2002-01-01')$$);
+SELECT count(*) AS requests FROM mock_requests();
+DEALLOCATE est_remote;
+-- without the required condition the scan cannot be sent: no request
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE name = 'x'$$);
+SELECT count(*) AS requests FROM mock_requests();
+-- another user learns nothing from this user's request: it asks its own;
+-- nothing is asked for a user the executor will refuse (no SELECT)
+SET ROLE regress_paged_est;
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE begin_date = '2000-01-01'$$);
+RESET ROLE;
+SELECT count(*) AS requests FROM mock_requests();
+GRANT SELECT ON p_units_remote TO regress_paged_est;
+SET ROLE regress_paged_est;
+SELECT scan_plan($$SELECT count(*) FROM p_units_remote WHERE begin_date = '2000-01-01'$$);
+RESET ROLE;
+SELECT count(*) AS requests FROM mock_requests();
+-- the server option, and the table's overriding it
+CREATE SERVER p_mr FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'murl', page_size '100', use_remote_estimate 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mr OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_r1 (uuid uuid, begin_date timestamptz) SERVER p_mr OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE p_units_r2 (uuid uuid, begin_date timestamptz) SERVER p_mr
+  OPTIONS (resource 'unit_changes', use_remote_estimate 'false');
+SELECT scan_plan($$SELECT count(*) FROM p_units_r1 WHERE begin_date = '2003-01-01'$$);
+SELECT count(*) AS requests FROM mock_requests();
+SELECT scan_plan($$SELECT count(*) FROM p_units_r2 WHERE begin_date = '2003-01-01'$$);
+SELECT count(*) AS requests FROM mock_requests();
+-- an answer that says hasMore instead of total: the defaults (asked again
+-- by the next plan: nothing was learned)
+\set mhasmoreurl :mock '/mercury/hasmore'
+CREATE SERVER p_mh FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'mhasmoreurl', use_remote_estimate 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mh OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_hm (uuid uuid, begin_date timestamptz) SERVER p_mh OPTIONS (resource 'unit_changes');
+SELECT scan_plan($$SELECT count(*) FROM p_units_hm WHERE begin_date = '2000-01-01'$$);
+SELECT scan_plan($$SELECT count(*) FROM p_units_hm WHERE begin_date = '2000-01-01'$$);
+SELECT count(*) AS requests FROM mock_requests();
+-- Diadoc's answers carry no total: nothing is asked
+ALTER SERVER p_d OPTIONS (ADD use_remote_estimate 'true');
+SELECT scan_plan($$SELECT count(*) FROM p_docs WHERE packet_id = 'p100'$$);
+SELECT count(*) AS requests FROM mock_requests();
+ALTER SERVER p_d OPTIONS (DROP use_remote_estimate);
+-- an error while estimating is the scan's ERROR, raised while planning
+-- (EXPLAIN too), without the credentials; the session goes on
+\set mbadurl :mock '/mercury/status-500'
+CREATE SERVER p_mre FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'mbadurl', max_retries '0', use_remote_estimate 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mre OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_re (uuid uuid, begin_date timestamptz) SERVER p_mre OPTIONS (resource 'unit_changes');
+\set SHOW_CONTEXT always
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_re WHERE begin_date = '2000-01-01';
+\set SHOW_CONTEXT never
+SELECT count(*) AS requests FROM mock_requests();
+SELECT 1 AS still_usable;
+DROP SERVER p_mr, p_mh, p_mre CASCADE;
+
 ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '1000');
 
 SET parallel_setup_cost = 0;

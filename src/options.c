@@ -104,6 +104,8 @@ static const PagedOptionDef paged_options[] = {
 	{"async_capable", SRV, OPT_BOOL, false, 0, 0, F(BOOL, async_capable)},
 	{"async_capable", TBL, OPT_BOOL, false, 0, 0, F(BOOL, async_capable)},
 	{"rows_estimate", TBL, OPT_INT, false, 0, 1e12, F(INT64, rows_estimate)},
+	{"use_remote_estimate", SRV, OPT_BOOL, false, 0, 0, F(BOOL, use_remote_estimate)},
+	{"use_remote_estimate", TBL, OPT_BOOL, false, 0, 0, F(BOOL, use_remote_estimate)},
 	{"ssl_verify", SRV, OPT_BOOL, false, 0, 0, F(BOOL, ssl_verify)},
 	{"ca_file", SRV, OPT_STRING, false, 0, 0, F(STR, ca_file)},
 	{"on_list_change", SRV, OPT_LIST_CHANGE, false, 0, 0, F(STR, on_list_change)},

@@ -53,6 +53,7 @@ typedef struct PagedOptions
 	bool		prefetch;		/* ask for pages before they are needed */
 	bool		async_capable;	/* may run under an Async Append */
 	int64		rows_estimate;	/* planner's row count, 0 = built-in */
+	bool		use_remote_estimate;	/* ask the API's total while planning */
 	bool		ssl_verify;
 	char	   *ca_file;
 	char	   *on_list_change;	/* "warn" or "error" (pager.c) */

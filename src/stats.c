@@ -25,7 +25,8 @@
  * The shared segment is a fixed header, the progress slots, then the hash.
  * A second small struct holds the request-rate schedules of
  * max_requests_per_second (paged_rate_reserve), PAGED_RATE_ENTRIES of them
- * under a spinlock.
+ * under a spinlock.  A third holds the row totals scans were told, the
+ * planner's estimates for every backend (paged_estimate_shared_*).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -33,6 +34,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
+#include "common/hashfn.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -158,6 +160,33 @@ typedef struct PagedRateShared
 	PagedRateEntry entries[PAGED_RATE_ENTRIES];
 } PagedRateShared;
 
+/*
+ * The row totals earlier scans were told (the planner's estimates), shared
+ * by the cluster: a set-associative cache, each key hashed to one set of
+ * PAGED_EST_WAYS entries, where a new key replaces the least recently used
+ * one.  A lookup or store touches one set, so a spinlock is enough.  dbid
+ * 0: free.
+ */
+#define PAGED_EST_WAYS	8
+#define PAGED_EST_SETS	128			/* 1024 entries, 40 kB */
+
+typedef struct PagedEstEntry
+{
+	Oid			dbid;
+	Oid			relid;
+	Oid			userid;
+	uint64		conds_hash;
+	int64		total;
+	uint64		used;			/* PagedEstShared.clock when last used */
+} PagedEstEntry;
+
+typedef struct PagedEstShared
+{
+	slock_t		mutex;
+	uint64		clock;
+	PagedEstEntry entries[PAGED_EST_SETS * PAGED_EST_WAYS];
+} PagedEstShared;
+
 /* GUCs */
 static bool paged_track_stats = true;
 static int	paged_stats_max_entries = 1000;
@@ -165,6 +194,7 @@ static int	paged_stats_max_entries = 1000;
 /* shared state (preloaded) */
 static PagedShared *paged_shared = NULL;
 static PagedRateShared *paged_rate = NULL;
+static PagedEstShared *paged_est = NULL;
 static HTAB *paged_shared_hash = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -201,6 +231,7 @@ paged_shmem_size(void)
 	size = add_size(size, hash_estimate_size(paged_stats_max_entries,
 											 sizeof(PagedStatsEntry)));
 	size = add_size(size, MAXALIGN(sizeof(PagedRateShared)));
+	size = add_size(size, MAXALIGN(sizeof(PagedEstShared)));
 	return size;
 }
 
@@ -249,6 +280,13 @@ paged_shmem_startup(void)
 	{
 		memset(paged_rate, 0, sizeof(PagedRateShared));
 		SpinLockInit(&paged_rate->mutex);
+	}
+	paged_est = ShmemInitStruct("paged_fdw estimates", sizeof(PagedEstShared),
+								&found);
+	if (!found)
+	{
+		memset(paged_est, 0, sizeof(PagedEstShared));
+		SpinLockInit(&paged_est->mutex);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -356,6 +394,96 @@ paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
 		}
 	}
 	SpinLockRelease(&paged_rate->mutex);
+	return true;
+}
+
+/*
+ * The set of entries a key may live in.  Everything is hashed so that the
+ * keys of one table spread over the sets.
+ */
+static PagedEstEntry *
+paged_est_set(Oid relid, Oid userid, uint64 conds_hash)
+{
+	uint32		h;
+
+	h = hash_combine(hash_uint32((uint32) MyDatabaseId),
+					 hash_uint32((uint32) relid));
+	h = hash_combine(h, hash_uint32((uint32) userid));
+	h = hash_combine(h, (uint32) (conds_hash ^ (conds_hash >> 32)));
+	return &paged_est->entries[(h % PAGED_EST_SETS) * PAGED_EST_WAYS];
+}
+
+/*
+ * The total an earlier scan of any backend of this database was told for
+ * (table, user, pushed conditions), in *total (-1: none known).  False
+ * when the library is not preloaded (the caller keeps its own store).
+ */
+bool
+paged_estimate_shared_lookup(Oid relid, Oid userid, uint64 conds_hash,
+							 int64 *total)
+{
+	PagedEstEntry *set;
+	int			i;
+
+	if (paged_est == NULL)
+		return false;
+	*total = -1;
+	set = paged_est_set(relid, userid, conds_hash);
+	SpinLockAcquire(&paged_est->mutex);
+	for (i = 0; i < PAGED_EST_WAYS; i++)
+	{
+		PagedEstEntry *e = &set[i];
+
+		if (e->dbid == MyDatabaseId && e->relid == relid &&
+			e->userid == userid && e->conds_hash == conds_hash)
+		{
+			e->used = ++paged_est->clock;
+			*total = e->total;
+			break;
+		}
+	}
+	SpinLockRelease(&paged_est->mutex);
+	return true;
+}
+
+/*
+ * Keep a total for every backend: in the key's entry, else in a free one
+ * of its set, else in the set's least recently used one.  False when not
+ * preloaded.
+ */
+bool
+paged_estimate_shared_record(Oid relid, Oid userid, uint64 conds_hash,
+							 int64 total)
+{
+	PagedEstEntry *set;
+	PagedEstEntry *e = NULL;
+	int			i;
+
+	if (paged_est == NULL)
+		return false;
+	set = paged_est_set(relid, userid, conds_hash);
+	SpinLockAcquire(&paged_est->mutex);
+	for (i = 0; i < PAGED_EST_WAYS; i++)
+	{
+		PagedEstEntry *c = &set[i];
+
+		if (c->dbid == MyDatabaseId && c->relid == relid &&
+			c->userid == userid && c->conds_hash == conds_hash)
+		{
+			e = c;
+			break;
+		}
+		if (e == NULL || c->dbid == InvalidOid ||
+			(e->dbid != InvalidOid && c->used < e->used))
+			e = c;
+	}
+	e->dbid = MyDatabaseId;
+	e->relid = relid;
+	e->userid = userid;
+	e->conds_hash = conds_hash;
+	e->total = total;
+	e->used = ++paged_est->clock;
+	SpinLockRelease(&paged_est->mutex);
 	return true;
 }
 

@@ -76,4 +76,16 @@ extern bool paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 extern bool paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
 							TimestampTz *start);
 
+/*
+ * Row totals earlier scans were told (the planner's estimates) for the
+ * whole cluster, keyed by database, table, user and the hash of the pushed
+ * conditions' text: false when not preloaded.  A lookup sets *total to -1
+ * when nothing is known.  Bounded: a new key may replace the least
+ * recently used one.
+ */
+extern bool paged_estimate_shared_lookup(Oid relid, Oid userid,
+										 uint64 conds_hash, int64 *total);
+extern bool paged_estimate_shared_record(Oid relid, Oid userid,
+										 uint64 conds_hash, int64 total);
+
 #endif							/* PAGED_STATS_H */
