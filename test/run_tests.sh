@@ -94,6 +94,10 @@ run_harness progress pg_virtualenv -t -o shared_preload_libraries=paged_fdw \
 # otherwise (its own mock and clusters).
 run_harness ratelimit "$top/test/ratelimit.sh"
 
+# Planner estimates shared by the sessions of a preloaded cluster (its own
+# mock and cluster).
+run_harness estimates "$top/test/estimates.sh"
+
 # Secrets in messages and logs (its own cluster and mocks; the install
 # above is this tree's, and we hold the lock).
 run_harness secrets "$top/test/secrets.sh"
