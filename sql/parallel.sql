@@ -159,6 +159,24 @@ SELECT scan_plan($$SELECT count(*) FROM p_units_r1 WHERE begin_date = '2003-01-0
 SELECT count(*) AS requests FROM mock_requests();
 SELECT scan_plan($$SELECT count(*) FROM p_units_r2 WHERE begin_date = '2003-01-01'$$);
 SELECT count(*) AS requests FROM mock_requests();
+-- several lists (keys in an IN list): one request for each, up to 10;
+-- the estimate is the sum of their totals
+CREATE FOREIGN TABLE p_countries (guid uuid) SERVER p_mr OPTIONS (resource 'countries');
+CREATE FOREIGN TABLE p_regions (guid uuid, country_guid uuid) SERVER p_mr
+  OPTIONS (resource 'regions_by_country');
+SELECT string_agg(quote_literal(guid), ', ' ORDER BY guid) AS guids3
+  FROM (SELECT guid FROM p_countries ORDER BY guid LIMIT 3) s \gset
+SELECT string_agg(quote_literal(guid), ', ' ORDER BY guid) AS guids12
+  FROM (SELECT guid FROM p_countries ORDER BY guid LIMIT 12) s \gset
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+SELECT scan_plan($$SELECT count(*) FROM p_regions WHERE country_guid IN ($$ || :'guids3' || ')');
+SELECT count(*) AS requests, count(*) FILTER (WHERE line ~ 'count=1 offset=0 ') AS for_one_row
+  FROM mock_requests() AS r(line);
+SELECT count(*) FROM p_regions WHERE country_guid IN (:guids3);
+-- twelve lists: ten asked, the other two taken to be as long as their average
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+SELECT scan_plan($$SELECT count(*) FROM p_regions WHERE country_guid IN ($$ || :'guids12' || ')');
+SELECT count(*) AS requests FROM mock_requests();
 -- an answer that says hasMore instead of total: the defaults (asked again
 -- by the next plan: nothing was learned)
 \set mhasmoreurl :mock '/mercury/hasmore'
