@@ -203,8 +203,19 @@ CREATE FOREIGN TABLE p_units_re (uuid uuid, begin_date timestamptz) SERVER p_mre
 EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_re WHERE begin_date = '2000-01-01';
 \set SHOW_CONTEXT never
 SELECT count(*) AS requests FROM mock_requests();
+-- the request counts in the statistics, its ERROR too
+SELECT scans, requests, errors, errors_by_class FROM paged_fdw_stats WHERE server = 'p_mre';
+-- a cancel (statement_timeout) while estimating ends the query as usual
+\set mslowurl :mock '/mercury/slow-2000'
+CREATE SERVER p_mrs FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'mercury', url :'mslowurl', use_remote_estimate 'true');
+CREATE USER MAPPING FOR CURRENT_USER SERVER p_mrs OPTIONS (user 'test-user', password 'test-password');
+CREATE FOREIGN TABLE p_units_rs (uuid uuid, begin_date timestamptz) SERVER p_mrs OPTIONS (resource 'unit_changes');
+SET statement_timeout = '200ms';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p_units_rs WHERE begin_date = '2000-01-01';
+RESET statement_timeout;
 SELECT 1 AS still_usable;
-DROP SERVER p_mr, p_mh, p_mre CASCADE;
+DROP SERVER p_mr, p_mh, p_mre, p_mrs CASCADE;
 
 ALTER FOREIGN TABLE p_docs OPTIONS (ADD rows_estimate '1000');
 
