@@ -2563,6 +2563,13 @@ http_rate_wait(HttpConn *conn)
 	now = GetCurrentTimestamp();
 	if (r.start <= now)
 		return;
+
+	/*
+	 * Said at DEBUG1 because the executor is blocked meanwhile, which an
+	 * async scan must never do (test/ratelimit.sh counts these).
+	 */
+	elog(DEBUG1, "paged_fdw: waiting %.3f s for max_requests_per_second of server %u",
+		 (double) (r.start - now) / USECS_PER_SEC, conn->key.serverid);
 	/* a cancelled wait gives its slot back (if no one reserved after it) */
 	PG_TRY();
 	{
