@@ -235,7 +235,37 @@ SELECT (SELECT count(*) FROM reauth_log WHERE line ~ 'packet=p100 .*status=401')
           AND n > (SELECT min(n) FROM reauth_log WHERE line ~ 'Authenticate')
           AND n < (SELECT min(n) FROM reauth_log WHERE line ~ 'packet=p100 .*status=200')) >= 5
          AS other_pages_before_resend;
+-- the same with an OpenID Connect refresh token: the token request goes to
+-- the token endpoint, on a slot of the server's schedule all the same
+\set tokurl :mock '/oidc/ok/connect/token'
+CREATE SERVER a_oidc FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', box_id 'box-1', oidc_token_url :'tokurl', max_requests_per_second '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_oidc OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
+CREATE FOREIGN TABLE adocs_oidc (box_id text, packet_id text, entity_id text)
+  SERVER a_oidc OPTIONS (resource 'docflows_by_packet');
+SELECT count(*) FROM adocs_oidc WHERE packet_id = 'p3';
+SELECT pg_sleep(1);
+\! curl -s "$MOCK_URL/_control/expire-tokens"
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE oidc_rows AS
+  SELECT entity_id FROM adocs_oidc WHERE packet_id = 'p100'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p3000';
+SELECT count(*), count(DISTINCT entity_id) FROM oidc_rows;
+CREATE TEMP TABLE oidc_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM oidc_log WHERE line ~ 'packet=p100 .*status=401') AS refused,
+       (SELECT count(*) FROM oidc_log WHERE line ~ '^oidc token .*status=200') AS tokens,
+       (SELECT count(*) FROM oidc_log WHERE line ~ 'packet=p100 .*status=200') AS pages,
+       (SELECT count(*) FROM oidc_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM oidc_log WHERE line ~ 'packet=p100 .*status=401')
+          AND n < (SELECT min(n) FROM oidc_log WHERE line ~ '^oidc token')) >= 5
+         AS other_pages_before_token,
+       (SELECT count(*) FROM oidc_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM oidc_log WHERE line ~ '^oidc token')
+          AND n < (SELECT min(n) FROM oidc_log WHERE line ~ 'packet=p100 .*status=200')) >= 5
+         AS other_pages_before_resend;
 
 SET client_min_messages = warning;
 DROP TABLE adocs;
-DROP SERVER a1, a2, a3, a_bad, a_srv, a_retry, a_rate, a_login CASCADE;
+DROP SERVER a1, a2, a3, a_bad, a_srv, a_retry, a_rate, a_login, a_oidc CASCADE;
