@@ -211,8 +211,24 @@ CREATE SERVER a_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_
 CREATE USER MAPPING FOR CURRENT_USER SERVER a_login OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
 CREATE FOREIGN TABLE adocs_login (box_id text, packet_id text, entity_id text)
   SERVER a_login OPTIONS (resource 'docflows_by_packet');
--- a token for this backend, then a second for the rate's slots to pass
-SELECT count(*) FROM adocs_login WHERE packet_id = 'p3';
+-- The first page needs a token first (asked for while its request is
+-- built): the token request takes the first slot, the page waits for the
+-- next one, and the other child goes on meanwhile
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE first_rows AS
+  SELECT entity_id FROM adocs_login WHERE packet_id = 'p3'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p3000';
+SELECT count(*), count(DISTINCT entity_id) FROM first_rows;
+CREATE TEMP TABLE first_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM first_log WHERE line ~ 'Authenticate .*status=200') AS tokens,
+       (SELECT count(*) FROM first_log WHERE line ~ 'packet=p3 .*status=200') AS pages,
+       (SELECT count(*) FROM first_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM first_log WHERE line ~ 'Authenticate')
+          AND n < (SELECT min(n) FROM first_log WHERE line ~ 'packet=p3 ')) >= 5
+         AS other_pages_before_page;
+-- a second for the rate's slots to pass
 SELECT pg_sleep(1);
 \! curl -s "$MOCK_URL/_control/expire-tokens"
 SELECT count(*) >= 0 AS cleared FROM mock_requests();
