@@ -201,6 +201,87 @@ SELECT (SELECT count(*) FROM rate_log WHERE line ~ 'packet=p300 ') AS limited_pa
          AS other_pages_between;
 ALTER SERVER a3 OPTIONS (SET url :'slowurl');
 
+-- Nor does a re-authentication: with login and password, a page answered
+-- 401 (the token expired) makes the scan ask for a new token and then for
+-- the page again, both as max_requests_per_second allows (1 a second
+-- here, so each waits a second).  Neither wait is in the child: the other
+-- child's requests (30 pages of 100 ms) go out between the 401 and the
+-- token request, and between that and the page asked again.
+CREATE SERVER a_login FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', box_id 'box-1', max_requests_per_second '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_login OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
+CREATE FOREIGN TABLE adocs_login (box_id text, packet_id text, entity_id text)
+  SERVER a_login OPTIONS (resource 'docflows_by_packet');
+-- The first page needs a token first (asked for while its request is
+-- built): the token request takes the first slot, the page waits for the
+-- next one, and the other child goes on meanwhile
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE first_rows AS
+  SELECT entity_id FROM adocs_login WHERE packet_id = 'p3'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p3000';
+SELECT count(*), count(DISTINCT entity_id) FROM first_rows;
+CREATE TEMP TABLE first_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM first_log WHERE line ~ 'Authenticate .*status=200') AS tokens,
+       (SELECT count(*) FROM first_log WHERE line ~ 'packet=p3 .*status=200') AS pages,
+       (SELECT count(*) FROM first_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM first_log WHERE line ~ 'Authenticate')
+          AND n < (SELECT min(n) FROM first_log WHERE line ~ 'packet=p3 ')) >= 5
+         AS other_pages_before_page;
+-- a second for the rate's slots to pass
+SELECT pg_sleep(1);
+\! curl -s "$MOCK_URL/_control/expire-tokens"
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE reauth_rows AS
+  SELECT entity_id FROM adocs_login WHERE packet_id = 'p100'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p3000';
+SELECT count(*), count(DISTINCT entity_id) FROM reauth_rows;
+CREATE TEMP TABLE reauth_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM reauth_log WHERE line ~ 'packet=p100 .*status=401') AS refused,
+       (SELECT count(*) FROM reauth_log WHERE line ~ 'Authenticate .*status=200') AS tokens,
+       (SELECT count(*) FROM reauth_log WHERE line ~ 'packet=p100 .*status=200') AS pages,
+       (SELECT count(*) FROM reauth_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM reauth_log WHERE line ~ 'packet=p100 .*status=401')
+          AND n < (SELECT min(n) FROM reauth_log WHERE line ~ 'Authenticate')) >= 5
+         AS other_pages_before_token,
+       (SELECT count(*) FROM reauth_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM reauth_log WHERE line ~ 'Authenticate')
+          AND n < (SELECT min(n) FROM reauth_log WHERE line ~ 'packet=p100 .*status=200')) >= 5
+         AS other_pages_before_resend;
+-- the same with an OpenID Connect refresh token: the token request goes to
+-- the token endpoint, on a slot of the server's schedule all the same
+\set tokurl :mock '/oidc/ok/connect/token'
+CREATE SERVER a_oidc FOREIGN DATA WRAPPER paged_fdw OPTIONS (api 'diadoc', api_version 'legacy', url :'okurl', box_id 'box-1', oidc_token_url :'tokurl', max_requests_per_second '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER a_oidc OPTIONS (client_id 'test-client', client_secret 'test-secret', refresh_token 'test-refresh');
+CREATE FOREIGN TABLE adocs_oidc (box_id text, packet_id text, entity_id text)
+  SERVER a_oidc OPTIONS (resource 'docflows_by_packet');
+SELECT count(*) FROM adocs_oidc WHERE packet_id = 'p3';
+SELECT pg_sleep(1);
+\! curl -s "$MOCK_URL/_control/expire-tokens"
+SELECT count(*) >= 0 AS cleared FROM mock_requests();
+CREATE TEMP TABLE oidc_rows AS
+  SELECT entity_id FROM adocs_oidc WHERE packet_id = 'p100'
+  UNION ALL SELECT entity_id FROM adocs3 WHERE packet_id = 'p3000';
+SELECT count(*), count(DISTINCT entity_id) FROM oidc_rows;
+CREATE TEMP TABLE oidc_log AS
+  SELECT n, line FROM mock_requests() WITH ORDINALITY AS r(line, n);
+SELECT (SELECT count(*) FROM oidc_log WHERE line ~ 'packet=p100 .*status=401') AS refused,
+       (SELECT count(*) FROM oidc_log WHERE line ~ '^oidc token .*status=200') AS tokens,
+       (SELECT count(*) FROM oidc_log WHERE line ~ 'packet=p100 .*status=200') AS pages,
+       (SELECT count(*) FROM oidc_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM oidc_log WHERE line ~ 'packet=p100 .*status=401')
+          AND n < (SELECT min(n) FROM oidc_log WHERE line ~ '^oidc token')) >= 5
+         AS other_pages_before_token,
+       (SELECT count(*) FROM oidc_log
+        WHERE line ~ 'packet=p3000 '
+          AND n > (SELECT min(n) FROM oidc_log WHERE line ~ '^oidc token')
+          AND n < (SELECT min(n) FROM oidc_log WHERE line ~ 'packet=p100 .*status=200')) >= 5
+         AS other_pages_before_resend;
+
 SET client_min_messages = warning;
 DROP TABLE adocs;
-DROP SERVER a1, a2, a3, a_bad, a_srv, a_retry, a_rate CASCADE;
+DROP SERVER a1, a2, a3, a_bad, a_srv, a_retry, a_rate, a_login, a_oidc CASCADE;

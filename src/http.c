@@ -123,6 +123,8 @@ struct HttpConn
 	bool		ssl_verify;
 	char	   *ca_file;		/* in TopMemoryContext, or NULL */
 	double		max_rps;		/* max_requests_per_second, 0 = none */
+	HttpRateReservation rate_prepaid;	/* slot reserved for the next
+										 * request (http_rate_prepay) */
 };
 
 /*
@@ -505,6 +507,7 @@ http_get_conn(const PagedOptions *opts)
 		conn->timerfd = -1;
 		conn->timeout_at = -1;
 		conn->wake_at = -1;
+		conn->rate_prepaid.start = 0;
 		conn->builds = 0;
 		conn->invalid = false;
 		dlist_init(&conn->xfers);
@@ -2434,65 +2437,50 @@ http_form_append(StringInfo buf, const char *name, const char *value)
  * current option's, so a changed rate applies from the next request on.
  *
  * With shared_preload_libraries the schedule is in shared memory and holds
- * for every backend of the cluster (paged_rate_reserve): the slot is
- * reserved before the wait, so that concurrent backends line up one
- * interval apart; a cancelled wait leaves its slot unused (never a burst).
- * Without preloading each backend keeps its own schedule here: a backend
- * starts one request at a time, so the slot is taken once the wait is over
- * and a cancelled wait leaves the schedule as it was.
+ * for every backend of the cluster (paged_rate_reserve), otherwise each
+ * backend keeps its own here.  Either way a slot is reserved in one step
+ * and is then the reserver's alone: concurrent waiters line up one
+ * interval apart, and a caller that must not block (an Async Append) can
+ * reserve, let the executor wait for the slot's time and send then
+ * (http_rate_prepay), with no second look at the schedule that another
+ * backend could have changed meanwhile.  A slot left unused (a cancelled
+ * wait, a scan that ended first) is given back if no slot was reserved
+ * after it (http_rate_release), so that a cancelled wait for a long
+ * interval leaves the schedule as it was; otherwise it only lowers the
+ * rate, never makes a burst.
  * ----------------------------------------------------------------
  */
 typedef struct HttpRateSlot
 {
 	Oid			serverid;		/* hash key */
-	TimestampTz last;			/* start of the previous request */
+	TimestampTz last;			/* latest slot reserved (may be ahead) */
 } HttpRateSlot;
 
 static HTAB *http_rate_slots = NULL;
 
-int64
-http_rate_delay(HttpConn *conn)
-{
-	HttpRateSlot *slot;
-	TimestampTz now;
-	TimestampTz start;
-	int64		interval;
-
-	if (conn->max_rps <= 0)
-		return 0;
-	interval = (int64) ceil((double) USECS_PER_SEC / conn->max_rps);
-	now = GetCurrentTimestamp();
-	if (!paged_rate_next(conn->key.serverid, interval, now, &start))
-	{
-		start = now;
-		slot = http_rate_slots == NULL ? NULL :
-			(HttpRateSlot *) hash_search(http_rate_slots, &conn->key.serverid,
-										 HASH_FIND, NULL);
-		if (slot != NULL && slot->last + interval > now)
-			start = slot->last + interval;
-	}
-	return start > now ? start - now : 0;
-}
-
-void
-http_rate_wait(HttpConn *conn)
+bool
+http_rate_reserve(HttpConn *conn, HttpRateReservation *r)
 {
 	HttpRateSlot *slot;
 	bool		found;
 	TimestampTz now;
-	TimestampTz start;
 	int64		interval;
 
 	if (conn->max_rps <= 0)
-		return;
+		return false;
 	interval = (int64) ceil((double) USECS_PER_SEC / conn->max_rps);
 	now = GetCurrentTimestamp();
-	if (paged_rate_reserve(conn->key.serverid, interval, now, &start))
-	{
-		if (start > now)
-			http_sleep(conn, (double) (start - now) / USECS_PER_SEC);
-		return;
-	}
+
+	/*
+	 * A slot reserved before is kept until an interval after its time: sent
+	 * later than that, its request could start together with the slot
+	 * after it (another backend's), so then it is given up for a new one.
+	 */
+	if (r->start != 0 && now - r->start < interval)
+		return true;
+	if (paged_rate_reserve(conn->key.serverid, interval, now, &r->start,
+						   &r->prev))
+		return true;
 	if (http_rate_slots == NULL)
 	{
 		HASHCTL		ctl;
@@ -2508,16 +2496,89 @@ http_rate_wait(HttpConn *conn)
 										HASH_ENTER, &found);
 	if (!found)
 		slot->last = 0;
-	start = now;
-	if (found)
-	{
-		TimestampTz due = slot->last + interval;
+	r->prev = slot->last;
+	r->start = now;
+	if (slot->last + interval > now)
+		r->start = slot->last + interval;
+	slot->last = r->start;
+	return true;
+}
 
-		if (due > now)
-		{
-			http_sleep(conn, (double) (due - now) / USECS_PER_SEC);
-			start = due;
-		}
+/* Never ERRORs: called from memory context reset callbacks. */
+void
+http_rate_release(HttpConn *conn, HttpRateReservation *r)
+{
+	HttpRateSlot *slot;
+
+	if (r->start == 0)
+		return;
+	paged_rate_release(conn->key.serverid, r->start, r->prev);
+	if (http_rate_slots != NULL)
+	{
+		slot = (HttpRateSlot *) hash_search(http_rate_slots,
+											&conn->key.serverid,
+											HASH_FIND, NULL);
+		if (slot != NULL && slot->last == r->start)
+			slot->last = r->prev;
 	}
-	slot->last = start;
+	r->start = 0;
+}
+
+void
+http_rate_prepay(HttpConn *conn, const HttpRateReservation *r)
+{
+	conn->rate_prepaid = *r;
+}
+
+bool
+http_rate_prepaid(HttpConn *conn)
+{
+	return conn->rate_prepaid.start != 0;
+}
+
+bool
+http_rate_unprepay(HttpConn *conn)
+{
+	bool		was = conn->rate_prepaid.start != 0;
+
+	http_rate_release(conn, &conn->rate_prepaid);
+	return was;
+}
+
+void
+http_rate_wait(HttpConn *conn)
+{
+	HttpRateReservation r;
+	TimestampTz now;
+
+	r.start = 0;
+	if (conn->rate_prepaid.start != 0)
+	{
+		/* the caller reserved this request's slot already */
+		r = conn->rate_prepaid;
+		conn->rate_prepaid.start = 0;
+	}
+	else if (!http_rate_reserve(conn, &r))
+		return;
+	now = GetCurrentTimestamp();
+	if (r.start <= now)
+		return;
+
+	/*
+	 * Said at DEBUG1 because the executor is blocked meanwhile, which an
+	 * async scan must never do (test/ratelimit.sh counts these).
+	 */
+	elog(DEBUG1, "paged_fdw: waiting %.3f s for max_requests_per_second of server %u",
+		 (double) (r.start - now) / USECS_PER_SEC, conn->key.serverid);
+	/* a cancelled wait gives its slot back (if no one reserved after it) */
+	PG_TRY();
+	{
+		http_sleep(conn, (double) (r.start - now) / USECS_PER_SEC);
+	}
+	PG_CATCH();
+	{
+		http_rate_release(conn, &r);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }

@@ -16,6 +16,7 @@
 #define PAGED_HTTP_H
 
 #include "postgres.h"
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
@@ -95,10 +96,31 @@ extern void http_wake(HttpConn *conn);
 extern void http_wake_after(HttpConn *conn, int64 usecs);
 
 /*
- * Microseconds until max_requests_per_second lets the next request start
- * (0: now), without taking the slot: http_start() still waits for it.
+ * max_requests_per_second without blocking.  http_rate_reserve() takes the
+ * server's next request slot and sets r->start to its time (false, and
+ * nothing taken, when the server has no rate limit); the slot is the
+ * caller's from then on, whoever else reserves meanwhile.  r->start is a
+ * slot the caller reserved before and has not used, or 0: such a slot is
+ * kept, unless its time is an interval or more ago.  Once the time has
+ * come, http_rate_prepay() makes the next http_start() on "conn" use that
+ * slot instead of reserving (and waiting for) one of its own;
+ * http_rate_prepaid() tells whether it is still unused, and
+ * http_rate_unprepay() withdraws it, telling the same (call it after the
+ * http_start, also on ERROR, so that no other request takes the slot
+ * late).  http_rate_release() gives back a slot that will not be used
+ * (r->start becomes 0); it never ERRORs.
  */
-extern int64 http_rate_delay(HttpConn *conn);
+typedef struct HttpRateReservation
+{
+	TimestampTz start;			/* the slot's time, or 0 */
+	TimestampTz prev;			/* the server's slot before it */
+} HttpRateReservation;
+
+extern bool http_rate_reserve(HttpConn *conn, HttpRateReservation *r);
+extern void http_rate_release(HttpConn *conn, HttpRateReservation *r);
+extern void http_rate_prepay(HttpConn *conn, const HttpRateReservation *r);
+extern bool http_rate_prepaid(HttpConn *conn);
+extern bool http_rate_unprepay(HttpConn *conn);
 
 /* True once the transfer has finished (http_progress/http_wait drive it). */
 extern bool http_finished(HttpTransfer *t);
@@ -205,7 +227,7 @@ extern void http_form_append(StringInfo buf, const char *name,
  * Per-backend request rate limit (server option max_requests_per_second).
  * http_start() calls it for every request, so retries and token requests
  * count too; it waits (cancellably, keeping "conn"'s transfers moving)
- * until the server's next request slot.
+ * until the server's next request slot, or the slot prepaid.
  */
 extern void http_rate_wait(HttpConn *conn);
 

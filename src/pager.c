@@ -47,10 +47,17 @@
  * before a retry is such a wait too: the failed page's slot keeps the time
  * to ask again (retry_at), and the connection's descriptor is made readable
  * then (http_wake_after), so the other scans of the Append go on meanwhile.
- * So is the wait for max_requests_per_second: a request the rate does not
- * allow yet is kept unsent ("pending", with every later one) and sent once
- * it does (pager_start_pending).  Only a race with another backend for the
- * same slot (preloaded) can still make http_start wait, one interval at most.
+ * So is the wait for max_requests_per_second: an async caller's requests
+ * are kept unsent ("pending") and go out in order (pager_start_pending),
+ * each on a slot of the server's schedule that the pager reserved in one
+ * step (http_rate_reserve, at most one slot per pager at a time): once
+ * reserved, no other backend can take it, so when its time comes the
+ * request is sent on it (http_rate_prepay) and http_start never waits.
+ * Until then the connection's descriptor is set to wake the executor at
+ * that time, and the other scans of the Append go on.  A re-sent request
+ * after a 401 goes the same way, and so does the token request of the
+ * re-authentication (reauth_due): it is made when the pager holds a slot
+ * whose time has come, and takes that slot.
  *
  * Parallel scans (pager_set_shared).  Every process builds the same
  * streams.  One offset-paged stream is split by range: a process claims
@@ -103,6 +110,9 @@ typedef struct PagerSlot
 	HttpTransfer *xfer;
 	int			attempts;		/* retries so far */
 	bool		reauthed;
+	bool		reauth_due;		/* re-authenticate before the resend (the
+								 * 401's transfer is kept for its ERROR) */
+	bool		built;			/* req is built and not sent yet */
 	TimestampTz first_wait;		/* when the pager first waited for it */
 	TimestampTz retry_at;		/* after a failure: ask again then, or 0 */
 	bool		pending;		/* not sent yet: waits for the request rate */
@@ -159,6 +169,10 @@ struct Pager
 	PagerShared *shared;		/* parallel scan, or NULL */
 	bool		by_range;		/* ... split by range (else by stream) */
 	bool		nowait;			/* pager_next_async: do not wait */
+	HttpRateReservation rate;	/* request-rate slot reserved for the next
+								 * pending request (start 0: none) */
+	HttpConn   *rate_conn;		/* ... on this connection */
+	MemoryContextCallback rate_cb;	/* gives it back when the pager goes */
 	bool		blocked;		/* ... and it would have had to */
 
 	PagerStats	stats;
@@ -170,6 +184,19 @@ struct Pager
 static void pager_start_slot(Pager *p, PagerSlot *slot);
 static bool pager_has_pending(Pager *p);
 static void pager_start_pending(Pager *p);
+
+/*
+ * The pager's memory goes (end, rescan, ERROR, cancel) with a request-rate
+ * slot still reserved: give it back.
+ */
+static void
+pager_release_rate(void *arg)
+{
+	Pager	   *p = (Pager *) arg;
+
+	if (p->rate_conn != NULL)
+		http_rate_release(p->rate_conn, &p->rate);
+}
 
 /* The stream to read after the current one: the next, or the next claimed. */
 static int
@@ -213,6 +240,9 @@ pager_begin(const PagedResource *res, ResourceCtx *ctx, List *streams,
 	p->prefetch = ctx->opts->prefetch;
 	p->max_inflight = p->prefetch ? Max(ctx->opts->max_concurrency, 1) : 1;
 	p->window = 1;
+	p->rate_cb.func = pager_release_rate;
+	p->rate_cb.arg = p;
+	MemoryContextRegisterResetCallback(cxt, &p->rate_cb);
 	paged_stats_pager_begin(ctx->stat, &p->stats, streams, cxt);
 	return p;
 }
@@ -408,8 +438,8 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	errcb.arg = &errarg;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	/* an async caller does not wait for the request rate: sent later */
-	if (p->nowait && (pager_has_pending(p) || http_rate_delay(p->ctx->conn) > 0))
+	/* an async caller does not wait for the request rate: sent in order */
+	if (p->nowait)
 		slot->pending = true;
 	else
 		pager_start_slot(p, slot);
@@ -468,20 +498,113 @@ pager_fill(Pager *p)
 		if (list_length(p->slots) >= allowed)
 			break;
 	}
+	if (p->nowait && pager_has_pending(p))
+		pager_start_pending(p);
 	MemoryContextSwitchTo(old);
 }
 
+/* Build the slot's request (which may ask the API for a token). */
 static void
-pager_start_slot(Pager *p, PagerSlot *slot)
+pager_build_slot(Pager *p, PagerSlot *slot)
 {
 	MemoryContext old = MemoryContextSwitchTo(slot->cxt);
 
 	memset(&slot->req, 0, sizeof(HttpRequest));
 	p->res->build_request(p->ctx, p->streams[slot->stream_no], &slot->cursor,
 						  &slot->req);
+	slot->built = true;
+	MemoryContextSwitchTo(old);
+}
+
+/* Send the slot's request, building it first unless that is done. */
+static void
+pager_start_slot(Pager *p, PagerSlot *slot)
+{
+	MemoryContext old;
+
+	if (!slot->built)
+		pager_build_slot(p, slot);
+	old = MemoryContextSwitchTo(slot->cxt);
 	slot->xfer = http_start(p->ctx->conn, &slot->req, slot->cxt);
+	slot->built = false;
 	p->stats.requests++;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * With a request-rate slot prepaid (if "limited"): re-authenticate if due,
+ * build the request, send it.  A token request on the way takes the slot:
+ * then return with the request unsent (slot->xfer NULL), to be sent on the
+ * next slot.
+ */
+static void
+pager_send_prepaid(Pager *p, PagerSlot *slot, bool limited)
+{
+	HttpConn   *conn = p->ctx->conn;
+
+	if (slot->reauth_due)
+	{
+		slot->reauth_due = false;
+		if (!p->res->reauth(p->ctx))
+			http_raise(&slot->req, http_wait(slot->xfer),
+					   ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, NULL);
+		http_release(slot->xfer);
+		slot->xfer = NULL;
+		slot->built = false;	/* again, with the new credentials */
+		if (limited && !http_rate_prepaid(conn))
+			return;
+	}
+	if (!slot->built)
+	{
+		pager_build_slot(p, slot);
+		if (limited && !http_rate_prepaid(conn))
+			return;
+	}
+	pager_start_slot(p, slot);
+}
+
+/*
+ * Send a pending request on a request-rate slot of the pager's own: false
+ * if an async caller has to wait for the slot's time (the connection's
+ * descriptor wakes the executor then), true once the request is sent.  A
+ * blocking caller waits in http_start for the slot.
+ */
+static bool
+pager_send(Pager *p, PagerSlot *slot)
+{
+	HttpConn   *conn = p->ctx->conn;
+
+	for (;;)
+	{
+		bool		limited;
+
+		p->rate_conn = conn;
+		limited = http_rate_reserve(conn, &p->rate);
+		if (limited)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (p->nowait && p->rate.start > now)
+			{
+				http_wake_after(conn, p->rate.start - now);
+				return false;
+			}
+			http_rate_prepay(conn, &p->rate);
+			p->rate.start = 0;
+		}
+		/* a slot prepaid and left unused must not go to a later request */
+		PG_TRY();
+		{
+			pager_send_prepaid(p, slot, limited);
+		}
+		PG_FINALLY();
+		{
+			(void) http_rate_unprepay(conn);
+		}
+		PG_END_TRY();
+		if (slot->xfer != NULL)
+			return true;
+	}
 }
 
 static bool
@@ -498,9 +621,8 @@ pager_has_pending(Pager *p)
 }
 
 /*
- * Send the requests that wait for the request rate, in order: as many as
- * the rate allows now for an async caller, all of them (waiting in
- * http_start) otherwise.
+ * Send the pending requests in order: as many as the request rate allows
+ * now for an async caller, all of them (waiting in http_start) otherwise.
  */
 static void
 pager_start_pending(Pager *p)
@@ -512,20 +634,21 @@ pager_start_pending(Pager *p)
 		PagerSlot  *slot = (PagerSlot *) lfirst(lc);
 		ErrorContextCallback errcb;
 		PagerPageArg errarg;
+		bool		sent;
 
 		if (!slot->pending)
 			continue;
-		if (p->nowait && http_rate_delay(p->ctx->conn) > 0)
-			break;
-		slot->pending = false;
 		errarg.p = p;
 		errarg.slot = slot;
 		errcb.callback = pager_page_errcontext;
 		errcb.arg = &errarg;
 		errcb.previous = error_context_stack;
 		error_context_stack = &errcb;
-		pager_start_slot(p, slot);
+		sent = pager_send(p, slot);
 		error_context_stack = errcb.previous;
+		if (!sent)
+			break;
+		slot->pending = false;
 	}
 }
 
@@ -614,10 +737,7 @@ pager_complete(Pager *p, PagerSlot *slot)
 		{
 			pager_start_pending(p);
 			if (slot->pending)
-			{
-				http_wake_after(p->ctx->conn, http_rate_delay(p->ctx->conn));
-				return PAGE_BLOCKED;
-			}
+				return PAGE_BLOCKED;	/* the descriptor wakes at its slot */
 		}
 
 		paged_stats_state(p->ctx->stat, PAGED_STATE_REQUESTING);
@@ -661,11 +781,19 @@ pager_complete(Pager *p, PagerSlot *slot)
 
 		if (verdict == PAGE_REAUTH)
 		{
-			if (slot->reauthed || p->res->reauth == NULL ||
-				!p->res->reauth(p->ctx))
+			if (slot->reauthed || p->res->reauth == NULL)
 				http_raise(&slot->req, resp,
 						   ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, NULL);
 			slot->reauthed = true;
+
+			/*
+			 * Re-authenticate and ask again for the same page (same key or
+			 * offset) as the request rate allows, without blocking an async
+			 * caller: the token request and the resend are pending sends.
+			 */
+			slot->reauth_due = true;
+			slot->pending = true;
+			continue;
 		}
 		else
 		{
@@ -688,12 +816,6 @@ pager_complete(Pager *p, PagerSlot *slot)
 				Max((int64) (delay * USECS_PER_SEC), 1);
 			continue;
 		}
-
-		/* Ask again for the same page: same key or offset. */
-		if (slot->xfer != NULL)
-			http_release(slot->xfer);
-		slot->xfer = NULL;
-		pager_start_slot(p, slot);
 	}
 }
 
@@ -982,6 +1104,9 @@ pager_progress(Pager *p)
 	if (now - p->last_progress < PAGER_PROGRESS_MS * 1000)
 		return;
 	p->last_progress = now;
+	/* a prefetch whose request-rate slot has come goes out on it */
+	if (p->nowait && p->rate.start != 0 && p->rate.start <= now)
+		pager_start_pending(p);
 	http_progress(p->ctx->conn);
 }
 
@@ -1136,20 +1261,40 @@ pager_next_async(Pager *p, PagerRow *row)
 	return p->blocked ? PAGER_BLOCKED : PAGER_END;
 }
 
+/*
+ * If the pager waits for a time (a reserved request-rate slot, a retry's
+ * backoff), the connection's descriptor is set again to wake the executor
+ * then: another scan's earlier wake-up may have used the connection's
+ * timer since the pager set it.
+ */
 bool
 pager_ready(Pager *p)
 {
 	PagerSlot  *head;
+	TimestampTz now;
 
 	if (p->cur != NULL && p->row < p->page.nrecords)
 		return true;
 	if (p->slots == NIL)
 		return true;			/* the end, or a request to send */
+	now = GetCurrentTimestamp();
+	if (p->rate.start != 0 && pager_has_pending(p))
+	{
+		/* a request to send on the slot reserved for it */
+		if (p->rate.start <= now)
+			return true;
+		http_wake_after(p->ctx->conn, p->rate.start - now);
+	}
 	head = (PagerSlot *) linitial(p->slots);
 	if (head->retry_at != 0)
-		return head->retry_at <= GetCurrentTimestamp();
+	{
+		if (head->retry_at <= now)
+			return true;
+		http_wake_after(p->ctx->conn, head->retry_at - now);
+		return false;
+	}
 	if (head->pending)
-		return http_rate_delay(p->ctx->conn) == 0;
+		return p->rate.start == 0;	/* none reserved yet: might go at once */
 	return head->xfer == NULL || http_finished(head->xfer);
 }
 

@@ -61,7 +61,10 @@ typedef enum PagerNext
 
 extern PagerNext pager_next_async(Pager *p, PagerRow *row);
 
-/* True if pager_next_async() would not block now (or might not). */
+/*
+ * True if pager_next_async() would not block now (or might not); if it
+ * would until a time, the connection's descriptor wakes the caller then.
+ */
 extern bool pager_ready(Pager *p);
 
 /*

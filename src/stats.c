@@ -324,9 +324,10 @@ paged_stats_init(void)
 /*
  * Reserves the next request slot of a server for the whole cluster: the
  * request may start at max(now, previous start + interval), and that
- * becomes the previous start before the caller sleeps, so that backends
- * waiting at the same time queue up one interval apart.  False when the
- * library is not preloaded (the caller keeps a schedule of its own).
+ * becomes the previous start before the caller waits, so that backends
+ * waiting at the same time queue up one interval apart and the slot is
+ * the caller's alone.  False when the library is not preloaded (the
+ * caller keeps a schedule of its own).
  *
  * An unknown server takes a free entry or else the least recently used
  * one (the oldest "last"; a dropped server's entry goes that way): with
@@ -335,7 +336,7 @@ paged_stats_init(void)
  */
 bool
 paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
-				   TimestampTz *start)
+				   TimestampTz *start, TimestampTz *prev)
 {
 	PagedRateEntry *e = NULL;
 	PagedRateEntry *victim = NULL;
@@ -361,6 +362,7 @@ paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 		*start = e->last + interval;
 	else
 		*start = now;
+	*prev = e != NULL ? e->last : 0;
 	if (e == NULL)
 	{
 		e = victim;
@@ -372,15 +374,19 @@ paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
 	return true;
 }
 
-bool
-paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
-				TimestampTz *start)
+/*
+ * Gives back a slot paged_rate_reserve took and that went unused, if it is
+ * still the server's latest (no one reserved after it): the schedule is as
+ * if it had never been taken.  A slot with later ones after it stays taken
+ * (it is only a gap).
+ */
+void
+paged_rate_release(Oid serverid, TimestampTz start, TimestampTz prev)
 {
 	int			i;
 
 	if (paged_rate == NULL)
-		return false;
-	*start = now;
+		return;
 	SpinLockAcquire(&paged_rate->mutex);
 	for (i = 0; i < PAGED_RATE_ENTRIES; i++)
 	{
@@ -388,13 +394,12 @@ paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
 
 		if (c->dbid == MyDatabaseId && c->serverid == serverid)
 		{
-			if (c->last + interval > now)
-				*start = c->last + interval;
+			if (c->last == start)
+				c->last = prev;
 			break;
 		}
 	}
 	SpinLockRelease(&paged_rate->mutex);
-	return true;
 }
 
 /*

@@ -67,14 +67,15 @@ extern void paged_stats_errcontext(void *arg);
 /*
  * max_requests_per_second for the whole cluster (preloaded only): sets
  * *start to when the next request to the server may start and reserves
- * it; false when not preloaded.
+ * it (*prev: the slot before, for paged_rate_release); false when not
+ * preloaded.
  */
 extern bool paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
-							   TimestampTz *start);
+							   TimestampTz *start, TimestampTz *prev);
 
-/* The same without reserving: when the next request could start. */
-extern bool paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
-							TimestampTz *start);
+/* Undo an unused reservation if it is still the latest. */
+extern void paged_rate_release(Oid serverid, TimestampTz start,
+							   TimestampTz prev);
 
 /*
  * Row totals earlier scans were told (the planner's estimates) for the

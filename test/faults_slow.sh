@@ -68,6 +68,16 @@ SELECT fault_table('diadoc', '$MOCK_URL/diadoc/garbage', 'd_garbage', '');
 SELECT fault_table('mercury', '$MOCK_URL/mercury/garbage', 'm_garbage', '');
 SELECT fault_table('diadoc', '$MOCK_URL/diadoc/ok', 'd_ok', '');
 SELECT fault_table('mercury', '$MOCK_URL/mercury/ok', 'm_ok', 'page_size ''100''');
+-- one request in 1000 s: a scan's second request waits for its slot
+SELECT fault_table('diadoc', '$MOCK_URL/diadoc/ok', 'd_rate_slow', 'max_requests_per_second ''0.001''');
+-- the same with login and password: the token request takes the first slot
+CREATE SERVER d_login_rate FOREIGN DATA WRAPPER paged_fdw
+  OPTIONS (api 'diadoc', api_version 'legacy', url '$MOCK_URL/diadoc/ok', box_id 'box-1',
+           max_requests_per_second '0.001');
+CREATE USER MAPPING FOR CURRENT_USER SERVER d_login_rate
+  OPTIONS (client_id 'test-client', login 'test-login', password 'test-password');
+CREATE FOREIGN TABLE d_login_rate (packet_id text, entity_id text)
+  SERVER d_login_rate OPTIONS (resource 'docflows_by_packet');
 EOF
 
 # run_query NAME SQL: runs SQL in a new session with verbose errors; sets
@@ -193,12 +203,28 @@ check "a UNION ALL of two foreign tables is an Async Append" $?
 # out on the connection's descriptor, the other child done)
 async_retry="SELECT count(x) FROM (SELECT entity_id AS x FROM d_retry_asleep WHERE packet_id = 'p5'
 	UNION ALL SELECT entity_id FROM d_ok WHERE packet_id = 'p5') u"
-for target in d_hang m_hang d_blackhole d_retry_sleep async async_retry; do
+# (async_rate: one child waiting for its max_requests_per_second slot, which
+# an Async Append waits for on the connection's descriptor, the other child
+# done; async_login_rate: the same after the token request took a slot)
+async_rate="SELECT count(x) FROM (SELECT entity_id AS x FROM d_rate_slow WHERE packet_id = 'p250'
+	UNION ALL SELECT entity_id FROM d_ok WHERE packet_id = 'p5') u"
+async_login_rate="SELECT count(x) FROM (SELECT entity_id AS x FROM d_login_rate WHERE packet_id = 'p5'
+	UNION ALL SELECT entity_id FROM d_ok WHERE packet_id = 'p5') u"
+n=0
+for q in "$async_rate" "$async_login_rate"; do
+	n=$((n + $("${psql[@]}" -c "EXPLAIN $q" | grep -c 'Async Foreign Scan')))
+done
+[ "$n" = 4 ]
+check "the rate waits' UNION ALLs are Async Appends" $?
+for target in d_hang m_hang d_blackhole d_retry_sleep d_rate_slow async async_retry async_rate async_login_rate; do
 	case $target in
 		d_hang | d_blackhole | d_retry_sleep) q="SELECT count(*) FROM $target WHERE packet_id = 'p5'" ;;
+		d_rate_slow) q="SELECT count(*) FROM $target WHERE packet_id = 'p250'" ;;
 		m_hang) q="SELECT count(*) FROM $target WHERE begin_date = '2024-01-01'" ;;
 		async) q=$async_hang ;;
 		async_retry) q=$async_retry ;;
+		async_rate) q=$async_rate ;;
+		async_login_rate) q=$async_login_rate ;;
 	esac
 	start_blocked "cancel_$target" "$q"
 	stop_blocked pg_cancel_backend
@@ -221,6 +247,21 @@ note "statement_timeout 500 ms on d_hang: session took ${ELAPSED} ms"
 echo "$OUT" | grep -q '57014: canceling statement due to statement timeout' &&
 	echo "$OUT" | grep -q '^after|5$' && between 500 1500
 check "statement_timeout stops a scan blocked on the network within 1 s (57014), the session goes on" $?
+
+# the same for a wait for the request rate in an Async Append
+t0=$(now_ms)
+OUT=$("${psql[@]}" -v VERBOSITY=verbose 2>&1 <<EOF
+SET statement_timeout = '500ms';
+$async_rate;
+RESET statement_timeout;
+SELECT 'after', count(*) FROM d_ok WHERE packet_id = 'p5';
+EOF
+)
+ELAPSED=$(($(now_ms) - t0))
+note "statement_timeout 500 ms on an Async Append waiting for the rate: session took ${ELAPSED} ms"
+echo "$OUT" | grep -q '57014: canceling statement due to statement timeout' &&
+	echo "$OUT" | grep -q '^after|5$' && between 500 1500
+check "statement_timeout stops an Async Append waiting for the request rate within 1 s (57014), the session goes on" $?
 
 start_blocked terminate_d_hang "SELECT count(*) FROM d_hang WHERE packet_id = 'p5'"
 stop_blocked pg_terminate_backend

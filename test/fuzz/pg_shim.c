@@ -1356,14 +1356,12 @@ oidc_forget_access_token(Oid umid)
  */
 bool
 paged_rate_reserve(Oid serverid, int64 interval, TimestampTz now,
-				   TimestampTz *start)
+				   TimestampTz *start, TimestampTz *prev)
 {
 	return false;
 }
 
-bool
-paged_rate_next(Oid serverid, int64 interval, TimestampTz now,
-				TimestampTz *start)
+void
+paged_rate_release(Oid serverid, TimestampTz start, TimestampTz prev)
 {
-	return false;
 }
