@@ -17,6 +17,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * SSE2 is part of x86-64, so the 16-byte paths need no run-time check;
+ * elsewhere the same loops run on 8-byte words.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define XS_SSE2 1
+#endif
+
 #define XS_MAX_DEPTH	200		/* libxml2 refuses beyond 256 */
 #define XS_MAX_NAME		1000	/* bytes of a qualified name */
 #define XS_MAX_ATTRS	32
@@ -93,10 +102,57 @@ xs_looking_at(const XsScan *s, const char *lit)
 }
 
 /*
- * Every byte of the document: valid UTF-8 (no overlong forms, surrogates
- * or code points past U+10FFFF), and an XML 1.0 Char: no C0 control but
- * TAB and LF, no U+FFFE or U+FFFF.  CR is refused too: a parser turns CR
- * LF into LF, and this scanner passes text through unchanged.
+ * The character at s (avail bytes left): its length if it is valid UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF) and an XML
+ * 1.0 Char: no C0 control but TAB and LF, no U+FFFE or U+FFFF; else 0.  CR
+ * is refused too: a parser turns CR LF into LF, and this scanner passes
+ * text through unchanged.
+ */
+static inline int
+xs_char_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned char c1;
+
+	if (c < 0x80)
+		return c >= 0x20 || c == '\t' || c == '\n';
+	if (c >= 0xC2 && c <= 0xDF)
+		return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF)
+	{
+		if (avail < 3)
+			return 0;
+		c1 = s[1];
+		if ((c1 & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && c1 < 0xA0)
+			return 0;			/* overlong */
+		if (c == 0xED && c1 >= 0xA0)
+			return 0;			/* surrogate */
+		if (c == 0xEF && c1 == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+			return 0;			/* U+FFFE, U+FFFF */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4)
+	{
+		if (avail < 4)
+			return 0;
+		c1 = s[1];
+		if ((c1 & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+			(s[3] & 0xC0) != 0x80)
+			return 0;
+		if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
+			return 0;			/* overlong, beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Every character of s[0..len) is an XML Char (xs_char_len).  Markup is
+ * checked as it is read (names are ASCII, white space is three bytes) and
+ * text as it is scanned; this is for the rest: attribute values, comments
+ * and CDATA sections.
  */
 static bool
 xs_check_chars(const unsigned char *s, size_t len)
@@ -105,7 +161,7 @@ xs_check_chars(const unsigned char *s, size_t len)
 
 	while (i < len)
 	{
-		unsigned char c = s[i];
+		int			n;
 
 		/* eight plain ASCII bytes at a time */
 		if (i + 8 <= len)
@@ -122,51 +178,10 @@ xs_check_chars(const unsigned char *s, size_t len)
 				continue;
 			}
 		}
-		if (c < 0x80)
-		{
-			if (c < 0x20 && c != '\t' && c != '\n')
-				return false;
-			i++;
-		}
-		else if (c >= 0xC2 && c <= 0xDF)
-		{
-			if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80)
-				return false;
-			i += 2;
-		}
-		else if (c >= 0xE0 && c <= 0xEF)
-		{
-			unsigned char c1;
-
-			if (i + 2 >= len)
-				return false;
-			c1 = s[i + 1];
-			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
-				return false;
-			if (c == 0xE0 && c1 < 0xA0)
-				return false;	/* overlong */
-			if (c == 0xED && c1 >= 0xA0)
-				return false;	/* surrogate */
-			if (c == 0xEF && c1 == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
-				return false;	/* U+FFFE, U+FFFF */
-			i += 3;
-		}
-		else if (c >= 0xF0 && c <= 0xF4)
-		{
-			unsigned char c1;
-
-			if (i + 3 >= len)
-				return false;
-			c1 = s[i + 1];
-			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-				(s[i + 3] & 0xC0) != 0x80)
-				return false;
-			if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
-				return false;	/* overlong, beyond U+10FFFF */
-			i += 4;
-		}
-		else
+		n = xs_char_len(s + i, len - i);
+		if (n == 0)
 			return false;
+		i += n;
 	}
 	return true;
 }
@@ -177,7 +192,7 @@ xs_check_chars(const unsigned char *s, size_t len)
  */
 #define XS_NAME_START	1
 #define XS_NAME_CHAR	2
-#define XS_TEXT_STOP	4		/* '<', '&', ']' end a run of plain text */
+#define XS_TEXT_PLAIN	4		/* ASCII text but '<', '&', ']' and controls */
 
 static unsigned char xs_class[256];
 
@@ -186,7 +201,7 @@ xs_init_classes(void)
 {
 	int			c;
 
-	if (xs_class['<'] != 0)
+	if (xs_class['a'] != 0)
 		return;
 	for (c = 0; c < 256; c++)
 	{
@@ -196,8 +211,8 @@ xs_init_classes(void)
 			k |= XS_NAME_START | XS_NAME_CHAR;
 		if ((c >= '0' && c <= '9') || c == '-' || c == '.')
 			k |= XS_NAME_CHAR;
-		if (c == '<' || c == '&' || c == ']')
-			k |= XS_TEXT_STOP;
+		if (c >= 0x20 && c < 0x80 && c != '<' && c != '&' && c != ']')
+			k |= XS_TEXT_PLAIN;
 		xs_class[c] = k;
 	}
 }
@@ -464,7 +479,7 @@ xs_attr_value(XsScan *s, const char **value, const char **vend)
 	if (s->p >= s->end)
 		return false;
 	*vend = s->p++;
-	return true;
+	return xs_check_chars((const unsigned char *) *value, *vend - *value);
 }
 
 /* Callback arguments for an element name (in the arena, until reset). */
@@ -715,7 +730,8 @@ xs_comment(XsScan *s)
 			break;
 		}
 	}
-	if (dd == NULL || dd + 2 >= s->end || dd[2] != '>')
+	if (dd == NULL || dd + 2 >= s->end || dd[2] != '>' ||
+		!xs_check_chars((const unsigned char *) s->p, dd - s->p))
 		return false;
 	s->p = dd + 3;
 	return true;
@@ -731,7 +747,8 @@ xs_cdata(XsScan *s)
 	{
 		if (q[0] == ']' && q[1] == ']' && q[2] == '>')
 		{
-			bool		ok = q == s->p || s->h->text(s->arg, s->p, q - s->p);
+			bool		ok = xs_check_chars((const unsigned char *) s->p, q - s->p) &&
+			(q == s->p || s->h->text(s->arg, s->p, q - s->p));
 
 			s->p = q + 3;
 			return ok;
@@ -840,6 +857,7 @@ xs_reference(XsScan *s)
 	return false;
 }
 
+#ifndef XS_SSE2
 /* Nonzero if one of the eight bytes of v is b. */
 static inline uint64_t
 xs_has_byte(uint64_t v, unsigned char b)
@@ -848,37 +866,86 @@ xs_has_byte(uint64_t v, unsigned char b)
 
 	return (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
 }
+#endif
 
-/* Text up to the next markup; "]]>" may not appear in it. */
+/*
+ * Text up to the next markup: checked character by character (the
+ * document is read once), and "]]>" may not appear in it.
+ */
 static bool
 xs_text(XsScan *s)
 {
 	const char *b = s->p;
+	const char *p = s->p;
+	const char *end = s->end;
 
 	for (;;)
 	{
-		/* eight bytes at a time while none of them is '<', '&' or ']' */
-		while (s->end - s->p >= 8)
+		int			n;
+
+#ifdef XS_SSE2
+
+		/*
+		 * Sixteen bytes at a time while none is '<', '&', ']', a control
+		 * character or not ASCII (below 0x20 as a signed byte).  Most
+		 * text ends at a '<': that is seen in the masks, without waiting
+		 * to load the byte.
+		 */
+		while (end - p >= 16)
+		{
+			__m128i		v = _mm_loadu_si128((const __m128i *) p);
+			unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+			__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+														 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+											_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned int m = _mm_movemask_epi8(stop) | lt;
+
+			if (m != 0)
+			{
+				p += __builtin_ctz(m);
+				if (lt & m & (0u - m))
+					goto done;
+				break;
+			}
+			p += 16;
+		}
+#else
+		/* eight bytes at a time, the same bytes */
+		while (end - p >= 8)
 		{
 			uint64_t	v;
 
-			memcpy(&v, s->p, 8);
-			if (xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']'))
+			memcpy(&v, p, 8);
+			if ((v & UINT64_C(0x8080808080808080)) != 0 ||
+				((v - UINT64_C(0x2020202020202020)) & ~v &
+				 UINT64_C(0x8080808080808080)) != 0 ||
+				(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
 				break;
-			s->p += 8;
+			p += 8;
 		}
-		while (s->p < s->end && !(xs_class[(unsigned char) *s->p] & XS_TEXT_STOP))
-			s->p++;
-		if (s->p < s->end && *s->p == ']')
+#endif
+		while (p < end && (xs_class[(unsigned char) *p] & XS_TEXT_PLAIN))
+			p++;
+		if (p >= end || *p == '<' || *p == '&')
+			break;
+		if (*p == ']')
 		{
-			if (s->end - s->p >= 3 && s->p[1] == ']' && s->p[2] == '>')
+			if (end - p >= 3 && p[1] == ']' && p[2] == '>')
 				return false;
-			s->p++;
+			p++;
 			continue;
 		}
-		break;
+		/* TAB, LF, or not ASCII */
+		n = xs_char_len((const unsigned char *) p, end - p);
+		if (n == 0)
+			return false;
+		p += n;
 	}
-	return s->h->text(s->arg, b, s->p - b);
+#ifdef XS_SSE2
+done:
+#endif
+	s->p = p;
+	return s->h->text(s->arg, b, p - b);
 }
 
 /*
@@ -985,8 +1052,6 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	xs_init_classes();
 
 	if (len > XMLSCAN_MAX_INPUT)
-		return false;
-	if (!xs_check_chars((const unsigned char *) doc, len))
 		return false;
 	if (len >= 3 && memcmp(doc, "\xEF\xBB\xBF", 3) == 0)
 		s->p += 3;
