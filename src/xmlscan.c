@@ -32,6 +32,10 @@
 #define XS_MAX_BINDINGS	64
 #define XS_ARENA		8192	/* namespace URIs and callback names */
 #define XS_MAX_NAMES	64		/* of XmlScanHandler.names used */
+#define XS_CACHE_BITS	7
+#define XS_CACHE		(1 << XS_CACHE_BITS)	/* resolved element names */
+#define XS_CACHE_WAYS	4		/* places an element name may have in it */
+#define XS_CACHE_ARENA	4096	/* local names of the cache not in names */
 
 #define XML_NS	"http://www.w3.org/XML/1998/namespace"
 #define XMLNS_NS	"http://www.w3.org/2000/xmlns/"
@@ -56,13 +60,30 @@ typedef struct XsBinding
 
 typedef struct XsOpen
 {
-	XsName		name;
+	const char *qname;			/* the start tag's name as written */
+	size_t		qlen;
 	const char *lname;			/* as passed to the start callback */
 	const char *prefix;
 	const char *uri;
 	int			nbind;			/* bindings in scope before this element */
+	unsigned int scope;			/* XsScan.scope before this element */
 	size_t		arena;			/* arena in use before this element */
 } XsOpen;
+
+/*
+ * An element name resolved before, for start tags without attributes:
+ * the same qualified name under the same bindings gets the same callback
+ * arguments.  Valid while XsScan.scope equals its scope.
+ */
+typedef struct XsCached
+{
+	unsigned int scope;			/* 0: empty */
+	size_t		qlen;
+	const char *qname;			/* an earlier occurrence in the document */
+	const char *lname;
+	const char *prefix;
+	const char *uri;
+} XsCached;
 
 typedef struct XsScan
 {
@@ -78,6 +99,17 @@ typedef struct XsScan
 	size_t		used;
 	size_t		namelen[XS_MAX_NAMES];	/* of handler->names */
 	int			lastname;		/* index of the last name found */
+
+	/*
+	 * The bindings in scope, as a number: each start tag that declares a
+	 * namespace makes a new one, its end tag restores the one before.  No
+	 * number is used for two different sets of bindings.
+	 */
+	unsigned int scope;
+	unsigned int scopes;		/* numbers used so far */
+	XsCached	cache[XS_CACHE];
+	char		carena[XS_CACHE_ARENA];	/* never reset during a scan */
+	size_t		cused;
 } XsScan;
 
 static bool
@@ -323,9 +355,9 @@ xs_copy(XsScan *s, const char *src, size_t len)
 	return d;
 }
 
-/* The canonical pointer for a local name the handler listed, or a copy. */
+/* The canonical pointer for a local name the handler listed, or NULL. */
 static const char *
-xs_local(XsScan *s, const XsName *n)
+xs_listed(XsScan *s, const XsName *n)
 {
 	int			nnames = s->h->nnames < XS_MAX_NAMES ? s->h->nnames : XS_MAX_NAMES;
 	int			k;
@@ -350,7 +382,16 @@ xs_local(XsScan *s, const XsName *n)
 			return s->h->names[i];
 		}
 	}
-	return xs_copy(s, n->local, n->llen);
+	return NULL;
+}
+
+/* The canonical pointer for a local name the handler listed, or a copy. */
+static const char *
+xs_local(XsScan *s, const XsName *n)
+{
+	const char *l = xs_listed(s, n);
+
+	return l != NULL ? l : xs_copy(s, n->local, n->llen);
 }
 
 /*
@@ -496,6 +537,120 @@ xs_element_args(XsScan *s, const XsName *n, const char **lname,
 	return *lname != NULL;
 }
 
+/* Where a name may be in the cache: from a few of its bytes. */
+static inline unsigned int
+xs_hash(const XsName *n)
+{
+	const unsigned char *l = (const unsigned char *) n->local;
+	size_t		k = n->llen;	/* at least 1 */
+	size_t		two = k > 1;
+	uint64_t	x;
+
+	x = l[0] | (uint64_t) l[two] << 8 | (uint64_t) l[k - 1] << 16 |
+		(uint64_t) l[k - 1 - two] << 24 | (uint64_t) (k & 0xFF) << 32 |
+		(uint64_t) (n->prefix != NULL ? (unsigned char) n->prefix[0] : 0) << 40;
+	return (unsigned int) ((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - XS_CACHE_BITS));
+}
+
+/*
+ * After the name of a start tag that is followed right away by ">" or
+ * "/>": no attributes, no declarations, so its callback arguments depend
+ * only on the name and the bindings in scope, and an element name seen
+ * before under the same bindings is looked up in the cache instead of
+ * resolved again.
+ */
+static bool
+xs_start_plain(XsScan *s, const XsName *name)
+{
+	unsigned int h = xs_hash(name);
+	size_t		used = s->used;
+	bool		empty = *s->p == '/';
+	const char *lname = NULL;
+	const char *prefix = NULL;
+	const char *uri = NULL;
+	int			w;
+
+	for (w = 0; w < XS_CACHE_WAYS; w++)
+	{
+		const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+		if (e->scope == s->scope && e->qlen == name->qlen &&
+			xs_same(e->qname, name->qname, name->qlen))
+		{
+			lname = e->lname;
+			prefix = e->prefix;
+			uri = e->uri;
+			break;
+		}
+	}
+	if (lname == NULL)
+	{
+		bool		found;
+
+		uri = xs_lookup(s, name->prefix, name->plen, &found, &prefix);
+		if (!found)
+			return false;		/* undeclared prefix */
+		lname = xs_listed(s, name);
+		if (lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
+		{
+			/* a copy that lives as long as the cache */
+			char	   *d = s->carena + s->cused;
+
+			memcpy(d, name->local, name->llen);
+			d[name->llen] = '\0';
+			s->cused += name->llen + 1;
+			lname = d;
+		}
+		if (lname != NULL)
+		{
+			XsCached   *e = &s->cache[h];
+
+			/* a free place or one of another scope, else the first */
+			for (w = 0; w < XS_CACHE_WAYS; w++)
+			{
+				XsCached   *f = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+				if (f->scope != s->scope)
+				{
+					e = f;
+					break;
+				}
+			}
+			e->scope = s->scope;
+			e->qlen = name->qlen;
+			e->qname = name->qname;
+			e->lname = lname;
+			e->prefix = prefix;
+			e->uri = uri;
+		}
+		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
+			return false;
+	}
+
+	s->p += empty ? 2 : 1;
+	if (!s->h->start(s->arg, lname, prefix, uri, 0, NULL))
+		return false;
+	if (empty)
+	{
+		if (!s->h->end(s->arg, lname, prefix, uri))
+			return false;
+		s->used = used;
+		return true;
+	}
+	if (s->depth == XS_MAX_DEPTH)
+		return false;
+	s->open[s->depth].qname = name->qname;
+	s->open[s->depth].qlen = name->qlen;
+	s->open[s->depth].lname = lname;
+	s->open[s->depth].prefix = prefix;
+	s->open[s->depth].uri = uri;
+	s->open[s->depth].nbind = s->nbind;
+	s->open[s->depth].scope = s->scope;
+	s->open[s->depth].arena = used;
+	s->depth++;
+	return true;
+}
+
 /* After "<": a start tag, with its attributes and namespace declarations. */
 static bool
 xs_start_tag(XsScan *s)
@@ -520,6 +675,9 @@ xs_start_tag(XsScan *s)
 	if (name.prefix != NULL &&
 		(xs_eq(name.prefix, name.plen, "xml") || xs_eq(name.prefix, name.plen, "xmlns")))
 		return false;
+	if (s->p < s->end &&
+		(*s->p == '>' || (*s->p == '/' && s->end - s->p >= 2 && s->p[1] == '>')))
+		return xs_start_plain(s, &name);
 
 	for (;;)
 	{
@@ -666,18 +824,18 @@ xs_start_tag(XsScan *s)
 	 * Field by field: as one struct assignment the compiler emitted "rep
 	 * movs", whose start-up cost was a fifth of this function's time.
 	 */
-	s->open[s->depth].name.prefix = name.prefix;
-	s->open[s->depth].name.plen = name.plen;
-	s->open[s->depth].name.local = name.local;
-	s->open[s->depth].name.llen = name.llen;
-	s->open[s->depth].name.qname = name.qname;
-	s->open[s->depth].name.qlen = name.qlen;
+	s->open[s->depth].qname = name.qname;
+	s->open[s->depth].qlen = name.qlen;
 	s->open[s->depth].lname = lname;
 	s->open[s->depth].prefix = prefix;
 	s->open[s->depth].uri = uri;
 	s->open[s->depth].nbind = nbind;
+	s->open[s->depth].scope = s->scope;
 	s->open[s->depth].arena = used;
 	s->depth++;
+	/* new bindings: names resolved before may mean something else now */
+	if (s->nbind != nbind)
+		s->scope = ++s->scopes;
 	/* the attributes' names are not needed any more */
 	s->used = elem_used;
 	return true;
@@ -699,8 +857,8 @@ xs_end_tag(XsScan *s)
 	 * The name must be the start tag's, byte for byte, and end there (the
 	 * start tag's name was checked when it was read).
 	 */
-	n = o->name.qlen;
-	if ((size_t) (s->end - s->p) <= n || !xs_same(s->p, o->name.qname, n) ||
+	n = o->qlen;
+	if ((size_t) (s->end - s->p) <= n || !xs_same(s->p, o->qname, n) ||
 		xs_name_char(s->p[n]) || s->p[n] == ':')
 		return false;
 	s->p += n;
@@ -710,6 +868,7 @@ xs_end_tag(XsScan *s)
 	s->p++;
 	ok = s->h->end(s->arg, o->lname, o->prefix, o->uri);
 	s->nbind = o->nbind;
+	s->scope = o->scope;
 	s->used = o->arena;
 	s->depth--;
 	return ok;
@@ -1047,6 +1206,10 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->depth = 0;
 	s->used = 0;
 	s->lastname = -1;
+	s->scope = 1;
+	s->scopes = 1;
+	s->cused = 0;
+	memset(s->cache, 0, sizeof(s->cache));
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();
