@@ -284,6 +284,59 @@ xs_qname(XsScan *s, XsName *n)
 	size_t		alen;
 
 	n->qname = s->p;
+#ifdef XS_SSE2
+
+	/*
+	 * A name shorter than 16 bytes at once: the run of name characters
+	 * and colons, which must be an NCName, or two joined by one colon.
+	 */
+	if (s->end - s->p >= 16)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) s->p);
+		__m128i		lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i		letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+										   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+		__m128i		digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+										  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i		other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+													  _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+										 _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+		unsigned int namech = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other));
+		unsigned int colon = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+		unsigned int stop = ~(namech | colon) & 0xFFFF;
+
+		if (stop != 0)
+		{
+			size_t		len = __builtin_ctz(stop);
+
+			colon &= (1u << len) - 1;
+			if (len == 0 || !xs_name_start(s->p[0]))
+				return false;
+			if (colon == 0)
+			{
+				n->prefix = NULL;
+				n->plen = 0;
+				n->local = s->p;
+				n->llen = len;
+			}
+			else
+			{
+				size_t		c = __builtin_ctz(colon);
+
+				/* a second colon, or no NCName after the colon */
+				if ((colon & (colon - 1)) != 0 || !xs_name_start(s->p[c + 1]))
+					return false;
+				n->prefix = s->p;
+				n->plen = c;
+				n->local = s->p + c + 1;
+				n->llen = len - c - 1;
+			}
+			n->qlen = len;
+			s->p += len;
+			return true;
+		}
+	}
+#endif
 	if (!xs_ncname(s, &a, &alen))
 		return false;
 	if (s->p < s->end && *s->p == ':')
@@ -308,22 +361,42 @@ xs_qname(XsScan *s, XsName *n)
 	return n->qlen <= XS_MAX_NAME;
 }
 
-/* memcmp for the short names compared per element, without a call */
+/*
+ * memcmp for the short names compared per element, without a call: words
+ * of 8 bytes, the last one overlapping the one before, or two of 4.
+ */
 static inline bool
 xs_same(const char *a, const char *b, size_t n)
 {
-	while (n >= 8)
+	if (n >= 8)
 	{
 		uint64_t	x,
 					y;
+		size_t		i;
 
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return false;
-		a += 8;
-		b += 8;
-		n -= 8;
+		for (i = 0; i + 8 < n; i += 8)
+		{
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4)
+	{
+		uint32_t	x,
+					y,
+					z,
+					w;
+
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&z, a + n - 4, 4);
+		memcpy(&w, b + n - 4, 4);
+		return x == y && z == w;
 	}
 	while (n > 0)
 	{
@@ -1249,20 +1322,25 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				if (!xs_end_tag(s))
 					return false;
 			}
-			else if (xs_looking_at(s, "!--"))
+			else if (s->p < s->end && *s->p == '!')
 			{
-				s->p += 3;
-				if (!xs_comment(s))
-					return false;
-			}
-			else if (xs_looking_at(s, "![CDATA["))
-			{
-				s->p += 8;
-				if (!xs_cdata(s))
+				if (xs_looking_at(s, "!--"))
+				{
+					s->p += 3;
+					if (!xs_comment(s))
+						return false;
+				}
+				else if (xs_looking_at(s, "![CDATA["))
+				{
+					s->p += 8;
+					if (!xs_cdata(s))
+						return false;
+				}
+				else
 					return false;
 			}
 			else if (!xs_start_tag(s))
-				return false;	/* also "<?" and other "<!" */
+				return false;	/* also "<?" */
 		}
 		else if (*s->p == '&')
 		{
