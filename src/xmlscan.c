@@ -261,38 +261,34 @@ xs_name_char(char c)
 	return (xs_class[(unsigned char) c] & XS_NAME_CHAR) != 0;
 }
 
-static bool
-xs_ncname(XsScan *s, const char **start, size_t *len)
+/* An NCName at p: the byte after it, or NULL. */
+static inline const char *
+xs_ncname_at(const char *p, const char *end)
 {
-	const char *b = s->p;
-
-	if (s->p >= s->end || !xs_name_start(*s->p))
-		return false;
-	s->p++;
-	while (s->p < s->end && xs_name_char(*s->p))
-		s->p++;
-	*start = b;
-	*len = s->p - b;
-	return true;
+	if (p >= end || !xs_name_start(*p))
+		return NULL;
+	p++;
+	while (p < end && xs_name_char(*p))
+		p++;
+	return p;
 }
 
-/* QName: NCName, or NCName ':' NCName. */
-static bool
-xs_qname(XsScan *s, XsName *n)
+/* QName at p: NCName, or NCName ':' NCName.  The byte after it, or NULL. */
+static inline const char *
+xs_qname_at(const char *p, const char *end, XsName *n)
 {
-	const char *a;
-	size_t		alen;
+	const char *q;
 
-	n->qname = s->p;
+	n->qname = p;
 #ifdef XS_SSE2
 
 	/*
 	 * A name shorter than 16 bytes at once: the run of name characters
 	 * and colons, which must be an NCName, or two joined by one colon.
 	 */
-	if (s->end - s->p >= 16)
+	if (end - p >= 16)
 	{
-		__m128i		v = _mm_loadu_si128((const __m128i *) s->p);
+		__m128i		v = _mm_loadu_si128((const __m128i *) p);
 		__m128i		lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
 		__m128i		letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
 										   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
@@ -310,13 +306,13 @@ xs_qname(XsScan *s, XsName *n)
 			size_t		len = __builtin_ctz(stop);
 
 			colon &= (1u << len) - 1;
-			if (len == 0 || !xs_name_start(s->p[0]))
-				return false;
+			if (len == 0 || !xs_name_start(p[0]))
+				return NULL;
 			if (colon == 0)
 			{
 				n->prefix = NULL;
 				n->plen = 0;
-				n->local = s->p;
+				n->local = p;
 				n->llen = len;
 			}
 			else
@@ -324,41 +320,54 @@ xs_qname(XsScan *s, XsName *n)
 				size_t		c = __builtin_ctz(colon);
 
 				/* a second colon, or no NCName after the colon */
-				if ((colon & (colon - 1)) != 0 || !xs_name_start(s->p[c + 1]))
-					return false;
-				n->prefix = s->p;
+				if ((colon & (colon - 1)) != 0 || !xs_name_start(p[c + 1]))
+					return NULL;
+				n->prefix = p;
 				n->plen = c;
-				n->local = s->p + c + 1;
+				n->local = p + c + 1;
 				n->llen = len - c - 1;
 			}
 			n->qlen = len;
-			s->p += len;
-			return true;
+			return p + len;
 		}
 	}
 #endif
-	if (!xs_ncname(s, &a, &alen))
-		return false;
-	if (s->p < s->end && *s->p == ':')
+	q = xs_ncname_at(p, end);
+	if (q == NULL)
+		return NULL;
+	if (q < end && *q == ':')
 	{
-		s->p++;
-		n->prefix = a;
-		n->plen = alen;
-		if (!xs_ncname(s, &n->local, &n->llen))
-			return false;
+		n->prefix = p;
+		n->plen = q - p;
+		n->local = q + 1;
+		q = xs_ncname_at(q + 1, end);
+		if (q == NULL)
+			return NULL;
+		n->llen = q - n->local;
 	}
 	else
 	{
 		n->prefix = NULL;
 		n->plen = 0;
-		n->local = a;
-		n->llen = alen;
+		n->local = p;
+		n->llen = q - p;
 	}
 	/* a second colon is not a QName */
-	if (s->p < s->end && *s->p == ':')
+	if (q < end && *q == ':')
+		return NULL;
+	n->qlen = q - p;
+	return n->qlen <= XS_MAX_NAME ? q : NULL;
+}
+
+static bool
+xs_qname(XsScan *s, XsName *n)
+{
+	const char *q = xs_qname_at(s->p, s->end, n);
+
+	if (q == NULL)
 		return false;
-	n->qlen = s->p - n->qname;
-	return n->qlen <= XS_MAX_NAME;
+	s->p = q;
+	return true;
 }
 
 /*
@@ -626,18 +635,18 @@ xs_hash(const XsName *n)
 }
 
 /*
- * After the name of a start tag that is followed right away by ">" or
- * "/>": no attributes, no declarations, so its callback arguments depend
- * only on the name and the bindings in scope, and an element name seen
- * before under the same bindings is looked up in the cache instead of
- * resolved again.
+ * At p, right after the name of a start tag, ">" or "/>": no attributes,
+ * no declarations, so its callback arguments depend only on the name and
+ * the bindings in scope, and an element name seen before under the same
+ * bindings is looked up in the cache instead of resolved again.  Returns
+ * the byte after the tag, or NULL.
  */
-static bool
-xs_start_plain(XsScan *s, const XsName *name)
+static const char *
+xs_start_plain(XsScan *s, const XsName *name, const char *p)
 {
 	unsigned int h = xs_hash(name);
 	size_t		used = s->used;
-	bool		empty = *s->p == '/';
+	bool		empty = *p == '/';
 	const char *lname = NULL;
 	const char *prefix = NULL;
 	const char *uri = NULL;
@@ -662,7 +671,7 @@ xs_start_plain(XsScan *s, const XsName *name)
 
 		uri = xs_lookup(s, name->prefix, name->plen, &found, &prefix);
 		if (!found)
-			return false;		/* undeclared prefix */
+			return NULL;		/* undeclared prefix */
 		lname = xs_listed(s, name);
 		if (lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
 		{
@@ -697,21 +706,21 @@ xs_start_plain(XsScan *s, const XsName *name)
 			e->uri = uri;
 		}
 		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
-			return false;
+			return NULL;
 	}
 
-	s->p += empty ? 2 : 1;
+	p += empty ? 2 : 1;
 	if (!s->h->start(s->arg, lname, prefix, uri, 0, NULL))
-		return false;
+		return NULL;
 	if (empty)
 	{
 		if (!s->h->end(s->arg, lname, prefix, uri))
-			return false;
+			return NULL;
 		s->used = used;
-		return true;
+		return p;
 	}
 	if (s->depth == XS_MAX_DEPTH)
-		return false;
+		return NULL;
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
 	s->open[s->depth].lname = lname;
@@ -721,7 +730,7 @@ xs_start_plain(XsScan *s, const XsName *name)
 	s->open[s->depth].scope = s->scope;
 	s->open[s->depth].arena = used;
 	s->depth++;
-	return true;
+	return p;
 }
 
 /* After "<": a start tag, with its attributes and namespace declarations. */
@@ -750,7 +759,10 @@ xs_start_tag(XsScan *s)
 		return false;
 	if (s->p < s->end &&
 		(*s->p == '>' || (*s->p == '/' && s->end - s->p >= 2 && s->p[1] == '>')))
-		return xs_start_plain(s, &name);
+	{
+		s->p = xs_start_plain(s, &name, s->p);
+		return s->p != NULL;
+	}
 
 	for (;;)
 	{
@@ -914,39 +926,6 @@ xs_start_tag(XsScan *s)
 	return true;
 }
 
-/* After "</": the end tag of the innermost open element. */
-static bool
-xs_end_tag(XsScan *s)
-{
-	XsOpen	   *o;
-	size_t		n;
-	bool		ok;
-
-	if (s->depth == 0)
-		return false;
-	o = &s->open[s->depth - 1];
-
-	/*
-	 * The name must be the start tag's, byte for byte, and end there (the
-	 * start tag's name was checked when it was read).
-	 */
-	n = o->qlen;
-	if ((size_t) (s->end - s->p) <= n || !xs_same(s->p, o->qname, n) ||
-		xs_name_char(s->p[n]) || s->p[n] == ':')
-		return false;
-	s->p += n;
-	xs_skip_space(s);
-	if (s->p >= s->end || *s->p != '>')
-		return false;
-	s->p++;
-	ok = s->h->end(s->arg, o->lname, o->prefix, o->uri);
-	s->nbind = o->nbind;
-	s->scope = o->scope;
-	s->used = o->arena;
-	s->depth--;
-	return ok;
-}
-
 /* After "<!--": a comment, which may not contain "--". */
 static bool
 xs_comment(XsScan *s)
@@ -1101,14 +1080,14 @@ xs_has_byte(uint64_t v, unsigned char b)
 #endif
 
 /*
- * Text up to the next markup: checked character by character (the
- * document is read once), and "]]>" may not appear in it.
+ * Text from p up to the next markup: checked character by character (the
+ * document is read once), and "]]>" may not appear in it.  Returns where
+ * it ends, or NULL.
  */
-static bool
-xs_text(XsScan *s)
+static const char *
+xs_text(XsScan *s, const char *p)
 {
-	const char *b = s->p;
-	const char *p = s->p;
+	const char *b = p;
 	const char *end = s->end;
 
 	for (;;)
@@ -1163,21 +1142,20 @@ xs_text(XsScan *s)
 		if (*p == ']')
 		{
 			if (end - p >= 3 && p[1] == ']' && p[2] == '>')
-				return false;
+				return NULL;
 			p++;
 			continue;
 		}
 		/* TAB, LF, or not ASCII */
 		n = xs_char_len((const unsigned char *) p, end - p);
 		if (n == 0)
-			return false;
+			return NULL;
 		p += n;
 	}
 #ifdef XS_SSE2
 done:
 #endif
-	s->p = p;
-	return s->h->text(s->arg, b, p - b);
+	return s->h->text(s->arg, b, p - b) ? p : NULL;
 }
 
 /*
@@ -1228,8 +1206,13 @@ xs_xml_decl(XsScan *s)
 			s->p += 2;
 			return seen >= 1;
 		}
-		if (s->p == before || !xs_ncname(s, &name, &nlen))
+		if (s->p == before)
 			return false;
+		name = s->p;
+		s->p = xs_ncname_at(s->p, s->end);
+		if (s->p == NULL)
+			return false;
+		nlen = s->p - name;
 		xs_skip_space(s);
 		if (s->p >= s->end || *s->p != '=')
 			return false;
@@ -1267,6 +1250,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 {
 	XsScan	   *s;
 	XsScan		state;
+	const char *end = doc + len;
+	const char *p;
 	bool		seen_root = false;
 	int			i;
 
@@ -1294,14 +1279,16 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	if (!xs_xml_decl(s))
 		return false;
 
+	p = s->p;
 	for (;;)
 	{
 		if (s->depth == 0)
 		{
 			/* before or after the root element */
+			s->p = p;
 			if (!xs_misc(s))
 				return false;
-			if (s->p >= s->end)
+			if (s->p >= end)
 				return seen_root;
 			if (seen_root)
 				return false;	/* a second root */
@@ -1309,21 +1296,75 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 			if (!xs_start_tag(s))
 				return false;
 			seen_root = true;
+			p = s->p;
 			continue;
 		}
-		if (s->p >= s->end)
+
+		/*
+		 * Inside the root: the position is kept in p, not in *s, where
+		 * every step had to store it and load it again.
+		 */
+		if (p >= end)
 			return false;		/* the document ends inside an element */
-		if (*s->p == '<')
+		if (*p == '<')
 		{
-			s->p++;
-			if (s->p < s->end && *s->p == '/')
+			if (end - p >= 2 && p[1] == '/')
 			{
-				s->p++;
-				if (!xs_end_tag(s))
+				/* the end tag of the innermost open element */
+				XsOpen	   *o = &s->open[s->depth - 1];
+				size_t		n = o->qlen;
+
+				/*
+				 * The name must be the start tag's, byte for byte, and
+				 * end there (the start tag's name was checked when it was
+				 * read).
+				 */
+				p += 2;
+				if ((size_t) (end - p) <= n || !xs_same(p, o->qname, n) ||
+					xs_name_char(p[n]) || p[n] == ':')
+					return false;
+				p += n;
+				if (*p != '>')
+				{
+					while (p < end && xs_is_space(*p))
+						p++;
+					if (p >= end || *p != '>')
+						return false;
+				}
+				p++;
+				if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
+					return false;
+				s->nbind = o->nbind;
+				s->scope = o->scope;
+				s->used = o->arena;
+				s->depth--;
+			}
+			else if (end - p >= 2 && xs_name_start(p[1]))
+			{
+				XsName		name;
+				const char *q = xs_qname_at(p + 1, end, &name);
+
+				if (q == NULL)
+					return false;
+				/* no attributes, and not the reserved "xml" or "xmlns" */
+				if (q < end &&
+					(*q == '>' || (*q == '/' && end - q >= 2 && q[1] == '>')) &&
+					(name.prefix == NULL ||
+					 (!xs_eq(name.prefix, name.plen, "xml") &&
+					  !xs_eq(name.prefix, name.plen, "xmlns"))))
+					p = xs_start_plain(s, &name, q);
+				else
+				{
+					/* attributes, or a reserved prefix: the whole way */
+					s->p = p + 1;
+					p = xs_start_tag(s) ? s->p : NULL;
+				}
+				if (p == NULL)
 					return false;
 			}
-			else if (s->p < s->end && *s->p == '!')
+			else
 			{
+				s->p = p + 1;
 				if (xs_looking_at(s, "!--"))
 				{
 					s->p += 3;
@@ -1337,18 +1378,18 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 						return false;
 				}
 				else
-					return false;
+					return false;	/* also "<?" */
+				p = s->p;
 			}
-			else if (!xs_start_tag(s))
-				return false;	/* also "<?" */
 		}
-		else if (*s->p == '&')
+		else if (*p == '&')
 		{
-			s->p++;
+			s->p = p + 1;
 			if (!xs_reference(s))
 				return false;
+			p = s->p;
 		}
-		else if (!xs_text(s))
+		else if ((p = xs_text(s, p)) == NULL)
 			return false;
 	}
 }
