@@ -1110,15 +1110,56 @@ xs_text(XsScan *s, const char *p)
 														 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
 											_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
 			unsigned int m = _mm_movemask_epi8(stop) | lt;
+			unsigned int first = m & (0u - m);
 
-			if (m != 0)
+			if (m == 0)
+			{
+				p += 16;
+				continue;
+			}
+			if (first & lt)
 			{
 				p += __builtin_ctz(m);
-				if (lt & m & (0u - m))
-					goto done;
-				break;
+				goto done;
 			}
-			p += 16;
+			if (first & _mm_movemask_epi8(v))
+			{
+				/*
+				 * Not ASCII first: two-byte sequences (Cyrillic, say) up
+				 * to the first other stop are checked here, the rest is
+				 * left to xs_char_len.  As signed bytes the continuation
+				 * bytes 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF
+				 * -62..-33.
+				 */
+				unsigned int hi = _mm_movemask_epi8(v);
+				unsigned int hard = m & ~hi;
+				unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
+				unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
+				unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
+																	_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
+
+				/*
+				 * Each byte not ASCII a lead or continuation byte, each
+				 * continuation byte right after a lead byte and each lead
+				 * byte before one, but a lead byte last in the region,
+				 * whose continuation is looked at in the next round.  p
+				 * is at the start of a character.
+				 */
+				if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
+				{
+					int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
+
+					if (lead & (1u << (adv - 1)))
+						adv--;
+					if (adv > 0)
+					{
+						p += adv;
+						continue;
+					}
+				}
+			}
+			p += __builtin_ctz(m);
+			break;
 		}
 #else
 		/* eight bytes at a time, the same bytes */
