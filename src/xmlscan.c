@@ -26,6 +26,13 @@
 #define XS_SSE2 1
 #endif
 
+/* for the steps of the content loop, whose locals then stay in registers */
+#if defined(__GNUC__)
+#define XS_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define XS_ALWAYS_INLINE
+#endif
+
 #define XS_MAX_DEPTH	200		/* libxml2 refuses beyond 256 */
 #define XS_MAX_NAME		1000	/* bytes of a qualified name */
 #define XS_MAX_ATTRS	32
@@ -274,7 +281,7 @@ xs_ncname_at(const char *p, const char *end)
 }
 
 /* QName at p: NCName, or NCName ':' NCName.  The byte after it, or NULL. */
-static inline const char *
+static inline XS_ALWAYS_INLINE const char *
 xs_qname_at(const char *p, const char *end, XsName *n)
 {
 	const char *q;
@@ -641,7 +648,7 @@ xs_hash(const XsName *n)
  * bindings is looked up in the cache instead of resolved again.  Returns
  * the byte after the tag, or NULL.
  */
-static const char *
+static inline XS_ALWAYS_INLINE const char *
 xs_start_plain(XsScan *s, const XsName *name, const char *p)
 {
 	unsigned int h = xs_hash(name);
