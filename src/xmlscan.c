@@ -84,6 +84,9 @@ typedef struct XsOpen
  */
 typedef struct XsCached
 {
+#ifdef XS_SSE2
+	__m128i		key;			/* a name of under 16 bytes, zeros after it */
+#endif
 	unsigned int scope;			/* 0: empty */
 	size_t		qlen;
 	const char *qname;			/* an earlier occurrence in the document */
@@ -651,25 +654,66 @@ xs_hash(const XsName *n)
 static inline XS_ALWAYS_INLINE const char *
 xs_start_plain(XsScan *s, const XsName *name, const char *p)
 {
-	unsigned int h = xs_hash(name);
+	unsigned int h;
 	size_t		used = s->used;
 	bool		empty = *p == '/';
 	const char *lname = NULL;
 	const char *prefix = NULL;
 	const char *uri = NULL;
 	int			w;
+#ifdef XS_SSE2
+	__m128i		key = _mm_setzero_si128();
+	bool		short_name = name->qlen < 16 && s->end - name->qname >= 16;
 
-	for (w = 0; w < XS_CACHE_WAYS; w++)
+	if (short_name)
 	{
-		const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+		/*
+		 * The name and zeros after it as one 16-byte key: hashed in two
+		 * multiplications and compared in one instruction (names hold no
+		 * zero bytes, so equal keys are equal names).
+		 */
+		static const char ones[32] = {
+			-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+		};
+		uint64_t	lo,
+					hi;
 
-		if (e->scope == s->scope && e->qlen == name->qlen &&
-			xs_same(e->qname, name->qname, name->qlen))
+		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname),
+							_mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen)));
+		lo = (uint64_t) _mm_cvtsi128_si64(key);
+		hi = (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
+		h = (unsigned int) ((lo * UINT64_C(0x9E3779B97F4A7C15) ^ hi * UINT64_C(0xC2B2AE3D27D4EB4F))
+							>> (64 - XS_CACHE_BITS));
+		for (w = 0; w < XS_CACHE_WAYS; w++)
 		{
-			lname = e->lname;
-			prefix = e->prefix;
-			uri = e->uri;
-			break;
+			const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+			if (e->scope == s->scope &&
+				_mm_movemask_epi8(_mm_cmpeq_epi8(e->key, key)) == 0xFFFF)
+			{
+				lname = e->lname;
+				prefix = e->prefix;
+				uri = e->uri;
+				break;
+			}
+		}
+	}
+	else
+#endif
+	{
+		h = xs_hash(name);
+		for (w = 0; w < XS_CACHE_WAYS; w++)
+		{
+			const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+			if (e->scope == s->scope && e->qlen == name->qlen &&
+				xs_same(e->qname, name->qname, name->qlen))
+			{
+				lname = e->lname;
+				prefix = e->prefix;
+				uri = e->uri;
+				break;
+			}
 		}
 	}
 	if (lname == NULL)
@@ -705,6 +749,10 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 					break;
 				}
 			}
+#ifdef XS_SSE2
+			/* a long name has a key of zeros, which no short one equals */
+			e->key = key;
+#endif
 			e->scope = s->scope;
 			e->qlen = name->qlen;
 			e->qname = name->qname;
