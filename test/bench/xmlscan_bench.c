@@ -8,9 +8,11 @@
  * and hash what they are given (the names list is the Mercury unit's, as
  * src/mercury.c passes it), and takes the thread's CPU time.  Prints the
  * median over the repeats in ns per byte and ns per unit (a "unit"
- * element; also the fastest repeat, less disturbed on a shared machine), and a hash of every callback's arguments: the same hash
- * before and after a change to the scanner means the same events on these
- * pages.  No network, no PostgreSQL.
+ * element), the fastest repeat (less disturbed on a shared machine), and a
+ * hash of every callback's arguments: the same hash before and after a
+ * change to the scanner means the same events on these pages.  No network,
+ * no PostgreSQL; test/bench/xmlscan.sh fetches a page of the mock and runs
+ * it.
  *-------------------------------------------------------------------------
  */
 #include <stdbool.h>
