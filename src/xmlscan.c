@@ -113,7 +113,8 @@ typedef struct XsScan
 	/*
 	 * The bindings in scope, as a number: each start tag that declares a
 	 * namespace makes a new one, its end tag restores the one before.  No
-	 * number is used for two different sets of bindings.
+	 * number is used for two different sets of bindings (a document of
+	 * XMLSCAN_MAX_INPUT bytes has far fewer start tags than it can count).
 	 */
 	unsigned int scope;
 	unsigned int scopes;		/* numbers used so far */
