@@ -630,6 +630,8 @@ xs_element_args(XsScan *s, const XsName *n, const char **lname,
 	return *lname != NULL;
 }
 
+static const char *xs_no_attrs[1];
+
 /* Where a name may be in the cache: from a few of its bytes. */
 static inline unsigned int
 xs_hash(const XsName *n)
@@ -766,7 +768,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	}
 
 	p += empty ? 2 : 1;
-	if (!s->h->start(s->arg, lname, prefix, uri, 0, NULL))
+	/* no attributes, but a valid array as before, not NULL */
+	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
 		return NULL;
 	if (empty)
 	{
