@@ -41,7 +41,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/proto $(XML2_CFLAGS)
 SHLIB_LINK = -lcurl -lprotobuf-c $(XML2_LIBS)
 
 EXTRA_CLEAN = $(PB_SRCS) $(PB_HDRS) \
-	test/mock_api/mock_api test/mock_api/*.o test/bench/baseline
+	test/mock_api/mock_api test/mock_api/*.o test/bench/baseline test/bench/xmlscan_bench
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -79,5 +79,9 @@ test/bench/baseline: test/bench/baseline.c src/xmlscan.c src/xmlscan.h $(PB_SRCS
 	$(CC) $(MOCK_CFLAGS) -Isrc -o $@ test/bench/baseline.c src/xmlscan.c $(PB_SRCS) \
 		-lcurl -lprotobuf-c
 
-bench: test/bench/baseline
+# The scanner alone on saved pages, compiled as the extension compiles it.
+test/bench/xmlscan_bench: test/bench/xmlscan_bench.c src/xmlscan.c src/xmlscan.h
+	$(CC) $(CFLAGS) $(CFLAGS_SL) -Isrc -o $@ test/bench/xmlscan_bench.c src/xmlscan.c
+
+bench: test/bench/baseline test/bench/xmlscan_bench
 .PHONY: bench

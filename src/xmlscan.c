@@ -17,12 +17,32 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * SSE2 is part of x86-64, so the 16-byte paths need no run-time check;
+ * elsewhere the same loops run on 8-byte words.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define XS_SSE2 1
+#endif
+
+/* for the steps of the content loop, whose locals then stay in registers */
+#if defined(__GNUC__)
+#define XS_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define XS_ALWAYS_INLINE
+#endif
+
 #define XS_MAX_DEPTH	200		/* libxml2 refuses beyond 256 */
 #define XS_MAX_NAME		1000	/* bytes of a qualified name */
 #define XS_MAX_ATTRS	32
 #define XS_MAX_BINDINGS	64
 #define XS_ARENA		8192	/* namespace URIs and callback names */
 #define XS_MAX_NAMES	64		/* of XmlScanHandler.names used */
+#define XS_CACHE_BITS	7
+#define XS_CACHE		(1 << XS_CACHE_BITS)	/* resolved element names */
+#define XS_CACHE_WAYS	4		/* places an element name may have in it */
+#define XS_CACHE_ARENA	4096	/* local names of the cache not in names */
 
 #define XML_NS	"http://www.w3.org/XML/1998/namespace"
 #define XMLNS_NS	"http://www.w3.org/2000/xmlns/"
@@ -47,13 +67,33 @@ typedef struct XsBinding
 
 typedef struct XsOpen
 {
-	XsName		name;
+	const char *qname;			/* the start tag's name as written */
+	size_t		qlen;
 	const char *lname;			/* as passed to the start callback */
 	const char *prefix;
 	const char *uri;
 	int			nbind;			/* bindings in scope before this element */
+	unsigned int scope;			/* XsScan.scope before this element */
 	size_t		arena;			/* arena in use before this element */
 } XsOpen;
+
+/*
+ * An element name resolved before, for start tags without attributes:
+ * the same qualified name under the same bindings gets the same callback
+ * arguments.  Valid while XsScan.scope equals its scope.
+ */
+typedef struct XsCached
+{
+#ifdef XS_SSE2
+	__m128i		key;			/* a name of under 16 bytes, zeros after it */
+#endif
+	unsigned int scope;			/* 0: empty */
+	size_t		qlen;
+	const char *qname;			/* an earlier occurrence in the document */
+	const char *lname;
+	const char *prefix;
+	const char *uri;
+} XsCached;
 
 typedef struct XsScan
 {
@@ -69,6 +109,18 @@ typedef struct XsScan
 	size_t		used;
 	size_t		namelen[XS_MAX_NAMES];	/* of handler->names */
 	int			lastname;		/* index of the last name found */
+
+	/*
+	 * The bindings in scope, as a number: each start tag that declares a
+	 * namespace makes a new one, its end tag restores the one before.  No
+	 * number is used for two different sets of bindings (a document of
+	 * XMLSCAN_MAX_INPUT bytes has far fewer start tags than it can count).
+	 */
+	unsigned int scope;
+	unsigned int scopes;		/* numbers used so far */
+	XsCached	cache[XS_CACHE];
+	char		carena[XS_CACHE_ARENA];	/* never reset during a scan */
+	size_t		cused;
 } XsScan;
 
 static bool
@@ -93,10 +145,57 @@ xs_looking_at(const XsScan *s, const char *lit)
 }
 
 /*
- * Every byte of the document: valid UTF-8 (no overlong forms, surrogates
- * or code points past U+10FFFF), and an XML 1.0 Char: no C0 control but
- * TAB and LF, no U+FFFE or U+FFFF.  CR is refused too: a parser turns CR
- * LF into LF, and this scanner passes text through unchanged.
+ * The character at s (avail bytes left): its length if it is valid UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF) and an XML
+ * 1.0 Char: no C0 control but TAB and LF, no U+FFFE or U+FFFF; else 0.  CR
+ * is refused too: a parser turns CR LF into LF, and this scanner passes
+ * text through unchanged.
+ */
+static inline int
+xs_char_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned char c1;
+
+	if (c < 0x80)
+		return c >= 0x20 || c == '\t' || c == '\n';
+	if (c >= 0xC2 && c <= 0xDF)
+		return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF)
+	{
+		if (avail < 3)
+			return 0;
+		c1 = s[1];
+		if ((c1 & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && c1 < 0xA0)
+			return 0;			/* overlong */
+		if (c == 0xED && c1 >= 0xA0)
+			return 0;			/* surrogate */
+		if (c == 0xEF && c1 == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+			return 0;			/* U+FFFE, U+FFFF */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4)
+	{
+		if (avail < 4)
+			return 0;
+		c1 = s[1];
+		if ((c1 & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+			(s[3] & 0xC0) != 0x80)
+			return 0;
+		if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
+			return 0;			/* overlong, beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Every character of s[0..len) is an XML Char (xs_char_len).  Markup is
+ * checked as it is read (names are ASCII, white space is three bytes) and
+ * text as it is scanned; this is for the rest: attribute values, comments
+ * and CDATA sections.
  */
 static bool
 xs_check_chars(const unsigned char *s, size_t len)
@@ -105,7 +204,7 @@ xs_check_chars(const unsigned char *s, size_t len)
 
 	while (i < len)
 	{
-		unsigned char c = s[i];
+		int			n;
 
 		/* eight plain ASCII bytes at a time */
 		if (i + 8 <= len)
@@ -122,51 +221,10 @@ xs_check_chars(const unsigned char *s, size_t len)
 				continue;
 			}
 		}
-		if (c < 0x80)
-		{
-			if (c < 0x20 && c != '\t' && c != '\n')
-				return false;
-			i++;
-		}
-		else if (c >= 0xC2 && c <= 0xDF)
-		{
-			if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80)
-				return false;
-			i += 2;
-		}
-		else if (c >= 0xE0 && c <= 0xEF)
-		{
-			unsigned char c1;
-
-			if (i + 2 >= len)
-				return false;
-			c1 = s[i + 1];
-			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
-				return false;
-			if (c == 0xE0 && c1 < 0xA0)
-				return false;	/* overlong */
-			if (c == 0xED && c1 >= 0xA0)
-				return false;	/* surrogate */
-			if (c == 0xEF && c1 == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
-				return false;	/* U+FFFE, U+FFFF */
-			i += 3;
-		}
-		else if (c >= 0xF0 && c <= 0xF4)
-		{
-			unsigned char c1;
-
-			if (i + 3 >= len)
-				return false;
-			c1 = s[i + 1];
-			if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-				(s[i + 3] & 0xC0) != 0x80)
-				return false;
-			if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
-				return false;	/* overlong, beyond U+10FFFF */
-			i += 4;
-		}
-		else
+		n = xs_char_len(s + i, len - i);
+		if (n == 0)
 			return false;
+		i += n;
 	}
 	return true;
 }
@@ -177,7 +235,7 @@ xs_check_chars(const unsigned char *s, size_t len)
  */
 #define XS_NAME_START	1
 #define XS_NAME_CHAR	2
-#define XS_TEXT_STOP	4		/* '<', '&', ']' end a run of plain text */
+#define XS_TEXT_PLAIN	4		/* ASCII text but '<', '&', ']' and controls */
 
 static unsigned char xs_class[256];
 
@@ -186,7 +244,7 @@ xs_init_classes(void)
 {
 	int			c;
 
-	if (xs_class['<'] != 0)
+	if (xs_class['a'] != 0)
 		return;
 	for (c = 0; c < 256; c++)
 	{
@@ -196,8 +254,8 @@ xs_init_classes(void)
 			k |= XS_NAME_START | XS_NAME_CHAR;
 		if ((c >= '0' && c <= '9') || c == '-' || c == '.')
 			k |= XS_NAME_CHAR;
-		if (c == '<' || c == '&' || c == ']')
-			k |= XS_TEXT_STOP;
+		if (c >= 0x20 && c < 0x80 && c != '<' && c != '&' && c != ']')
+			k |= XS_TEXT_PLAIN;
 		xs_class[c] = k;
 	}
 }
@@ -214,69 +272,151 @@ xs_name_char(char c)
 	return (xs_class[(unsigned char) c] & XS_NAME_CHAR) != 0;
 }
 
-static bool
-xs_ncname(XsScan *s, const char **start, size_t *len)
+/* An NCName at p: the byte after it, or NULL. */
+static inline const char *
+xs_ncname_at(const char *p, const char *end)
 {
-	const char *b = s->p;
-
-	if (s->p >= s->end || !xs_name_start(*s->p))
-		return false;
-	s->p++;
-	while (s->p < s->end && xs_name_char(*s->p))
-		s->p++;
-	*start = b;
-	*len = s->p - b;
-	return true;
+	if (p >= end || !xs_name_start(*p))
+		return NULL;
+	p++;
+	while (p < end && xs_name_char(*p))
+		p++;
+	return p;
 }
 
-/* QName: NCName, or NCName ':' NCName. */
-static bool
-xs_qname(XsScan *s, XsName *n)
+/* QName at p: NCName, or NCName ':' NCName.  The byte after it, or NULL. */
+static inline XS_ALWAYS_INLINE const char *
+xs_qname_at(const char *p, const char *end, XsName *n)
 {
-	const char *a;
-	size_t		alen;
+	const char *q;
 
-	n->qname = s->p;
-	if (!xs_ncname(s, &a, &alen))
-		return false;
-	if (s->p < s->end && *s->p == ':')
+	n->qname = p;
+#ifdef XS_SSE2
+
+	/*
+	 * A name shorter than 16 bytes at once: the run of name characters
+	 * and colons, which must be an NCName, or two joined by one colon.
+	 */
+	if (end - p >= 16)
 	{
-		s->p++;
-		n->prefix = a;
-		n->plen = alen;
-		if (!xs_ncname(s, &n->local, &n->llen))
-			return false;
+		__m128i		v = _mm_loadu_si128((const __m128i *) p);
+		__m128i		lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i		letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+										   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+		__m128i		digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+										  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i		other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+													  _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+										 _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+		unsigned int namech = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other));
+		unsigned int colon = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+		unsigned int stop = ~(namech | colon) & 0xFFFF;
+
+		if (stop != 0)
+		{
+			size_t		len = __builtin_ctz(stop);
+
+			colon &= (1u << len) - 1;
+			if (len == 0 || !xs_name_start(p[0]))
+				return NULL;
+			if (colon == 0)
+			{
+				n->prefix = NULL;
+				n->plen = 0;
+				n->local = p;
+				n->llen = len;
+			}
+			else
+			{
+				size_t		c = __builtin_ctz(colon);
+
+				/* a second colon, or no NCName after the colon */
+				if ((colon & (colon - 1)) != 0 || !xs_name_start(p[c + 1]))
+					return NULL;
+				n->prefix = p;
+				n->plen = c;
+				n->local = p + c + 1;
+				n->llen = len - c - 1;
+			}
+			n->qlen = len;
+			return p + len;
+		}
+	}
+#endif
+	q = xs_ncname_at(p, end);
+	if (q == NULL)
+		return NULL;
+	if (q < end && *q == ':')
+	{
+		n->prefix = p;
+		n->plen = q - p;
+		n->local = q + 1;
+		q = xs_ncname_at(q + 1, end);
+		if (q == NULL)
+			return NULL;
+		n->llen = q - n->local;
 	}
 	else
 	{
 		n->prefix = NULL;
 		n->plen = 0;
-		n->local = a;
-		n->llen = alen;
+		n->local = p;
+		n->llen = q - p;
 	}
 	/* a second colon is not a QName */
-	if (s->p < s->end && *s->p == ':')
-		return false;
-	n->qlen = s->p - n->qname;
-	return n->qlen <= XS_MAX_NAME;
+	if (q < end && *q == ':')
+		return NULL;
+	n->qlen = q - p;
+	return n->qlen <= XS_MAX_NAME ? q : NULL;
 }
 
-/* memcmp for the short names compared per element, without a call */
+static bool
+xs_qname(XsScan *s, XsName *n)
+{
+	const char *q = xs_qname_at(s->p, s->end, n);
+
+	if (q == NULL)
+		return false;
+	s->p = q;
+	return true;
+}
+
+/*
+ * memcmp for the short names compared per element, without a call: words
+ * of 8 bytes, the last one overlapping the one before, or two of 4.
+ */
 static inline bool
 xs_same(const char *a, const char *b, size_t n)
 {
-	while (n >= 8)
+	if (n >= 8)
 	{
 		uint64_t	x,
 					y;
+		size_t		i;
 
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return false;
-		a += 8;
-		b += 8;
-		n -= 8;
+		for (i = 0; i + 8 < n; i += 8)
+		{
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4)
+	{
+		uint32_t	x,
+					y,
+					z,
+					w;
+
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&z, a + n - 4, 4);
+		memcpy(&w, b + n - 4, 4);
+		return x == y && z == w;
 	}
 	while (n > 0)
 	{
@@ -308,9 +448,9 @@ xs_copy(XsScan *s, const char *src, size_t len)
 	return d;
 }
 
-/* The canonical pointer for a local name the handler listed, or a copy. */
+/* The canonical pointer for a local name the handler listed, or NULL. */
 static const char *
-xs_local(XsScan *s, const XsName *n)
+xs_listed(XsScan *s, const XsName *n)
 {
 	int			nnames = s->h->nnames < XS_MAX_NAMES ? s->h->nnames : XS_MAX_NAMES;
 	int			k;
@@ -335,7 +475,16 @@ xs_local(XsScan *s, const XsName *n)
 			return s->h->names[i];
 		}
 	}
-	return xs_copy(s, n->local, n->llen);
+	return NULL;
+}
+
+/* The canonical pointer for a local name the handler listed, or a copy. */
+static const char *
+xs_local(XsScan *s, const XsName *n)
+{
+	const char *l = xs_listed(s, n);
+
+	return l != NULL ? l : xs_copy(s, n->local, n->llen);
 }
 
 /*
@@ -464,7 +613,7 @@ xs_attr_value(XsScan *s, const char **value, const char **vend)
 	if (s->p >= s->end)
 		return false;
 	*vend = s->p++;
-	return true;
+	return xs_check_chars((const unsigned char *) *value, *vend - *value);
 }
 
 /* Callback arguments for an element name (in the arena, until reset). */
@@ -479,6 +628,168 @@ xs_element_args(XsScan *s, const XsName *n, const char **lname,
 		return false;			/* undeclared prefix */
 	*lname = xs_local(s, n);
 	return *lname != NULL;
+}
+
+static const char *xs_no_attrs[1];
+
+/* Where a name may be in the cache: from a few of its bytes. */
+static inline unsigned int
+xs_hash(const XsName *n)
+{
+	const unsigned char *l = (const unsigned char *) n->local;
+	size_t		k = n->llen;	/* at least 1 */
+	size_t		two = k > 1;
+	uint64_t	x;
+
+	x = l[0] | (uint64_t) l[two] << 8 | (uint64_t) l[k - 1] << 16 |
+		(uint64_t) l[k - 1 - two] << 24 | (uint64_t) (k & 0xFF) << 32 |
+		(uint64_t) (n->prefix != NULL ? (unsigned char) n->prefix[0] : 0) << 40;
+	return (unsigned int) ((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - XS_CACHE_BITS));
+}
+
+/*
+ * At p, right after the name of a start tag, ">" or "/>": no attributes,
+ * no declarations, so its callback arguments depend only on the name and
+ * the bindings in scope, and an element name seen before under the same
+ * bindings is looked up in the cache instead of resolved again.  Returns
+ * the byte after the tag, or NULL.
+ */
+static inline XS_ALWAYS_INLINE const char *
+xs_start_plain(XsScan *s, const XsName *name, const char *p)
+{
+	unsigned int h;
+	size_t		used = s->used;
+	bool		empty = *p == '/';
+	const char *lname = NULL;
+	const char *prefix = NULL;
+	const char *uri = NULL;
+	int			w;
+#ifdef XS_SSE2
+	__m128i		key = _mm_setzero_si128();
+	bool		short_name = name->qlen < 16 && s->end - name->qname >= 16;
+
+	if (short_name)
+	{
+		/*
+		 * The name and zeros after it as one 16-byte key: hashed in two
+		 * multiplications and compared in one instruction (names hold no
+		 * zero bytes, so equal keys are equal names).
+		 */
+		static const char ones[32] = {
+			-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+		};
+		uint64_t	lo,
+					hi;
+
+		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname),
+							_mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen)));
+		lo = (uint64_t) _mm_cvtsi128_si64(key);
+		hi = (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
+		h = (unsigned int) ((lo * UINT64_C(0x9E3779B97F4A7C15) ^ hi * UINT64_C(0xC2B2AE3D27D4EB4F))
+							>> (64 - XS_CACHE_BITS));
+		for (w = 0; w < XS_CACHE_WAYS; w++)
+		{
+			const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+			if (e->scope == s->scope &&
+				_mm_movemask_epi8(_mm_cmpeq_epi8(e->key, key)) == 0xFFFF)
+			{
+				lname = e->lname;
+				prefix = e->prefix;
+				uri = e->uri;
+				break;
+			}
+		}
+	}
+	else
+#endif
+	{
+		h = xs_hash(name);
+		for (w = 0; w < XS_CACHE_WAYS; w++)
+		{
+			const XsCached *e = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+			if (e->scope == s->scope && e->qlen == name->qlen &&
+				xs_same(e->qname, name->qname, name->qlen))
+			{
+				lname = e->lname;
+				prefix = e->prefix;
+				uri = e->uri;
+				break;
+			}
+		}
+	}
+	if (lname == NULL)
+	{
+		bool		found;
+
+		uri = xs_lookup(s, name->prefix, name->plen, &found, &prefix);
+		if (!found)
+			return NULL;		/* undeclared prefix */
+		lname = xs_listed(s, name);
+		if (lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
+		{
+			/* a copy that lives as long as the cache */
+			char	   *d = s->carena + s->cused;
+
+			memcpy(d, name->local, name->llen);
+			d[name->llen] = '\0';
+			s->cused += name->llen + 1;
+			lname = d;
+		}
+		if (lname != NULL)
+		{
+			XsCached   *e = &s->cache[h];
+
+			/* a free place or one of another scope, else the first */
+			for (w = 0; w < XS_CACHE_WAYS; w++)
+			{
+				XsCached   *f = &s->cache[(h + w) & (XS_CACHE - 1)];
+
+				if (f->scope != s->scope)
+				{
+					e = f;
+					break;
+				}
+			}
+#ifdef XS_SSE2
+			/* a long name has a key of zeros, which no short one equals */
+			e->key = key;
+#endif
+			e->scope = s->scope;
+			e->qlen = name->qlen;
+			e->qname = name->qname;
+			e->lname = lname;
+			e->prefix = prefix;
+			e->uri = uri;
+		}
+		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
+			return NULL;
+	}
+
+	p += empty ? 2 : 1;
+	/* no attributes, but a valid array as before, not NULL */
+	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
+		return NULL;
+	if (empty)
+	{
+		if (!s->h->end(s->arg, lname, prefix, uri))
+			return NULL;
+		s->used = used;
+		return p;
+	}
+	if (s->depth == XS_MAX_DEPTH)
+		return NULL;
+	s->open[s->depth].qname = name->qname;
+	s->open[s->depth].qlen = name->qlen;
+	s->open[s->depth].lname = lname;
+	s->open[s->depth].prefix = prefix;
+	s->open[s->depth].uri = uri;
+	s->open[s->depth].nbind = s->nbind;
+	s->open[s->depth].scope = s->scope;
+	s->open[s->depth].arena = used;
+	s->depth++;
+	return p;
 }
 
 /* After "<": a start tag, with its attributes and namespace declarations. */
@@ -505,6 +816,12 @@ xs_start_tag(XsScan *s)
 	if (name.prefix != NULL &&
 		(xs_eq(name.prefix, name.plen, "xml") || xs_eq(name.prefix, name.plen, "xmlns")))
 		return false;
+	if (s->p < s->end &&
+		(*s->p == '>' || (*s->p == '/' && s->end - s->p >= 2 && s->p[1] == '>')))
+	{
+		s->p = xs_start_plain(s, &name, s->p);
+		return s->p != NULL;
+	}
 
 	for (;;)
 	{
@@ -651,53 +968,21 @@ xs_start_tag(XsScan *s)
 	 * Field by field: as one struct assignment the compiler emitted "rep
 	 * movs", whose start-up cost was a fifth of this function's time.
 	 */
-	s->open[s->depth].name.prefix = name.prefix;
-	s->open[s->depth].name.plen = name.plen;
-	s->open[s->depth].name.local = name.local;
-	s->open[s->depth].name.llen = name.llen;
-	s->open[s->depth].name.qname = name.qname;
-	s->open[s->depth].name.qlen = name.qlen;
+	s->open[s->depth].qname = name.qname;
+	s->open[s->depth].qlen = name.qlen;
 	s->open[s->depth].lname = lname;
 	s->open[s->depth].prefix = prefix;
 	s->open[s->depth].uri = uri;
 	s->open[s->depth].nbind = nbind;
+	s->open[s->depth].scope = s->scope;
 	s->open[s->depth].arena = used;
 	s->depth++;
+	/* new bindings: names resolved before may mean something else now */
+	if (s->nbind != nbind)
+		s->scope = ++s->scopes;
 	/* the attributes' names are not needed any more */
 	s->used = elem_used;
 	return true;
-}
-
-/* After "</": the end tag of the innermost open element. */
-static bool
-xs_end_tag(XsScan *s)
-{
-	XsOpen	   *o;
-	size_t		n;
-	bool		ok;
-
-	if (s->depth == 0)
-		return false;
-	o = &s->open[s->depth - 1];
-
-	/*
-	 * The name must be the start tag's, byte for byte, and end there (the
-	 * start tag's name was checked when it was read).
-	 */
-	n = o->name.qlen;
-	if ((size_t) (s->end - s->p) <= n || !xs_same(s->p, o->name.qname, n) ||
-		xs_name_char(s->p[n]) || s->p[n] == ':')
-		return false;
-	s->p += n;
-	xs_skip_space(s);
-	if (s->p >= s->end || *s->p != '>')
-		return false;
-	s->p++;
-	ok = s->h->end(s->arg, o->lname, o->prefix, o->uri);
-	s->nbind = o->nbind;
-	s->used = o->arena;
-	s->depth--;
-	return ok;
 }
 
 /* After "<!--": a comment, which may not contain "--". */
@@ -715,7 +1000,8 @@ xs_comment(XsScan *s)
 			break;
 		}
 	}
-	if (dd == NULL || dd + 2 >= s->end || dd[2] != '>')
+	if (dd == NULL || dd + 2 >= s->end || dd[2] != '>' ||
+		!xs_check_chars((const unsigned char *) s->p, dd - s->p))
 		return false;
 	s->p = dd + 3;
 	return true;
@@ -731,7 +1017,8 @@ xs_cdata(XsScan *s)
 	{
 		if (q[0] == ']' && q[1] == ']' && q[2] == '>')
 		{
-			bool		ok = q == s->p || s->h->text(s->arg, s->p, q - s->p);
+			bool		ok = xs_check_chars((const unsigned char *) s->p, q - s->p) &&
+			(q == s->p || s->h->text(s->arg, s->p, q - s->p));
 
 			s->p = q + 3;
 			return ok;
@@ -840,6 +1127,7 @@ xs_reference(XsScan *s)
 	return false;
 }
 
+#ifndef XS_SSE2
 /* Nonzero if one of the eight bytes of v is b. */
 static inline uint64_t
 xs_has_byte(uint64_t v, unsigned char b)
@@ -848,37 +1136,126 @@ xs_has_byte(uint64_t v, unsigned char b)
 
 	return (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
 }
+#endif
 
-/* Text up to the next markup; "]]>" may not appear in it. */
-static bool
-xs_text(XsScan *s)
+/*
+ * Text from p up to the next markup: checked character by character (the
+ * document is read once), and "]]>" may not appear in it.  Returns where
+ * it ends, or NULL.
+ */
+static const char *
+xs_text(XsScan *s, const char *p)
 {
-	const char *b = s->p;
+	const char *b = p;
+	const char *end = s->end;
 
 	for (;;)
 	{
-		/* eight bytes at a time while none of them is '<', '&' or ']' */
-		while (s->end - s->p >= 8)
+		int			n;
+
+#ifdef XS_SSE2
+
+		/*
+		 * Sixteen bytes at a time while none is '<', '&', ']', a control
+		 * character or not ASCII (below 0x20 as a signed byte).  Most
+		 * text ends at a '<': that is seen in the masks, without waiting
+		 * to load the byte.
+		 */
+		while (end - p >= 16)
+		{
+			__m128i		v = _mm_loadu_si128((const __m128i *) p);
+			unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+			__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+														 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+											_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned int m = _mm_movemask_epi8(stop) | lt;
+			unsigned int first = m & (0u - m);
+
+			if (m == 0)
+			{
+				p += 16;
+				continue;
+			}
+			if (first & lt)
+			{
+				p += __builtin_ctz(m);
+				goto done;
+			}
+			if (first & _mm_movemask_epi8(v))
+			{
+				/*
+				 * Not ASCII first: two-byte sequences (Cyrillic, say) up
+				 * to the first other stop are checked here, the rest is
+				 * left to xs_char_len.  As signed bytes the continuation
+				 * bytes 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF
+				 * -62..-33.
+				 */
+				unsigned int hi = _mm_movemask_epi8(v);
+				unsigned int hard = m & ~hi;
+				unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
+				unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
+				unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
+																	_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
+
+				/*
+				 * Each byte not ASCII a lead or continuation byte, each
+				 * continuation byte right after a lead byte and each lead
+				 * byte before one, but a lead byte last in the region,
+				 * whose continuation is looked at in the next round.  p
+				 * is at the start of a character.
+				 */
+				if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
+				{
+					int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
+
+					if (lead & (1u << (adv - 1)))
+						adv--;
+					if (adv > 0)
+					{
+						p += adv;
+						continue;
+					}
+				}
+			}
+			p += __builtin_ctz(m);
+			break;
+		}
+#else
+		/* eight bytes at a time, the same bytes */
+		while (end - p >= 8)
 		{
 			uint64_t	v;
 
-			memcpy(&v, s->p, 8);
-			if (xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']'))
+			memcpy(&v, p, 8);
+			if ((v & UINT64_C(0x8080808080808080)) != 0 ||
+				((v - UINT64_C(0x2020202020202020)) & ~v &
+				 UINT64_C(0x8080808080808080)) != 0 ||
+				(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
 				break;
-			s->p += 8;
+			p += 8;
 		}
-		while (s->p < s->end && !(xs_class[(unsigned char) *s->p] & XS_TEXT_STOP))
-			s->p++;
-		if (s->p < s->end && *s->p == ']')
+#endif
+		while (p < end && (xs_class[(unsigned char) *p] & XS_TEXT_PLAIN))
+			p++;
+		if (p >= end || *p == '<' || *p == '&')
+			break;
+		if (*p == ']')
 		{
-			if (s->end - s->p >= 3 && s->p[1] == ']' && s->p[2] == '>')
-				return false;
-			s->p++;
+			if (end - p >= 3 && p[1] == ']' && p[2] == '>')
+				return NULL;
+			p++;
 			continue;
 		}
-		break;
+		/* TAB, LF, or not ASCII */
+		n = xs_char_len((const unsigned char *) p, end - p);
+		if (n == 0)
+			return NULL;
+		p += n;
 	}
-	return s->h->text(s->arg, b, s->p - b);
+#ifdef XS_SSE2
+done:
+#endif
+	return s->h->text(s->arg, b, p - b) ? p : NULL;
 }
 
 /*
@@ -929,8 +1306,13 @@ xs_xml_decl(XsScan *s)
 			s->p += 2;
 			return seen >= 1;
 		}
-		if (s->p == before || !xs_ncname(s, &name, &nlen))
+		if (s->p == before)
 			return false;
+		name = s->p;
+		s->p = xs_ncname_at(s->p, s->end);
+		if (s->p == NULL)
+			return false;
+		nlen = s->p - name;
 		xs_skip_space(s);
 		if (s->p >= s->end || *s->p != '=')
 			return false;
@@ -968,6 +1350,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 {
 	XsScan	   *s;
 	XsScan		state;
+	const char *end = doc + len;
+	const char *p;
 	bool		seen_root = false;
 	int			i;
 
@@ -980,27 +1364,31 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->depth = 0;
 	s->used = 0;
 	s->lastname = -1;
+	s->scope = 1;
+	s->scopes = 1;
+	s->cused = 0;
+	memset(s->cache, 0, sizeof(s->cache));
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();
 
 	if (len > XMLSCAN_MAX_INPUT)
 		return false;
-	if (!xs_check_chars((const unsigned char *) doc, len))
-		return false;
 	if (len >= 3 && memcmp(doc, "\xEF\xBB\xBF", 3) == 0)
 		s->p += 3;
 	if (!xs_xml_decl(s))
 		return false;
 
+	p = s->p;
 	for (;;)
 	{
 		if (s->depth == 0)
 		{
 			/* before or after the root element */
+			s->p = p;
 			if (!xs_misc(s))
 				return false;
-			if (s->p >= s->end)
+			if (s->p >= end)
 				return seen_root;
 			if (seen_root)
 				return false;	/* a second root */
@@ -1008,41 +1396,100 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 			if (!xs_start_tag(s))
 				return false;
 			seen_root = true;
+			p = s->p;
 			continue;
 		}
-		if (s->p >= s->end)
+
+		/*
+		 * Inside the root: the position is kept in p, not in *s, where
+		 * every step had to store it and load it again.
+		 */
+		if (p >= end)
 			return false;		/* the document ends inside an element */
-		if (*s->p == '<')
+		if (*p == '<')
 		{
-			s->p++;
-			if (s->p < s->end && *s->p == '/')
+			if (end - p >= 2 && p[1] == '/')
 			{
-				s->p++;
-				if (!xs_end_tag(s))
+				/* the end tag of the innermost open element */
+				XsOpen	   *o = &s->open[s->depth - 1];
+				size_t		n = o->qlen;
+
+				/*
+				 * The name must be the start tag's, byte for byte, and
+				 * end there (the start tag's name was checked when it was
+				 * read).
+				 */
+				p += 2;
+				if ((size_t) (end - p) <= n || !xs_same(p, o->qname, n) ||
+					xs_name_char(p[n]) || p[n] == ':')
+					return false;
+				p += n;
+				if (*p != '>')
+				{
+					while (p < end && xs_is_space(*p))
+						p++;
+					if (p >= end || *p != '>')
+						return false;
+				}
+				p++;
+				if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
+					return false;
+				s->nbind = o->nbind;
+				s->scope = o->scope;
+				s->used = o->arena;
+				s->depth--;
+			}
+			else if (end - p >= 2 && xs_name_start(p[1]))
+			{
+				XsName		name;
+				const char *q = xs_qname_at(p + 1, end, &name);
+
+				if (q == NULL)
+					return false;
+				/* no attributes, and not the reserved "xml" or "xmlns" */
+				if (q < end &&
+					(*q == '>' || (*q == '/' && end - q >= 2 && q[1] == '>')) &&
+					(name.prefix == NULL ||
+					 (!xs_eq(name.prefix, name.plen, "xml") &&
+					  !xs_eq(name.prefix, name.plen, "xmlns"))))
+					p = xs_start_plain(s, &name, q);
+				else
+				{
+					/* attributes, or a reserved prefix: the whole way */
+					s->p = p + 1;
+					p = xs_start_tag(s) ? s->p : NULL;
+				}
+				if (p == NULL)
 					return false;
 			}
-			else if (xs_looking_at(s, "!--"))
+			else
 			{
-				s->p += 3;
-				if (!xs_comment(s))
-					return false;
+				s->p = p + 1;
+				if (xs_looking_at(s, "!--"))
+				{
+					s->p += 3;
+					if (!xs_comment(s))
+						return false;
+				}
+				else if (xs_looking_at(s, "![CDATA["))
+				{
+					s->p += 8;
+					if (!xs_cdata(s))
+						return false;
+				}
+				else
+					return false;	/* also "<?" */
+				p = s->p;
 			}
-			else if (xs_looking_at(s, "![CDATA["))
-			{
-				s->p += 8;
-				if (!xs_cdata(s))
-					return false;
-			}
-			else if (!xs_start_tag(s))
-				return false;	/* also "<?" and other "<!" */
 		}
-		else if (*s->p == '&')
+		else if (*p == '&')
 		{
-			s->p++;
+			s->p = p + 1;
 			if (!xs_reference(s))
 				return false;
+			p = s->p;
 		}
-		else if (!xs_text(s))
+		else if ((p = xs_text(s, p)) == NULL)
 			return false;
 	}
 }

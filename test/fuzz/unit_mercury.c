@@ -429,6 +429,45 @@ test_scanner(void)
 		{"a truncated document", ENV_OPEN "<bs:name>n</bs:name>", false, false, NULL},
 		{"a declaration not at the start", " <?xml version=\"1.0\"?>" ENV_OPEN ENV_CLOSE, false, false, NULL},
 		{"version 1.1", "<?xml version=\"1.1\"?>" ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, false, true, "n"},
+		/* names read 16 bytes at a time, end tags compared in words (issue 14) */
+		{"names of 15, 16 and 17 bytes with '-', '.', '_' and digits",
+			ENV_OPEN "<bs:a-b.c_d12345>x</bs:a-b.c_d12345><bs:a-b.c_d123456>x</bs:a-b.c_d123456>"
+			"<bs:A-b.c_d1234567>x</bs:A-b.c_d1234567><bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		{"a name ending in a colon", ENV_OPEN "<bs:>x</bs:>" ENV_CLOSE, false, false, NULL},
+		{"a digit after the colon", ENV_OPEN "<bs:1a>x</bs:1a>" ENV_CLOSE, false, false, NULL},
+		{"a name starting with '-'", ENV_OPEN "<-a>x</-a>" ENV_CLOSE, false, false, NULL},
+		{"an end tag one byte different, 8 bytes in", ENV_OPEN "<bs:createDate>x</bs:createDatf>" ENV_CLOSE, false, false, NULL},
+		{"an end tag one byte different, first byte", ENV_OPEN "<bs:createDate>x</cs:createDate>" ENV_CLOSE, false, false, NULL},
+		{"an end tag with a longer name", ENV_OPEN "<bs:createDate>x</bs:createDate2>" ENV_CLOSE, false, false, NULL},
+		{"a prefix bound again inside an element, then back (cached element names)",
+			"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><h:Header xmlns:h=\"urn:h\" xmlns:s=\"urn:other\"><s:Body/></h:Header><s:Body>"
+			"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+			"<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit><bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		/* text checked 16 bytes at a time (issue 14): two-byte sequences, and what stops them */
+		{"Cyrillic text of more than 16 bytes, a character across each 16-byte step",
+			ENV_OPEN "<bs:name>" "a\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0" "</bs:name>" ENV_CLOSE,
+			true, true, "a\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0"},
+		{"Cyrillic text with a tab, a line feed, three- and four-byte characters",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\t\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F\n\xE2\x82\xAC\xF0\x90\x80\x80 \xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0" "</bs:name>" ENV_CLOSE,
+			true, true, "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\t\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F\n\xE2\x82\xAC\xF0\x90\x80\x80 \xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0"},
+		{"a lead byte before '<' after Cyrillic text",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xD0" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
+		{"a lead byte 16th in Cyrillic text, before an ASCII byte",
+			ENV_OPEN "<bs:name>" "a\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xD0xxxxxxxxxxxxxxxx" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
+		{"an overlong two-byte sequence in Cyrillic text",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xC1\xBF\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
+		{"a continuation byte without a lead byte in Cyrillic text",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\x80\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
+		{"a control character in Cyrillic text",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\x01\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
+		{"a UTF-8 surrogate in Cyrillic text",
+			ENV_OPEN "<bs:name>" "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xED\xA0\x80\xD0\xB8\xD0\xB7\xD0\xBC\xD0\xB5\xD1\x80\xD0\xB5\xD0\xBD\xD0\xB8\xD1\x8F" "</bs:name>" ENV_CLOSE,
+			false, false, NULL},
 	};
 	int			i;
 
