@@ -178,6 +178,20 @@ typedef struct PagedScanState
 	int			order_colno;	/* -1: none */
 	bool		have_prev;
 	Datum		prev_value;		/* the previous row's (by value, or in scan_cxt) */
+	FmgrInfo	order_cmp;		/* its type's btree comparison, and its */
+	int16		order_typlen;	/* length and passing, looked up once */
+	bool		order_typbyval;
+
+	/*
+	 * Filling the slot: the attributes that take a resource column's value
+	 * as it is (attno - 1, colno), and all the others (not retrieved, or
+	 * converted through text).
+	 */
+	int			ncopy;
+	int		   *copy_attidx;
+	int		   *copy_colno;
+	int			nother;
+	int		   *other_attidx;
 
 	/* Async Append */
 	bool		nowait;			/* iterating for an AsyncRequest */
@@ -1281,6 +1295,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	TupleDesc	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
 	PagedScanState *st = palloc0(sizeof(PagedScanState));
 	ListCell   *lc;
+	int			i;
 
 	node->fdw_state = st;
 	paged_resolve(relid, userid, &st->opts, &st->res, &st->attr_colno,
@@ -1352,9 +1367,37 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 		st->want[st->order_colno] = true;
 	}
 
+	/* the per-row loop of paged_iterate, split by the work each needs */
+	st->copy_attidx = palloc(sizeof(int) * Max(st->natts, 1));
+	st->copy_colno = palloc(sizeof(int) * Max(st->natts, 1));
+	st->other_attidx = palloc(sizeof(int) * Max(st->natts, 1));
+	for (i = 0; i < st->natts; i++)
+	{
+		if (st->attr_needed[i] && st->attr_colno[i] >= 0 && !st->convert[i])
+		{
+			st->copy_attidx[st->ncopy] = i;
+			st->copy_colno[st->ncopy++] = st->attr_colno[i];
+		}
+		else
+			st->other_attidx[st->nother++] = i;
+	}
+
 	st->explain_cxt = estate->es_query_cxt;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+
+	if (st->order_colno >= 0)
+	{
+		Oid			typid = st->res->columns[st->order_colno].typid;
+		TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC_FINFO);
+
+		if (!OidIsValid(tce->cmp_proc_finfo.fn_oid))
+			elog(ERROR, "could not identify a comparison function for type %s",
+				 format_type_be(typid));
+		fmgr_info_copy(&st->order_cmp, &tce->cmp_proc_finfo,
+					   estate->es_query_cxt);
+		get_typlenbyval(typid, &st->order_typlen, &st->order_typbyval);
+	}
 
 	st->exprstates = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -1485,9 +1528,6 @@ paged_check_order(PagedScanState *st)
 {
 	int			c = st->order_colno;
 	const ResourceColumn *col = &st->res->columns[c];
-	TypeCacheEntry *tce;
-	int16		typlen;
-	bool		typbyval;
 	int			cmp;
 	MemoryContext old;
 
@@ -1498,11 +1538,9 @@ paged_check_order(PagedScanState *st)
 						col->name),
 				 errdetail("The plan relies on the rows coming in order of %s.",
 						   col->name)));
-	tce = lookup_type_cache(col->typid, TYPECACHE_CMP_PROC_FINFO);
-	get_typlenbyval(col->typid, &typlen, &typbyval);
 	if (st->have_prev)
 	{
-		cmp = DatumGetInt32(FunctionCall2(&tce->cmp_proc_finfo,
+		cmp = DatumGetInt32(FunctionCall2(&st->order_cmp,
 										  st->prev_value, st->values[c]));
 		if (st->rctx.order > 0 ? cmp > 0 : cmp < 0)
 		{
@@ -1521,12 +1559,13 @@ paged_check_order(PagedScanState *st)
 					 errhint("The server did not keep to the sort direction it was asked for; without ORDER BY on %s the rows need no order.",
 							 col->name)));
 		}
-		if (!typbyval)
+		if (!st->order_typbyval)
 			pfree(DatumGetPointer(st->prev_value));
 	}
 	/* the row context is reset before the next row */
 	old = MemoryContextSwitchTo(st->scan_cxt);
-	st->prev_value = datumCopy(st->values[c], typbyval, typlen);
+	st->prev_value = datumCopy(st->values[c], st->order_typbyval,
+							   st->order_typlen);
 	MemoryContextSwitchTo(old);
 	st->have_prev = true;
 }
@@ -1538,6 +1577,7 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	ErrorContextCallback errcb;
 	MemoryContext old;
 	int			i;
+	int			j;
 
 	ExecClearTuple(slot);
 	if (!st->started)
@@ -1570,9 +1610,31 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	if (st->order_colno >= 0)
 		paged_check_order(st);
 
-	for (i = 0; i < st->natts; i++)
 	{
-		int			colno = st->attr_colno[i];
+		const int  *attidx = st->copy_attidx;
+		const int  *colnos = st->copy_colno;
+		const Datum *values = st->values;
+		const bool *nulls = st->nulls;
+		Datum	   *tts_values = slot->tts_values;
+		bool	   *tts_isnull = slot->tts_isnull;
+		int			n = st->ncopy;
+		int			k;
+
+		for (k = 0; k < n; k++)
+		{
+			int			colno = colnos[k];
+			bool		isnull = nulls[colno];
+
+			tts_isnull[attidx[k]] = isnull;
+			tts_values[attidx[k]] = isnull ? (Datum) 0 : values[colno];
+		}
+	}
+	for (j = 0; j < st->nother; j++)
+	{
+		int			colno;
+
+		i = st->other_attidx[j];
+		colno = st->attr_colno[i];
 
 		if (!st->attr_needed[i] || colno < 0 || st->nulls[colno])
 		{

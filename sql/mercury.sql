@@ -35,6 +35,12 @@ WHERE begin_date = '2024-01-01 03:10+03' AND end_date = '2024-01-01 04:10+03';
 SELECT count(*), count(DISTINCT uuid), min(update_date), max(update_date)
 FROM mercury_unit_changes WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-18 08:40+03';
 SELECT * FROM mock_requests() ORDER BY 1;
+-- factor is the very numeric numeric_in makes of its text (up to 18 digits
+-- it is built from an int64): 10^0 .. 10^24, 100 rows each
+SELECT count(*), count(DISTINCT factor),
+       count(*) FILTER (WHERE numeric_send(factor) = numeric_send(factor::text::numeric)) AS same
+FROM mercury_unit_changes WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-18 08:40+03';
+SELECT count(*) AS requests FROM mock_requests();
 ALTER FOREIGN TABLE mercury_unit_changes OPTIONS (ADD page_size '300');
 SELECT count(*), count(DISTINCT uuid)
 FROM mercury_unit_changes WHERE begin_date = '2024-01-01 00:00+03' AND end_date = '2024-01-18 08:40+03';

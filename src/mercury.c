@@ -41,6 +41,7 @@
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 #include "utils/xml.h"
@@ -344,7 +345,7 @@ mercury_append_timestamp(StringInfo buf, TimestampTz ts, bool wire)
 	appendStringInfoString(buf, wire ? "Z" : "+00");
 }
 
-static bool
+static inline bool
 mercury_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -352,7 +353,7 @@ mercury_is_space(char c)
 
 /* XML Schema's whiteSpace="collapse" types: ignore surrounding blanks. */
 static void
-mercury_trim(const char **s, int *len)
+mercury_trim_blanks(const char **s, int *len)
 {
 	while (*len > 0 && mercury_is_space(**s))
 	{
@@ -361,6 +362,16 @@ mercury_trim(const char **s, int *len)
 	}
 	while (*len > 0 && mercury_is_space((*s)[*len - 1]))
 		(*len)--;
+}
+
+/* The same, inline for the usual value that has no blanks to trim. */
+static pg_attribute_always_inline void
+mercury_trim(const char **s, int *len)
+{
+	if (*len > 0 && !mercury_is_space(**s) &&
+		!mercury_is_space((*s)[*len - 1]))
+		return;
+	mercury_trim_blanks(s, len);
 }
 
 /*
@@ -2322,27 +2333,42 @@ mercury_bad_value(int colno, int sqlstate, const char *what,
 			 errdetail("%s", reason)));
 }
 
-static int
-mercury_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/*
+ * The value of a hexadecimal digit (either case), -1 for any other byte:
+ * one load per digit (five UUIDs of 32 digits in every unit).
+ */
+static const int8 mercury_hex[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
 
 /* 8-4-4-4-12 hexadecimal digits, either case; nothing else. */
 static Datum
 mercury_uuid_datum(int colno, const char *s0, int len0)
 {
+	/* where each byte's two digits are: the hyphens are at 8, 13, 18, 23 */
+	static const uint8 pos[UUID_LEN] = {
+		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+	};
 	const char *s = s0;
 	int			len = len0;
 	pg_uuid_t  *u;
+	int			bad;
 	int			i;
-	int			n = 0;
 
 	mercury_trim(&s, &len);
 	if (len != 36)
@@ -2351,29 +2377,20 @@ mercury_uuid_datum(int colno, const char *s0, int len0)
 						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
 
 	u = palloc(sizeof(pg_uuid_t));
-	for (i = 0; i < 36;)
+	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
+	for (i = 0; i < UUID_LEN; i++)
 	{
-		int			hi,
-					lo;
+		int			hi = mercury_hex[(unsigned char) s[pos[i]]];
+		int			lo = mercury_hex[(unsigned char) s[pos[i] + 1]];
 
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (s[i] != '-')
-				mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
-								  "invalid input syntax for type uuid", s0, len0,
-								  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
-			i++;
-			continue;
-		}
-		hi = mercury_hexval(s[i]);
-		lo = mercury_hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
-							  "invalid input syntax for type uuid", s0, len0,
-							  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
-		u->data[n++] = (unsigned char) (hi << 4 | lo);
-		i += 2;
+		/* a non-digit is -1: its sign bit survives the OR */
+		bad |= (hi | lo) < 0;
+		u->data[i] = (unsigned char) (hi * 16 + lo);
 	}
+	if (bad)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type uuid", s0, len0,
+						  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
 	return UUIDPGetDatum(u);
 }
 
@@ -2395,7 +2412,7 @@ mercury_bool_datum(int colno, const char *s0, int len0)
 }
 
 /* Read exactly n digits at *p; false if they are not there. */
-static bool
+static pg_attribute_always_inline bool
 mercury_digits(const char **p, const char *end, int n, int *result)
 {
 	int			v = 0;
@@ -2565,11 +2582,13 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 	const char *s = s0;
 	int			len = len0;
 	int			i = 0;
+	int			i0;
 	char	   *copy;
 
 	mercury_trim(&s, &len);
 	if (len > 0 && (s[0] == '+' || s[0] == '-'))
 		i = 1;
+	i0 = i;
 	if (i == len)
 		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 						  "invalid input syntax for type numeric", s0, len0,
@@ -2586,6 +2605,19 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 						  "value out of range for type numeric", s0, len0,
 						  "The integer has too many digits.");
 
+	/*
+	 * Up to 18 digits fit an int64: the same numeric as numeric_in makes
+	 * (scale 0, leading zeros and a minus zero gone) without reading the
+	 * text again.
+	 */
+	if (len - i0 <= 18)
+	{
+		int64		v = 0;
+
+		for (i = i0; i < len; i++)
+			v = v * 10 + (s[i] - '0');
+		return NumericGetDatum(int64_to_numeric(s[0] == '-' ? -v : v));
+	}
 	copy = pnstrdup(s, len);
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(copy),
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
@@ -2597,14 +2629,20 @@ mercury_text_datum(int colno, const char *s, int len)
 {
 	char	   *conv;
 
-	if (memchr(s, '\0', len) != NULL)
-		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-						  "invalid byte sequence for encoding \"UTF8\"", s, len,
-						  "The text contains a zero byte.");
+	/* the verifier refuses a zero byte too: tell which it was */
 	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
+	{
+		if (memchr(s, '\0', len) != NULL)
+			mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+							  "invalid byte sequence for encoding \"UTF8\"", s, len,
+							  "The text contains a zero byte.");
 		mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
 						  "invalid byte sequence for encoding \"UTF8\"", s, len,
 						  "The text is not valid UTF-8.");
+	}
+	/* a UTF-8 database would only verify it again */
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return PointerGetDatum(cstring_to_text_with_len(s, len));
 	conv = pg_any_to_server(s, len, PG_UTF8);
 	if (conv == s)
 		return PointerGetDatum(cstring_to_text_with_len(s, len));

@@ -839,6 +839,115 @@ test_vetis(void)
 		   "vetis: an answer without unitList is refused");
 }
 
+/*
+ * The converters' fast paths give what the general ones gave: an xs:integer
+ * of up to 18 digits is built from an int64 (here the shim's numeric is the
+ * text int64_to_numeric printed, so leading zeros, a plus and a minus zero
+ * must be gone), a longer one still goes through numeric_in; a UUID is read
+ * with a table, either case, and refused with the same messages.
+ */
+static const char *conv_in;
+static int	conv_len;
+static Datum conv_out;
+
+static void
+conv_integer(void *arg)
+{
+	conv_out = mercury_integer_datum(12, conv_in, conv_len);
+}
+
+static void
+conv_uuid(void *arg)
+{
+	conv_out = mercury_uuid_datum(0, conv_in, conv_len);
+}
+
+static void
+conv_text(void *arg)
+{
+	conv_out = mercury_text_datum(9, conv_in, conv_len);
+}
+
+static bool
+conv_ok(void (*fn) (void *), const char *in, int len, const char *want)
+{
+	conv_in = in;
+	conv_len = len;
+	if (!no_error(fn, NULL))
+		return false;
+	if (fn == conv_uuid)
+	{
+		char		buf[37];
+		const unsigned char *d = DatumGetUUIDP(conv_out)->data;
+
+		snprintf(buf, sizeof(buf),
+				 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+				 d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9],
+				 d[10], d[11], d[12], d[13], d[14], d[15]);
+		return strcmp(buf, want) == 0;
+	}
+	return strcmp(text_to_cstring((text *) DatumGetPointer(conv_out)), want) == 0;
+}
+
+static bool
+conv_fails(void (*fn) (void *), const char *in, int len, int sqlstate,
+		   const char *message_start)
+{
+	conv_in = in;
+	conv_len = len;
+	return !no_error(fn, NULL) && shim_last_sqlstate() == sqlstate &&
+		strncmp(shim_last_message(), message_start, strlen(message_start)) == 0;
+}
+
+static void
+test_convert(void)
+{
+	const char *u = "0123ABCD-89ab-CDEF-0f1E-2d3c4b5a6978";
+
+	mercury_value_op = UNIT_OP;
+	mercury_value_secrets = NIL;
+	report(conv_ok(conv_integer, "007", 3, "7") &&
+		   conv_ok(conv_integer, "+42", 3, "42") &&
+		   conv_ok(conv_integer, "-0", 2, "0") &&
+		   conv_ok(conv_integer, " -15\n", 5, "-15") &&
+		   conv_ok(conv_integer, "999999999999999999", 18, "999999999999999999") &&
+		   conv_ok(conv_integer, "-999999999999999999", 19, "-999999999999999999"),
+		   "convert: an xs:integer of up to 18 digits is built from its int64");
+	report(conv_ok(conv_integer, "0001000000000000000000", 22, "0001000000000000000000") &&
+		   conv_ok(conv_integer, "-9223372036854775808", 20, "-9223372036854775808"),
+		   "convert: a longer xs:integer goes through numeric_in");
+	report(conv_fails(conv_integer, "12a", 3, ERRCODE_INVALID_TEXT_REPRESENTATION,
+					  "invalid input syntax for type numeric") &&
+		   conv_fails(conv_integer, "-", 1, ERRCODE_INVALID_TEXT_REPRESENTATION,
+					  "invalid input syntax for type numeric") &&
+		   conv_fails(conv_integer, "1.5", 3, ERRCODE_INVALID_TEXT_REPRESENTATION,
+					  "invalid input syntax for type numeric"),
+		   "convert: a bad xs:integer is refused");
+	report(conv_ok(conv_uuid, u, 36, "0123abcd-89ab-cdef-0f1e-2d3c4b5a6978") &&
+		   conv_ok(conv_uuid, " 00000000-0000-0000-0000-00000000000f ", 38,
+				   "00000000-0000-0000-0000-00000000000f") &&
+		   conv_ok(conv_uuid, "ffffffff-ffff-ffff-ffff-ffffffffffff", 36,
+				   "ffffffff-ffff-ffff-ffff-ffffffffffff"),
+		   "convert: a UUID in either case");
+	report(conv_fails(conv_uuid, "0123abcd-89ab-cdef-0f1e-2d3c4b5a697", 35,
+					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid") &&
+		   conv_fails(conv_uuid, "0123abcd089ab-cdef-0f1e-2d3c4b5a6978", 36,
+					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid") &&
+		   conv_fails(conv_uuid, "0123abcd-89ab-cdef-0f1e-2d3c4b5a697g", 36,
+					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid") &&
+		   conv_fails(conv_uuid, "g123abcd-89ab-cdef-0f1e-2d3c4b5a6978", 36,
+					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid") &&
+		   conv_fails(conv_uuid, "0123abcd-89ab-cdef-0f1e-2d3c4b5a69\xc3\xa9", 36,
+					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid"),
+		   "convert: a malformed UUID is refused");
+	report(conv_ok(conv_text, "\xd0\x95\xd0\xb4", 4, "\xd0\x95\xd0\xb4") &&
+		   conv_fails(conv_text, "a\0b", 3, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+					  "invalid byte sequence for encoding \"UTF8\"") &&
+		   conv_fails(conv_text, "a\xff", 2, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+					  "invalid byte sequence for encoding \"UTF8\""),
+		   "convert: text is checked UTF-8");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -856,6 +965,7 @@ main(int argc, char **argv)
 	test_prolog();
 	test_encoding();
 	test_vetis();
+	test_convert();
 	test_scanner();
 	test_limits();
 	test_redaction();
