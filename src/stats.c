@@ -418,6 +418,15 @@ paged_est_set(Oid relid, Oid userid, uint64 conds_hash)
 	return &paged_est->entries[(h % PAGED_EST_SETS) * PAGED_EST_WAYS];
 }
 
+/* Whether an entry holds this key (of this database). */
+static inline bool
+paged_est_holds(const PagedEstEntry *e, Oid relid, Oid userid,
+				uint64 conds_hash)
+{
+	return e->dbid == MyDatabaseId && e->relid == relid &&
+		e->userid == userid && e->conds_hash == conds_hash;
+}
+
 /*
  * The total an earlier scan of any backend of this database was told for
  * (table, user, pushed conditions), in *total (-1: none known).  False
@@ -439,8 +448,7 @@ paged_estimate_shared_lookup(Oid relid, Oid userid, uint64 conds_hash,
 	{
 		PagedEstEntry *e = &set[i];
 
-		if (e->dbid == MyDatabaseId && e->relid == relid &&
-			e->userid == userid && e->conds_hash == conds_hash)
+		if (paged_est_holds(e, relid, userid, conds_hash))
 		{
 			e->used = ++paged_est->clock;
 			*total = e->total;
@@ -472,8 +480,7 @@ paged_estimate_shared_record(Oid relid, Oid userid, uint64 conds_hash,
 	{
 		PagedEstEntry *c = &set[i];
 
-		if (c->dbid == MyDatabaseId && c->relid == relid &&
-			c->userid == userid && c->conds_hash == conds_hash)
+		if (paged_est_holds(c, relid, userid, conds_hash))
 		{
 			e = c;
 			break;
