@@ -647,6 +647,9 @@ xs_hash(const XsName *n)
 	return (unsigned int) ((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - XS_CACHE_BITS));
 }
 
+static inline XS_ALWAYS_INLINE const char *xs_text_run(const char *p,
+														 const char *end);
+
 /*
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
@@ -666,6 +669,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	int			w;
 #ifdef XS_SSE2
 	__m128i		key = _mm_setzero_si128();
+	__m128i		mask = _mm_setzero_si128();
 	bool		short_name = name->qlen < 16 && s->end - name->qname >= 16;
 
 	if (short_name)
@@ -681,8 +685,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 		uint64_t	lo,
 					hi;
 
-		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname),
-							_mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen)));
+		mask = _mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen));
+		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname), mask);
 		lo = (uint64_t) _mm_cvtsi128_si64(key);
 		hi = (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
 		h = (unsigned int) ((lo * UINT64_C(0x9E3779B97F4A7C15) ^ hi * UINT64_C(0xC2B2AE3D27D4EB4F))
@@ -780,6 +784,33 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	}
 	if (s->depth == XS_MAX_DEPTH)
 		return NULL;
+#ifdef XS_SSE2
+	if (short_name)
+	{
+		/*
+		 * Most elements are leaves with plain text: when the text ends at
+		 * this element's end tag, written without white space, the end tag
+		 * is compared with the key in one instruction and the element is
+		 * never pushed.  Anything else is left to the content loop, which
+		 * reads the text again.
+		 */
+		const char *t = xs_text_run(p, s->end);
+
+		if (s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
+			t[2 + name->qlen] == '>' &&
+			_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+														   mask),
+											 key)) == 0xFFFF)
+		{
+			if (t > p && !s->h->text(s->arg, p, t - p))
+				return NULL;
+			if (!s->h->end(s->arg, lname, prefix, uri))
+				return NULL;
+			s->used = used;
+			return t + 3 + name->qlen;
+		}
+	}
+#endif
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
 	s->open[s->depth].lname = lname;
@@ -1127,7 +1158,72 @@ xs_reference(XsScan *s)
 	return false;
 }
 
-#ifndef XS_SSE2
+#ifdef XS_SSE2
+/*
+ * Plain text from p, sixteen bytes at a time while none is '<', '&', ']',
+ * a control character or not ASCII (below 0x20 as a signed byte), but
+ * two-byte UTF-8 sequences are checked here too.  Returns the first byte
+ * it did not accept, which may be fewer than 16 bytes before the end;
+ * everything before it is valid text.
+ */
+static inline XS_ALWAYS_INLINE const char *
+xs_text_run(const char *p, const char *end)
+{
+	while (end - p >= 16)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) p);
+		unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+		__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+													 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+										_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+		unsigned int m = _mm_movemask_epi8(stop) | lt;
+		unsigned int first = m & (0u - m);
+
+		if (m == 0)
+		{
+			p += 16;
+			continue;
+		}
+		if ((first & lt) == 0 && (first & _mm_movemask_epi8(v)))
+		{
+			/*
+			 * Not ASCII first: two-byte sequences (Cyrillic, say) up to
+			 * the first other stop are checked here, the rest is left to
+			 * xs_char_len.  As signed bytes the continuation bytes
+			 * 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF -62..-33.
+			 */
+			unsigned int hi = _mm_movemask_epi8(v);
+			unsigned int hard = m & ~hi;
+			unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
+			unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
+			unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
+																_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
+
+			/*
+			 * Each byte not ASCII a lead or continuation byte, each
+			 * continuation byte right after a lead byte and each lead byte
+			 * before one, but a lead byte last in the region, whose
+			 * continuation is looked at in the next round.  p is at the
+			 * start of a character.
+			 */
+			if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
+			{
+				int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
+
+				if (lead & (1u << (adv - 1)))
+					adv--;
+				if (adv > 0)
+				{
+					p += adv;
+					continue;
+				}
+			}
+		}
+		return p + __builtin_ctz(m);
+	}
+	return p;
+}
+#else
 /* Nonzero if one of the eight bytes of v is b. */
 static inline uint64_t
 xs_has_byte(uint64_t v, unsigned char b)
@@ -1135,6 +1231,25 @@ xs_has_byte(uint64_t v, unsigned char b)
 	uint64_t	x = v ^ (UINT64_C(0x0101010101010101) * b);
 
 	return (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
+}
+
+/* Plain ASCII text from p eight bytes at a time: the same stops. */
+static inline const char *
+xs_text_run(const char *p, const char *end)
+{
+	while (end - p >= 8)
+	{
+		uint64_t	v;
+
+		memcpy(&v, p, 8);
+		if ((v & UINT64_C(0x8080808080808080)) != 0 ||
+			((v - UINT64_C(0x2020202020202020)) & ~v &
+			 UINT64_C(0x8080808080808080)) != 0 ||
+			(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
+			break;
+		p += 8;
+	}
+	return p;
 }
 #endif
 
@@ -1153,88 +1268,10 @@ xs_text(XsScan *s, const char *p)
 	{
 		int			n;
 
-#ifdef XS_SSE2
-
-		/*
-		 * Sixteen bytes at a time while none is '<', '&', ']', a control
-		 * character or not ASCII (below 0x20 as a signed byte).  Most
-		 * text ends at a '<': that is seen in the masks, without waiting
-		 * to load the byte.
-		 */
-		while (end - p >= 16)
-		{
-			__m128i		v = _mm_loadu_si128((const __m128i *) p);
-			unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-			__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-														 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
-											_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-			unsigned int m = _mm_movemask_epi8(stop) | lt;
-			unsigned int first = m & (0u - m);
-
-			if (m == 0)
-			{
-				p += 16;
-				continue;
-			}
-			if (first & lt)
-			{
-				p += __builtin_ctz(m);
-				goto done;
-			}
-			if (first & _mm_movemask_epi8(v))
-			{
-				/*
-				 * Not ASCII first: two-byte sequences (Cyrillic, say) up
-				 * to the first other stop are checked here, the rest is
-				 * left to xs_char_len.  As signed bytes the continuation
-				 * bytes 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF
-				 * -62..-33.
-				 */
-				unsigned int hi = _mm_movemask_epi8(v);
-				unsigned int hard = m & ~hi;
-				unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
-				unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
-				unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
-																	_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
-
-				/*
-				 * Each byte not ASCII a lead or continuation byte, each
-				 * continuation byte right after a lead byte and each lead
-				 * byte before one, but a lead byte last in the region,
-				 * whose continuation is looked at in the next round.  p
-				 * is at the start of a character.
-				 */
-				if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
-				{
-					int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
-
-					if (lead & (1u << (adv - 1)))
-						adv--;
-					if (adv > 0)
-					{
-						p += adv;
-						continue;
-					}
-				}
-			}
-			p += __builtin_ctz(m);
+		/* most text ends at a '<' that the fast loop finds */
+		p = xs_text_run(p, end);
+		if (p < end && *p == '<')
 			break;
-		}
-#else
-		/* eight bytes at a time, the same bytes */
-		while (end - p >= 8)
-		{
-			uint64_t	v;
-
-			memcpy(&v, p, 8);
-			if ((v & UINT64_C(0x8080808080808080)) != 0 ||
-				((v - UINT64_C(0x2020202020202020)) & ~v &
-				 UINT64_C(0x8080808080808080)) != 0 ||
-				(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
-				break;
-			p += 8;
-		}
-#endif
 		while (p < end && (xs_class[(unsigned char) *p] & XS_TEXT_PLAIN))
 			p++;
 		if (p >= end || *p == '<' || *p == '&')
@@ -1252,9 +1289,6 @@ xs_text(XsScan *s, const char *p)
 			return NULL;
 		p += n;
 	}
-#ifdef XS_SSE2
-done:
-#endif
 	return s->h->text(s->arg, b, p - b) ? p : NULL;
 }
 
