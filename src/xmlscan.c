@@ -93,6 +93,7 @@ typedef struct XsCached
 	const char *lname;
 	const char *prefix;
 	const char *uri;
+	unsigned int next;			/* the place of the plain start tag after it */
 } XsCached;
 
 typedef struct XsScan
@@ -119,6 +120,7 @@ typedef struct XsScan
 	unsigned int scope;
 	unsigned int scopes;		/* numbers used so far */
 	XsCached	cache[XS_CACHE];
+	unsigned int last;			/* place of the last plain start tag */
 	char		carena[XS_CACHE_ARENA];	/* never reset during a scan */
 	size_t		cused;
 } XsScan;
@@ -650,6 +652,13 @@ xs_hash(const XsName *n)
 static inline XS_ALWAYS_INLINE const char *xs_text_run(const char *p,
 														 const char *end);
 
+#ifdef XS_SSE2
+/* 16 - n bytes from here on: the first n bytes of a vector kept */
+static const char xs_ones[32] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+#endif
+
 /*
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
@@ -658,9 +667,11 @@ static inline XS_ALWAYS_INLINE const char *xs_text_run(const char *p,
  * the byte after the tag, or NULL.
  */
 static inline XS_ALWAYS_INLINE const char *
-xs_start_plain(XsScan *s, const XsName *name, const char *p)
+xs_start_plain(XsScan *s, const XsName *name, const char *p,
+			   const XsCached *hit)
 {
-	unsigned int h;
+	unsigned int h = 0;
+	unsigned int place = XS_CACHE;	/* none */
 	size_t		used = s->used;
 	bool		empty = *p == '/';
 	const char *lname = NULL;
@@ -672,20 +683,27 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	__m128i		mask = _mm_setzero_si128();
 	bool		short_name = name->qlen < 16 && s->end - name->qname >= 16;
 
-	if (short_name)
+	if (hit != NULL)
+	{
+		/* the content loop's guess, checked there */
+		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
+		key = hit->key;
+		lname = hit->lname;
+		prefix = hit->prefix;
+		uri = hit->uri;
+		place = hit - s->cache;
+	}
+	else if (short_name)
 	{
 		/*
 		 * The name and zeros after it as one 16-byte key: hashed in two
 		 * multiplications and compared in one instruction (names hold no
 		 * zero bytes, so equal keys are equal names).
 		 */
-		static const char ones[32] = {
-			-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
-		};
 		uint64_t	lo,
 					hi;
 
-		mask = _mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen));
+		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
 		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname), mask);
 		lo = (uint64_t) _mm_cvtsi128_si64(key);
 		hi = (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
@@ -701,6 +719,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 				lname = e->lname;
 				prefix = e->prefix;
 				uri = e->uri;
+				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
@@ -708,6 +727,9 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	else
 #endif
 	{
+#ifndef XS_SSE2
+		(void) hit;				/* the content loop guesses only with SSE2 */
+#endif
 		h = xs_hash(name);
 		for (w = 0; w < XS_CACHE_WAYS; w++)
 		{
@@ -719,6 +741,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 				lname = e->lname;
 				prefix = e->prefix;
 				uri = e->uri;
+				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
@@ -756,6 +779,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 					break;
 				}
 			}
+			place = e - s->cache;
 #ifdef XS_SSE2
 			/* a long name has a key of zeros, which no short one equals */
 			e->key = key;
@@ -766,9 +790,20 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 			e->lname = lname;
 			e->prefix = prefix;
 			e->uri = uri;
+			e->next = 0;
 		}
 		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
+	}
+
+	/*
+	 * Learn which start tag follows which: the content loop tries the
+	 * one that came after this one last time before reading a name.
+	 */
+	if (place < XS_CACHE)
+	{
+		s->cache[s->last].next = place;
+		s->last = place;
 	}
 
 	p += empty ? 2 : 1;
@@ -853,7 +888,7 @@ xs_start_tag(XsScan *s)
 	if (s->p < s->end &&
 		(*s->p == '>' || (*s->p == '/' && s->end - s->p >= 2 && s->p[1] == '>')))
 	{
-		s->p = xs_start_plain(s, &name, s->p);
+		s->p = xs_start_plain(s, &name, s->p, NULL);
 		return s->p != NULL;
 	}
 
@@ -1404,6 +1439,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->scope = 1;
 	s->scopes = 1;
 	s->cused = 0;
+	s->last = 0;
 	memset(s->cache, 0, sizeof(s->cache));
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
@@ -1479,7 +1515,40 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 			else if (end - p >= 2 && xs_name_start(p[1]))
 			{
 				XsName		name;
-				const char *q = xs_qname_at(p + 1, end, &name);
+				const char *q;
+#ifdef XS_SSE2
+				const XsCached *e = &s->cache[s->cache[s->last].next];
+
+				/*
+				 * The start tag that followed the last one the last time:
+				 * if the bytes are its name (as cached, so checked then)
+				 * and '>' or "/>" follows, the name need not be read and
+				 * resolved again.  (A key is a name of under 16 bytes and
+				 * zeros, valid under the bindings of its scope; entries
+				 * of other names have keys of zeros, which no bytes
+				 * starting with a name character match.)
+				 */
+				if (e->scope == s->scope && e->qlen < 16 && end - p >= 18 &&
+					(p[1 + e->qlen] == '>' ||
+					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')) &&
+					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+																   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
+													 e->key)) == 0xFFFF)
+				{
+					/* the rest of the name is not needed with the entry */
+					name.prefix = NULL;
+					name.plen = 0;
+					name.local = NULL;
+					name.llen = 0;
+					name.qname = p + 1;
+					name.qlen = e->qlen;
+					p = xs_start_plain(s, &name, p + 1 + e->qlen, e);
+					if (p == NULL)
+						return false;
+					continue;
+				}
+#endif
+				q = xs_qname_at(p + 1, end, &name);
 
 				if (q == NULL)
 					return false;
@@ -1489,7 +1558,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 					(name.prefix == NULL ||
 					 (!xs_eq(name.prefix, name.plen, "xml") &&
 					  !xs_eq(name.prefix, name.plen, "xmlns"))))
-					p = xs_start_plain(s, &name, q);
+					p = xs_start_plain(s, &name, q, NULL);
 				else
 				{
 					/* attributes, or a reserved prefix: the whole way */

@@ -612,8 +612,14 @@ test_leaf(void)
 					resetStringInfo(&want);
 					if (root == 0)
 					{
-						appendStringInfo(&doc, "<r xmlns:a=\"urn:a\"><%s>%s</%s></r>",
-										 qname, text, qname);
+						/*
+						 * three times: the third start tag is the one the
+						 * scanner guesses from the two before
+						 */
+						appendStringInfo(&doc, "<r xmlns:a=\"urn:a\">");
+						for (i = 0; i < 3; i++)
+							appendStringInfo(&doc, "<%s>%s</%s>", qname, text, qname);
+						appendStringInfo(&doc, "</r>");
 						appendStringInfo(&want, "S(r,-,-,0)");
 					}
 					else if (qlen < 3)
@@ -628,11 +634,14 @@ test_leaf(void)
 						appendStringInfo(&doc, "<%s xmlns:a=\"urn:a\">%s</%s>",
 										 qname, text, qname);
 					}
-					appendStringInfo(&want, "S(%s,%s,%s,0)", local,
-									 qlen < 3 ? "-" : "a", qlen < 3 ? "-" : "urn:a");
-					if (tlen > 0)
-						appendStringInfo(&want, "T%s;", text);
-					appendStringInfo(&want, "E(%s)", local);
+					for (i = 0; i < (root == 0 ? 3 : 1); i++)
+					{
+						appendStringInfo(&want, "S(%s,%s,%s,0)", local,
+										 qlen < 3 ? "-" : "a", qlen < 3 ? "-" : "urn:a");
+						if (tlen > 0)
+							appendStringInfo(&want, "T%s;", text);
+						appendStringInfo(&want, "E(%s)", local);
+					}
 					if (root == 0)
 						appendStringInfo(&want, "E(r)");
 					appendStringInfo(&doc, "%*s", pad, "");
@@ -662,34 +671,49 @@ test_leaf(void)
 						}
 					}
 
-					/* any byte of the leaf's end tag changed: refused */
+					/*
+					 * any byte of the first leaf's end tag, or of the
+					 * third leaf's start or end tag, changed: refused
+					 */
 					if (pad == 3 && root == 0)
 					{
-						char	   *tag = strstr(doc.data, "</");
-						int			k;
+						char	   *tags[3];
+						int			t,
+									k;
 
-						for (k = 0; k < qlen + 3; k++)
+						tags[0] = strstr(doc.data, "</");
+						tags[1] = strstr(tags[0] + 1, "</");
+						tags[1] = strchr(tags[1] + 1, '<');
+						tags[2] = strstr(tags[1] + 1, "</");
+						for (t = 0; t < 3; t++)
 						{
-							char		save = tag[k];
-
-							tag[k] = k == 0 ? 'x' : (k == 1 ? '<' : (save == '>' ? 'N' : 'x'));
-							got = leaf_scan(doc.data, doc.len);
-							if (got != NULL)
+							for (k = 0; k < qlen + 2 + (t != 1); k++)
 							{
-								printf("#   accepted %s\n", doc.data);
-								mutations_ok = false;
-								pfree(got);
+								char	   *b = tags[t] + k;
+								char		save = *b;
+
+								if (t == 1)
+									*b = save == '>' ? ' ' : 'x';
+								else
+									*b = k == 0 ? 'x' : (k == 1 ? '<' : (save == '>' ? 'N' : 'x'));
+								got = leaf_scan(doc.data, doc.len);
+								if (got != NULL)
+								{
+									printf("#   accepted %s\n", doc.data);
+									mutations_ok = false;
+									pfree(got);
+								}
+								*b = save;
 							}
-							tag[k] = save;
 						}
 					}
 				}
 			}
 		}
 	}
-	report(all_ok, "scanner: leaf elements with names of 1-17 bytes, text of 0-40 bytes, 0-19 bytes after");
+	report(all_ok, "scanner: leaf elements (three in a row, or the root) with names of 1-17 bytes, text of 0-40 bytes, 0-19 bytes after");
 	report(prefixes_ok, "scanner: every proper prefix of those documents is refused");
-	report(mutations_ok, "scanner: a leaf's end tag with any byte changed is refused");
+	report(mutations_ok, "scanner: a leaf's end tag, or a guessed start tag, with any byte changed is refused");
 
 	/* what the one-step compare leaves to the content loop */
 	{
@@ -709,6 +733,24 @@ test_leaf(void)
 			{"<r><N>x\x01</N></r>                 ", NULL},
 			{"<r><N>x]]></N></r>                  ", NULL},
 			{"<r><N>x]]y</N></r>                  ", "S(r,-,-,0)S(N,-,-,0)Tx]]y;E(N)E(r)"},
+			/* the start tag after N guessed from the ones before: the guess fails */
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><MM>2</MM><N>1</N><M a='b'>2</M>"
+				"<N>1</N><M/><N>1</N><M >2</M><N>1</N><M>2</M></r>                 ",
+				"S(r,-,-,0)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(MM,-,-,0)T2;E(MM)S(N,-,-,0)T1;E(N)S(M,-,-,1)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(M,-,-,0)E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(r)"},
+			/* the same names under other bindings: the guess is not taken */
+			{"<r xmlns:a='urn:1'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M>"
+				"<s xmlns:a='urn:2'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M></s>"
+				"<a:N>1</a:N><a:M>2</a:M><t xmlns='urn:3'><N>1</N><M>2</M><N>1</N></t></r>                  ",
+				"S(r,-,-,0)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)"
+				"S(s,-,-,0)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)E(s)"
+				"S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(t,-,urn:3,0)S(N,-,urn:3,0)T1;E(N)S(M,-,urn:3,0)T2;E(M)"
+				"S(N,-,urn:3,0)T1;E(N)E(t)E(r)"},
+			/* a guessed name at the end of its text: no '>' after it */
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M", NULL},
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M>2</M></r", NULL},
 		};
 
 		for (i = 0; i < (int) lengthof(more); i++)
