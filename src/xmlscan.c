@@ -93,7 +93,7 @@ typedef struct XsCached
 	const char *lname;
 	const char *prefix;
 	const char *uri;
-	unsigned int next;			/* the place of the plain start tag after it */
+	unsigned int next;			/* index of the plain start tag after it */
 } XsCached;
 
 typedef struct XsScan
@@ -663,8 +663,9 @@ static const char xs_ones[32] = {
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
  * the bindings in scope, and an element name seen before under the same
- * bindings is looked up in the cache instead of resolved again.  Returns
- * the byte after the tag, or NULL.
+ * bindings is looked up in the cache instead of resolved again.  hit is
+ * the entry the content loop guessed and checked for this tag, or NULL.
+ * Returns the byte after the tag (or after a leaf's end tag), or NULL.
  */
 static inline XS_ALWAYS_INLINE const char *
 xs_start_plain(XsScan *s, const XsName *name, const char *p,
