@@ -93,6 +93,7 @@ typedef struct XsCached
 	const char *lname;
 	const char *prefix;
 	const char *uri;
+	unsigned int next;			/* index of the plain start tag after it */
 } XsCached;
 
 typedef struct XsScan
@@ -119,6 +120,7 @@ typedef struct XsScan
 	unsigned int scope;
 	unsigned int scopes;		/* numbers used so far */
 	XsCached	cache[XS_CACHE];
+	unsigned int last;			/* place of the last plain start tag */
 	char		carena[XS_CACHE_ARENA];	/* never reset during a scan */
 	size_t		cused;
 } XsScan;
@@ -647,17 +649,30 @@ xs_hash(const XsName *n)
 	return (unsigned int) ((x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - XS_CACHE_BITS));
 }
 
+static inline XS_ALWAYS_INLINE const char *xs_text_run(const char *p,
+														 const char *end);
+
+#ifdef XS_SSE2
+/* 16 - n bytes from here on: the first n bytes of a vector kept */
+static const char xs_ones[32] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+#endif
+
 /*
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
  * the bindings in scope, and an element name seen before under the same
- * bindings is looked up in the cache instead of resolved again.  Returns
- * the byte after the tag, or NULL.
+ * bindings is looked up in the cache instead of resolved again.  hit is
+ * the entry the content loop guessed and checked for this tag, or NULL.
+ * Returns the byte after the tag (or after a leaf's end tag), or NULL.
  */
 static inline XS_ALWAYS_INLINE const char *
-xs_start_plain(XsScan *s, const XsName *name, const char *p)
+xs_start_plain(XsScan *s, const XsName *name, const char *p,
+			   const XsCached *hit)
 {
-	unsigned int h;
+	unsigned int h = 0;
+	unsigned int place = XS_CACHE;	/* none */
 	size_t		used = s->used;
 	bool		empty = *p == '/';
 	const char *lname = NULL;
@@ -666,23 +681,31 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	int			w;
 #ifdef XS_SSE2
 	__m128i		key = _mm_setzero_si128();
+	__m128i		mask = _mm_setzero_si128();
 	bool		short_name = name->qlen < 16 && s->end - name->qname >= 16;
 
-	if (short_name)
+	if (hit != NULL)
+	{
+		/* the content loop's guess, checked there */
+		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
+		key = hit->key;
+		lname = hit->lname;
+		prefix = hit->prefix;
+		uri = hit->uri;
+		place = hit - s->cache;
+	}
+	else if (short_name)
 	{
 		/*
 		 * The name and zeros after it as one 16-byte key: hashed in two
 		 * multiplications and compared in one instruction (names hold no
 		 * zero bytes, so equal keys are equal names).
 		 */
-		static const char ones[32] = {
-			-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
-		};
 		uint64_t	lo,
 					hi;
 
-		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname),
-							_mm_loadu_si128((const __m128i *) (ones + 16 - name->qlen)));
+		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
+		key = _mm_and_si128(_mm_loadu_si128((const __m128i *) name->qname), mask);
 		lo = (uint64_t) _mm_cvtsi128_si64(key);
 		hi = (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key));
 		h = (unsigned int) ((lo * UINT64_C(0x9E3779B97F4A7C15) ^ hi * UINT64_C(0xC2B2AE3D27D4EB4F))
@@ -697,6 +720,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 				lname = e->lname;
 				prefix = e->prefix;
 				uri = e->uri;
+				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
@@ -704,6 +728,9 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	else
 #endif
 	{
+#ifndef XS_SSE2
+		(void) hit;				/* the content loop guesses only with SSE2 */
+#endif
 		h = xs_hash(name);
 		for (w = 0; w < XS_CACHE_WAYS; w++)
 		{
@@ -715,6 +742,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 				lname = e->lname;
 				prefix = e->prefix;
 				uri = e->uri;
+				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
@@ -752,6 +780,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 					break;
 				}
 			}
+			place = e - s->cache;
 #ifdef XS_SSE2
 			/* a long name has a key of zeros, which no short one equals */
 			e->key = key;
@@ -762,9 +791,20 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 			e->lname = lname;
 			e->prefix = prefix;
 			e->uri = uri;
+			e->next = 0;
 		}
 		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
+	}
+
+	/*
+	 * Learn which start tag follows which: the content loop tries the
+	 * one that came after this one last time before reading a name.
+	 */
+	if (place < XS_CACHE)
+	{
+		s->cache[s->last].next = place;
+		s->last = place;
 	}
 
 	p += empty ? 2 : 1;
@@ -780,6 +820,36 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p)
 	}
 	if (s->depth == XS_MAX_DEPTH)
 		return NULL;
+#ifdef XS_SSE2
+	if (short_name)
+	{
+		/*
+		 * Most elements are leaves with plain text: when the text ends at
+		 * this element's end tag, written without white space, the end tag
+		 * is compared with the key in one instruction and the element is
+		 * never pushed.  Anything else is left to the content loop, which
+		 * reads the text again.  The search for the text's end starts at
+		 * the name, not after the '>' (the bytes between are name
+		 * characters and '>', which it passes): so it need not wait for
+		 * the name's length, and the two run side by side.
+		 */
+		const char *t = xs_text_run(name->qname, s->end);
+
+		if (s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
+			t[2 + name->qlen] == '>' &&
+			_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+														   mask),
+											 key)) == 0xFFFF)
+		{
+			if (t > p && !s->h->text(s->arg, p, t - p))
+				return NULL;
+			if (!s->h->end(s->arg, lname, prefix, uri))
+				return NULL;
+			s->used = used;
+			return t + 3 + name->qlen;
+		}
+	}
+#endif
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
 	s->open[s->depth].lname = lname;
@@ -819,7 +889,7 @@ xs_start_tag(XsScan *s)
 	if (s->p < s->end &&
 		(*s->p == '>' || (*s->p == '/' && s->end - s->p >= 2 && s->p[1] == '>')))
 	{
-		s->p = xs_start_plain(s, &name, s->p);
+		s->p = xs_start_plain(s, &name, s->p, NULL);
 		return s->p != NULL;
 	}
 
@@ -1127,7 +1197,72 @@ xs_reference(XsScan *s)
 	return false;
 }
 
-#ifndef XS_SSE2
+#ifdef XS_SSE2
+/*
+ * Plain text from p, sixteen bytes at a time while none is '<', '&', ']',
+ * a control character or not ASCII (below 0x20 as a signed byte), but
+ * two-byte UTF-8 sequences are checked here too.  Returns the first byte
+ * it did not accept, which may be fewer than 16 bytes before the end;
+ * everything before it is valid text.
+ */
+static inline XS_ALWAYS_INLINE const char *
+xs_text_run(const char *p, const char *end)
+{
+	while (end - p >= 16)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) p);
+		unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+		__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+													 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+										_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+		unsigned int m = _mm_movemask_epi8(stop) | lt;
+		unsigned int first = m & (0u - m);
+
+		if (m == 0)
+		{
+			p += 16;
+			continue;
+		}
+		if ((first & lt) == 0 && (first & _mm_movemask_epi8(v)))
+		{
+			/*
+			 * Not ASCII first: two-byte sequences (Cyrillic, say) up to
+			 * the first other stop are checked here, the rest is left to
+			 * xs_char_len.  As signed bytes the continuation bytes
+			 * 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF -62..-33.
+			 */
+			unsigned int hi = _mm_movemask_epi8(v);
+			unsigned int hard = m & ~hi;
+			unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
+			unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
+			unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
+																_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
+
+			/*
+			 * Each byte not ASCII a lead or continuation byte, each
+			 * continuation byte right after a lead byte and each lead byte
+			 * before one, but a lead byte last in the region, whose
+			 * continuation is looked at in the next round.  p is at the
+			 * start of a character.
+			 */
+			if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
+			{
+				int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
+
+				if (lead & (1u << (adv - 1)))
+					adv--;
+				if (adv > 0)
+				{
+					p += adv;
+					continue;
+				}
+			}
+		}
+		return p + __builtin_ctz(m);
+	}
+	return p;
+}
+#else
 /* Nonzero if one of the eight bytes of v is b. */
 static inline uint64_t
 xs_has_byte(uint64_t v, unsigned char b)
@@ -1135,6 +1270,25 @@ xs_has_byte(uint64_t v, unsigned char b)
 	uint64_t	x = v ^ (UINT64_C(0x0101010101010101) * b);
 
 	return (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
+}
+
+/* Plain ASCII text from p eight bytes at a time: the same stops. */
+static inline const char *
+xs_text_run(const char *p, const char *end)
+{
+	while (end - p >= 8)
+	{
+		uint64_t	v;
+
+		memcpy(&v, p, 8);
+		if ((v & UINT64_C(0x8080808080808080)) != 0 ||
+			((v - UINT64_C(0x2020202020202020)) & ~v &
+			 UINT64_C(0x8080808080808080)) != 0 ||
+			(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
+			break;
+		p += 8;
+	}
+	return p;
 }
 #endif
 
@@ -1153,88 +1307,10 @@ xs_text(XsScan *s, const char *p)
 	{
 		int			n;
 
-#ifdef XS_SSE2
-
-		/*
-		 * Sixteen bytes at a time while none is '<', '&', ']', a control
-		 * character or not ASCII (below 0x20 as a signed byte).  Most
-		 * text ends at a '<': that is seen in the masks, without waiting
-		 * to load the byte.
-		 */
-		while (end - p >= 16)
-		{
-			__m128i		v = _mm_loadu_si128((const __m128i *) p);
-			unsigned int lt = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-			__m128i		stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-														 _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
-											_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-			unsigned int m = _mm_movemask_epi8(stop) | lt;
-			unsigned int first = m & (0u - m);
-
-			if (m == 0)
-			{
-				p += 16;
-				continue;
-			}
-			if (first & lt)
-			{
-				p += __builtin_ctz(m);
-				goto done;
-			}
-			if (first & _mm_movemask_epi8(v))
-			{
-				/*
-				 * Not ASCII first: two-byte sequences (Cyrillic, say) up
-				 * to the first other stop are checked here, the rest is
-				 * left to xs_char_len.  As signed bytes the continuation
-				 * bytes 0x80-0xBF are -128..-65, the lead bytes 0xC2-0xDF
-				 * -62..-33.
-				 */
-				unsigned int hi = _mm_movemask_epi8(v);
-				unsigned int hard = m & ~hi;
-				unsigned int region = hard != 0 ? (hard & (0u - hard)) - 1 : 0xFFFF;
-				unsigned int cont = _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64))) & region;
-				unsigned int lead = _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)),
-																	_mm_cmplt_epi8(v, _mm_set1_epi8(-32)))) & region;
-
-				/*
-				 * Each byte not ASCII a lead or continuation byte, each
-				 * continuation byte right after a lead byte and each lead
-				 * byte before one, but a lead byte last in the region,
-				 * whose continuation is looked at in the next round.  p
-				 * is at the start of a character.
-				 */
-				if ((hi & region) == (cont | lead) && cont == ((lead << 1) & region))
-				{
-					int			adv = hard != 0 ? __builtin_ctz(hard) : 16;
-
-					if (lead & (1u << (adv - 1)))
-						adv--;
-					if (adv > 0)
-					{
-						p += adv;
-						continue;
-					}
-				}
-			}
-			p += __builtin_ctz(m);
+		/* most text ends at a '<' that the fast loop finds */
+		p = xs_text_run(p, end);
+		if (p < end && *p == '<')
 			break;
-		}
-#else
-		/* eight bytes at a time, the same bytes */
-		while (end - p >= 8)
-		{
-			uint64_t	v;
-
-			memcpy(&v, p, 8);
-			if ((v & UINT64_C(0x8080808080808080)) != 0 ||
-				((v - UINT64_C(0x2020202020202020)) & ~v &
-				 UINT64_C(0x8080808080808080)) != 0 ||
-				(xs_has_byte(v, '<') | xs_has_byte(v, '&') | xs_has_byte(v, ']')))
-				break;
-			p += 8;
-		}
-#endif
 		while (p < end && (xs_class[(unsigned char) *p] & XS_TEXT_PLAIN))
 			p++;
 		if (p >= end || *p == '<' || *p == '&')
@@ -1252,9 +1328,6 @@ xs_text(XsScan *s, const char *p)
 			return NULL;
 		p += n;
 	}
-#ifdef XS_SSE2
-done:
-#endif
 	return s->h->text(s->arg, b, p - b) ? p : NULL;
 }
 
@@ -1367,6 +1440,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->scope = 1;
 	s->scopes = 1;
 	s->cused = 0;
+	s->last = 0;
 	memset(s->cache, 0, sizeof(s->cache));
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
@@ -1442,7 +1516,40 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 			else if (end - p >= 2 && xs_name_start(p[1]))
 			{
 				XsName		name;
-				const char *q = xs_qname_at(p + 1, end, &name);
+				const char *q;
+#ifdef XS_SSE2
+				const XsCached *e = &s->cache[s->cache[s->last].next];
+
+				/*
+				 * The start tag that followed the last one the last time:
+				 * if the bytes are its name (as cached, so checked then)
+				 * and '>' or "/>" follows, the name need not be read and
+				 * resolved again.  (A key is a name of under 16 bytes and
+				 * zeros, valid under the bindings of its scope; entries
+				 * of other names have keys of zeros, which no bytes
+				 * starting with a name character match.)
+				 */
+				if (e->scope == s->scope && e->qlen < 16 && end - p >= 18 &&
+					(p[1 + e->qlen] == '>' ||
+					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')) &&
+					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+																   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
+													 e->key)) == 0xFFFF)
+				{
+					/* the rest of the name is not needed with the entry */
+					name.prefix = NULL;
+					name.plen = 0;
+					name.local = NULL;
+					name.llen = 0;
+					name.qname = p + 1;
+					name.qlen = e->qlen;
+					p = xs_start_plain(s, &name, p + 1 + e->qlen, e);
+					if (p == NULL)
+						return false;
+					continue;
+				}
+#endif
+				q = xs_qname_at(p + 1, end, &name);
 
 				if (q == NULL)
 					return false;
@@ -1452,7 +1559,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 					(name.prefix == NULL ||
 					 (!xs_eq(name.prefix, name.plen, "xml") &&
 					  !xs_eq(name.prefix, name.plen, "xmlns"))))
-					p = xs_start_plain(s, &name, q);
+					p = xs_start_plain(s, &name, q, NULL);
 				else
 				{
 					/* attributes, or a reserved prefix: the whole way */

@@ -494,6 +494,282 @@ test_scanner(void)
 	}
 }
 
+/*
+ * The scanner on its own: leaf elements with plain text, whose end tag
+ * the scanner compares with the start tag's name in one 16-byte step
+ * (issue 14).  Every event is written down, so that the fast path and the
+ * content loop can be compared on the same documents; documents are
+ * copied to buffers of their exact size, so that AddressSanitizer sees
+ * any read past the end.
+ */
+typedef struct LeafLog
+{
+	StringInfoData out;
+} LeafLog;
+
+static bool
+leaf_start(void *arg, const char *lname, const char *prefix, const char *uri,
+		   int nattrs, const char **attrs)
+{
+	LeafLog    *l = arg;
+
+	appendStringInfo(&l->out, "S(%s,%s,%s,%d)", lname, prefix ? prefix : "-",
+					 uri ? uri : "-", nattrs);
+	return true;
+}
+
+static bool
+leaf_end(void *arg, const char *lname, const char *prefix, const char *uri)
+{
+	LeafLog    *l = arg;
+
+	appendStringInfo(&l->out, "E(%s)", lname);
+	return true;
+}
+
+static bool
+leaf_text(void *arg, const char *s, size_t len)
+{
+	LeafLog    *l = arg;
+
+	/* pieces of one text run together, whichever way it was read */
+	appendStringInfoString(&l->out, "T");
+	appendBinaryStringInfo(&l->out, s, len);
+	appendStringInfoString(&l->out, ";");
+	return true;
+}
+
+/* Scan doc; the events, or NULL if the scanner gave up. */
+static char *
+leaf_scan(const char *doc, size_t len)
+{
+	static const char *const names[] = {"name", "N"};
+	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, names, 2};
+	LeafLog		l;
+	char	   *copy = malloc(len > 0 ? len : 1);
+	bool		ok;
+
+	memcpy(copy, doc, len);
+	initStringInfo(&l.out);
+	ok = xmlscan_parse(copy, len, &h, &l);
+	free(copy);
+	if (!ok)
+	{
+		pfree(l.out.data);
+		return NULL;
+	}
+	return l.out.data;
+}
+
+static void
+test_leaf(void)
+{
+	int			qlen,
+				tlen,
+				pad,
+				i;
+	bool		all_ok = true,
+				prefixes_ok = true,
+				mutations_ok = true;
+	StringInfoData doc,
+				want;
+
+	initStringInfo(&doc);
+	initStringInfo(&want);
+
+	/*
+	 * Names of 1 to 17 bytes (15 is the longest the one-step compare
+	 * takes), text of 0 to 40 bytes, so that the text's end and the end
+	 * tag fall on every place of a 16-byte step, inside a root and as the
+	 * root itself, followed by 0 to 19 bytes of white space: the end tag
+	 * near the end of the document too.
+	 */
+	for (qlen = 1; qlen <= 17 && all_ok; qlen++)
+	{
+		char		qname[32];
+		const char *local;
+
+		if (qlen < 3)
+			snprintf(qname, sizeof(qname), "%.*s", qlen, "NN");
+		else
+			snprintf(qname, sizeof(qname), "a:%.*s", qlen - 2, "NNNNNNNNNNNNNNNNNNNN");
+		local = qlen < 3 ? qname : qname + 2;
+		for (tlen = 0; tlen <= 40 && all_ok; tlen++)
+		{
+			for (pad = 0; pad < 20 && all_ok; pad++)
+			{
+				int			root;
+
+				for (root = 0; root < 2; root++)
+				{
+					char	   *got;
+					char		text[64];
+
+					for (i = 0; i < tlen; i++)
+						text[i] = "0123456789-:T+ abc"[i % 18];
+					text[tlen] = '\0';
+					resetStringInfo(&doc);
+					resetStringInfo(&want);
+					if (root == 0)
+					{
+						/*
+						 * three times: the third start tag is the one the
+						 * scanner guesses from the two before
+						 */
+						appendStringInfo(&doc, "<r xmlns:a=\"urn:a\">");
+						for (i = 0; i < 3; i++)
+							appendStringInfo(&doc, "<%s>%s</%s>", qname, text, qname);
+						appendStringInfo(&doc, "</r>");
+						appendStringInfo(&want, "S(r,-,-,0)");
+					}
+					else if (qlen < 3)
+						appendStringInfo(&doc, "<%s>%s</%s>", qname, text, qname);
+					else
+					{
+						/*
+						 * a prefixed root declares its namespace in an
+						 * attribute: the leaf path of the attribute-free
+						 * start tag is not taken, only the content loop
+						 */
+						appendStringInfo(&doc, "<%s xmlns:a=\"urn:a\">%s</%s>",
+										 qname, text, qname);
+					}
+					for (i = 0; i < (root == 0 ? 3 : 1); i++)
+					{
+						appendStringInfo(&want, "S(%s,%s,%s,0)", local,
+										 qlen < 3 ? "-" : "a", qlen < 3 ? "-" : "urn:a");
+						if (tlen > 0)
+							appendStringInfo(&want, "T%s;", text);
+						appendStringInfo(&want, "E(%s)", local);
+					}
+					if (root == 0)
+						appendStringInfo(&want, "E(r)");
+					appendStringInfo(&doc, "%*s", pad, "");
+
+					got = leaf_scan(doc.data, doc.len);
+					if (got == NULL || strcmp(got, want.data) != 0)
+					{
+						printf("#   %s\n#   got  %s\n#   want %s\n", doc.data,
+							   got ? got : "(gave up)", want.data);
+						all_ok = false;
+						break;
+					}
+					pfree(got);
+
+					/* every proper prefix is not a document */
+					if (pad == 0)
+					{
+						for (i = 0; i < doc.len; i++)
+						{
+							got = leaf_scan(doc.data, i);
+							if (got != NULL)
+							{
+								printf("#   accepted %d bytes of %s\n", i, doc.data);
+								prefixes_ok = false;
+								pfree(got);
+							}
+						}
+					}
+
+					/*
+					 * any byte of the first leaf's end tag, or of the
+					 * third leaf's start or end tag, changed: refused
+					 */
+					if (pad == 3 && root == 0)
+					{
+						char	   *tags[3];
+						int			t,
+									k;
+
+						tags[0] = strstr(doc.data, "</");
+						tags[1] = strstr(tags[0] + 1, "</");
+						tags[1] = strchr(tags[1] + 1, '<');
+						tags[2] = strstr(tags[1] + 1, "</");
+						for (t = 0; t < 3; t++)
+						{
+							for (k = 0; k < qlen + 2 + (t != 1); k++)
+							{
+								char	   *b = tags[t] + k;
+								char		save = *b;
+
+								if (t == 1)
+									*b = save == '>' ? ' ' : 'x';
+								else
+									*b = k == 0 ? 'x' : (k == 1 ? '<' : (save == '>' ? 'N' : 'x'));
+								got = leaf_scan(doc.data, doc.len);
+								if (got != NULL)
+								{
+									printf("#   accepted %s\n", doc.data);
+									mutations_ok = false;
+									pfree(got);
+								}
+								*b = save;
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	report(all_ok, "scanner: leaf elements (three in a row, or the root) with names of 1-17 bytes, text of 0-40 bytes, 0-19 bytes after");
+	report(prefixes_ok, "scanner: every proper prefix of those documents is refused");
+	report(mutations_ok, "scanner: a leaf's end tag, or a guessed start tag, with any byte changed is refused");
+
+	/* what the one-step compare leaves to the content loop */
+	{
+		static const struct
+		{
+			const char *doc;
+			const char *want;	/* NULL: refused */
+		}			more[] = {
+			{"<r><N>x</N ></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)"},
+			{"<r><N>x&amp;y</N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;T&;Ty;E(N)E(r)"},
+			{"<r><N>\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 abcdefghijkl</N></r>",
+			"S(r,-,-,0)S(N,-,-,0)T\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 abcdefghijkl;E(N)E(r)"},
+			{"<r><N>x<M/>y</N></r>                ", "S(r,-,-,0)S(N,-,-,0)Tx;S(M,-,-,0)E(M)Ty;E(N)E(r)"},
+			{"<r><N>x</NN></r>                    ", NULL},
+			{"<r><NN>x</N></r>                    ", NULL},
+			{"<r><N>x</r></N>                     ", NULL},
+			{"<r><N>x\x01</N></r>                 ", NULL},
+			{"<r><N>x]]></N></r>                  ", NULL},
+			{"<r><N>x]]y</N></r>                  ", "S(r,-,-,0)S(N,-,-,0)Tx]]y;E(N)E(r)"},
+			/* the start tag after N guessed from the ones before: the guess fails */
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><MM>2</MM><N>1</N><M a='b'>2</M>"
+				"<N>1</N><M/><N>1</N><M >2</M><N>1</N><M>2</M></r>                 ",
+				"S(r,-,-,0)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(MM,-,-,0)T2;E(MM)S(N,-,-,0)T1;E(N)S(M,-,-,1)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(M,-,-,0)E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
+				"S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(r)"},
+			/* the same names under other bindings: the guess is not taken */
+			{"<r xmlns:a='urn:1'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M>"
+				"<s xmlns:a='urn:2'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M></s>"
+				"<a:N>1</a:N><a:M>2</a:M><t xmlns='urn:3'><N>1</N><M>2</M><N>1</N></t></r>                  ",
+				"S(r,-,-,0)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)"
+				"S(s,-,-,0)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)E(s)"
+				"S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(t,-,urn:3,0)S(N,-,urn:3,0)T1;E(N)S(M,-,urn:3,0)T2;E(M)"
+				"S(N,-,urn:3,0)T1;E(N)E(t)E(r)"},
+			/* a guessed name at the end of its text: no '>' after it */
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M", NULL},
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M>2</M></r", NULL},
+		};
+
+		for (i = 0; i < (int) lengthof(more); i++)
+		{
+			char	   *got = leaf_scan(more[i].doc, strlen(more[i].doc));
+			char		what[200];
+
+			snprintf(what, sizeof(what), "scanner: leaf case %d %s", i,
+					 more[i].want ? "read" : "refused");
+			report(more[i].want == NULL ? got == NULL :
+				   got != NULL && strcmp(got, more[i].want) == 0, what);
+			if (got != NULL && (more[i].want == NULL || strcmp(got, more[i].want) != 0))
+				printf("#   got %s\n", got);
+		}
+	}
+	pfree(doc.data);
+	pfree(want.data);
+}
+
 /* ---- redaction before cutting and escaping (issue 16) ---- */
 
 /* Any piece of the secret (4 bytes or more, or its escaped backslash)? */
@@ -967,6 +1243,7 @@ main(int argc, char **argv)
 	test_vetis();
 	test_convert();
 	test_scanner();
+	test_leaf();
 	test_limits();
 	test_redaction();
 	test_reader(canary);
