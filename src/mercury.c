@@ -66,13 +66,16 @@
 #define MC_NAME		9
 
 /*
- * One item of a page: where each scalar field's text is in the page's text
- * buffer (NUL-terminated), -1 where the element was absent or nil; and,
- * when the tree is kept, its elements' nodes [first_node, end_node).
+ * One item of a page: each scalar field's text, NULL where the element was
+ * absent or nil; and, when the tree is kept, its elements' nodes
+ * [first_node, end_node).  A text is either in the page's text buffer
+ * (NUL-terminated) or, when the scanner read it in one piece, where it is
+ * in the answer's body (not terminated: only the length says where it
+ * ends).
  */
 typedef struct MercuryUnit
 {
-	int			off[VETIS_MAX_FIELDS];
+	const char *val[VETIS_MAX_FIELDS];
 	int			len[VETIS_MAX_FIELDS];
 	uint32		seen;			/* bit per field, to refuse duplicates */
 	int			first_node;
@@ -100,7 +103,7 @@ typedef struct MercuryPage
 {
 	MercuryUnit *units;
 	VetisNode  *nodes;
-	const char *text;			/* the texts the offsets point into */
+	const char *text;			/* the texts the nodes' offsets point into */
 	List	   *secrets;		/* of the request, redacted from bad values */
 } MercuryPage;
 
@@ -175,6 +178,20 @@ typedef struct MercuryParse
 	int			used;
 	bool		collect;		/* keep the text of the current element */
 	int			text_start;
+
+	/*
+	 * The scanner hands out most texts as one piece of the body, which
+	 * outlives the page (PageResult.keeps_body): such a text is pointed
+	 * to, not copied.  "body" is set only while the scanner reads a page
+	 * for scalar fields alone; "piece" is the current element's text while
+	 * it is that one piece of the body, else NULL.
+	 */
+	const char *body;
+	size_t		bodylen;
+	bool		direct;			/* the current element's text may be a piece */
+	const char *piece;
+	int			piecelen;
+	bool		used_body;		/* some unit points into the body */
 
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
@@ -1150,22 +1167,33 @@ mercury_is_nil(int nattrs, const xmlChar **attrs)
 	return nil;
 }
 
-/* Start keeping the text of the element just opened (unless "keep" is false). */
-static void
-mercury_text_begin(MercuryParse *p, bool keep)
+/*
+ * Start keeping the text of the element just opened (unless "keep" is
+ * false); "direct": it need not be NUL-terminated (see MercuryParse.body).
+ */
+static inline void
+mercury_text_begin(MercuryParse *p, bool keep, bool direct)
 {
 	p->collect = keep;
 	p->text_start = p->used;
+	p->direct = direct && p->body != NULL;
+	p->piece = NULL;
 }
 
-/* End of a kept text: NUL-terminate it; returns its offset in p->buf. */
-static int
+/* End of a kept text: NUL-terminate it (unless it is a piece of the body). */
+static inline const char *
 mercury_text_end(MercuryParse *p, int *len)
 {
+	p->collect = false;
+	if (p->piece != NULL)
+	{
+		p->used_body = true;
+		*len = p->piecelen;
+		return p->piece;
+	}
 	*len = p->used - p->text_start;
 	p->buf[p->used++] = '\0';
-	p->collect = false;
-	return p->text_start;
+	return p->buf + p->text_start;
 }
 
 /* An element we track has ended (end tag, or it was empty). */
@@ -1182,18 +1210,20 @@ mercury_xml_close(MercuryParse *p)
 			if (p->collect)
 			{
 				int			len;
-				int			off = mercury_text_end(p, &len);
+				const char *text = mercury_text_end(p, &len);
 
 				if (p->field >= 0)
 				{
 					MercuryUnit *u = &p->units[p->nunits - 1];
 
-					u->off[p->field] = off;
+					u->val[p->field] = text;
 					u->len[p->field] = len;
 				}
 				if (node >= 0)
 				{
-					p->nodes[node].off = off;
+					/* with a tree, every text is in p->buf */
+					Assert(text >= p->buf && text < p->buf + p->size);
+					p->nodes[node].off = text - p->buf;
 					p->nodes[node].len = len;
 				}
 			}
@@ -1210,7 +1240,7 @@ mercury_xml_close(MercuryParse *p)
 			{
 				int			len;
 
-				p->faultstring = p->buf + mercury_text_end(p, &len);
+				p->faultstring = mercury_text_end(p, &len);
 			}
 			break;
 		default:
@@ -1252,8 +1282,8 @@ mercury_add_unit(MercuryParse *p)
 		p->maxunits = n;
 	}
 	u = &p->units[p->nunits++];
-	for (f = 0; f < p->op->type->nfields; f++)
-		u->off[f] = -1;
+	for (f = 0; f < p->nfields; f++)
+		u->val[f] = NULL;
 	u->seen = 0;
 	u->first_node = u->end_node = p->nnodes;
 	return true;
@@ -1492,7 +1522,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 						if (node < 0)
 							return;
 					}
-					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
+					/* a tree's nodes need their texts in p->buf */
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs),
+									   !p->keep_tree);
 					kind = ME_FIELD;
 				}
 				break;
@@ -1527,7 +1559,8 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					node = vetis_add_node(p, -1, lname);
 					if (p->failed)
 						return;
-					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs),
+									   false);
 					kind = ME_NESTED;
 				}
 				break;
@@ -1536,7 +1569,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				if (strcmp(name, "faultstring") == 0)
 				{
 					/* the first one is quoted */
-					mercury_text_begin(p, p->faultstring == NULL);
+					mercury_text_begin(p, p->faultstring == NULL, false);
 					kind = ME_FAULTSTRING;
 				}
 				else if (strcmp(name, "detail") == 0)
@@ -1598,6 +1631,29 @@ mercury_sax_text(void *arg, const xmlChar *ch, int len)
 
 	if (!p->collect || p->skip > 0 || p->failed || len <= 0)
 		return;
+	if (p->direct)
+	{
+		/* the first piece, if it is in the body: only point to it */
+		if (p->piece == NULL &&
+			(uintptr_t) ch - (uintptr_t) p->body < p->bodylen &&
+			(size_t) len <= p->bodylen - ((uintptr_t) ch - (uintptr_t) p->body))
+		{
+			p->piece = (const char *) ch;
+			p->piecelen = len;
+			return;
+		}
+		/* more pieces (an entity between them): copy them all */
+		p->direct = false;
+		if (p->piece != NULL)
+		{
+			const char *piece = p->piece;
+
+			p->piece = NULL;
+			mercury_sax_text(arg, (const xmlChar *) piece, p->piecelen);
+			if (p->failed)
+				return;
+		}
+	}
 	/* cannot happen (see mercury_parse_xml), but never write past the end */
 	if ((size_t) len >= p->size - p->used)
 	{
@@ -1847,6 +1903,12 @@ mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 	for (f = 0; f < p->op->type->nfields; f++)
 		p->field_names[f] = (const xmlChar *) p->op->names[f];
 	p->unit_name = NULL;
+	/* scalar fields alone may point into the body */
+	if (!p->keep_tree)
+	{
+		p->body = body;
+		p->bodylen = len;
+	}
 	return xmlscan_parse(body, len, &handler, p);
 }
 
@@ -1930,10 +1992,10 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 
 		for (f = 0; f < q.op->type->nfields; f++)
 		{
-			if ((a->off[f] < 0) != (b->off[f] < 0) ||
-				(a->off[f] >= 0 &&
+			if ((a->val[f] == NULL) != (b->val[f] == NULL) ||
+				(a->val[f] != NULL &&
 				 (a->len[f] != b->len[f] ||
-				  memcmp(q.buf + a->off[f], fast->buf + b->off[f], a->len[f]) != 0)))
+				  memcmp(a->val[f], b->val[f], a->len[f]) != 0)))
 			{
 				fprintf(stderr, "mercury crosscheck: unit %d field %s differs\n",
 						i + 1, q.op->names[f]);
@@ -2265,7 +2327,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		int			i;
 
 		for (i = 0; i < p.nunits; i++)
-			if (p.units[i].off[f] < 0)
+			if (p.units[i].val[f] == NULL)
 			{
 				snprintf(p.errmsg, sizeof(p.errmsg),
 						 "%s %d of the page has no updateDate, yet the list was asked for by updateDate",
@@ -2286,6 +2348,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	out->next_key = NULL;
 	out->next_keylen = 0;
 	out->total = p.total;
+	out->keeps_body = p.used_body;
 
 	/*
 	 * An answer may say hasMore instead of total.  hasMore="false" ends the
@@ -2933,12 +2996,12 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 											  &nulls[colno]);
 			continue;
 		}
-		if (u->off[f] < 0)
+		v = u->val[f];
+		if (v == NULL)
 		{
 			nulls[colno] = true;
 			continue;
 		}
-		v = page->text + u->off[f];
 		len = u->len[f];
 		nulls[colno] = false;
 

@@ -480,8 +480,8 @@ test_scanner(void)
 
 		mercury_parse_init(&p, UNIT_OP, false);
 		ok = mercury_parse_xml(cases[i].doc, strlen(cases[i].doc), &p);
-		if (ok && p.nunits == 1 && p.units[0].off[MC_NAME] >= 0)
-			name = p.buf + p.units[0].off[MC_NAME];
+		if (ok && p.nunits == 1 && p.units[0].val[MC_NAME] != NULL)
+			name = pnstrdup(p.units[0].val[MC_NAME], p.units[0].len[MC_NAME]);
 		snprintf(what, sizeof(what), "scanner: %s: %s, %s", cases[i].what,
 				 cases[i].scanned ? "read by the scanner" : "read by libxml2",
 				 cases[i].ok ? "accepted" : "refused");
@@ -491,6 +491,66 @@ test_scanner(void)
 			   what);
 		if (ok != cases[i].ok || p.scanned != cases[i].scanned)
 			printf("#   ok=%d scanned=%d: %s\n", ok, p.scanned, p.errmsg);
+	}
+}
+
+/*
+ * Where the scanner leaves a text (issue 14): one piece of the body is
+ * pointed to (the page then keeps the body), anything else is copied into
+ * the page's buffer; with a tree, or read by libxml2, everything is copied.
+ */
+static void
+test_text_places(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *text;		/* between <bs:name> and </bs:name> */
+		const char *value;
+		bool		in_body;
+	}			cases[] = {
+		{"plain text", "plain", "plain", true},
+		{"an entity after text", "a&amp;", "a&", false},
+		{"an entity first", "&amp;b", "&b", false},
+		{"a character reference first", "&#x41;bc", "Abc", false},
+		{"CDATA after text", "x<![CDATA[<y>]]>", "x<y>", false},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(cases); i++)
+	{
+		char	   *doc = psprintf(ENV_OPEN "<bs:name>%s</bs:name><bs:guid>g</bs:guid>" ENV_CLOSE,
+								   cases[i].text);
+		size_t		len = strlen(doc);
+		MercuryParse p;
+		bool		ok;
+		const char *v;
+		int			vlen;
+		char		what[200];
+
+		mercury_parse_init(&p, UNIT_OP, false);
+		ok = mercury_parse_xml(doc, len, &p);
+		v = ok && p.nunits == 1 ? p.units[0].val[MC_NAME] : NULL;
+		vlen = v != NULL ? p.units[0].len[MC_NAME] : -1;
+		snprintf(what, sizeof(what), "text places: %s is %s", cases[i].what,
+				 cases[i].in_body ? "pointed to in the body" : "copied");
+		report(ok && p.scanned && v != NULL &&
+			   vlen == (int) strlen(cases[i].value) &&
+			   memcmp(v, cases[i].value, vlen) == 0 &&
+			   (v >= doc && v < doc + len) == cases[i].in_body &&
+			   (v >= p.buf && v < p.buf + p.size) == !cases[i].in_body &&
+			   p.used_body,	/* guid is always a piece of the body */
+			   what);
+
+		/* a tree's nodes index the buffer: every text is copied */
+		mercury_parse_init(&p, UNIT_OP, true);
+		ok = mercury_parse_xml(doc, len, &p);
+		v = ok && p.nunits == 1 ? p.units[0].val[MC_NAME] : NULL;
+		snprintf(what, sizeof(what), "text places: %s is copied for a tree",
+				 cases[i].what);
+		report(ok && p.scanned && v != NULL && !p.used_body &&
+			   v >= p.buf && v < p.buf + p.size &&
+			   strcmp(v, cases[i].value) == 0, what);
 	}
 }
 
@@ -829,7 +889,7 @@ test_vetis(void)
 	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), false);
 	ok = mercury_parse_xml(nested, strlen(nested), &p);
 	report(ok && p.nunits == 1 && p.nnodes == 0 &&
-		   strcmp(p.buf + p.units[0].off[10], "n") == 0,
+		   p.units[0].len[10] == 1 && p.units[0].val[10][0] == 'n',
 		   "vetis: without a jsonb column only the scalar fields are kept");
 	mercury_parse_init(&p, vetis_find_op("product_item_changes"), false);
 	report(mercury_parse_xml(nolist, strlen(nolist), &p) && p.nunits == 0,
@@ -967,6 +1027,7 @@ main(int argc, char **argv)
 	test_vetis();
 	test_convert();
 	test_scanner();
+	test_text_places();
 	test_limits();
 	test_redaction();
 	test_reader(canary);
