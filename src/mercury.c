@@ -192,6 +192,8 @@ typedef struct MercuryParse
 	const char *piece;
 	int			piecelen;
 	bool		used_body;		/* some unit points into the body */
+	int			next_field;		/* the field expected next (fields come in
+								 * schema order) */
 
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
@@ -1286,6 +1288,7 @@ mercury_add_unit(MercuryParse *p)
 		u->val[f] = NULL;
 	u->seen = 0;
 	u->first_node = u->end_node = p->nnodes;
+	p->next_field = 0;
 	return true;
 }
 
@@ -1853,7 +1856,10 @@ mercury_parse_body(const char *body, size_t len, MercuryParse *p)
 
 /*
  * The fast path: src/xmlscan.c calls the same callbacks as libxml2 would,
- * for the answers it can be sure about (see xmlscan.h).
+ * for the answers it can be sure about (see xmlscan.h).  The elements of
+ * an item that are scalar fields, without a tree, are most of the calls:
+ * they are handled here directly when nothing unusual is about them
+ * (attributes, a field seen before), the rest by the SAX callbacks.
  */
 static bool
 mercury_scan_start(void *arg, const char *lname, const char *prefix,
@@ -1861,6 +1867,30 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	if (p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
+		p->stack[p->depth - 1] == ME_UNIT && nattrs == 0 && !p->keep_tree)
+	{
+		MercuryUnit *u = &p->units[p->nunits - 1];
+		int			f = p->next_field;
+
+		/* the scanner hands out field names as these very pointers */
+		if (f >= p->nfields || (const xmlChar *) lname != p->field_names[f])
+		{
+			for (f = 0; f < p->nfields; f++)
+				if ((const xmlChar *) lname == p->field_names[f])
+					break;
+		}
+		if (f < p->nfields && p->op->scalar[f] && !(u->seen & (1U << f)))
+		{
+			u->seen |= 1U << f;
+			p->field = f;
+			p->next_field = f + 1;
+			mercury_text_begin(p, true, true);
+			p->nodestack[p->depth] = -1;
+			p->stack[p->depth++] = ME_FIELD;
+			return true;
+		}
+	}
 	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
 					  (const xmlChar **) attrs);
@@ -1873,6 +1903,19 @@ mercury_scan_end(void *arg, const char *lname, const char *prefix,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_FIELD &&
+		p->field >= 0 && p->nodestack[p->depth - 1] < 0)
+	{
+		p->depth--;
+		if (p->collect)
+		{
+			MercuryUnit *u = &p->units[p->nunits - 1];
+
+			u->val[p->field] = mercury_text_end(p, &u->len[p->field]);
+		}
+		p->field = -1;
+		return true;
+	}
 	mercury_sax_end(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					(const xmlChar *) uri);
 	return !p->failed;
@@ -1883,6 +1926,15 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	/* a field's text in one piece: only point to it (see mercury_sax_text) */
+	if (p->collect && p->direct && p->piece == NULL && p->skip == 0 &&
+		len > 0 && (uintptr_t) s - (uintptr_t) p->body < p->bodylen &&
+		len <= p->bodylen - ((uintptr_t) s - (uintptr_t) p->body))
+	{
+		p->piece = s;
+		p->piecelen = (int) len;
+		return true;
+	}
 	mercury_sax_text(p, (const xmlChar *) s, (int) len);
 	return !p->failed;
 }

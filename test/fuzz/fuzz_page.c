@@ -194,7 +194,10 @@ fuzz_run(FuzzPrepare prepare, const uint8_t *data, size_t size)
 	 */
 	if (!out.keeps_body)
 	{
-		shim_input = pnstrdup(body, size - 1);
+		char	   *copy = palloc(size);
+
+		memcpy(copy, body, size);	/* protobuf: zero bytes included */
+		shim_input = copy;
 		pfree(body);
 	}
 
