@@ -25,6 +25,9 @@
 #include "postgres.h"
 
 #include <limits.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -2448,6 +2451,7 @@ mercury_bad_value(int colno, int sqlstate, const char *what,
 			 errdetail("%s", reason)));
 }
 
+#if !defined(__SSE2__)
 /*
  * The value of a hexadecimal digit (either case), -1 for any other byte:
  * one load per digit (five UUIDs of 32 digits in every unit).
@@ -2470,20 +2474,51 @@ static const int8 mercury_hex[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
 };
+#endif
 
-/* 8-4-4-4-12 hexadecimal digits, either case; nothing else. */
-static Datum
-mercury_uuid_datum(int colno, const char *s0, int len0)
+#if defined(__SSE2__)
+/*
+ * 16 hexadecimal digits (either case) to 8 bytes, in the low half of the
+ * result; *bad gets nonzero bits for any other byte.
+ */
+static inline __m128i
+mercury_hex16(const char *digits, int *bad)
 {
-	/* where each byte's two digits are: the hyphens are at 8, 13, 18, 23 */
-	static const uint8 pos[UUID_LEN] = {
-		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
-	};
+	__m128i		c = _mm_loadu_si128((const __m128i *) digits);
+	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
+	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
+								 _mm_set1_epi8('a'));
+	/* unsigned x < n as signed compares of x - 128 against n - 128 */
+	__m128i		bias = _mm_set1_epi8((char) 0x80);
+	__m128i		isd = _mm_cmplt_epi8(_mm_xor_si128(d, bias),
+									 _mm_set1_epi8((char) (10 - 128)));
+	__m128i		isl = _mm_cmplt_epi8(_mm_xor_si128(l, bias),
+									 _mm_set1_epi8((char) (6 - 128)));
+	__m128i		v = _mm_or_si128(_mm_and_si128(isd, d),
+								 _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	__m128i		hi;
+	__m128i		lo;
+
+	*bad |= _mm_movemask_epi8(_mm_or_si128(isd, isl)) ^ 0xFFFF;
+	/* each 16-bit lane: the first digit in its low byte, the second above */
+	hi = _mm_and_si128(v, _mm_set1_epi16(0x00FF));
+	lo = _mm_srli_epi16(v, 8);
+	return _mm_packus_epi16(_mm_or_si128(_mm_slli_epi16(hi, 4), lo),
+							_mm_setzero_si128());
+}
+#endif
+
+/*
+ * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
+ * written to *u.
+ */
+static void
+mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+{
 	const char *s = s0;
 	int			len = len0;
-	pg_uuid_t  *u;
 	int			bad;
-	int			i;
 
 	mercury_trim(&s, &len);
 	if (len != 36)
@@ -2491,22 +2526,44 @@ mercury_uuid_datum(int colno, const char *s0, int len0)
 						  "invalid input syntax for type uuid", s0, len0,
 						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
 
-	u = palloc(sizeof(pg_uuid_t));
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
-	for (i = 0; i < UUID_LEN; i++)
+#if defined(__SSE2__)
 	{
-		int			hi = mercury_hex[(unsigned char) s[pos[i]]];
-		int			lo = mercury_hex[(unsigned char) s[pos[i] + 1]];
+		/* the 32 digits without the hyphens, two vectors of 16 */
+		char		digits[32];
 
-		/* a non-digit is -1: its sign bit survives the OR */
-		bad |= (hi | lo) < 0;
-		u->data[i] = (unsigned char) (hi * 16 + lo);
+		memcpy(digits, s, 8);
+		memcpy(digits + 8, s + 9, 4);
+		memcpy(digits + 12, s + 14, 4);
+		memcpy(digits + 16, s + 19, 4);
+		memcpy(digits + 20, s + 24, 12);
+		_mm_storeu_si128((__m128i *) u->data,
+						 _mm_unpacklo_epi64(mercury_hex16(digits, &bad),
+											mercury_hex16(digits + 16, &bad)));
 	}
+#else
+	{
+		/* where each byte's two digits are: the hyphens are at 8, 13, 18, 23 */
+		static const uint8 pos[UUID_LEN] = {
+			0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+		};
+		int			i;
+
+		for (i = 0; i < UUID_LEN; i++)
+		{
+			int			hi = mercury_hex[(unsigned char) s[pos[i]]];
+			int			lo = mercury_hex[(unsigned char) s[pos[i] + 1]];
+
+			/* a non-digit is -1: its sign bit survives the OR */
+			bad |= (hi | lo) < 0;
+			u->data[i] = (unsigned char) (hi * 16 + lo);
+		}
+	}
+#endif
 	if (bad)
 		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 						  "invalid input syntax for type uuid", s0, len0,
 						  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
-	return UUIDPGetDatum(u);
 }
 
 /* xs:boolean: true, false, 1, 0. */
@@ -3002,6 +3059,7 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
 	int			colno;
+	pg_uuid_t  *uuids = NULL;	/* this row's, one allocation */
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
@@ -3060,7 +3118,12 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 		switch (op->columns[colno].typid)
 		{
 			case UUIDOID:
-				values[colno] = mercury_uuid_datum(colno, v, len);
+				/* room for this and every later column (few) */
+				if (uuids == NULL)
+					uuids = palloc(sizeof(pg_uuid_t) * (op->ncolumns - colno));
+				mercury_uuid_parse(colno, v, len, uuids);
+				values[colno] = UUIDPGetDatum(uuids);
+				uuids++;
 				break;
 			case BOOLOID:
 				values[colno] = mercury_bool_datum(colno, v, len);
