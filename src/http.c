@@ -729,6 +729,32 @@ http_release(HttpTransfer *t)
 	t->resp.len = 0;
 }
 
+static void
+http_free_body(void *arg)
+{
+	free(arg);
+}
+
+void
+http_keep_body(HttpTransfer *t)
+{
+	MemoryContextCallback *cb;
+	MemoryContext oldcxt;
+
+	if (t == NULL || t->x == NULL || !t->have_resp || t->x->buf == NULL ||
+		t->resp.body != t->x->buf)
+		return;
+	/* allocated first: an ERROR here leaves the buffer with the transfer */
+	oldcxt = MemoryContextSwitchTo(t->owner);
+	cb = palloc(sizeof(MemoryContextCallback));
+	MemoryContextSwitchTo(oldcxt);
+	cb->func = http_free_body;
+	cb->arg = t->x->buf;
+	MemoryContextRegisterResetCallback(t->owner, cb);
+	t->x->buf = NULL;
+	t->x->len = t->x->cap = 0;
+}
+
 /* Copy a list of C strings into the current memory context. */
 static List *
 http_copy_strings(List *list)

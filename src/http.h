@@ -131,6 +131,13 @@ extern HttpResponse *http_wait(HttpTransfer *t);
 /* Abort if still running and free everything the transfer holds. */
 extern void http_release(HttpTransfer *t);
 
+/*
+ * Keep the body of a finished transfer (its HttpResponse.body) after
+ * http_release(), until the transfer's owner context is reset or deleted:
+ * a parsed page can then point into it instead of copying from it.
+ */
+extern void http_keep_body(HttpTransfer *t);
+
 /* The request a transfer was started with (for messages). */
 extern const HttpRequest *http_request(HttpTransfer *t);
 

@@ -25,6 +25,9 @@
 #include "postgres.h"
 
 #include <limits.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -66,13 +69,16 @@
 #define MC_NAME		9
 
 /*
- * One item of a page: where each scalar field's text is in the page's text
- * buffer (NUL-terminated), -1 where the element was absent or nil; and,
- * when the tree is kept, its elements' nodes [first_node, end_node).
+ * One item of a page: each scalar field's text, NULL where the element was
+ * absent or nil; and, when the tree is kept, its elements' nodes
+ * [first_node, end_node).  A text is either in the page's text buffer
+ * (NUL-terminated) or, when the scanner read it in one piece, where it is
+ * in the answer's body (not terminated: only the length says where it
+ * ends).
  */
 typedef struct MercuryUnit
 {
-	int			off[VETIS_MAX_FIELDS];
+	const char *val[VETIS_MAX_FIELDS];
 	int			len[VETIS_MAX_FIELDS];
 	uint32		seen;			/* bit per field, to refuse duplicates */
 	int			first_node;
@@ -100,7 +106,7 @@ typedef struct MercuryPage
 {
 	MercuryUnit *units;
 	VetisNode  *nodes;
-	const char *text;			/* the texts the offsets point into */
+	const char *text;			/* the texts the nodes' offsets point into */
 	List	   *secrets;		/* of the request, redacted from bad values */
 } MercuryPage;
 
@@ -175,6 +181,22 @@ typedef struct MercuryParse
 	int			used;
 	bool		collect;		/* keep the text of the current element */
 	int			text_start;
+
+	/*
+	 * The scanner hands out most texts as one piece of the body, which
+	 * outlives the page (PageResult.keeps_body): such a text is pointed
+	 * to, not copied.  "body" is set only while the scanner reads a page
+	 * for scalar fields alone; "piece" is the current element's text while
+	 * it is that one piece of the body, else NULL.
+	 */
+	const char *body;
+	size_t		bodylen;
+	bool		direct;			/* the current element's text may be a piece */
+	const char *piece;
+	int			piecelen;
+	bool		used_body;		/* some unit points into the body */
+	int			next_field;		/* the field expected next (fields come in
+								 * schema order) */
 
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
@@ -1150,22 +1172,33 @@ mercury_is_nil(int nattrs, const xmlChar **attrs)
 	return nil;
 }
 
-/* Start keeping the text of the element just opened (unless "keep" is false). */
-static void
-mercury_text_begin(MercuryParse *p, bool keep)
+/*
+ * Start keeping the text of the element just opened (unless "keep" is
+ * false); "direct": it need not be NUL-terminated (see MercuryParse.body).
+ */
+static inline void
+mercury_text_begin(MercuryParse *p, bool keep, bool direct)
 {
 	p->collect = keep;
 	p->text_start = p->used;
+	p->direct = direct && p->body != NULL;
+	p->piece = NULL;
 }
 
-/* End of a kept text: NUL-terminate it; returns its offset in p->buf. */
-static int
+/* End of a kept text: NUL-terminate it (unless it is a piece of the body). */
+static inline const char *
 mercury_text_end(MercuryParse *p, int *len)
 {
+	p->collect = false;
+	if (p->piece != NULL)
+	{
+		p->used_body = true;
+		*len = p->piecelen;
+		return p->piece;
+	}
 	*len = p->used - p->text_start;
 	p->buf[p->used++] = '\0';
-	p->collect = false;
-	return p->text_start;
+	return p->buf + p->text_start;
 }
 
 /* An element we track has ended (end tag, or it was empty). */
@@ -1182,18 +1215,20 @@ mercury_xml_close(MercuryParse *p)
 			if (p->collect)
 			{
 				int			len;
-				int			off = mercury_text_end(p, &len);
+				const char *text = mercury_text_end(p, &len);
 
 				if (p->field >= 0)
 				{
 					MercuryUnit *u = &p->units[p->nunits - 1];
 
-					u->off[p->field] = off;
+					u->val[p->field] = text;
 					u->len[p->field] = len;
 				}
 				if (node >= 0)
 				{
-					p->nodes[node].off = off;
+					/* with a tree, every text is in p->buf */
+					Assert(text >= p->buf && text < p->buf + p->size);
+					p->nodes[node].off = text - p->buf;
 					p->nodes[node].len = len;
 				}
 			}
@@ -1210,7 +1245,7 @@ mercury_xml_close(MercuryParse *p)
 			{
 				int			len;
 
-				p->faultstring = p->buf + mercury_text_end(p, &len);
+				p->faultstring = mercury_text_end(p, &len);
 			}
 			break;
 		default:
@@ -1252,10 +1287,11 @@ mercury_add_unit(MercuryParse *p)
 		p->maxunits = n;
 	}
 	u = &p->units[p->nunits++];
-	for (f = 0; f < p->op->type->nfields; f++)
-		u->off[f] = -1;
+	for (f = 0; f < p->nfields; f++)
+		u->val[f] = NULL;
 	u->seen = 0;
 	u->first_node = u->end_node = p->nnodes;
+	p->next_field = 0;
 	return true;
 }
 
@@ -1492,7 +1528,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 						if (node < 0)
 							return;
 					}
-					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
+					/* a tree's nodes need their texts in p->buf */
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs),
+									   !p->keep_tree);
 					kind = ME_FIELD;
 				}
 				break;
@@ -1527,7 +1565,8 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					node = vetis_add_node(p, -1, lname);
 					if (p->failed)
 						return;
-					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs));
+					mercury_text_begin(p, nattrs == 0 || !mercury_is_nil(nattrs, attrs),
+									   false);
 					kind = ME_NESTED;
 				}
 				break;
@@ -1536,7 +1575,7 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				if (strcmp(name, "faultstring") == 0)
 				{
 					/* the first one is quoted */
-					mercury_text_begin(p, p->faultstring == NULL);
+					mercury_text_begin(p, p->faultstring == NULL, false);
 					kind = ME_FAULTSTRING;
 				}
 				else if (strcmp(name, "detail") == 0)
@@ -1598,6 +1637,29 @@ mercury_sax_text(void *arg, const xmlChar *ch, int len)
 
 	if (!p->collect || p->skip > 0 || p->failed || len <= 0)
 		return;
+	if (p->direct)
+	{
+		/* the first piece, if it is in the body: only point to it */
+		if (p->piece == NULL &&
+			(uintptr_t) ch - (uintptr_t) p->body < p->bodylen &&
+			(size_t) len <= p->bodylen - ((uintptr_t) ch - (uintptr_t) p->body))
+		{
+			p->piece = (const char *) ch;
+			p->piecelen = len;
+			return;
+		}
+		/* more pieces (an entity between them): copy them all */
+		p->direct = false;
+		if (p->piece != NULL)
+		{
+			const char *piece = p->piece;
+
+			p->piece = NULL;
+			mercury_sax_text(arg, (const xmlChar *) piece, p->piecelen);
+			if (p->failed)
+				return;
+		}
+	}
 	/* cannot happen (see mercury_parse_xml), but never write past the end */
 	if ((size_t) len >= p->size - p->used)
 	{
@@ -1797,7 +1859,10 @@ mercury_parse_body(const char *body, size_t len, MercuryParse *p)
 
 /*
  * The fast path: src/xmlscan.c calls the same callbacks as libxml2 would,
- * for the answers it can be sure about (see xmlscan.h).
+ * for the answers it can be sure about (see xmlscan.h).  The elements of
+ * an item that are scalar fields, without a tree, are most of the calls:
+ * they are handled here directly when nothing unusual is about them
+ * (attributes, a field seen before), the rest by the SAX callbacks.
  */
 static bool
 mercury_scan_start(void *arg, const char *lname, const char *prefix,
@@ -1805,6 +1870,30 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	if (p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
+		p->stack[p->depth - 1] == ME_UNIT && nattrs == 0 && !p->keep_tree)
+	{
+		MercuryUnit *u = &p->units[p->nunits - 1];
+		int			f = p->next_field;
+
+		/* the scanner hands out field names as these very pointers */
+		if (f >= p->nfields || (const xmlChar *) lname != p->field_names[f])
+		{
+			for (f = 0; f < p->nfields; f++)
+				if ((const xmlChar *) lname == p->field_names[f])
+					break;
+		}
+		if (f < p->nfields && p->op->scalar[f] && !(u->seen & (1U << f)))
+		{
+			u->seen |= 1U << f;
+			p->field = f;
+			p->next_field = f + 1;
+			mercury_text_begin(p, true, true);
+			p->nodestack[p->depth] = -1;
+			p->stack[p->depth++] = ME_FIELD;
+			return true;
+		}
+	}
 	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
 					  (const xmlChar **) attrs);
@@ -1817,6 +1906,19 @@ mercury_scan_end(void *arg, const char *lname, const char *prefix,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_FIELD &&
+		p->field >= 0 && p->nodestack[p->depth - 1] < 0)
+	{
+		p->depth--;
+		if (p->collect)
+		{
+			MercuryUnit *u = &p->units[p->nunits - 1];
+
+			u->val[p->field] = mercury_text_end(p, &u->len[p->field]);
+		}
+		p->field = -1;
+		return true;
+	}
 	mercury_sax_end(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					(const xmlChar *) uri);
 	return !p->failed;
@@ -1827,6 +1929,15 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
+	/* a field's text in one piece: only point to it (see mercury_sax_text) */
+	if (p->collect && p->direct && p->piece == NULL && p->skip == 0 &&
+		len > 0 && (uintptr_t) s - (uintptr_t) p->body < p->bodylen &&
+		len <= p->bodylen - ((uintptr_t) s - (uintptr_t) p->body))
+	{
+		p->piece = s;
+		p->piecelen = (int) len;
+		return true;
+	}
 	mercury_sax_text(p, (const xmlChar *) s, (int) len);
 	return !p->failed;
 }
@@ -1847,6 +1958,12 @@ mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 	for (f = 0; f < p->op->type->nfields; f++)
 		p->field_names[f] = (const xmlChar *) p->op->names[f];
 	p->unit_name = NULL;
+	/* scalar fields alone may point into the body */
+	if (!p->keep_tree)
+	{
+		p->body = body;
+		p->bodylen = len;
+	}
 	return xmlscan_parse(body, len, &handler, p);
 }
 
@@ -1930,10 +2047,10 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 
 		for (f = 0; f < q.op->type->nfields; f++)
 		{
-			if ((a->off[f] < 0) != (b->off[f] < 0) ||
-				(a->off[f] >= 0 &&
+			if ((a->val[f] == NULL) != (b->val[f] == NULL) ||
+				(a->val[f] != NULL &&
 				 (a->len[f] != b->len[f] ||
-				  memcmp(q.buf + a->off[f], fast->buf + b->off[f], a->len[f]) != 0)))
+				  memcmp(a->val[f], b->val[f], a->len[f]) != 0)))
 			{
 				fprintf(stderr, "mercury crosscheck: unit %d field %s differs\n",
 						i + 1, q.op->names[f]);
@@ -2265,7 +2382,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 		int			i;
 
 		for (i = 0; i < p.nunits; i++)
-			if (p.units[i].off[f] < 0)
+			if (p.units[i].val[f] == NULL)
 			{
 				snprintf(p.errmsg, sizeof(p.errmsg),
 						 "%s %d of the page has no updateDate, yet the list was asked for by updateDate",
@@ -2286,6 +2403,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	out->next_key = NULL;
 	out->next_keylen = 0;
 	out->total = p.total;
+	out->keeps_body = p.used_body;
 
 	/*
 	 * An answer may say hasMore instead of total.  hasMore="false" ends the
@@ -2333,6 +2451,7 @@ mercury_bad_value(int colno, int sqlstate, const char *what,
 			 errdetail("%s", reason)));
 }
 
+#if !defined(__SSE2__)
 /*
  * The value of a hexadecimal digit (either case), -1 for any other byte:
  * one load per digit (five UUIDs of 32 digits in every unit).
@@ -2355,20 +2474,51 @@ static const int8 mercury_hex[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
 };
+#endif
 
-/* 8-4-4-4-12 hexadecimal digits, either case; nothing else. */
-static Datum
-mercury_uuid_datum(int colno, const char *s0, int len0)
+#if defined(__SSE2__)
+/*
+ * 16 hexadecimal digits (either case) to 8 bytes, in the low half of the
+ * result; *bad gets nonzero bits for any other byte.
+ */
+static inline __m128i
+mercury_hex16(const char *digits, int *bad)
 {
-	/* where each byte's two digits are: the hyphens are at 8, 13, 18, 23 */
-	static const uint8 pos[UUID_LEN] = {
-		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
-	};
+	__m128i		c = _mm_loadu_si128((const __m128i *) digits);
+	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
+	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
+								 _mm_set1_epi8('a'));
+	/* unsigned x < n as signed compares of x - 128 against n - 128 */
+	__m128i		bias = _mm_set1_epi8((char) 0x80);
+	__m128i		isd = _mm_cmplt_epi8(_mm_xor_si128(d, bias),
+									 _mm_set1_epi8((char) (10 - 128)));
+	__m128i		isl = _mm_cmplt_epi8(_mm_xor_si128(l, bias),
+									 _mm_set1_epi8((char) (6 - 128)));
+	__m128i		v = _mm_or_si128(_mm_and_si128(isd, d),
+								 _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	__m128i		hi;
+	__m128i		lo;
+
+	*bad |= _mm_movemask_epi8(_mm_or_si128(isd, isl)) ^ 0xFFFF;
+	/* each 16-bit lane: the first digit in its low byte, the second above */
+	hi = _mm_and_si128(v, _mm_set1_epi16(0x00FF));
+	lo = _mm_srli_epi16(v, 8);
+	return _mm_packus_epi16(_mm_or_si128(_mm_slli_epi16(hi, 4), lo),
+							_mm_setzero_si128());
+}
+#endif
+
+/*
+ * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
+ * written to *u.
+ */
+static void
+mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+{
 	const char *s = s0;
 	int			len = len0;
-	pg_uuid_t  *u;
 	int			bad;
-	int			i;
 
 	mercury_trim(&s, &len);
 	if (len != 36)
@@ -2376,22 +2526,44 @@ mercury_uuid_datum(int colno, const char *s0, int len0)
 						  "invalid input syntax for type uuid", s0, len0,
 						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
 
-	u = palloc(sizeof(pg_uuid_t));
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
-	for (i = 0; i < UUID_LEN; i++)
+#if defined(__SSE2__)
 	{
-		int			hi = mercury_hex[(unsigned char) s[pos[i]]];
-		int			lo = mercury_hex[(unsigned char) s[pos[i] + 1]];
+		/* the 32 digits without the hyphens, two vectors of 16 */
+		char		digits[32];
 
-		/* a non-digit is -1: its sign bit survives the OR */
-		bad |= (hi | lo) < 0;
-		u->data[i] = (unsigned char) (hi * 16 + lo);
+		memcpy(digits, s, 8);
+		memcpy(digits + 8, s + 9, 4);
+		memcpy(digits + 12, s + 14, 4);
+		memcpy(digits + 16, s + 19, 4);
+		memcpy(digits + 20, s + 24, 12);
+		_mm_storeu_si128((__m128i *) u->data,
+						 _mm_unpacklo_epi64(mercury_hex16(digits, &bad),
+											mercury_hex16(digits + 16, &bad)));
 	}
+#else
+	{
+		/* where each byte's two digits are: the hyphens are at 8, 13, 18, 23 */
+		static const uint8 pos[UUID_LEN] = {
+			0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
+		};
+		int			i;
+
+		for (i = 0; i < UUID_LEN; i++)
+		{
+			int			hi = mercury_hex[(unsigned char) s[pos[i]]];
+			int			lo = mercury_hex[(unsigned char) s[pos[i] + 1]];
+
+			/* a non-digit is -1: its sign bit survives the OR */
+			bad |= (hi | lo) < 0;
+			u->data[i] = (unsigned char) (hi * 16 + lo);
+		}
+	}
+#endif
 	if (bad)
 		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 						  "invalid input syntax for type uuid", s0, len0,
 						  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
-	return UUIDPGetDatum(u);
 }
 
 /* xs:boolean: true, false, 1, 0. */
@@ -2887,6 +3059,7 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
 	int			colno;
+	pg_uuid_t  *uuids = NULL;	/* this row's, one allocation */
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
@@ -2933,19 +3106,24 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 											  &nulls[colno]);
 			continue;
 		}
-		if (u->off[f] < 0)
+		v = u->val[f];
+		if (v == NULL)
 		{
 			nulls[colno] = true;
 			continue;
 		}
-		v = page->text + u->off[f];
 		len = u->len[f];
 		nulls[colno] = false;
 
 		switch (op->columns[colno].typid)
 		{
 			case UUIDOID:
-				values[colno] = mercury_uuid_datum(colno, v, len);
+				/* room for this and every later column (few) */
+				if (uuids == NULL)
+					uuids = palloc(sizeof(pg_uuid_t) * (op->ncolumns - colno));
+				mercury_uuid_parse(colno, v, len, uuids);
+				values[colno] = UUIDPGetDatum(uuids);
+				uuids++;
 				break;
 			case BOOLOID:
 				values[colno] = mercury_bool_datum(colno, v, len);

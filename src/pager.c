@@ -773,6 +773,9 @@ pager_complete(Pager *p, PagerSlot *slot)
 
 		if (verdict == PAGE_OK || verdict == PAGE_END)
 		{
+			/* the body then goes with slot->cxt, on every path */
+			if (verdict == PAGE_OK && result.keeps_body)
+				http_keep_body(slot->xfer);
 			http_release(slot->xfer);
 			slot->xfer = NULL;
 			p->page = result;

@@ -116,6 +116,8 @@ typedef struct PageResult
 	int64		total;			/* -1 if the answer did not say */
 	/* PAGE_RETRY: what the server said, for the ERROR if retries run out */
 	const char *what;
+	/* PAGE_OK: records point into the response body; keep it with them */
+	bool		keeps_body;
 } PageResult;
 
 typedef enum PagingStyle

@@ -480,8 +480,8 @@ test_scanner(void)
 
 		mercury_parse_init(&p, UNIT_OP, false);
 		ok = mercury_parse_xml(cases[i].doc, strlen(cases[i].doc), &p);
-		if (ok && p.nunits == 1 && p.units[0].off[MC_NAME] >= 0)
-			name = p.buf + p.units[0].off[MC_NAME];
+		if (ok && p.nunits == 1 && p.units[0].val[MC_NAME] != NULL)
+			name = pnstrdup(p.units[0].val[MC_NAME], p.units[0].len[MC_NAME]);
 		snprintf(what, sizeof(what), "scanner: %s: %s, %s", cases[i].what,
 				 cases[i].scanned ? "read by the scanner" : "read by libxml2",
 				 cases[i].ok ? "accepted" : "refused");
@@ -768,6 +768,66 @@ test_leaf(void)
 	}
 	pfree(doc.data);
 	pfree(want.data);
+}
+
+/*
+ * Where the scanner leaves a text (issue 14): one piece of the body is
+ * pointed to (the page then keeps the body), anything else is copied into
+ * the page's buffer; with a tree, or read by libxml2, everything is copied.
+ */
+static void
+test_text_places(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *text;		/* between <bs:name> and </bs:name> */
+		const char *value;
+		bool		in_body;
+	}			cases[] = {
+		{"plain text", "plain", "plain", true},
+		{"an entity after text", "a&amp;", "a&", false},
+		{"an entity first", "&amp;b", "&b", false},
+		{"a character reference first", "&#x41;bc", "Abc", false},
+		{"CDATA after text", "x<![CDATA[<y>]]>", "x<y>", false},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(cases); i++)
+	{
+		char	   *doc = psprintf(ENV_OPEN "<bs:name>%s</bs:name><bs:guid>g</bs:guid>" ENV_CLOSE,
+								   cases[i].text);
+		size_t		len = strlen(doc);
+		MercuryParse p;
+		bool		ok;
+		const char *v;
+		int			vlen;
+		char		what[200];
+
+		mercury_parse_init(&p, UNIT_OP, false);
+		ok = mercury_parse_xml(doc, len, &p);
+		v = ok && p.nunits == 1 ? p.units[0].val[MC_NAME] : NULL;
+		vlen = v != NULL ? p.units[0].len[MC_NAME] : -1;
+		snprintf(what, sizeof(what), "text places: %s is %s", cases[i].what,
+				 cases[i].in_body ? "pointed to in the body" : "copied");
+		report(ok && p.scanned && v != NULL &&
+			   vlen == (int) strlen(cases[i].value) &&
+			   memcmp(v, cases[i].value, vlen) == 0 &&
+			   (v >= doc && v < doc + len) == cases[i].in_body &&
+			   (v >= p.buf && v < p.buf + p.size) == !cases[i].in_body &&
+			   p.used_body,	/* guid is always a piece of the body */
+			   what);
+
+		/* a tree's nodes index the buffer: every text is copied */
+		mercury_parse_init(&p, UNIT_OP, true);
+		ok = mercury_parse_xml(doc, len, &p);
+		v = ok && p.nunits == 1 ? p.units[0].val[MC_NAME] : NULL;
+		snprintf(what, sizeof(what), "text places: %s is copied for a tree",
+				 cases[i].what);
+		report(ok && p.scanned && v != NULL && !p.used_body &&
+			   v >= p.buf && v < p.buf + p.size &&
+			   strcmp(v, cases[i].value) == 0, what);
+	}
 }
 
 /* ---- redaction before cutting and escaping (issue 16) ---- */
@@ -1105,7 +1165,7 @@ test_vetis(void)
 	mercury_parse_init(&p, vetis_find_op("business_entity_changes"), false);
 	ok = mercury_parse_xml(nested, strlen(nested), &p);
 	report(ok && p.nunits == 1 && p.nnodes == 0 &&
-		   strcmp(p.buf + p.units[0].off[10], "n") == 0,
+		   p.units[0].len[10] == 1 && p.units[0].val[10][0] == 'n',
 		   "vetis: without a jsonb column only the scalar fields are kept");
 	mercury_parse_init(&p, vetis_find_op("product_item_changes"), false);
 	report(mercury_parse_xml(nolist, strlen(nolist), &p) && p.nunits == 0,
@@ -1135,7 +1195,10 @@ conv_integer(void *arg)
 static void
 conv_uuid(void *arg)
 {
-	conv_out = mercury_uuid_datum(0, conv_in, conv_len);
+	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+	mercury_uuid_parse(0, conv_in, conv_len, u);
+	conv_out = UUIDPGetDatum(u);
 }
 
 static void
@@ -1216,6 +1279,43 @@ test_convert(void)
 		   conv_fails(conv_uuid, "0123abcd-89ab-cdef-0f1e-2d3c4b5a69\xc3\xa9", 36,
 					  ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type uuid"),
 		   "convert: a malformed UUID is refused");
+	{
+		/*
+		 * Every byte at every place of a UUID (read 16 digits at a time
+		 * where SSE2 is): accepted exactly where it is a hexadecimal digit
+		 * or the hyphen, with the value it must have.
+		 */
+		const char *base = "0123abcd-89ab-cdef-0f1e-2d3c4b5a6978";
+		bool		all = true;
+		int			pos;
+		int			b;
+
+		for (pos = 0; pos < 36; pos++)
+		{
+			for (b = 1; b < 256; b++)
+			{
+				char		in[37];
+				char		want[37];
+				bool		hyphen = pos == 8 || pos == 13 || pos == 18 || pos == 23;
+				bool		ok;
+
+				memcpy(in, base, 37);
+				in[pos] = (char) b;
+				memcpy(want, base, 37);
+				want[pos] = (char) tolower(b);
+				/* blanks at either end are trimmed, leaving too few characters */
+				ok = hyphen ? b == '-' : isxdigit(b) != 0;
+				if (ok ? !conv_ok(conv_uuid, in, 36, want) :
+					!conv_fails(conv_uuid, in, 36, ERRCODE_INVALID_TEXT_REPRESENTATION,
+								"invalid input syntax for type uuid"))
+				{
+					printf("#   byte %d at %d\n", b, pos);
+					all = false;
+				}
+			}
+		}
+		report(all, "convert: every byte at every place of a UUID is read as it must be");
+	}
 	report(conv_ok(conv_text, "\xd0\x95\xd0\xb4", 4, "\xd0\x95\xd0\xb4") &&
 		   conv_fails(conv_text, "a\0b", 3, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
 					  "invalid byte sequence for encoding \"UTF8\"") &&
@@ -1244,6 +1344,7 @@ main(int argc, char **argv)
 	test_convert();
 	test_scanner();
 	test_leaf();
+	test_text_places();
 	test_limits();
 	test_redaction();
 	test_reader(canary);
