@@ -182,17 +182,6 @@ typedef struct PagedScanState
 	int16		order_typlen;	/* length and passing, looked up once */
 	bool		order_typbyval;
 
-	/*
-	 * Filling the slot: the attributes that take a resource column's value
-	 * as it is (attno - 1, colno), and all the others (not retrieved, or
-	 * converted through text).
-	 */
-	int			ncopy;
-	int		   *copy_attidx;
-	int		   *copy_colno;
-	int			nother;
-	int		   *other_attidx;
-
 	/* Async Append */
 	bool		nowait;			/* iterating for an AsyncRequest */
 	bool		blocked;		/* ... and the pager had to wait */
@@ -1295,7 +1284,6 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	TupleDesc	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
 	PagedScanState *st = palloc0(sizeof(PagedScanState));
 	ListCell   *lc;
-	int			i;
 
 	node->fdw_state = st;
 	paged_resolve(relid, userid, &st->opts, &st->res, &st->attr_colno,
@@ -1365,21 +1353,6 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 				st->order_colno = c;
 		Assert(st->order_colno >= 0);
 		st->want[st->order_colno] = true;
-	}
-
-	/* the per-row loop of paged_iterate, split by the work each needs */
-	st->copy_attidx = palloc(sizeof(int) * Max(st->natts, 1));
-	st->copy_colno = palloc(sizeof(int) * Max(st->natts, 1));
-	st->other_attidx = palloc(sizeof(int) * Max(st->natts, 1));
-	for (i = 0; i < st->natts; i++)
-	{
-		if (st->attr_needed[i] && st->attr_colno[i] >= 0 && !st->convert[i])
-		{
-			st->copy_attidx[st->ncopy] = i;
-			st->copy_colno[st->ncopy++] = st->attr_colno[i];
-		}
-		else
-			st->other_attidx[st->nother++] = i;
 	}
 
 	st->explain_cxt = estate->es_query_cxt;
@@ -1577,7 +1550,6 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	ErrorContextCallback errcb;
 	MemoryContext old;
 	int			i;
-	int			j;
 
 	ExecClearTuple(slot);
 	if (!st->started)
@@ -1610,31 +1582,9 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	if (st->order_colno >= 0)
 		paged_check_order(st);
 
+	for (i = 0; i < st->natts; i++)
 	{
-		const int  *attidx = st->copy_attidx;
-		const int  *colnos = st->copy_colno;
-		const Datum *values = st->values;
-		const bool *nulls = st->nulls;
-		Datum	   *tts_values = slot->tts_values;
-		bool	   *tts_isnull = slot->tts_isnull;
-		int			n = st->ncopy;
-		int			k;
-
-		for (k = 0; k < n; k++)
-		{
-			int			colno = colnos[k];
-			bool		isnull = nulls[colno];
-
-			tts_isnull[attidx[k]] = isnull;
-			tts_values[attidx[k]] = isnull ? (Datum) 0 : values[colno];
-		}
-	}
-	for (j = 0; j < st->nother; j++)
-	{
-		int			colno;
-
-		i = st->other_attidx[j];
-		colno = st->attr_colno[i];
+		int			colno = st->attr_colno[i];
 
 		if (!st->attr_needed[i] || colno < 0 || st->nulls[colno])
 		{
