@@ -407,6 +407,19 @@ pager_page_errcontext(void *arg)
 			   a->p->streams[a->slot->stream_no]->label, a->p->res->operation);
 }
 
+/* Errors from here on say which page (pop with errcb->previous). */
+static void
+pager_push_page_context(Pager *p, PagerSlot *slot, ErrorContextCallback *errcb,
+						PagerPageArg *errarg)
+{
+	errarg->p = p;
+	errarg->slot = slot;
+	errcb->callback = pager_page_errcontext;
+	errcb->arg = errarg;
+	errcb->previous = error_context_stack;
+	error_context_stack = errcb;
+}
+
 static void
 pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 {
@@ -432,12 +445,7 @@ pager_add_slot(Pager *p, int s, const PageCursor *cursor)
 	 * Building the request may itself call the API (a Diadoc token) or
 	 * fail (a host not allowed): say which page it was for.
 	 */
-	errarg.p = p;
-	errarg.slot = slot;
-	errcb.callback = pager_page_errcontext;
-	errcb.arg = &errarg;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
+	pager_push_page_context(p, slot, &errcb, &errarg);
 	/* an async caller does not wait for the request rate: sent in order */
 	if (p->nowait)
 		slot->pending = true;
@@ -638,12 +646,7 @@ pager_start_pending(Pager *p)
 
 		if (!slot->pending)
 			continue;
-		errarg.p = p;
-		errarg.slot = slot;
-		errcb.callback = pager_page_errcontext;
-		errcb.arg = &errarg;
-		errcb.previous = error_context_stack;
-		error_context_stack = &errcb;
+		pager_push_page_context(p, slot, &errcb, &errarg);
 		sent = pager_send(p, slot);
 		error_context_stack = errcb.previous;
 		if (!sent)
@@ -1181,12 +1184,7 @@ pager_next(Pager *p, PagerRow *row)
 		p->cur_stream = head->stream_no;
 
 		/* errors and warnings about this page say which page it is */
-		errarg.p = p;
-		errarg.slot = head;
-		errcb.callback = pager_page_errcontext;
-		errcb.arg = &errarg;
-		errcb.previous = error_context_stack;
-		error_context_stack = &errcb;
+		pager_push_page_context(p, head, &errcb, &errarg);
 
 		verdict = pager_complete(p, head);
 		if (verdict == PAGE_BLOCKED)
