@@ -1172,6 +1172,15 @@ mercury_is_nil(int nattrs, const xmlChar **attrs)
 	return nil;
 }
 
+/* Whether s[0..len) lies within the body the scanner reads. */
+static inline bool
+mercury_in_body(const MercuryParse *p, const char *s, size_t len)
+{
+	uintptr_t	off = (uintptr_t) s - (uintptr_t) p->body;
+
+	return off < p->bodylen && len <= p->bodylen - off;
+}
+
 /*
  * Start keeping the text of the element just opened (unless "keep" is
  * false); "direct": it need not be NUL-terminated (see MercuryParse.body).
@@ -1640,9 +1649,7 @@ mercury_sax_text(void *arg, const xmlChar *ch, int len)
 	if (p->direct)
 	{
 		/* the first piece, if it is in the body: only point to it */
-		if (p->piece == NULL &&
-			(uintptr_t) ch - (uintptr_t) p->body < p->bodylen &&
-			(size_t) len <= p->bodylen - ((uintptr_t) ch - (uintptr_t) p->body))
+		if (p->piece == NULL && mercury_in_body(p, (const char *) ch, len))
 		{
 			p->piece = (const char *) ch;
 			p->piecelen = len;
@@ -1931,8 +1938,7 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 
 	/* a field's text in one piece: only point to it (see mercury_sax_text) */
 	if (p->collect && p->direct && p->piece == NULL && p->skip == 0 &&
-		len > 0 && (uintptr_t) s - (uintptr_t) p->body < p->bodylen &&
-		len <= p->bodylen - ((uintptr_t) s - (uintptr_t) p->body))
+		len > 0 && mercury_in_body(p, s, len))
 	{
 		p->piece = s;
 		p->piecelen = (int) len;
