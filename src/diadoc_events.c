@@ -433,13 +433,20 @@ ev_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	}
 	if (want[EV_COL_EVENT_AT])
 	{
-		/* never NULL: the planner may rely on the column's order */
+		/*
+		 * never NULL: the planner may rely on the column's order.  The id is
+		 * remote text: redacted, cut and escaped like any other.
+		 */
 		if (ev->timestamp == NULL || !ev->timestamp->has_ticks)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("GetDocflowEvents event without Timestamp"),
 					 errdetail("Event %s has no Timestamp, which the API always sends.",
-							   ev->eventid ? paged_cut_value(ev->eventid, PAGED_VALUE_MAX) : "(without EventId)")));
+							   ev->eventid ?
+							   http_bytes_excerpt(diadoc_value_secrets, ev->eventid,
+												  diadoc_pb_strlen(ev->eventid),
+												  0, PAGED_VALUE_MAX) :
+							   "(without EventId)")));
 		nulls[EV_COL_EVENT_AT] = false;
 		values[EV_COL_EVENT_AT] = diadoc_timestamp(ev->timestamp, "event_at");
 	}
