@@ -170,6 +170,29 @@ static bool http_curl_ready = false;
 /* GUC paged_fdw.allowed_hosts (defined in _PG_init) */
 char	   *http_allowed_hosts = NULL;
 
+/*
+ * Response buffers of finished transfers, kept for the next ones: a page
+ * is hundreds of kB, and malloc'ing that much anew each time gets fresh
+ * memory from the kernel (an mmap, or the heap grown again after a trim)
+ * that is then faulted in page by page.  Emptied at the end of every
+ * transaction, so an idle backend keeps none.  Plain malloc'd memory, no
+ * ERROR: used from curl's write callback.
+ */
+#define HTTP_SPARE_BUFS		8
+#define HTTP_SPARE_MAX_BUF	((size_t) 8 * 1024 * 1024)	/* larger: freed */
+#define HTTP_SPARE_MAX_ALL	((size_t) 32 * 1024 * 1024)	/* kept in all */
+
+typedef struct HttpSpareBuf
+{
+	char	   *buf;
+	size_t		cap;
+} HttpSpareBuf;
+
+static HttpSpareBuf http_spare[HTTP_SPARE_BUFS];
+static int	http_nspare = 0;
+static size_t http_spare_bytes = 0;
+
+static void http_spare_drain(void);
 static void http_global_init(void);
 static void http_init(void);
 static void http_inval_callback(Datum arg, int cacheid, uint32 hashvalue);
@@ -271,6 +294,11 @@ http_xact_callback(XactEvent event, void *arg)
 	HASH_SEQ_STATUS scan;
 	HttpConn   *conn;
 
+	/* kept response buffers serve one transaction's scans */
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PREPARE || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_ABORT)
+		http_spare_drain();
 	if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
 	if (http_conns == NULL)
@@ -552,6 +580,77 @@ http_get_conn(const PagedOptions *opts)
  * ----------------------------------------------------------------
  */
 
+/* Keep a buffer for a later transfer, or free it. */
+static void
+http_spare_put(char *buf, size_t cap)
+{
+	int			i;
+	int			smallest = 0;
+
+	if (buf == NULL)
+		return;
+	if (cap > HTTP_SPARE_MAX_BUF)
+	{
+		free(buf);
+		return;
+	}
+	if (http_nspare < HTTP_SPARE_BUFS &&
+		http_spare_bytes + cap <= HTTP_SPARE_MAX_ALL)
+	{
+		http_spare[http_nspare].buf = buf;
+		http_spare[http_nspare].cap = cap;
+		http_nspare++;
+		http_spare_bytes += cap;
+		return;
+	}
+	/* full: keep the larger of this one and the smallest kept, if it fits */
+	for (i = 1; i < http_nspare; i++)
+		if (http_spare[i].cap < http_spare[smallest].cap)
+			smallest = i;
+	if (http_nspare > 0 && http_spare[smallest].cap < cap &&
+		http_spare_bytes - http_spare[smallest].cap + cap <= HTTP_SPARE_MAX_ALL)
+	{
+		http_spare_bytes -= http_spare[smallest].cap;
+		free(http_spare[smallest].buf);
+		http_spare[smallest].buf = buf;
+		http_spare[smallest].cap = cap;
+		http_spare_bytes += cap;
+	}
+	else
+		free(buf);
+}
+
+/*
+ * A kept buffer of at least "want" bytes (the smallest such), else NULL.
+ */
+static char *
+http_spare_get(size_t want, size_t *cap)
+{
+	int			best = -1;
+	int			i;
+	char	   *buf;
+
+	for (i = 0; i < http_nspare; i++)
+		if (http_spare[i].cap >= want &&
+			(best < 0 || http_spare[i].cap < http_spare[best].cap))
+			best = i;
+	if (best < 0)
+		return NULL;
+	buf = http_spare[best].buf;
+	*cap = http_spare[best].cap;
+	http_spare_bytes -= *cap;
+	http_spare[best] = http_spare[--http_nspare];
+	return buf;
+}
+
+static void
+http_spare_drain(void)
+{
+	while (http_nspare > 0)
+		free(http_spare[--http_nspare].buf);
+	http_spare_bytes = 0;
+}
+
 static size_t
 http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -583,6 +682,9 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 				clen > 0 && (x->limit == 0 || (size_t) clen <= x->limit) &&
 				(uint64) clen < (uint64) (SIZE_MAX / 4))
 				newcap = (size_t) clen + 1;
+			/* pages of one list differ by a few bytes: one kept buffer fits */
+			if (newcap > 65536)
+				newcap = TYPEALIGN(65536, newcap);
 		}
 		while (newcap < x->len + n + 1)
 			newcap = newcap < SIZE_MAX / 2 ? newcap * 2 : x->len + n + 1;
@@ -590,13 +692,19 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		if (x->limit > 0 && newcap > x->limit + 1)
 			newcap = x->limit + 1;
 
-		nbuf = realloc(x->buf, newcap);
-		if (nbuf == NULL)
+		if (x->buf == NULL &&
+			(nbuf = http_spare_get(newcap, &newcap)) != NULL)
+			x->buf = nbuf;
+		else
 		{
-			x->oom = true;
-			return 0;
+			nbuf = realloc(x->buf, newcap);
+			if (nbuf == NULL)
+			{
+				x->oom = true;
+				return 0;
+			}
+			x->buf = nbuf;
 		}
-		x->buf = nbuf;
 		x->cap = newcap;
 	}
 
@@ -700,7 +808,7 @@ http_xfer_free(HttpXfer *x)
 			curl_easy_cleanup(x->easy);
 	}
 	curl_slist_free_all(x->headers);
-	free(x->buf);
+	http_spare_put(x->buf, x->cap);
 	free(x);
 }
 
@@ -729,28 +837,37 @@ http_release(HttpTransfer *t)
 	t->resp.len = 0;
 }
 
+/* A response body a page keeps (http_keep_body), freed with the page. */
+typedef struct HttpKeptBody
+{
+	MemoryContextCallback cb;
+	char	   *buf;
+	size_t		cap;
+} HttpKeptBody;
+
 static void
 http_free_body(void *arg)
 {
-	free(arg);
+	HttpKeptBody *kb = (HttpKeptBody *) arg;
+
+	http_spare_put(kb->buf, kb->cap);
 }
 
 void
 http_keep_body(HttpTransfer *t)
 {
-	MemoryContextCallback *cb;
-	MemoryContext oldcxt;
+	HttpKeptBody *kb;
 
 	if (t == NULL || t->x == NULL || !t->have_resp || t->x->buf == NULL ||
 		t->resp.body != t->x->buf)
 		return;
 	/* allocated first: an ERROR here leaves the buffer with the transfer */
-	oldcxt = MemoryContextSwitchTo(t->owner);
-	cb = palloc(sizeof(MemoryContextCallback));
-	MemoryContextSwitchTo(oldcxt);
-	cb->func = http_free_body;
-	cb->arg = t->x->buf;
-	MemoryContextRegisterResetCallback(t->owner, cb);
+	kb = MemoryContextAlloc(t->owner, sizeof(HttpKeptBody));
+	kb->buf = t->x->buf;
+	kb->cap = t->x->cap;
+	kb->cb.func = http_free_body;
+	kb->cb.arg = kb;
+	MemoryContextRegisterResetCallback(t->owner, &kb->cb);
 	t->x->buf = NULL;
 	t->x->len = t->x->cap = 0;
 }

@@ -1277,10 +1277,20 @@ mercury_add_unit(MercuryParse *p)
 	}
 	if (p->nunits == p->maxunits)
 	{
-		/* no ERROR inside a callback: allocate without one */
-		int			n = p->maxunits == 0 ? 64 : Min(p->maxunits * 2, MERCURY_MAX_PAGE);
-		MercuryUnit *units = palloc_extended(sizeof(MercuryUnit) * n,
-											 MCXT_ALLOC_NO_OOM);
+		/*
+		 * The list's count says how many items follow: one allocation for
+		 * them (a page has at most MERCURY_MAX_PAGE), not a doubling series
+		 * of copies.  A count that is missing or too small only costs copies.
+		 * No ERROR inside a callback: allocate without one.
+		 */
+		int			n;
+		MercuryUnit *units;
+
+		if (p->maxunits == 0)
+			n = p->count > 0 ? (int) Min(p->count, MERCURY_MAX_PAGE) : 64;
+		else
+			n = Min(p->maxunits * 2, MERCURY_MAX_PAGE);
+		units = palloc_extended(sizeof(MercuryUnit) * n, MCXT_ALLOC_NO_OOM);
 
 		if (units == NULL)
 		{

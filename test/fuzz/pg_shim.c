@@ -137,6 +137,12 @@ MemoryContextAllocHuge(MemoryContext context, Size size)
 }
 
 void *
+MemoryContextAlloc(MemoryContext context, Size size)
+{
+	return shim_alloc(size, MaxAllocSize, false);
+}
+
+void *
 MemoryContextAllocExtended(MemoryContext context, Size size, int flags)
 {
 	return palloc_extended(size, flags);
