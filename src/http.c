@@ -610,10 +610,13 @@ http_spare_put(char *buf, size_t cap)
 	if (http_nspare > 0 && http_spare[smallest].cap < cap &&
 		http_spare_bytes - http_spare[smallest].cap + cap <= HTTP_SPARE_MAX_ALL)
 	{
+		/* the new one goes last: http_spare_get takes the latest first */
 		http_spare_bytes -= http_spare[smallest].cap;
 		free(http_spare[smallest].buf);
-		http_spare[smallest].buf = buf;
-		http_spare[smallest].cap = cap;
+		memmove(&http_spare[smallest], &http_spare[smallest + 1],
+				sizeof(HttpSpareBuf) * (http_nspare - smallest - 1));
+		http_spare[http_nspare - 1].buf = buf;
+		http_spare[http_nspare - 1].cap = cap;
 		http_spare_bytes += cap;
 	}
 	else
@@ -621,25 +624,26 @@ http_spare_put(char *buf, size_t cap)
 }
 
 /*
- * A kept buffer of at least "want" bytes (the smallest such), else NULL.
+ * The buffer kept last that holds at least "want" bytes, else NULL: the
+ * one most likely still in the CPU's caches.
  */
 static char *
 http_spare_get(size_t want, size_t *cap)
 {
-	int			best = -1;
 	int			i;
 	char	   *buf;
 
-	for (i = 0; i < http_nspare; i++)
-		if (http_spare[i].cap >= want &&
-			(best < 0 || http_spare[i].cap < http_spare[best].cap))
-			best = i;
-	if (best < 0)
+	for (i = http_nspare - 1; i >= 0; i--)
+		if (http_spare[i].cap >= want)
+			break;
+	if (i < 0)
 		return NULL;
-	buf = http_spare[best].buf;
-	*cap = http_spare[best].cap;
+	buf = http_spare[i].buf;
+	*cap = http_spare[i].cap;
 	http_spare_bytes -= *cap;
-	http_spare[best] = http_spare[--http_nspare];
+	memmove(&http_spare[i], &http_spare[i + 1],
+			sizeof(HttpSpareBuf) * (http_nspare - i - 1));
+	http_nspare--;
 	return buf;
 }
 
