@@ -487,7 +487,10 @@ shim_shows(const char *text, const char *secret)
 			o += snprintf(esc + o, sizeof(esc) - o, "\\x%02X", c);
 	}
 	esc[o] = '\0';
-	if (strcmp(esc, secret) != 0 && strstr(text, esc) != NULL)
+	/* (unless the input has that very text: then it is the server's own) */
+	if (strcmp(esc, secret) != 0 && strstr(text, esc) != NULL &&
+		(shim_input == NULL ||
+		 memmem(shim_input, shim_input_len, esc, strlen(esc)) == NULL))
 		return true;
 	/*
 	 * A piece at a cut: the first (last) i bytes of the secret before
