@@ -687,7 +687,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (hit != NULL)
 	{
 		/* the content loop's guess, checked there */
-		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
+		if (short_name)
+			mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
 		key = hit->key;
 		lname = hit->lname;
 		prefix = hit->prefix;
@@ -807,49 +808,81 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		s->last = place;
 	}
 
-	p += empty ? 2 : 1;
-	/* no attributes, but a valid array as before, not NULL */
-	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
-		return NULL;
 	if (empty)
 	{
-		if (!s->h->end(s->arg, lname, prefix, uri))
+		p += 2;
+		if (s->h->leaf != NULL)
+		{
+			if (!s->h->leaf(s->arg, lname, prefix, uri, p, 0))
+				return NULL;
+		}
+		/* no attributes, but a valid array as before, not NULL */
+		else if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) ||
+				 !s->h->end(s->arg, lname, prefix, uri))
 			return NULL;
 		s->used = used;
 		return p;
 	}
+	p++;
 	if (s->depth == XS_MAX_DEPTH)
 		return NULL;
-#ifdef XS_SSE2
-	if (short_name)
-	{
-		/*
-		 * Most elements are leaves with plain text: when the text ends at
-		 * this element's end tag, written without white space, the end tag
-		 * is compared with the key in one instruction and the element is
-		 * never pushed.  Anything else is left to the content loop, which
-		 * reads the text again.  The search for the text's end starts at
-		 * the name, not after the '>' (the bytes between are name
-		 * characters and '>', which it passes): so it need not wait for
-		 * the name's length, and the two run side by side.
-		 */
-		const char *t = xs_text_run(name->qname, s->end);
 
-		if (s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
-			t[2 + name->qlen] == '>' &&
-			_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-														   mask),
-											 key)) == 0xFFFF)
+	/*
+	 * Most elements are leaves with plain text: when the text ends at this
+	 * element's end tag, written without white space, the element is done
+	 * here and never pushed.  Anything else is left to the content loop,
+	 * which reads the text again.
+	 */
+	{
+		const char *t = NULL;	/* the end tag, if it is such a leaf's */
+
+#ifdef XS_SSE2
+		if (short_name)
 		{
-			if (t > p && !s->h->text(s->arg, p, t - p))
-				return NULL;
-			if (!s->h->end(s->arg, lname, prefix, uri))
+			/*
+			 * The end tag compared with the key in one instruction.  The
+			 * search for the text's end starts at the name, not after the
+			 * '>' (the bytes between are name characters and '>', which it
+			 * passes): so it need not wait for the name's length, and the
+			 * two run side by side.
+			 */
+			t = xs_text_run(name->qname, s->end);
+			if (!(s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
+				  t[2 + name->qlen] == '>' &&
+				  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+																 mask),
+												   key)) == 0xFFFF))
+				t = NULL;
+		}
+		else
+#endif
+		{
+			/* longer names (and near the end, or without SSE2): in words */
+			t = xs_text_run(p, s->end);
+			while (t < s->end && (xs_class[(unsigned char) *t] & XS_TEXT_PLAIN))
+				t++;
+			if (!((size_t) (s->end - t) >= name->qlen + 3 && t[0] == '<' &&
+				  t[1] == '/' && t[2 + name->qlen] == '>' &&
+				  xs_same(t + 2, name->qname, name->qlen)))
+				t = NULL;
+		}
+		if (t != NULL)
+		{
+			if (s->h->leaf != NULL)
+			{
+				if (!s->h->leaf(s->arg, lname, prefix, uri, p, t - p))
+					return NULL;
+			}
+			else if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) ||
+					 (t > p && !s->h->text(s->arg, p, t - p)) ||
+					 !s->h->end(s->arg, lname, prefix, uri))
 				return NULL;
 			s->used = used;
 			return t + 3 + name->qlen;
 		}
 	}
-#endif
+	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
+		return NULL;
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
 	s->open[s->depth].lname = lname;
@@ -1527,14 +1560,20 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				 * resolved again.  (A key is a name of under 16 bytes and
 				 * zeros, valid under the bindings of its scope; entries
 				 * of other names have keys of zeros, which no bytes
-				 * starting with a name character match.)
+				 * starting with a name character match, and longer names
+				 * are compared with their earlier occurrence.)
 				 */
-				if (e->scope == s->scope && e->qlen < 16 && end - p >= 18 &&
+				if (e->scope == s->scope &&
+					(e->qlen < 16 ?
+					 end - p >= 18 &&
+					 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+																	_mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
+													  e->key)) == 0xFFFF :
+					 /* a longer name: compared with the one cached, in words */
+					 (size_t) (end - p) >= e->qlen + 3 &&
+					 xs_same(p + 1, e->qname, e->qlen)) &&
 					(p[1 + e->qlen] == '>' ||
-					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')) &&
-					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
-																   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
-													 e->key)) == 0xFFFF)
+					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')))
 				{
 					/* the rest of the name is not needed with the entry */
 					name.prefix = NULL;
