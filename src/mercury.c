@@ -1997,7 +1997,7 @@ mercury_scan_leaf(void *arg, const char *lname, const char *prefix,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 
-	if (likely(p->skip == 0 && p->depth > 0 &&
+	if (likely(p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
 			   p->stack[p->depth - 1] == ME_UNIT && !p->keep_tree))
 	{
 		MercuryUnit *u = &p->units[p->nunits - 1];

@@ -94,6 +94,7 @@ typedef struct XsCached
 	const char *prefix;
 	const char *uri;
 	unsigned int next;			/* index of the plain start tag after it */
+	unsigned int next2;			/* the different one after it before that */
 } XsCached;
 
 typedef struct XsScan
@@ -660,6 +661,48 @@ static const char xs_ones[32] = {
 #endif
 
 /*
+ * For names of 16 bytes or more, the last bytes of the document and
+ * without SSE2: the rest of a text xs_text_run stopped in (*t) byte by
+ * byte, and whether the element's end tag follows it, compared in words.
+ */
+static bool
+xs_leaf_end(const char *end, const char *qname, size_t qlen, const char **t)
+{
+	const char *q = *t;
+
+	while (q < end && (xs_class[(unsigned char) *q] & XS_TEXT_PLAIN))
+		q++;
+	*t = q;
+	return (size_t) (end - q) >= qlen + 3 && q[0] == '<' && q[1] == '/' &&
+		q[2 + qlen] == '>' && xs_same(q + 2, qname, qlen);
+}
+
+#ifdef XS_SSE2
+/*
+ * Whether the start tag at p ('<') is the element name of cache entry e,
+ * without attributes: the bytes after '<' are its name (as cached, so
+ * checked then) and '>' or "/>" follows.  A key is a name of under 16
+ * bytes and zeros, valid under the bindings of its scope; entries of other
+ * names have keys of zeros, which no bytes starting with a name character
+ * match, and longer names are compared with their earlier occurrence.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_guessed(const XsScan *s, const XsCached *e, const char *p)
+{
+	size_t		n = e->qlen;
+
+	return e->scope == s->scope &&
+		(n < 16 ?
+		 s->end - p >= 18 &&
+		 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+														_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+										  e->key)) == 0xFFFF :
+		 (size_t) (s->end - p) >= n + 3 && xs_same(p + 1, e->qname, n)) &&
+		(p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'));
+}
+#endif
+
+/*
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
  * the bindings in scope, and an element name seen before under the same
@@ -793,6 +836,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			e->prefix = prefix;
 			e->uri = uri;
 			e->next = 0;
+			e->next2 = 0;
 		}
 		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
@@ -804,7 +848,14 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	 */
 	if (place < XS_CACHE)
 	{
-		s->cache[s->last].next = place;
+		/* (a guess came from these links: nothing to learn) */
+		if (hit == NULL)
+		{
+			XsCached   *last = &s->cache[s->last];
+
+			last->next2 = last->next;
+			last->next = place;
+		}
 		s->last = place;
 	}
 
@@ -834,39 +885,35 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	 * which reads the text again.
 	 */
 	{
-		const char *t = NULL;	/* the end tag, if it is such a leaf's */
+		const char *t;			/* where the text ends */
+		bool		leaf;		/* at this element's end tag */
 
 #ifdef XS_SSE2
 		if (short_name)
 		{
 			/*
-			 * The end tag compared with the key in one instruction.  The
-			 * search for the text's end starts at the name, not after the
-			 * '>' (the bytes between are name characters and '>', which it
-			 * passes): so it need not wait for the name's length, and the
-			 * two run side by side.
+			 * The search for the text's end starts at the name, not after
+			 * the '>' (the bytes between are name characters and '>',
+			 * which it passes): so it need not wait for the name's length,
+			 * and the two run side by side.  The end tag is then compared
+			 * with the key in one instruction.
 			 */
 			t = xs_text_run(name->qname, s->end);
-			if (!(s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
-				  t[2 + name->qlen] == '>' &&
-				  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-																 mask),
-												   key)) == 0xFFFF))
-				t = NULL;
+			if (s->end - t >= 18)
+				leaf = t[0] == '<' && t[1] == '/' && t[2 + name->qlen] == '>' &&
+					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+																   mask),
+													 key)) == 0xFFFF;
+			else
+				leaf = xs_leaf_end(s->end, name->qname, name->qlen, &t);
 		}
 		else
 #endif
 		{
-			/* longer names (and near the end, or without SSE2): in words */
 			t = xs_text_run(p, s->end);
-			while (t < s->end && (xs_class[(unsigned char) *t] & XS_TEXT_PLAIN))
-				t++;
-			if (!((size_t) (s->end - t) >= name->qlen + 3 && t[0] == '<' &&
-				  t[1] == '/' && t[2 + name->qlen] == '>' &&
-				  xs_same(t + 2, name->qname, name->qlen)))
-				t = NULL;
+			leaf = xs_leaf_end(s->end, name->qname, name->qlen, &t);
 		}
-		if (t != NULL)
+		if (leaf)
 		{
 			if (s->h->leaf != NULL)
 			{
@@ -1551,29 +1598,20 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				XsName		name;
 				const char *q;
 #ifdef XS_SSE2
-				const XsCached *e = &s->cache[s->cache[s->last].next];
+				const XsCached *last = &s->cache[s->last];
+				const XsCached *e = &s->cache[last->next];
 
 				/*
-				 * The start tag that followed the last one the last time:
-				 * if the bytes are its name (as cached, so checked then)
-				 * and '>' or "/>" follows, the name need not be read and
-				 * resolved again.  (A key is a name of under 16 bytes and
-				 * zeros, valid under the bindings of its scope; entries
-				 * of other names have keys of zeros, which no bytes
-				 * starting with a name character match, and longer names
-				 * are compared with their earlier occurrence.)
+				 * One of the two start tags that followed the last one
+				 * (the two last different ones, when it has been followed
+				 * by more): if the bytes are its name (as cached, so
+				 * checked then) and '>' or "/>" follows, the name need not
+				 * be read and resolved again.
 				 */
-				if (e->scope == s->scope &&
-					(e->qlen < 16 ?
-					 end - p >= 18 &&
-					 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
-																	_mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
-													  e->key)) == 0xFFFF :
-					 /* a longer name: compared with the one cached, in words */
-					 (size_t) (end - p) >= e->qlen + 3 &&
-					 xs_same(p + 1, e->qname, e->qlen)) &&
-					(p[1 + e->qlen] == '>' ||
-					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')))
+				if (!xs_guessed(s, e, p) &&
+					!xs_guessed(s, (e = &s->cache[last->next2]), p))
+					e = NULL;
+				if (e != NULL)
 				{
 					/* the rest of the name is not needed with the entry */
 					name.prefix = NULL;
