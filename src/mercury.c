@@ -207,6 +207,7 @@ typedef struct MercuryParse
 	MercuryUnit *units;
 	int			nunits;
 	int			maxunits;
+	MercuryUnit *unit;			/* the last one: units[nunits - 1] */
 	VetisNode  *nodes;
 	int			nnodes;
 	int			maxnodes;
@@ -1307,6 +1308,7 @@ mercury_add_unit(MercuryParse *p)
 		p->maxunits = n;
 	}
 	u = &p->units[p->nunits++];
+	p->unit = u;
 	for (f = 0; f < p->nfields; f++)
 		u->val[f] = NULL;
 	u->seen = 0;
@@ -1879,8 +1881,9 @@ mercury_parse_body(const char *body, size_t len, MercuryParse *p)
  * Which item field a name from the scanner is (nfields: none).  The
  * scanner hands out field names as these very pointers, and fields come
  * in schema order with some left out: look from the one expected next on.
+ * (Out of line: the callbacks try the one expected next themselves.)
  */
-static pg_attribute_always_inline int
+static pg_noinline int
 mercury_scan_field(const MercuryParse *p, const char *lname)
 {
 	int			f;
@@ -2000,12 +2003,14 @@ mercury_scan_leaf(void *arg, const char *lname, const char *prefix,
 	if (likely(p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
 			   p->stack[p->depth - 1] == ME_UNIT && !p->keep_tree))
 	{
-		MercuryUnit *u = &p->units[p->nunits - 1];
+		MercuryUnit *u = p->unit;
 		int			f = p->next_field;
 
-		if (f >= p->nfields || (const xmlChar *) lname != p->field_names[f])
+		if (unlikely(f >= p->nfields ||
+					 (const xmlChar *) lname != p->field_names[f]))
 			f = mercury_scan_field(p, lname);
-		if (f < p->nfields && (p->scalar_fields & ~u->seen & (1U << f)) &&
+		/* (f is nfields, at most VETIS_MAX_FIELDS, for other names) */
+		if ((p->scalar_fields & ~u->seen & (1U << f)) &&
 			len > 0 && mercury_in_body(p, s, len))
 		{
 			u->seen |= 1U << f;
