@@ -677,6 +677,22 @@ xs_leaf_end(const char *end, const char *qname, size_t qlen, const char **t)
 		q[2 + qlen] == '>' && xs_same(q + 2, qname, qlen);
 }
 
+/*
+ * The callbacks of a leaf element: the leaf callback, or start, text (if
+ * any) and end.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_leaf_events(const XsScan *s, const char *lname, const char *prefix,
+			   const char *uri, const char *text, size_t len)
+{
+	if (s->h->leaf != NULL)
+		return s->h->leaf(s->arg, lname, prefix, uri, text, len);
+	/* no attributes, but a valid array as before, not NULL */
+	return s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) &&
+		(len == 0 || s->h->text(s->arg, text, len)) &&
+		s->h->end(s->arg, lname, prefix, uri);
+}
+
 #ifdef XS_SSE2
 /*
  * Whether the start tag at p ('<') is the element name of cache entry e,
@@ -862,14 +878,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (empty)
 	{
 		p += 2;
-		if (s->h->leaf != NULL)
-		{
-			if (!s->h->leaf(s->arg, lname, prefix, uri, p, 0))
-				return NULL;
-		}
-		/* no attributes, but a valid array as before, not NULL */
-		else if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) ||
-				 !s->h->end(s->arg, lname, prefix, uri))
+		if (!xs_leaf_events(s, lname, prefix, uri, p, 0))
 			return NULL;
 		s->used = used;
 		return p;
@@ -915,14 +924,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		}
 		if (leaf)
 		{
-			if (s->h->leaf != NULL)
-			{
-				if (!s->h->leaf(s->arg, lname, prefix, uri, p, t - p))
-					return NULL;
-			}
-			else if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) ||
-					 (t > p && !s->h->text(s->arg, p, t - p)) ||
-					 !s->h->end(s->arg, lname, prefix, uri))
+			if (!xs_leaf_events(s, lname, prefix, uri, p, t - p))
 				return NULL;
 			s->used = used;
 			return t + 3 + name->qlen;
@@ -1599,7 +1601,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				const char *q;
 #ifdef XS_SSE2
 				const XsCached *last = &s->cache[s->last];
-				const XsCached *e = &s->cache[last->next];
+				unsigned int g = last->next;
+				const XsCached *e = &s->cache[g];
 
 				/*
 				 * One of the two start tags that followed the last one
@@ -1609,10 +1612,37 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				 * be read and resolved again.
 				 */
 				if (!xs_guessed(s, e, p) &&
-					!xs_guessed(s, (e = &s->cache[last->next2]), p))
+					!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
 					e = NULL;
 				if (e != NULL)
 				{
+					size_t		n = e->qlen;
+
+					/*
+					 * Most guessed start tags open a leaf with plain text:
+					 * with the entry at hand, its end is found and its end
+					 * tag compared with the key as in xs_start_plain, and
+					 * nothing else is needed (a guess teaches nothing, an
+					 * entry's names are not in the arena).
+					 */
+					if (n < 16 && p[1 + n] == '>' && s->depth < XS_MAX_DEPTH)
+					{
+						const char *t = xs_text_run(p + 1, end);
+
+						if (end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+							_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+																		   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+															 e->key)) == 0xFFFF)
+						{
+							s->last = g;
+							if (!xs_leaf_events(s, e->lname, e->prefix, e->uri,
+												p + 2 + n, t - (p + 2 + n)))
+								return false;
+							p = t + 3 + n;
+							continue;
+						}
+					}
+
 					/* the rest of the name is not needed with the entry */
 					name.prefix = NULL;
 					name.plen = 0;
