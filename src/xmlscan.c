@@ -1627,7 +1627,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 					 */
 					if (n < 16 && p[1 + n] == '>' && s->depth < XS_MAX_DEPTH)
 					{
-						const char *t = xs_text_run(p + 1, end);
+						const char *t = xs_text_run(p + 2 + n, end);
 
 						if (end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
 							_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
