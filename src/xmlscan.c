@@ -103,6 +103,7 @@ typedef struct XsScan
 	const char *end;
 	const XmlScanHandler *h;
 	void	   *arg;
+	XmlScanLeaf leaf;			/* h->leaf, one load less per leaf */
 	XsBinding	bind[XS_MAX_BINDINGS];
 	int			nbind;
 	XsOpen		open[XS_MAX_DEPTH];
@@ -685,8 +686,8 @@ static inline XS_ALWAYS_INLINE bool
 xs_leaf_events(const XsScan *s, const char *lname, const char *prefix,
 			   const char *uri, const char *text, size_t len)
 {
-	if (s->h->leaf != NULL)
-		return s->h->leaf(s->arg, lname, prefix, uri, text, len);
+	if (s->leaf != NULL)
+		return s->leaf(s->arg, lname, prefix, uri, text, len);
 	/* no attributes, but a valid array as before, not NULL */
 	return s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) &&
 		(len == 0 || s->h->text(s->arg, text, len)) &&
@@ -1515,6 +1516,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->end = doc + len;
 	s->h = handler;
 	s->arg = arg;
+	s->leaf = handler->leaf;
 	s->nbind = 0;
 	s->depth = 0;
 	s->used = 0;

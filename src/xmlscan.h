@@ -43,6 +43,10 @@
  */
 #define XMLSCAN_MAX_INPUT	10000000
 
+/* see XmlScanHandler.leaf */
+typedef bool (*XmlScanLeaf) (void *arg, const char *lname, const char *prefix,
+							 const char *uri, const char *s, size_t len);
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {
@@ -71,8 +75,7 @@ typedef struct XmlScanHandler
 	 * usual way.  Last in the struct so that initializers without it stay
 	 * valid.
 	 */
-	bool		(*leaf) (void *arg, const char *lname, const char *prefix,
-						 const char *uri, const char *s, size_t len);
+	XmlScanLeaf leaf;
 } XmlScanHandler;
 
 /*
