@@ -377,6 +377,9 @@ test_scanner(void)
 		const char *name;		/* the unit's name text, if ok */
 	}			cases[] = {
 		{"a plain answer", ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		/* empty: one leaf call with no text (issue 14), an empty text as before */
+		{"an empty field", ENV_OPEN "<bs:name></bs:name>" ENV_CLOSE, true, true, ""},
+		{"an empty-element field", ENV_OPEN "<bs:guid>g</bs:guid><bs:name/>" ENV_CLOSE, true, true, ""},
 		{"XML declaration and BOM", "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 			ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
 		{"entities and character references", ENV_OPEN "<bs:name>a&amp;b&lt;&gt;&quot;&apos;&#x41;&#66;&#x10000;&#233;</bs:name>" ENV_CLOSE,
