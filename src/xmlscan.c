@@ -866,10 +866,10 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (place < XS_CACHE)
 	{
 		/* (a guess came from these links: nothing to learn) */
-		if (hit == NULL)
-		{
-			XsCached   *last = &s->cache[s->last];
+		XsCached   *last = &s->cache[s->last];
 
+		if (hit == NULL && last->next != place)
+		{
 			last->next2 = last->next;
 			last->next = place;
 		}

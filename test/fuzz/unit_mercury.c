@@ -837,6 +837,13 @@ test_leaf(void)
 			/* a guessed name at the end of its text: no '>' after it */
 			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M", NULL, 0},
 			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M>2</M></r", NULL, 0},
+			/* one start tag followed by two or three others in turn (two are guessed) */
+			{"<r><A>1</A><B>2</B><A>1</A><C>3</C><A>1</A><B>2</B><A>1</A><C>3</C><A>1</A><D/><A>1</A><B>2</B>"
+				"<A>1</A><C>3</C></r>                  ",
+				"S(r,-,-,0)S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)"
+				"S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)"
+				"S(A,-,-,0)T1;E(A)S(D,-,-,0)E(D)S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)"
+				"S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)E(r)", 14},
 			/* empty elements are leaves, as the root too */
 			{"<r><N/></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 1},
 			{"<r><N></N></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 1},
