@@ -23,5 +23,11 @@ cat >"$tmp/req.xml" <<XML
 XML
 curl -sf -o "$tmp/page.xml" -u test-user:test-password -H 'Content-Type: text/xml' \
 	--data-binary @"$tmp/req.xml" "http://127.0.0.1:$port/mercury/ok"
-"$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}"
-"$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}" -l
+three=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}")
+leaf=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}" -l)
+echo "$three"
+echo "$leaf"
+if [ "${three##*hash=}" != "${leaf##*hash=}" ]; then
+	echo "FAIL - xmlscan.sh: the leaf callback gives other events than start/text/end"
+	exit 1
+fi
