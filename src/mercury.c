@@ -1976,7 +1976,7 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 
 /*
  * A leaf element the scan_leaf fast path below does not take: through the
- * three callbacks (out of line, so that the fast path saves no registers).
+ * three callbacks (out of line, to keep the fast path small).
  */
 static pg_noinline bool
 mercury_scan_leaf_other(MercuryParse *p, const char *lname, const char *prefix,
