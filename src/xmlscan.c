@@ -717,6 +717,53 @@ xs_guessed(const XsScan *s, const XsCached *e, const char *p)
 		 (size_t) (s->end - p) >= n + 3 && xs_same(p + 1, e->qname, n)) &&
 		(p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'));
 }
+
+/*
+ * Most start tags inside a record are guessed (see the content loop) and
+ * open a leaf with plain text: from p on, as long as that is so, each one
+ * is finished here with the entry at hand (its end found and its end tag
+ * compared with the key as in xs_start_plain; a guess teaches nothing, an
+ * entry's names are not in the arena), in a loop of its own that keeps
+ * its few values in registers.  Returns where it stopped (p itself if at
+ * once), or NULL if a callback stopped the scan; *guess is the entry
+ * guessed for the start tag there, or XS_CACHE if it is none.
+ */
+static const char *
+xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
+{
+	const char *end = s->end;
+
+	for (;;)
+	{
+		const XsCached *last = &s->cache[s->last];
+		unsigned int g = last->next;
+		const XsCached *e = &s->cache[g];
+		size_t		n;
+		const char *t;
+
+		*guess = XS_CACHE;
+		if (end - p < 2 || p[0] != '<' || !xs_name_start(p[1]))
+			return p;
+		if (!xs_guessed(s, e, p) &&
+			!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
+			return p;
+		*guess = g;
+		n = e->qlen;
+		if (n >= 16 || p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
+			return p;
+		t = xs_text_run(p + 2 + n, end);
+		if (!(end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+			  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+															 _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+											   e->key)) == 0xFFFF))
+			return p;
+		s->last = g;
+		if (!xs_leaf_events(s, e->lname, e->prefix, e->uri, p + 2 + n,
+							t - (p + 2 + n)))
+			return NULL;
+		p = t + 3 + n;
+	}
+}
 #endif
 
 /*
@@ -1602,49 +1649,29 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				XsName		name;
 				const char *q;
 #ifdef XS_SSE2
-				const XsCached *last = &s->cache[s->last];
-				unsigned int g = last->next;
-				const XsCached *e = &s->cache[g];
+				unsigned int g;
+				const char *r = xs_leaf_run(s, p, &g);
+				const XsCached *e;
+
+				if (r == NULL)
+					return false;
+				if (r != p && g == XS_CACHE)
+				{
+					p = r;		/* something else after leaves */
+					continue;
+				}
+				p = r;
 
 				/*
 				 * One of the two start tags that followed the last one
 				 * (the two last different ones, when it has been followed
-				 * by more): if the bytes are its name (as cached, so
-				 * checked then) and '>' or "/>" follows, the name need not
-				 * be read and resolved again.
+				 * by more), not a leaf with plain text: if the bytes are
+				 * its name (as cached, so checked then) and '>' or "/>"
+				 * follows, the name need not be read and resolved again.
 				 */
-				if (!xs_guessed(s, e, p) &&
-					!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
-					e = NULL;
-				if (e != NULL)
+				if (g < XS_CACHE)
 				{
-					size_t		n = e->qlen;
-
-					/*
-					 * Most guessed start tags open a leaf with plain text:
-					 * with the entry at hand, its end is found and its end
-					 * tag compared with the key as in xs_start_plain, and
-					 * nothing else is needed (a guess teaches nothing, an
-					 * entry's names are not in the arena).
-					 */
-					if (n < 16 && p[1 + n] == '>' && s->depth < XS_MAX_DEPTH)
-					{
-						const char *t = xs_text_run(p + 2 + n, end);
-
-						if (end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
-							_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-																		   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
-															 e->key)) == 0xFFFF)
-						{
-							s->last = g;
-							if (!xs_leaf_events(s, e->lname, e->prefix, e->uri,
-												p + 2 + n, t - (p + 2 + n)))
-								return false;
-							p = t + 3 + n;
-							continue;
-						}
-					}
-
+					e = &s->cache[g];
 					/* the rest of the name is not needed with the entry */
 					name.prefix = NULL;
 					name.plen = 0;
