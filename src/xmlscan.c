@@ -723,10 +723,10 @@ xs_guessed(const XsScan *s, const XsCached *e, const char *p)
  * open a leaf with plain text: from p on, as long as that is so, each one
  * is finished here with the entry at hand (its end found and its end tag
  * compared with the key as in xs_start_plain; a guess teaches nothing, an
- * entry's names are not in the arena), in a loop of its own that keeps
- * its few values in registers.  Returns where it stopped (p itself if at
- * once), or NULL if a callback stopped the scan; *guess is the entry
- * guessed for the start tag there, or XS_CACHE if it is none.
+ * entry's names are not in the arena), without going back to the content
+ * loop between them.  Returns where it stopped (p itself if at once), or
+ * NULL if a callback stopped the scan; *guess is the entry guessed for the
+ * start tag there, or XS_CACHE if it is none.
  */
 static const char *
 xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
