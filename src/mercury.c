@@ -197,6 +197,7 @@ typedef struct MercuryParse
 	bool		used_body;		/* some unit points into the body */
 	int			next_field;		/* the field expected next (fields come in
 								 * schema order) */
+	uint32		scalar_fields;	/* bit per field: op->scalar (scanner only) */
 
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
@@ -206,6 +207,7 @@ typedef struct MercuryParse
 	MercuryUnit *units;
 	int			nunits;
 	int			maxunits;
+	MercuryUnit *unit;			/* the last one: units[nunits - 1] */
 	VetisNode  *nodes;
 	int			nnodes;
 	int			maxnodes;
@@ -1306,6 +1308,7 @@ mercury_add_unit(MercuryParse *p)
 		p->maxunits = n;
 	}
 	u = &p->units[p->nunits++];
+	p->unit = u;
 	for (f = 0; f < p->nfields; f++)
 		u->val[f] = NULL;
 	u->seen = 0;
@@ -1875,6 +1878,26 @@ mercury_parse_body(const char *body, size_t len, MercuryParse *p)
 }
 
 /*
+ * Which item field a name from the scanner is (nfields: none).  The
+ * scanner hands out field names as these very pointers, and fields come
+ * in schema order with some left out: look from the one expected next on.
+ * (Out of line: the callbacks try the one expected next themselves.)
+ */
+static pg_noinline int
+mercury_scan_field(const MercuryParse *p, const char *lname)
+{
+	int			f;
+
+	for (f = p->next_field; f < p->nfields; f++)
+		if ((const xmlChar *) lname == p->field_names[f])
+			return f;
+	for (f = 0; f < p->next_field && f < p->nfields; f++)
+		if ((const xmlChar *) lname == p->field_names[f])
+			return f;
+	return p->nfields;
+}
+
+/*
  * The fast path: src/xmlscan.c calls the same callbacks as libxml2 would,
  * for the answers it can be sure about (see xmlscan.h).  The elements of
  * an item that are scalar fields, without a tree, are most of the calls:
@@ -1891,15 +1914,8 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 		p->stack[p->depth - 1] == ME_UNIT && nattrs == 0 && !p->keep_tree)
 	{
 		MercuryUnit *u = &p->units[p->nunits - 1];
-		int			f = p->next_field;
+		int			f = mercury_scan_field(p, lname);
 
-		/* the scanner hands out field names as these very pointers */
-		if (f >= p->nfields || (const xmlChar *) lname != p->field_names[f])
-		{
-			for (f = 0; f < p->nfields; f++)
-				if ((const xmlChar *) lname == p->field_names[f])
-					break;
-		}
 		if (f < p->nfields && p->op->scalar[f] && !(u->seen & (1U << f)))
 		{
 			u->seen |= 1U << f;
@@ -1958,6 +1974,56 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 	return !p->failed;
 }
 
+/*
+ * A leaf element the scan_leaf fast path below does not take: through the
+ * three callbacks (out of line, to keep the fast path small).
+ */
+static pg_noinline bool
+mercury_scan_leaf_other(MercuryParse *p, const char *lname, const char *prefix,
+						const char *uri, const char *s, size_t len)
+{
+	static const char *no_attrs[1];
+
+	return mercury_scan_start(p, lname, prefix, uri, 0, no_attrs) &&
+		(len == 0 || mercury_scan_text(p, s, len)) &&
+		mercury_scan_end(p, lname, prefix, uri);
+}
+
+/*
+ * A leaf element with plain text (or none) in one call.  The hot path, a
+ * scalar field of an item with text, only points to its text: what
+ * mercury_scan_start, _text and _end do for it, without the stack.
+ */
+static bool
+mercury_scan_leaf(void *arg, const char *lname, const char *prefix,
+				  const char *uri, const char *s, size_t len)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+
+	if (likely(p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
+			   p->stack[p->depth - 1] == ME_UNIT && !p->keep_tree))
+	{
+		MercuryUnit *u = p->unit;
+		int			f = p->next_field;
+
+		if (unlikely(f >= p->nfields ||
+					 (const xmlChar *) lname != p->field_names[f]))
+			f = mercury_scan_field(p, lname);
+		/* (f is nfields, at most VETIS_MAX_FIELDS, for other names) */
+		if ((p->scalar_fields & ~u->seen & (1U << f)) &&
+			len > 0 && mercury_in_body(p, s, len))
+		{
+			u->seen |= 1U << f;
+			p->next_field = f + 1;
+			u->val[f] = s;
+			u->len[f] = (int) len;
+			p->used_body = true;
+			return true;
+		}
+	}
+	return mercury_scan_leaf_other(p, lname, prefix, uri, s, len);
+}
+
 static bool
 mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 {
@@ -1965,14 +2031,20 @@ mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
+		.leaf = mercury_scan_leaf,
 		.names = p->op->names,
 		.nnames = p->op->type->nfields,
 	};
 	int			f;
 
 	/* the scanner hands out the field names as these pointers */
+	p->scalar_fields = 0;
 	for (f = 0; f < p->op->type->nfields; f++)
+	{
 		p->field_names[f] = (const xmlChar *) p->op->names[f];
+		if (p->op->scalar[f])
+			p->scalar_fields |= 1U << f;
+	}
 	p->unit_name = NULL;
 	/* scalar fields alone may point into the body */
 	if (!p->keep_tree)

@@ -94,6 +94,7 @@ typedef struct XsCached
 	const char *prefix;
 	const char *uri;
 	unsigned int next;			/* index of the plain start tag after it */
+	unsigned int next2;			/* the different one after it before that */
 } XsCached;
 
 typedef struct XsScan
@@ -102,6 +103,7 @@ typedef struct XsScan
 	const char *end;
 	const XmlScanHandler *h;
 	void	   *arg;
+	XmlScanLeaf leaf;			/* h->leaf, one load less per leaf */
 	XsBinding	bind[XS_MAX_BINDINGS];
 	int			nbind;
 	XsOpen		open[XS_MAX_DEPTH];
@@ -660,6 +662,111 @@ static const char xs_ones[32] = {
 #endif
 
 /*
+ * For names of 16 bytes or more, the last bytes of the document and
+ * without SSE2: the rest of a text xs_text_run stopped in (*t) byte by
+ * byte, and whether the element's end tag follows it, compared in words.
+ */
+static bool
+xs_leaf_end(const char *end, const char *qname, size_t qlen, const char **t)
+{
+	const char *q = *t;
+
+	while (q < end && (xs_class[(unsigned char) *q] & XS_TEXT_PLAIN))
+		q++;
+	*t = q;
+	return (size_t) (end - q) >= qlen + 3 && q[0] == '<' && q[1] == '/' &&
+		q[2 + qlen] == '>' && xs_same(q + 2, qname, qlen);
+}
+
+/*
+ * The callbacks of a leaf element: the leaf callback, or start, text (if
+ * any) and end.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_leaf_events(const XsScan *s, const char *lname, const char *prefix,
+			   const char *uri, const char *text, size_t len)
+{
+	if (s->leaf != NULL)
+		return s->leaf(s->arg, lname, prefix, uri, text, len);
+	/* no attributes, but a valid array as before, not NULL */
+	return s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) &&
+		(len == 0 || s->h->text(s->arg, text, len)) &&
+		s->h->end(s->arg, lname, prefix, uri);
+}
+
+#ifdef XS_SSE2
+/*
+ * Whether the start tag at p ('<') is the element name of cache entry e,
+ * without attributes: the bytes after '<' are its name (as cached, so
+ * checked then) and '>' or "/>" follows.  A key is a name of under 16
+ * bytes and zeros, valid under the bindings of its scope; entries of other
+ * names have keys of zeros, which no bytes starting with a name character
+ * match, and longer names are compared with their earlier occurrence.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_guessed(const XsScan *s, const XsCached *e, const char *p)
+{
+	size_t		n = e->qlen;
+
+	return e->scope == s->scope &&
+		(n < 16 ?
+		 s->end - p >= 18 &&
+		 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+														_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+										  e->key)) == 0xFFFF :
+		 (size_t) (s->end - p) >= n + 3 && xs_same(p + 1, e->qname, n)) &&
+		(p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'));
+}
+
+/*
+ * Most start tags inside a record are guessed (see the content loop) and
+ * open a leaf with plain text: from p on, as long as that is so, each one
+ * is finished here with the entry at hand (its end found and its end tag
+ * compared with the key as in xs_start_plain; a guess teaches nothing, an
+ * entry's names are not in the arena), without going back to the content
+ * loop between them.  Returns where it stopped (p itself if at once), or
+ * NULL if a callback stopped the scan; *guess is the entry guessed for the
+ * start tag there, or XS_CACHE if it is none.
+ */
+static const char *
+xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
+{
+	const char *end = s->end;
+
+	for (;;)
+	{
+		const XsCached *last = &s->cache[s->last];
+		unsigned int g = last->next;
+		const XsCached *e = &s->cache[g];
+		size_t		n;
+		const char *t;
+
+		*guess = XS_CACHE;
+		if (end - p < 2 || p[0] != '<' || !xs_name_start(p[1]))
+			return p;
+		if (!xs_guessed(s, e, p) &&
+			!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
+			return p;
+		*guess = g;
+		n = e->qlen;
+		if (n >= 16 || p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
+			return p;
+		t = xs_text_run(p + 2 + n, end);
+		if (!(end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+			  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+															 _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+											   e->key)) == 0xFFFF))
+			return p;
+		s->last = g;
+		if (!xs_leaf_events(s, e->lname, e->prefix, e->uri, p + 2 + n,
+							t - (p + 2 + n)))
+			return NULL;
+		p = t + 3 + n;
+	}
+}
+#endif
+
+/*
  * At p, right after the name of a start tag, ">" or "/>": no attributes,
  * no declarations, so its callback arguments depend only on the name and
  * the bindings in scope, and an element name seen before under the same
@@ -687,7 +794,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (hit != NULL)
 	{
 		/* the content loop's guess, checked there */
-		mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
+		if (short_name)
+			mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
 		key = hit->key;
 		lname = hit->lname;
 		prefix = hit->prefix;
@@ -792,6 +900,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			e->prefix = prefix;
 			e->uri = uri;
 			e->next = 0;
+			e->next2 = 0;
 		}
 		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
@@ -803,53 +912,74 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	 */
 	if (place < XS_CACHE)
 	{
-		s->cache[s->last].next = place;
+		/* (a guess came from these links: nothing to learn) */
+		XsCached   *last = &s->cache[s->last];
+
+		if (hit == NULL && last->next != place)
+		{
+			last->next2 = last->next;
+			last->next = place;
+		}
 		s->last = place;
 	}
 
-	p += empty ? 2 : 1;
-	/* no attributes, but a valid array as before, not NULL */
-	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
-		return NULL;
 	if (empty)
 	{
-		if (!s->h->end(s->arg, lname, prefix, uri))
+		p += 2;
+		if (!xs_leaf_events(s, lname, prefix, uri, p, 0))
 			return NULL;
 		s->used = used;
 		return p;
 	}
+	p++;
 	if (s->depth == XS_MAX_DEPTH)
 		return NULL;
-#ifdef XS_SSE2
-	if (short_name)
-	{
-		/*
-		 * Most elements are leaves with plain text: when the text ends at
-		 * this element's end tag, written without white space, the end tag
-		 * is compared with the key in one instruction and the element is
-		 * never pushed.  Anything else is left to the content loop, which
-		 * reads the text again.  The search for the text's end starts at
-		 * the name, not after the '>' (the bytes between are name
-		 * characters and '>', which it passes): so it need not wait for
-		 * the name's length, and the two run side by side.
-		 */
-		const char *t = xs_text_run(name->qname, s->end);
 
-		if (s->end - t >= 18 && t[0] == '<' && t[1] == '/' &&
-			t[2 + name->qlen] == '>' &&
-			_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-														   mask),
-											 key)) == 0xFFFF)
+	/*
+	 * Most elements are leaves with plain text: when the text ends at this
+	 * element's end tag, written without white space, the element is done
+	 * here and never pushed.  Anything else is left to the content loop,
+	 * which reads the text again.
+	 */
+	{
+		const char *t;			/* where the text ends */
+		bool		leaf;		/* at this element's end tag */
+
+#ifdef XS_SSE2
+		if (short_name)
 		{
-			if (t > p && !s->h->text(s->arg, p, t - p))
-				return NULL;
-			if (!s->h->end(s->arg, lname, prefix, uri))
+			/*
+			 * The search for the text's end starts at the name, not after
+			 * the '>' (the bytes between are name characters and '>',
+			 * which it passes): so it need not wait for the name's length,
+			 * and the two run side by side.  The end tag is then compared
+			 * with the key in one instruction.
+			 */
+			t = xs_text_run(name->qname, s->end);
+			if (s->end - t >= 18)
+				leaf = t[0] == '<' && t[1] == '/' && t[2 + name->qlen] == '>' &&
+					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+																   mask),
+													 key)) == 0xFFFF;
+			else
+				leaf = xs_leaf_end(s->end, name->qname, name->qlen, &t);
+		}
+		else
+#endif
+		{
+			t = xs_text_run(p, s->end);
+			leaf = xs_leaf_end(s->end, name->qname, name->qlen, &t);
+		}
+		if (leaf)
+		{
+			if (!xs_leaf_events(s, lname, prefix, uri, p, t - p))
 				return NULL;
 			s->used = used;
 			return t + 3 + name->qlen;
 		}
 	}
-#endif
+	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
+		return NULL;
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
 	s->open[s->depth].lname = lname;
@@ -1433,6 +1563,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->end = doc + len;
 	s->h = handler;
 	s->arg = arg;
+	s->leaf = handler->leaf;
 	s->nbind = 0;
 	s->depth = 0;
 	s->used = 0;
@@ -1518,24 +1649,29 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 				XsName		name;
 				const char *q;
 #ifdef XS_SSE2
-				const XsCached *e = &s->cache[s->cache[s->last].next];
+				unsigned int g;
+				const char *r = xs_leaf_run(s, p, &g);
+				const XsCached *e;
+
+				if (r == NULL)
+					return false;
+				if (r != p && g == XS_CACHE)
+				{
+					p = r;		/* something else after leaves */
+					continue;
+				}
+				p = r;
 
 				/*
-				 * The start tag that followed the last one the last time:
-				 * if the bytes are its name (as cached, so checked then)
-				 * and '>' or "/>" follows, the name need not be read and
-				 * resolved again.  (A key is a name of under 16 bytes and
-				 * zeros, valid under the bindings of its scope; entries
-				 * of other names have keys of zeros, which no bytes
-				 * starting with a name character match.)
+				 * One of the two start tags that followed the last one
+				 * (the two last different ones, when it has been followed
+				 * by more), not a leaf with plain text: if the bytes are
+				 * its name (as cached, so checked then) and '>' or "/>"
+				 * follows, the name need not be read and resolved again.
 				 */
-				if (e->scope == s->scope && e->qlen < 16 && end - p >= 18 &&
-					(p[1 + e->qlen] == '>' ||
-					 (p[1 + e->qlen] == '/' && p[2 + e->qlen] == '>')) &&
-					_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
-																   _mm_loadu_si128((const __m128i *) (xs_ones + 16 - e->qlen))),
-													 e->key)) == 0xFFFF)
+				if (g < XS_CACHE)
 				{
+					e = &s->cache[g];
 					/* the rest of the name is not needed with the entry */
 					name.prefix = NULL;
 					name.plen = 0;

@@ -43,6 +43,10 @@
  */
 #define XMLSCAN_MAX_INPUT	10000000
 
+/* see XmlScanHandler.leaf */
+typedef bool (*XmlScanLeaf) (void *arg, const char *lname, const char *prefix,
+							 const char *uri, const char *s, size_t len);
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {
@@ -59,6 +63,19 @@ typedef struct XmlScanHandler
 	 */
 	const char *const *names;
 	int			nnames;
+
+	/*
+	 * Optional (NULL: start, text and end as above).  An element whose
+	 * start tag has no attributes and no namespace declarations and whose
+	 * content is one piece of plain text, or nothing (<p:a/>, <p:a></p:a>),
+	 * may be passed in this one call instead: the arguments of its start
+	 * and end callbacks and its text (len 0 when empty; s is then not to be
+	 * read).  Equivalent to start(no attributes), text (if len > 0), end.
+	 * Which elements take it is the scanner's choice; the rest go the
+	 * usual way.  Last in the struct so that initializers without it stay
+	 * valid.
+	 */
+	XmlScanLeaf leaf;
 } XmlScanHandler;
 
 /*

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The XML scanner's CPU cost per Mercury unit, without PostgreSQL: builds
 # test/bench/xmlscan_bench, saves one page of the mock API (1000 units,
-# uncompressed) and scans it LOOPS times per repeat (xmlscan_bench.c).
+# uncompressed) and scans it LOOPS times per repeat (xmlscan_bench.c), with
+# start/text/end callbacks and then with the leaf callback too (as
+# src/mercury.c scans): both lines must show the same event hash.
 #
 #   test/bench/xmlscan.sh [LOOPS [REPEATS]]
 #
@@ -21,4 +23,11 @@ cat >"$tmp/req.xml" <<XML
 XML
 curl -sf -o "$tmp/page.xml" -u test-user:test-password -H 'Content-Type: text/xml' \
 	--data-binary @"$tmp/req.xml" "http://127.0.0.1:$port/mercury/ok"
-"$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}"
+three=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}")
+leaf=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}" -l)
+echo "$three"
+echo "$leaf"
+if [ "${three##*hash=}" != "${leaf##*hash=}" ]; then
+	echo "FAIL - xmlscan.sh: the leaf callback gives other events than start/text/end"
+	exit 1
+fi

@@ -377,6 +377,9 @@ test_scanner(void)
 		const char *name;		/* the unit's name text, if ok */
 	}			cases[] = {
 		{"a plain answer", ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
+		/* empty: one leaf call with no text (issue 14), an empty text as before */
+		{"an empty field", ENV_OPEN "<bs:name></bs:name>" ENV_CLOSE, true, true, ""},
+		{"an empty-element field", ENV_OPEN "<bs:guid>g</bs:guid><bs:name/>" ENV_CLOSE, true, true, ""},
 		{"XML declaration and BOM", "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 			ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE, true, true, "n"},
 		{"entities and character references", ENV_OPEN "<bs:name>a&amp;b&lt;&gt;&quot;&apos;&#x41;&#66;&#x10000;&#233;</bs:name>" ENV_CLOSE,
@@ -539,16 +542,48 @@ leaf_text(void *arg, const char *s, size_t len)
 	return true;
 }
 
-/* Scan doc; the events, or NULL if the scanner gave up. */
+/*
+ * The leaf callback (issue 14): logged as start, text and end would be,
+ * after a marker byte that no document here holds (a control character,
+ * which the scanner refuses in text and names), so that the log without
+ * the markers must equal the three callbacks' and the markers count the
+ * elements that took the leaf path.
+ */
+#define LEAF_MARK '\x01'
+
+static bool
+leaf_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
+		  const char *s, size_t len)
+{
+	LeafLog    *l = arg;
+
+	appendStringInfoChar(&l->out, LEAF_MARK);
+	leaf_start(arg, lname, prefix, uri, 0, NULL);
+	if (len > 0)
+		leaf_text(arg, s, len);
+	return leaf_end(arg, lname, prefix, uri);
+}
+
+/*
+ * Scan doc with start, text and end (with_leaf false) or with the leaf
+ * callback too; the events, or NULL if the scanner gave up.  *leaves (if
+ * not NULL) gets the number of leaf calls, and they are taken out of the
+ * events.
+ */
 static char *
-leaf_scan(const char *doc, size_t len)
+leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
 {
 	static const char *const names[] = {"name", "N"};
 	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, names, 2};
 	LeafLog		l;
 	char	   *copy = malloc(len > 0 ? len : 1);
 	bool		ok;
+	int			i,
+				j,
+				n = 0;
 
+	if (with_leaf)
+		h.leaf = leaf_leaf;
 	memcpy(copy, doc, len);
 	initStringInfo(&l.out);
 	ok = xmlscan_parse(copy, len, &h, &l);
@@ -558,7 +593,23 @@ leaf_scan(const char *doc, size_t len)
 		pfree(l.out.data);
 		return NULL;
 	}
+	for (i = j = 0; i < l.out.len; i++)
+	{
+		if (l.out.data[i] == LEAF_MARK)
+			n++;
+		else
+			l.out.data[j++] = l.out.data[i];
+	}
+	l.out.data[j] = '\0';
+	if (leaves != NULL)
+		*leaves = n;
 	return l.out.data;
+}
+
+static char *
+leaf_scan(const char *doc, size_t len)
+{
+	return leaf_scan_with(doc, len, false, NULL);
 }
 
 static void
@@ -570,7 +621,9 @@ test_leaf(void)
 				i;
 	bool		all_ok = true,
 				prefixes_ok = true,
-				mutations_ok = true;
+				mutations_ok = true,
+				leaf_cb_ok = true;
+	int			leaves;
 	StringInfoData doc,
 				want;
 
@@ -578,21 +631,26 @@ test_leaf(void)
 	initStringInfo(&want);
 
 	/*
-	 * Names of 1 to 17 bytes (15 is the longest the one-step compare
-	 * takes), text of 0 to 40 bytes, so that the text's end and the end
-	 * tag fall on every place of a 16-byte step, inside a root and as the
-	 * root itself, followed by 0 to 19 bytes of white space: the end tag
-	 * near the end of the document too.
+	 * Names of 1 to 34 bytes (15 is the longest the one-step compare
+	 * takes, longer ones are compared in words, 16 and 32 are the
+	 * steps of a name read 16 bytes at a time), text of 0 to 40 bytes, so
+	 * that the text's end and the end tag fall on every place of a 16-byte
+	 * step, inside a root and as the root itself, followed by 0 to 19
+	 * bytes of white space: the end tag near the end of the document too.
+	 * Each document is scanned with start, text and end, and with the
+	 * leaf callback, which every one of these leaves must take, and which
+	 * must give the same events.
 	 */
-	for (qlen = 1; qlen <= 17 && all_ok; qlen++)
+	for (qlen = 1; qlen <= 34 && all_ok; qlen++)
 	{
-		char		qname[32];
+		char		qname[48];
 		const char *local;
 
 		if (qlen < 3)
 			snprintf(qname, sizeof(qname), "%.*s", qlen, "NN");
 		else
-			snprintf(qname, sizeof(qname), "a:%.*s", qlen - 2, "NNNNNNNNNNNNNNNNNNNN");
+			snprintf(qname, sizeof(qname), "a:%.*s", qlen - 2,
+					 "NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN");
 		local = qlen < 3 ? qname : qname + 2;
 		for (tlen = 0; tlen <= 40 && all_ok; tlen++)
 		{
@@ -656,12 +714,30 @@ test_leaf(void)
 					}
 					pfree(got);
 
+					/*
+					 * the leaf callback: the three leaves, or the root
+					 * without attributes
+					 */
+					got = leaf_scan_with(doc.data, doc.len, true, &leaves);
+					if (got == NULL || strcmp(got, want.data) != 0 ||
+						leaves != (root == 0 ? 3 : qlen < 3))
+					{
+						printf("#   %s\n#   leaf callback: %d leaves, got  %s\n#   want %s\n",
+							   doc.data, got ? leaves : -1, got ? got : "(gave up)",
+							   want.data);
+						leaf_cb_ok = false;
+					}
+					if (got != NULL)
+						pfree(got);
+
 					/* every proper prefix is not a document */
 					if (pad == 0)
 					{
 						for (i = 0; i < doc.len; i++)
 						{
 							got = leaf_scan(doc.data, i);
+							if (got == NULL)
+								got = leaf_scan_with(doc.data, i, true, NULL);
 							if (got != NULL)
 							{
 								printf("#   accepted %d bytes of %s\n", i, doc.data);
@@ -697,6 +773,8 @@ test_leaf(void)
 								else
 									*b = k == 0 ? 'x' : (k == 1 ? '<' : (save == '>' ? 'N' : 'x'));
 								got = leaf_scan(doc.data, doc.len);
+								if (got == NULL)
+									got = leaf_scan_with(doc.data, doc.len, true, NULL);
 								if (got != NULL)
 								{
 									printf("#   accepted %s\n", doc.data);
@@ -711,35 +789,43 @@ test_leaf(void)
 			}
 		}
 	}
-	report(all_ok, "scanner: leaf elements (three in a row, or the root) with names of 1-17 bytes, text of 0-40 bytes, 0-19 bytes after");
-	report(prefixes_ok, "scanner: every proper prefix of those documents is refused");
-	report(mutations_ok, "scanner: a leaf's end tag, or a guessed start tag, with any byte changed is refused");
+	report(all_ok, "scanner: leaf elements (three in a row, or the root) with names of 1-34 bytes, text of 0-40 bytes, 0-19 bytes after");
+	report(leaf_cb_ok, "scanner: with the leaf callback, each of those leaves is one leaf call, and the events are the same");
+	report(prefixes_ok, "scanner: every proper prefix of those documents is refused, with the leaf callback too");
+	report(mutations_ok, "scanner: a leaf's end tag, or a guessed start tag, with any byte changed is refused, with the leaf callback too");
 
-	/* what the one-step compare leaves to the content loop */
+	/*
+	 * What the one-step compare leaves to the content loop, and what must
+	 * not take the leaf callback: each document scanned both ways, and the
+	 * leaf calls counted (-1: the scanner's choice, not checked).
+	 */
 	{
+#define LONG_A "Aaaaaaaaaaaaaaaaaaa1"	/* 20 bytes */
+#define LONG_B "Bbbbbbbbbbbbbbbbbbb2"
 		static const struct
 		{
 			const char *doc;
 			const char *want;	/* NULL: refused */
+			int			leaves;
 		}			more[] = {
-			{"<r><N>x</N ></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)"},
-			{"<r><N>x&amp;y</N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;T&;Ty;E(N)E(r)"},
+			{"<r><N>x</N ></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)", 0},
+			{"<r><N>x&amp;y</N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;T&;Ty;E(N)E(r)", 0},
 			{"<r><N>\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 abcdefghijkl</N></r>",
-			"S(r,-,-,0)S(N,-,-,0)T\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 abcdefghijkl;E(N)E(r)"},
-			{"<r><N>x<M/>y</N></r>                ", "S(r,-,-,0)S(N,-,-,0)Tx;S(M,-,-,0)E(M)Ty;E(N)E(r)"},
-			{"<r><N>x</NN></r>                    ", NULL},
-			{"<r><NN>x</N></r>                    ", NULL},
-			{"<r><N>x</r></N>                     ", NULL},
-			{"<r><N>x\x01</N></r>                 ", NULL},
-			{"<r><N>x]]></N></r>                  ", NULL},
-			{"<r><N>x]]y</N></r>                  ", "S(r,-,-,0)S(N,-,-,0)Tx]]y;E(N)E(r)"},
+			"S(r,-,-,0)S(N,-,-,0)T\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 abcdefghijkl;E(N)E(r)", -1},
+			{"<r><N>x<M/>y</N></r>                ", "S(r,-,-,0)S(N,-,-,0)Tx;S(M,-,-,0)E(M)Ty;E(N)E(r)", 1},
+			{"<r><N>x</NN></r>                    ", NULL, 0},
+			{"<r><NN>x</N></r>                    ", NULL, 0},
+			{"<r><N>x</r></N>                     ", NULL, 0},
+			{"<r><N>x\x01</N></r>                 ", NULL, 0},
+			{"<r><N>x]]></N></r>                  ", NULL, 0},
+			{"<r><N>x]]y</N></r>                  ", "S(r,-,-,0)S(N,-,-,0)Tx]]y;E(N)E(r)", 0},
 			/* the start tag after N guessed from the ones before: the guess fails */
 			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><MM>2</MM><N>1</N><M a='b'>2</M>"
 				"<N>1</N><M/><N>1</N><M >2</M><N>1</N><M>2</M></r>                 ",
 				"S(r,-,-,0)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
 				"S(N,-,-,0)T1;E(N)S(MM,-,-,0)T2;E(MM)S(N,-,-,0)T1;E(N)S(M,-,-,1)T2;E(M)"
 				"S(N,-,-,0)T1;E(N)S(M,-,-,0)E(M)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)"
-				"S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(r)"},
+				"S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(r)", 12},
 			/* the same names under other bindings: the guess is not taken */
 			{"<r xmlns:a='urn:1'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M>"
 				"<s xmlns:a='urn:2'><a:N>1</a:N><a:M>2</a:M><a:N>1</a:N><a:M>2</a:M></s>"
@@ -747,15 +833,67 @@ test_leaf(void)
 				"S(r,-,-,0)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)"
 				"S(s,-,-,0)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)S(N,a,urn:2,0)T1;E(N)S(M,a,urn:2,0)T2;E(M)E(s)"
 				"S(N,a,urn:1,0)T1;E(N)S(M,a,urn:1,0)T2;E(M)S(t,-,urn:3,0)S(N,-,urn:3,0)T1;E(N)S(M,-,urn:3,0)T2;E(M)"
-				"S(N,-,urn:3,0)T1;E(N)E(t)E(r)"},
+				"S(N,-,urn:3,0)T1;E(N)E(t)E(r)", 13},
 			/* a guessed name at the end of its text: no '>' after it */
-			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M", NULL},
-			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M>2</M></r", NULL},
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M", NULL, 0},
+			{"<r><N>1</N><M>2</M><N>1</N><M>2</M><N>1</N><M>2</M></r", NULL, 0},
+			/* one start tag followed by two or three others in turn (two are guessed) */
+			{"<r><A>1</A><B>2</B><A>1</A><C>3</C><A>1</A><B>2</B><A>1</A><C>3</C><A>1</A><D/><A>1</A><B>2</B>"
+				"<A>1</A><C>3</C></r>                  ",
+				"S(r,-,-,0)S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)"
+				"S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)"
+				"S(A,-,-,0)T1;E(A)S(D,-,-,0)E(D)S(A,-,-,0)T1;E(A)S(B,-,-,0)T2;E(B)"
+				"S(A,-,-,0)T1;E(A)S(C,-,-,0)T3;E(C)E(r)", 14},
+			/* empty elements are leaves, as the root too */
+			{"<r><N/></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 1},
+			{"<r><N></N></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 1},
+			{"<r><N></N></r>                      ", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 1},
+			{"<N/>", "S(N,-,-,0)E(N)", 1},
+			{"<N></N>", "S(N,-,-,0)E(N)", 1},
+			{"<N>x</N>", "S(N,-,-,0)Tx;E(N)", 1},
+			/* not one piece of plain text: no leaf call */
+			{"<r><N><![CDATA[x]]></N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)", 0},
+			{"<r><N><![CDATA[]]></N></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 0},
+			{"<r><N>a<![CDATA[b]]></N></r>                 ", "S(r,-,-,0)S(N,-,-,0)Ta;Tb;E(N)E(r)", 0},
+			{"<r><N>a<!--c-->b</N></r>", "S(r,-,-,0)S(N,-,-,0)Ta;Tb;E(N)E(r)", 0},
+			{"<r><N><!--c--></N></r>                       ", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 0},
+			{"<r><N>x<!--c--></N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)", 0},
+			{"<r><N>&#65;</N></r>", "S(r,-,-,0)S(N,-,-,0)TA;E(N)E(r)", 0},
+			{"<r><N>&lt;</N></r>                           ", "S(r,-,-,0)S(N,-,-,0)T<;E(N)E(r)", 0},
+			{"<r><N>x\ty</N></r>                           ", "S(r,-,-,0)S(N,-,-,0)Tx\ty;E(N)E(r)", 0},
+			{"<r><N>x\ny</N></r>", "S(r,-,-,0)S(N,-,-,0)Tx\ny;E(N)E(r)", 0},
+			{"<r><N a='1'>x</N></r>", "S(r,-,-,0)S(N,-,-,1)Tx;E(N)E(r)", 0},
+			{"<r><N xmlns:q='urn:q'>x</N></r>", "S(r,-,-,0)S(N,-,-,0)Tx;E(N)E(r)", 0},
+			{"<r><N xmlns:q='urn:q'/></r>", "S(r,-,-,0)S(N,-,-,0)E(N)E(r)", 0},
+			{"<r><N><M>x</M></N></r>                       ", "S(r,-,-,0)S(N,-,-,0)S(M,-,-,0)Tx;E(M)E(N)E(r)", 1},
+			/* names of 20 bytes: leaves, and guesses compared in words */
+			{"<r><" LONG_A ">" LONG_A "</" LONG_A "><" LONG_A "/><" LONG_A "></" LONG_A "></r>",
+				"S(r,-,-,0)S(" LONG_A ",-,-,0)T" LONG_A ";E(" LONG_A ")S(" LONG_A ",-,-,0)E(" LONG_A ")"
+				"S(" LONG_A ",-,-,0)E(" LONG_A ")E(r)", 3},
+			{"<r><" LONG_A ">a&lt;b</" LONG_A "></r>", "S(r,-,-,0)S(" LONG_A ",-,-,0)Ta;T<;Tb;E(" LONG_A ")E(r)", 0},
+			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B ">"
+				"<" LONG_A ">1</" LONG_A "><" LONG_B "x>2</" LONG_B "x><" LONG_A ">1</" LONG_A "><" LONG_B "/>"
+				"<" LONG_A ">1</" LONG_A "><Bbbbbbbbbbbbbbbbbbb3>2</Bbbbbbbbbbbbbbbbbbb3>"
+				"<" LONG_A ">1</" LONG_A "><" LONG_B " >2</" LONG_B "></r>",
+				"S(r,-,-,0)S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(" LONG_B ",-,-,0)T2;E(" LONG_B ")"
+				"S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(" LONG_B ",-,-,0)T2;E(" LONG_B ")"
+				"S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(" LONG_B "x,-,-,0)T2;E(" LONG_B "x)"
+				"S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(" LONG_B ",-,-,0)E(" LONG_B ")"
+				"S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(Bbbbbbbbbbbbbbbbbbb3,-,-,0)T2;E(Bbbbbbbbbbbbbbbbbbb3)"
+				"S(" LONG_A ",-,-,0)T1;E(" LONG_A ")S(" LONG_B ",-,-,0)T2;E(" LONG_B ")E(r)", 11},
+			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "></r><" LONG_B,
+				NULL, 0},
+			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B, NULL, 0},
+			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B, NULL, 0},
+			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</Bbbbbbbbbbbbbbbbbbb3></r>",
+				NULL, 0},
 		};
 
 		for (i = 0; i < (int) lengthof(more); i++)
 		{
 			char	   *got = leaf_scan(more[i].doc, strlen(more[i].doc));
+			char	   *got_leaf = leaf_scan_with(more[i].doc, strlen(more[i].doc),
+												  true, &leaves);
 			char		what[200];
 
 			snprintf(what, sizeof(what), "scanner: leaf case %d %s", i,
@@ -764,10 +902,235 @@ test_leaf(void)
 				   got != NULL && strcmp(got, more[i].want) == 0, what);
 			if (got != NULL && (more[i].want == NULL || strcmp(got, more[i].want) != 0))
 				printf("#   got %s\n", got);
+			if (more[i].want == NULL)
+				snprintf(what, sizeof(what), "scanner: leaf case %d with the leaf callback: refused", i);
+			else if (more[i].leaves < 0)
+				snprintf(what, sizeof(what), "scanner: leaf case %d with the leaf callback: the same events", i);
+			else
+				snprintf(what, sizeof(what), "scanner: leaf case %d with the leaf callback: the same events, %d leaf calls",
+						 i, more[i].leaves);
+			report(more[i].want == NULL ? got_leaf == NULL :
+				   got_leaf != NULL && strcmp(got_leaf, more[i].want) == 0 &&
+				   (more[i].leaves < 0 || leaves == more[i].leaves), what);
+			if (got_leaf != NULL && (more[i].want == NULL || strcmp(got_leaf, more[i].want) != 0 ||
+									 (more[i].leaves >= 0 && leaves != more[i].leaves)))
+				printf("#   got %s (%d leaf calls)\n", got_leaf, leaves);
 		}
+#undef LONG_A
+#undef LONG_B
 	}
 	pfree(doc.data);
 	pfree(want.data);
+}
+
+/*
+ * mercury_scan_body's setup, then the scanner without the leaf callback:
+ * every element through mercury_scan_start, _text and _end, as before the
+ * leaf callback (issue 14).
+ */
+static bool
+scan_three(const char *body, size_t len, MercuryParse *p)
+{
+	XmlScanHandler handler = {
+		.start = mercury_scan_start,
+		.end = mercury_scan_end,
+		.text = mercury_scan_text,
+		.names = p->op->names,
+		.nnames = p->op->type->nfields,
+	};
+	int			f;
+
+	p->scalar_fields = 0;
+	for (f = 0; f < p->op->type->nfields; f++)
+	{
+		p->field_names[f] = (const xmlChar *) p->op->names[f];
+		if (p->op->scalar[f])
+			p->scalar_fields |= 1U << f;
+	}
+	p->unit_name = NULL;
+	p->body = body;
+	p->bodylen = len;
+	return xmlscan_parse(body, len, &handler, p);
+}
+
+/*
+ * Mercury's leaf callback against start, text and end: generated pages of
+ * units whose fields are plain, empty (both ways), with entities, CDATA,
+ * comments, xsi:nil or another attribute, Cyrillic, left out, out of
+ * order, twice, or among unknown elements; every page read both ways must
+ * give the same verdict and the same texts (the leaf way is also read
+ * again by libxml2: this program is built with MERCURY_CROSSCHECK).
+ */
+static void
+test_leaf_mercury(void)
+{
+	const VetisOp *op = UNIT_OP;
+	uint32		rnd = 12345;
+	int			docs,
+				same = 0,
+				scanned = 0,
+				refused = 0,
+				pieces = 0;
+	bool		shown = false;
+	StringInfoData doc;
+	char		what[200];
+
+	initStringInfo(&doc);
+	for (docs = 0; docs < 3000; docs++)
+	{
+		int			nunits,
+					u,
+					f;
+		MercuryParse pl,
+					p3;
+		bool		okl,
+					ok3,
+					ok;
+
+		resetStringInfo(&doc);
+		appendStringInfoString(&doc,
+							   "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\" xmlns:i=\"" XSI_NS "\"><s:Body>"
+							   "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+							   "<ws:unitList count=\"3\" total=\"3\" offset=\"0\">\n");
+		nunits = docs % 4;
+		for (u = 0; u < nunits; u++)
+		{
+			int			order[VETIS_MAX_FIELDS];
+
+			for (f = 0; f < op->type->nfields; f++)
+				order[f] = f;
+			/* now and then two fields swapped */
+			rnd = rnd * 1103515245 + 12345;
+			if ((rnd >> 16) % 4 == 0)
+			{
+				int			a = (rnd >> 8) % op->type->nfields;
+				int			b = (rnd >> 20) % op->type->nfields;
+				int			t = order[a];
+
+				order[a] = order[b];
+				order[b] = t;
+			}
+			appendStringInfoString(&doc, "<ws:unit>");
+			for (f = 0; f < op->type->nfields; f++)
+			{
+				const char *n = op->names[order[f]];
+				int			v;
+
+				rnd = rnd * 1103515245 + 12345;
+				v = (rnd >> 16) % 40;
+				switch (v)
+				{
+					case 0:
+					case 1:
+						break;	/* left out */
+					case 2:
+						appendStringInfo(&doc, "<bs:%s/>", n);
+						break;
+					case 3:
+						appendStringInfo(&doc, "<bs:%s></bs:%s>", n, n);
+						break;
+					case 4:
+						appendStringInfo(&doc, "<bs:%s>a&amp;b</bs:%s>", n, n);
+						break;
+					case 5:
+						appendStringInfo(&doc, "<bs:%s><![CDATA[c<d]]></bs:%s>", n, n);
+						break;
+					case 6:
+						appendStringInfo(&doc, "<bs:%s>a<!--x-->b</bs:%s>", n, n);
+						break;
+					case 7:
+						appendStringInfo(&doc, "<bs:%s i:nil=\"true\"/>", n);
+						break;
+					case 8:
+						appendStringInfo(&doc, "<bs:%s a=\"1\">t</bs:%s>", n, n);
+						break;
+					case 9:
+						appendStringInfo(&doc, "<bs:%s>\xD0\x95\xD0\xB4 %d</bs:%s>", n, docs, n);
+						break;
+					case 10:
+						appendStringInfo(&doc, "<bs:%s>x</bs:%s><bs:%s>y</bs:%s>", n, n, n, n);
+						break;
+					case 11:
+						appendStringInfo(&doc, "<bs:other>o</bs:other><bs:%s>%d</bs:%s>", n, u, n);
+						break;
+					case 12:
+						appendStringInfo(&doc, "<bs:%s>x</bs:%s >", n, n);
+						break;
+					case 13:
+						appendStringInfo(&doc, "<bs:%s>&#x41;</bs:%s>", n, n);
+						break;
+					default:
+						appendStringInfo(&doc, "<bs:%s>v%d-%d-%s</bs:%s>", n, u, f, n, n);
+						break;
+				}
+			}
+			appendStringInfoString(&doc, "</ws:unit>\n");
+		}
+		appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+
+		mercury_parse_init(&pl, op, false);
+		pl.size = doc.len + 1;
+		pl.buf = palloc(pl.size);
+		okl = mercury_scan_body(doc.data, doc.len, &pl) && !pl.failed;
+		mercury_parse_init(&p3, op, false);
+		p3.size = doc.len + 1;
+		p3.buf = palloc(p3.size);
+		ok3 = scan_three(doc.data, doc.len, &p3) && !p3.failed;
+
+		ok = okl == ok3 && pl.failed == p3.failed && pl.nunits == p3.nunits &&
+			pl.used_body == p3.used_body &&
+			(!pl.failed || strcmp(pl.errmsg, p3.errmsg) == 0);
+		for (u = 0; ok && u < pl.nunits; u++)
+		{
+			for (f = 0; f < op->type->nfields; f++)
+			{
+				const MercuryUnit *a = &pl.units[u];
+				const MercuryUnit *b = &p3.units[u];
+
+				if ((a->val[f] == NULL) != (b->val[f] == NULL) ||
+					a->seen != b->seen ||
+					(a->val[f] != NULL &&
+					 (a->len[f] != b->len[f] || memcmp(a->val[f], b->val[f], a->len[f]) != 0 ||
+					  (a->val[f] >= doc.data && a->val[f] < doc.data + doc.len) !=
+					  (b->val[f] >= doc.data && b->val[f] < doc.data + doc.len))))
+					ok = false;
+				else if (a->val[f] != NULL && a->val[f] >= doc.data &&
+						 a->val[f] < doc.data + doc.len)
+					pieces++;
+			}
+		}
+		if (ok)
+			same++;
+		else if (!shown)
+			printf("#   differs (leaf %d \"%s\", three %d \"%s\"): %s\n", okl, pl.errmsg,
+				   ok3, p3.errmsg, doc.data);
+		shown |= !ok;
+		if (okl)
+			scanned++;
+		else
+			refused++;
+
+		/* the whole way: libxml2 reads what the scanner accepted again */
+		if (okl)
+		{
+			pfree(pl.buf);
+			mercury_parse_init(&pl, op, false);
+			ok = mercury_parse_xml(doc.data, doc.len, &pl) && pl.scanned;
+			if (!ok)
+				same--;
+		}
+		pfree(pl.buf);
+		pfree(p3.buf);
+		if (pl.units != NULL)
+			pfree(pl.units);
+		if (p3.units != NULL)
+			pfree(p3.units);
+	}
+	snprintf(what, sizeof(what),
+			 "leaf callback: %d generated pages (%d read, %d refused by the callbacks, %d texts pointed into the body) read the same as with start/text/end",
+			 docs, scanned, refused, pieces);
+	report(same == docs && scanned > docs / 4 && refused > docs / 4 && pieces > 1000, what);
+	pfree(doc.data);
 }
 
 /*
@@ -1344,6 +1707,7 @@ main(int argc, char **argv)
 	test_convert();
 	test_scanner();
 	test_leaf();
+	test_leaf_mercury();
 	test_text_places();
 	test_limits();
 	test_redaction();
