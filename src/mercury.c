@@ -108,6 +108,14 @@ typedef struct MercuryPage
 	VetisNode  *nodes;
 	const char *text;			/* the texts the nodes' offsets point into */
 	List	   *secrets;		/* of the request, redacted from bad values */
+
+	/*
+	 * Read by src/xmlscan.c, which hands out only valid UTF-8 without a
+	 * zero byte (it checks every character as it scans, and what it
+	 * decodes from a reference); then pg_verify_mbstr would only repeat
+	 * that for each text.  libxml2's texts are verified.
+	 */
+	bool		utf8_checked;
 } MercuryPage;
 
 /* The request of one stream (ResourceStream.arg). */
@@ -2413,6 +2421,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	page->nodes = p.nodes;
 	page->text = p.buf;
 	page->secrets = p.secrets;
+	page->utf8_checked = p.scanned;
 	out->nrecords = p.nunits;
 	out->records = page;
 	out->has_next = false;
@@ -2811,14 +2820,17 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
-/* Text from libxml2 is UTF-8; check it and convert to the database's. */
+/*
+ * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
+ * says the scanner did, in the database's encoding.
+ */
 static Datum
-mercury_text_datum(int colno, const char *s, int len)
+mercury_text_datum(int colno, const char *s, int len, bool checked)
 {
 	char	   *conv;
 
 	/* the verifier refuses a zero byte too: tell which it was */
-	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
+	if (!checked && !pg_verify_mbstr(PG_UTF8, s, len, true))
 	{
 		if (memchr(s, '\0', len) != NULL)
 			mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
@@ -3154,7 +3166,8 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				values[colno] = vetis_int4_datum(colno, v, len);
 				break;
 			default:
-				values[colno] = mercury_text_datum(colno, v, len);
+				values[colno] = mercury_text_datum(colno, v, len,
+												   page->utf8_checked);
 				break;
 		}
 	}

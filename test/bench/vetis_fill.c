@@ -91,6 +91,7 @@ main(int argc, char **argv)
 		page.nodes = p.nodes;
 		page.text = p.buf;
 		page.secrets = NIL;
+		page.utf8_checked = p.scanned;
 		for (i = 0; i < p.nunits; i++)
 		{
 			memset(nulls, true, sizeof(nulls));

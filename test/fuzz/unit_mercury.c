@@ -1204,7 +1204,7 @@ conv_uuid(void *arg)
 static void
 conv_text(void *arg)
 {
-	conv_out = mercury_text_datum(9, conv_in, conv_len);
+	conv_out = mercury_text_datum(9, conv_in, conv_len, false);
 }
 
 static bool
@@ -1324,6 +1324,339 @@ test_convert(void)
 		   "convert: text is checked UTF-8");
 }
 
+/*
+ * Texts of a page the scanner read are not verified again
+ * (MercuryPage.utf8_checked, issue 14): that is exact only if the scanner
+ * refuses every byte sequence pg_verify_mbstr(PG_UTF8) refuses, in the
+ * text it hands out as it is, in what it copies (CDATA) and in what it
+ * decodes (character references).  First each kind of such sequence, at
+ * every place of a 16-byte step and after two-byte characters (the text
+ * is checked 16 bytes at a time); then every short sequence of bytes near
+ * the UTF-8 boundaries, whose field text PostgreSQL's own verifier must
+ * accept whenever the scanner does.
+ */
+static bool
+scan_only(const char *doc, size_t len, MercuryParse *p)
+{
+	mercury_parse_init(p, UNIT_OP, false);
+	p->size = len + 1;
+	p->buf = palloc(p->size);
+	return mercury_scan_body(doc, len, p);
+}
+
+/* The scanner reads <bs:name>before seq after</bs:name>, or refuses it. */
+static bool
+scan_name(const char *before, const char *seq, size_t seqlen,
+		  const char *after, MercuryParse *p)
+{
+	StringInfoData doc;
+
+	initStringInfo(&doc);
+	appendStringInfo(&doc, ENV_OPEN "<bs:name>%s", before);
+	appendBinaryStringInfo(&doc, seq, seqlen);
+	appendStringInfo(&doc, "%s</bs:name><bs:guid>g</bs:guid>" ENV_CLOSE, after);
+	return scan_only(doc.data, doc.len, p);
+}
+
+/* A page as vetis_parse_page makes it from an answer. */
+static MercuryPage *
+parse_page_of(const char *doc)
+{
+	ResourceCtx ctx;
+	VetisScan	vs;
+	MercuryStream ms;
+	ResourceStream stream;
+	PageCursor	cursor;
+	HttpRequest req;
+	HttpResponse resp;
+	PageResult	out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&vs, 0, sizeof(vs));
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(&cursor, 0, sizeof(cursor));
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&out, 0, sizeof(out));
+	vs.op = ms.op = UNIT_OP;
+	ctx.state = &vs;
+	stream.arg = &ms;
+	resp.outcome = HTTP_COMPLETED;
+	resp.status = 200;
+	resp.body = pstrdup(doc);
+	resp.len = strlen(doc);
+	if (vetis_parse_page(&ctx, &stream, &cursor, &req, &resp, &out) != PAGE_OK ||
+		out.nrecords != 1)
+		return NULL;
+	return (MercuryPage *) out.records;
+}
+
+static MercuryPage *fill_page;
+
+static void
+fill_name(void *arg)
+{
+	MercuryStream ms;
+	ResourceStream stream;
+	Datum		values[VETIS_MAX_COLUMNS];
+	bool		nulls[VETIS_MAX_COLUMNS];
+	bool		want[VETIS_MAX_COLUMNS];
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(want, 0, sizeof(want));
+	ms.op = UNIT_OP;
+	stream.arg = &ms;
+	want[MC_NAME] = true;
+	memset(nulls, true, sizeof(nulls));
+	vetis_fill_row(NULL, &stream, fill_page, 0, want, values, nulls);
+}
+
+static void
+test_scanned_utf8(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *seq;
+		int			len;
+	}			bad[] = {
+		{"a zero byte", "\x00", 1},
+		{"an overlong two-byte NUL", "\xC0\x80", 2},
+		{"an overlong two-byte '/'", "\xC0\xAF", 2},
+		{"an overlong two-byte U+007F", "\xC1\xBF", 2},
+		{"an overlong three-byte NUL", "\xE0\x80\x80", 3},
+		{"an overlong three-byte U+07FF", "\xE0\x9F\xBF", 3},
+		{"an overlong four-byte NUL", "\xF0\x80\x80\x80", 4},
+		{"an overlong four-byte U+FFFF", "\xF0\x8F\xBF\xBF", 4},
+		{"the first surrogate", "\xED\xA0\x80", 3},
+		{"the last surrogate", "\xED\xBF\xBF", 3},
+		{"a surrogate pair", "\xED\xA0\xBD\xED\xB2\xA9", 6},
+		{"U+110000", "\xF4\x90\x80\x80", 4},
+		{"a lead byte F5", "\xF5\x80\x80\x80", 4},
+		{"a lead byte F7", "\xF7\xBF\xBF\xBF", 4},
+		{"a five-byte form", "\xF8\x88\x80\x80\x80", 5},
+		{"a six-byte form", "\xFC\x84\x80\x80\x80\x80", 6},
+		{"the byte FE", "\xFE", 1},
+		{"the byte FF", "\xFF", 1},
+		{"a lone continuation byte 80", "\x80", 1},
+		{"a lone continuation byte BF", "\xBF", 1},
+		{"a continuation byte too many", "\xC3\xA9\xA9", 3},
+		{"a two-byte sequence cut after its lead", "\xC3", 1},
+		{"a three-byte sequence cut after two bytes", "\xE2\x82", 2},
+		{"a three-byte sequence cut after its lead", "\xE2", 1},
+		{"a four-byte sequence cut after three bytes", "\xF0\x9F\x98", 3},
+		{"a four-byte sequence cut after two bytes", "\xF0\x9F", 2},
+		{"a lead byte before a lead byte", "\xC3\xC3\xA9", 3},
+	};
+	static const char *const bad_refs[] = {
+		"&#0;", "&#x0;", "&#x00000000;", "&#xD800;", "&#xDFFF;", "&#55296;",
+		"&#57343;", "&#x110000;", "&#1114112;", "&#xFFFFFFFF;",
+		"&#x100000000;", "&#4294967296;", "&#99999999999;", "&#x;", "&#;",
+	};
+	/* what the byte sequences stand between: each place of a step */
+	static const char *const afters[] = {"", "b", "bcdefghijklmnopqrstu",
+	"\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0", "&amp;"};
+	const char *cyr = "\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0\xD0\xB8";
+	MercuryParse p;
+	bool		all = true;
+	bool		controls = true;
+	int			i,
+				k,
+				a;
+
+	for (i = 0; i < (int) lengthof(bad); i++)
+	{
+		bool		refused = true;
+
+		/* never valid, or there would be nothing for the scanner to refuse */
+		if (pg_verify_mbstr(PG_UTF8, bad[i].seq, bad[i].len, true))
+		{
+			printf("#   pg_verify_mbstr accepts %s\n", bad[i].what);
+			all = false;
+		}
+		for (k = 0; k <= 24; k++)
+		{
+			for (a = 0; a < (int) lengthof(afters); a++)
+			{
+				char		before[64];
+				bool		cyrillic = k > 16;
+				int			n = cyrillic ? (k - 16) * 2 : k;
+
+				/* k ASCII bytes, or k - 16 Cyrillic letters, before it */
+				if (cyrillic)
+					memcpy(before, cyr, n);
+				else
+					memset(before, 'a', n);
+				before[n] = '\0';
+				if (scan_name(before, bad[i].seq, bad[i].len, afters[a], &p))
+				{
+					printf("#   accepted %s after %d %s bytes, before \"%s\"\n",
+						   bad[i].what, n, cyrillic ? "Cyrillic" : "ASCII", afters[a]);
+					refused = false;
+				}
+				/* the same with a valid character there is read */
+				if (!scan_name(before, "\xC3\xA9", 2, afters[a], &p))
+				{
+					printf("#   refused the control for %d bytes before \"%s\"\n",
+						   n, afters[a]);
+					controls = false;
+				}
+				shim_reset();
+			}
+			/* in a CDATA section */
+			if (k <= 16)
+			{
+				char	   *cdata = psprintf("<![CDATA[%.*s", k, "aaaaaaaaaaaaaaaa");
+				char	   *tail = psprintf("x]]>");
+				char	   *seq = palloc(bad[i].len + strlen(tail) + 1);
+
+				memcpy(seq, bad[i].seq, bad[i].len);
+				strcpy(seq + bad[i].len, tail);
+				if (scan_name(cdata, seq, bad[i].len + strlen(tail), "", &p))
+				{
+					printf("#   accepted %s in CDATA after %d bytes\n", bad[i].what, k);
+					refused = false;
+				}
+				shim_reset();
+			}
+		}
+		if (!refused)
+			all = false;
+	}
+	report(all, "scanned UTF-8: the scanner refuses each kind of sequence pg_verify_mbstr refuses, at every place of a 16-byte step, after Cyrillic text, in CDATA");
+	report(controls, "scanned UTF-8: ... and reads the same texts with a valid character instead");
+
+	all = true;
+	for (i = 0; i < (int) lengthof(bad_refs); i++)
+	{
+		for (a = 0; a < (int) lengthof(afters); a++)
+		{
+			if (scan_name("a", bad_refs[i], strlen(bad_refs[i]), afters[a], &p))
+			{
+				printf("#   accepted %s before \"%s\"\n", bad_refs[i], afters[a]);
+				all = false;
+			}
+			shim_reset();
+		}
+	}
+	report(all, "scanned UTF-8: the scanner refuses character references to NUL, surrogates and beyond U+10FFFF");
+
+	/*
+	 * Every sequence of one to three bytes of this alphabet, and of four
+	 * that starts with a lead byte of three or four, after 0-16 ASCII
+	 * bytes or 1-8 Cyrillic letters (four: after 0 and 14 ASCII bytes):
+	 * whenever the scanner reads it, the field's text is valid UTF-8 to
+	 * PostgreSQL.
+	 */
+	{
+		static const unsigned char alpha[] = {
+			0x00, 0x01, 0x09, 0x0A, 0x0D, 0x20, '&', '<', 'A', ']', 0x7F,
+			0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBE, 0xBF, 0xC0, 0xC1, 0xC2,
+			0xD0, 0xDF, 0xE0, 0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF4, 0xF5,
+			0xF8, 0xFF
+		};
+		static const unsigned char leads4[] = {0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5};
+		int			na = lengthof(alpha);
+		long		accepted = 0,
+					refused = 0;
+		int			len;
+
+		all = true;
+		for (len = 1; len <= 4; len++)
+		{
+			int			nfirst = len == 4 ? lengthof(leads4) : na;
+			long		combos = nfirst;
+			long		c;
+
+			for (i = 1; i < len; i++)
+				combos *= na;
+			for (c = 0; c < combos; c++)
+			{
+				char		seq[4];
+				long		r = c;
+
+				for (i = len - 1; i > 0; i--)
+				{
+					seq[i] = (char) alpha[r % na];
+					r /= na;
+				}
+				seq[0] = (char) (len == 4 ? leads4[r] : alpha[r]);
+				for (k = 0; k <= 24; k++)
+				{
+					char		before[32];
+					bool		cyrillic = k > 16;
+					int			n = cyrillic ? (k - 16) * 2 : k;
+
+					if (len == 4 && k != 0 && k != 14)
+						continue;
+					if (cyrillic)
+						memcpy(before, cyr, n);
+					else
+						memset(before, 'a', n);
+					before[n] = '\0';
+					if (scan_name(before, seq, len, "", &p))
+					{
+						const char *v = p.units[0].val[MC_NAME];
+						int			vlen = p.units[0].len[MC_NAME];
+
+						accepted++;
+						if (v == NULL || !pg_verify_mbstr(PG_UTF8, v, vlen, true))
+						{
+							printf("#   accepted bytes %02x %02x %02x %02x (%d) after %d bytes\n",
+								   (unsigned char) seq[0], len > 1 ? (unsigned char) seq[1] : 0,
+								   len > 2 ? (unsigned char) seq[2] : 0,
+								   len > 3 ? (unsigned char) seq[3] : 0, len, n);
+							all = false;
+						}
+					}
+					else
+						refused++;
+					if ((accepted + refused) % 1024 == 0)
+						shim_reset();
+				}
+			}
+		}
+		shim_reset();
+		printf("#   %ld texts read, %ld refused\n", accepted, refused);
+		report(all && accepted > 1000 && refused > 1000,
+			   "scanned UTF-8: every text of 1-4 bytes near the UTF-8 boundaries the scanner reads is valid to pg_verify_mbstr");
+	}
+
+	/*
+	 * The page says whether the scanner read it, and an unverified text is
+	 * verified: a page read by libxml2 (a CR LF sends it there), its text
+	 * then replaced by bytes that are not UTF-8, is refused; the same page
+	 * marked as scanned would take them (which is why only the scanner may
+	 * mark a page so).
+	 */
+	{
+		MercuryPage *scanned = parse_page_of(ENV_OPEN "<bs:name>n</bs:name>" ENV_CLOSE);
+		MercuryPage *fallback = parse_page_of(ENV_OPEN "<bs:name>n</bs:name><bs:status>a\r\nb</bs:status>" ENV_CLOSE);
+		bool		refused;
+		bool		taken;
+
+		report(scanned != NULL && scanned->utf8_checked &&
+			   fallback != NULL && !fallback->utf8_checked,
+			   "scanned UTF-8: only a page the scanner read is marked as checked");
+		if (fallback != NULL)
+		{
+			mercury_value_op = UNIT_OP;
+			fallback->units[0].val[MC_NAME] = "a\xff";
+			fallback->units[0].len[MC_NAME] = 2;
+			fill_page = fallback;
+			refused = !no_error(fill_name, NULL) &&
+				shim_last_sqlstate() == ERRCODE_CHARACTER_NOT_IN_REPERTOIRE;
+			fallback->utf8_checked = true;
+			taken = no_error(fill_name, NULL);
+			report(refused && taken,
+				   "scanned UTF-8: a text of a page libxml2 read is verified (and the skip is real)");
+		}
+		shim_reset();
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1348,6 +1681,7 @@ main(int argc, char **argv)
 	test_limits();
 	test_redaction();
 	test_reader(canary);
+	test_scanned_utf8();
 	shim_reset();
 	unlink(canary);
 	xmlCleanupParser();
