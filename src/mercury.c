@@ -2507,9 +2507,8 @@ static const int8 mercury_hex[256] = {
  * result; *bad gets nonzero bits for any other byte.
  */
 static inline __m128i
-mercury_hex16(const char *digits, int *bad)
+mercury_hex16(__m128i c, int *bad)
 {
-	__m128i		c = _mm_loadu_si128((const __m128i *) digits);
 	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
 	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
 	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
@@ -2554,17 +2553,30 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
 #if defined(__SSE2__)
 	{
-		/* the 32 digits without the hyphens, two vectors of 16 */
-		char		digits[32];
+		/*
+		 * The 32 digits without the hyphens, two vectors of 16 put
+		 * together from overlapping loads in registers (copied through
+		 * memory instead, the 16-byte load waits for the smaller stores
+		 * before it).  First: bytes 0-7 of s, 9-12 of s shifted by one,
+		 * 14-17 of s + 2 (its bytes 12-15); second: 19-22 of s + 19, 24-35
+		 * of s + 20 (its bytes 4-15).
+		 */
+		__m128i		a = _mm_loadu_si128((const __m128i *) s);
+		__m128i		b = _mm_loadu_si128((const __m128i *) (s + 2));
+		__m128i		c = _mm_loadu_si128((const __m128i *) (s + 19));
+		__m128i		d = _mm_loadu_si128((const __m128i *) (s + 20));
+		__m128i		m0_7 = _mm_set_epi32(0, 0, -1, -1);
+		__m128i		m8_11 = _mm_set_epi32(0, -1, 0, 0);
+		__m128i		m0_3 = _mm_set_epi32(0, 0, 0, -1);
+		__m128i		first = _mm_or_si128(_mm_or_si128(_mm_and_si128(a, m0_7),
+													  _mm_and_si128(_mm_srli_si128(a, 1), m8_11)),
+										 _mm_andnot_si128(_mm_or_si128(m0_7, m8_11), b));
+		__m128i		second = _mm_or_si128(_mm_and_si128(c, m0_3),
+										  _mm_andnot_si128(m0_3, d));
 
-		memcpy(digits, s, 8);
-		memcpy(digits + 8, s + 9, 4);
-		memcpy(digits + 12, s + 14, 4);
-		memcpy(digits + 16, s + 19, 4);
-		memcpy(digits + 20, s + 24, 12);
 		_mm_storeu_si128((__m128i *) u->data,
-						 _mm_unpacklo_epi64(mercury_hex16(digits, &bad),
-											mercury_hex16(digits + 16, &bad)));
+						 _mm_unpacklo_epi64(mercury_hex16(first, &bad),
+											mercury_hex16(second, &bad)));
 	}
 #else
 	{
