@@ -2834,10 +2834,19 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 
 /*
  * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
- * says the scanner did, in the database's encoding.
+ * says the scanner did, in the database's encoding.  In a UTF-8 database
+ * it is made at *room when room is not NULL (the row's allocation, sized
+ * with mercury_text_room), and *room advanced past it.
  */
+static inline Size
+mercury_text_room(int len)
+{
+	return INTALIGN(VARHDRSZ + len);
+}
+
 static Datum
-mercury_text_datum(int colno, const char *s, int len, bool checked)
+mercury_text_datum(int colno, const char *s, int len, bool checked,
+				   char **room)
 {
 	char	   *conv;
 
@@ -2854,7 +2863,17 @@ mercury_text_datum(int colno, const char *s, int len, bool checked)
 	}
 	/* a UTF-8 database would only verify it again */
 	if (GetDatabaseEncoding() == PG_UTF8)
-		return PointerGetDatum(cstring_to_text_with_len(s, len));
+	{
+		text	   *t;
+
+		if (room == NULL)
+			return PointerGetDatum(cstring_to_text_with_len(s, len));
+		t = (text *) *room;
+		SET_VARSIZE(t, VARHDRSZ + len);
+		memcpy(VARDATA(t), s, len);
+		*room += mercury_text_room(len);
+		return PointerGetDatum(t);
+	}
 	conv = pg_any_to_server(s, len, PG_UTF8);
 	if (conv == s)
 		return PointerGetDatum(cstring_to_text_with_len(s, len));
@@ -3099,10 +3118,39 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
 	int			colno;
-	pg_uuid_t  *uuids = NULL;	/* this row's, one allocation */
+	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
+	int			nuuids = 0;
+	Size		text_bytes = 0;
+	pg_uuid_t  *uuids = NULL;
+	char	   *texts = NULL;
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
+
+	/*
+	 * One allocation for the row's UUIDs and (in a UTF-8 database, where a
+	 * text is the bytes as they came) its texts, sized first: a palloc for
+	 * each cost more than the sizing.  The UUIDs first: 16 bytes each, they
+	 * leave the texts int-aligned.
+	 */
+	for (colno = 0; colno < op->ncolumns; colno++)
+	{
+		int			f = op->colfield[colno];
+
+		if (!want[colno] || op->colkind[colno] != VC_FIELD ||
+			u->val[f] == NULL)
+			continue;
+		if (op->columns[colno].typid == UUIDOID)
+			nuuids++;
+		else if (op->columns[colno].typid == TEXTOID && direct_texts)
+			text_bytes += mercury_text_room(u->len[f]);
+	}
+	if (nuuids > 0 || text_bytes > 0)
+	{
+		uuids = palloc(sizeof(pg_uuid_t) * nuuids + text_bytes);
+		texts = (char *) (uuids + nuuids);
+	}
+
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
 		const char *v;
@@ -3158,9 +3206,6 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 		switch (op->columns[colno].typid)
 		{
 			case UUIDOID:
-				/* room for this and every later column (few) */
-				if (uuids == NULL)
-					uuids = palloc(sizeof(pg_uuid_t) * (op->ncolumns - colno));
 				mercury_uuid_parse(colno, v, len, uuids);
 				values[colno] = UUIDPGetDatum(uuids);
 				uuids++;
@@ -3177,9 +3222,14 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			case INT4OID:
 				values[colno] = vetis_int4_datum(colno, v, len);
 				break;
+			case TEXTOID:
+				values[colno] = mercury_text_datum(colno, v, len,
+												   page->utf8_checked,
+												   direct_texts ? &texts : NULL);
+				break;
 			default:
 				values[colno] = mercury_text_datum(colno, v, len,
-												   page->utf8_checked);
+												   page->utf8_checked, NULL);
 				break;
 		}
 	}
