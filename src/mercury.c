@@ -2652,6 +2652,42 @@ mercury_expect(const char **p, const char *end, char c)
 }
 
 /*
+ * YYYY-MM-DDThh:mm:ss at s (len bytes), the layout every Mercury timestamp
+ * has, read in one step: false for anything else (another number of year
+ * digits, a wrong byte) and for the year 0, which the general code then
+ * reads or refuses.  Only the reading: the ranges are checked after.
+ */
+static inline bool
+mercury_datetime_fixed(const char *s, int len, int *year, int *month,
+					   int *day, int *hour, int *minute, int *second)
+{
+	static const uint8 digit_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+	unsigned int bad = 0;
+	int			i;
+
+	if (len < 19)
+		return false;
+	for (i = 0; i < 14; i++)
+		bad |= (unsigned int) (unsigned char) (s[digit_at[i]] - '0') > 9;
+	if (bad | (s[4] != '-') | (s[7] != '-') | (s[10] != 'T') |
+		(s[13] != ':') | (s[16] != ':'))
+		return false;
+#define MERCURY_D2(at) ((s[at] - '0') * 10 + (s[(at) + 1] - '0'))
+	*year = MERCURY_D2(0) * 100 + MERCURY_D2(2);
+	*month = MERCURY_D2(5);
+	*day = MERCURY_D2(8);
+	*hour = MERCURY_D2(11);
+	*minute = MERCURY_D2(14);
+	*second = MERCURY_D2(17);
+#undef MERCURY_D2
+	return *year != 0;
+}
+
+/* The last date converted and its day number: rows of a list share dates. */
+static int	mercury_last_ymd = 0;	/* (year * 16 + month) * 32 + day; 0: none */
+static int64 mercury_last_days;
+
+/*
  * xs:dateTime: YYYY-MM-DDThh:mm:ss[.fraction][Z|(+|-)hh:mm].
  *
  * Mercury always writes an offset (+03:00).  A value without one is taken
@@ -2677,6 +2713,7 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 				second;
 	int64		usec = 0;
 	int			tzsec = 0;
+	int			ymd;
 	int64		ndays;
 	TimestampTz result;
 
@@ -2684,34 +2721,40 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 	p = s;
 	end = s + len;
 
-	if (p < end && (*p == '-' || *p == '+'))
-		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-						  "timestamp out of range", s0, len0,
-						  "Years before 1 and signed years are not supported.");
-	while (p + ndigits < end && p[ndigits] >= '0' && p[ndigits] <= '9')
-		ndigits++;
-	if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
-		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
-						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
-	/* beyond timestamptz's last year; also keeps the arithmetic below safe */
-	if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) ||
-		year == 0 || year > 294276)
-		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-						  "timestamp out of range", s0, len0,
-						  "The year is out of range.");
+	if (mercury_datetime_fixed(s, len, &year, &month, &day, &hour, &minute,
+							   &second))
+		p += 19;
+	else
+	{
+		if (p < end && (*p == '-' || *p == '+'))
+			mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+							  "timestamp out of range", s0, len0,
+							  "Years before 1 and signed years are not supported.");
+		while (p + ndigits < end && p[ndigits] >= '0' && p[ndigits] <= '9')
+			ndigits++;
+		if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+		/* beyond timestamptz's last year; also keeps the arithmetic below safe */
+		if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) ||
+			year == 0 || year > 294276)
+			mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+							  "timestamp out of range", s0, len0,
+							  "The year is out of range.");
 
-	if (!mercury_expect(&p, end, '-') ||
-		!mercury_digits(&p, end, 2, &month) ||
-		!mercury_expect(&p, end, '-') ||
-		!mercury_digits(&p, end, 2, &day) ||
-		!mercury_expect(&p, end, 'T') ||
-		!mercury_digits(&p, end, 2, &hour) ||
-		!mercury_expect(&p, end, ':') ||
-		!mercury_digits(&p, end, 2, &minute) ||
-		!mercury_expect(&p, end, ':') ||
-		!mercury_digits(&p, end, 2, &second))
-		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
-						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+		if (!mercury_expect(&p, end, '-') ||
+			!mercury_digits(&p, end, 2, &month) ||
+			!mercury_expect(&p, end, '-') ||
+			!mercury_digits(&p, end, 2, &day) ||
+			!mercury_expect(&p, end, 'T') ||
+			!mercury_digits(&p, end, 2, &hour) ||
+			!mercury_expect(&p, end, ':') ||
+			!mercury_digits(&p, end, 2, &minute) ||
+			!mercury_expect(&p, end, ':') ||
+			!mercury_digits(&p, end, 2, &second))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+	}
 
 	if (p < end && *p == '.')
 	{
@@ -2770,7 +2813,13 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 						  "The hour, minute or second is out of range.");
 
 	/* year <= 294276 and |offset| <= 14h: no int64 overflow here */
-	ndays = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+	ymd = (year * 16 + month) * 32 + day;
+	if (ymd != mercury_last_ymd)
+	{
+		mercury_last_days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+		mercury_last_ymd = ymd;
+	}
+	ndays = mercury_last_days;
 	result = ndays * USECS_PER_DAY +
 		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
 		 tzsec) * USECS_PER_SEC + usec;

@@ -1793,6 +1793,87 @@ test_row_alloc(void)
 	shim_reset();
 }
 
+/*
+ * xs:dateTime (issue 14): the layout Mercury writes read in one step, the
+ * others by the general code, a date's day number kept from the value
+ * before.  Values in order, so that the kept day number is hit, missed,
+ * and hit again after an ERROR; the expected microseconds since
+ * 2000-01-01 00:00 UTC were computed elsewhere (Python's datetime).
+ */
+static Datum ts_out;
+
+static void
+conv_ts(void *arg)
+{
+	ts_out = mercury_timestamp_datum(5, conv_in, conv_len);
+}
+
+static void
+test_timestamps(void)
+{
+	static const struct
+	{
+		const char *in;
+		int64		want;
+		int			sqlstate;	/* 0: accepted */
+		const char *message;
+	}			cases[] = {
+		{"2024-01-01T00:00:00+03:00", INT64CONST(757371600000000)},
+		{"2024-01-01T00:10:00+03:00", INT64CONST(757372200000000)},
+		{" 2024-01-01T00:00:00.5+03:00\n", INT64CONST(757371600500000)},
+		{"2024-01-02T23:59:59+03:00", INT64CONST(757544399000000)},
+		{"2024-01-01T12:00:00Z", INT64CONST(757425600000000)},
+		{"2023-02-29T00:00:00Z", 0, ERRCODE_DATETIME_FIELD_OVERFLOW, "date/time field value out of range"},
+		{"2024-01-01T12:00:00Z", INT64CONST(757425600000000)},
+		{"2024-02-29T10:20:30.123456-05:30", INT64CONST(762537030123456)},
+		{"1999-12-31T24:00:00Z", 0},
+		{"0001-01-01T00:00:00Z", INT64CONST(-63082281600000000)},
+		{"9999-12-31T23:59:59.9999995+14:00", INT64CONST(252455565600000000)},
+		{"1970-01-01T00:00:00", INT64CONST(-946684800000000)},
+		{"10000-01-01T00:00:00Z", INT64CONST(252455616000000000)},
+		{"2024-01-01T00:00:00+03:00", INT64CONST(757371600000000)},
+		{"0000-01-01T00:00:00Z", 0, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range"},
+		{"2024-13-01T00:00:00Z", 0, ERRCODE_DATETIME_FIELD_OVERFLOW, "date/time field value out of range"},
+		{"2024-01-01T24:00:01Z", 0, ERRCODE_DATETIME_FIELD_OVERFLOW, "date/time field value out of range"},
+		{"2024-01-01T00:00:60Z", 0, ERRCODE_DATETIME_FIELD_OVERFLOW, "date/time field value out of range"},
+		{"2024-01-01X00:00:00Z", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"2024-01-01T00:00:0aZ", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"2024-1-01T00:00:00Z", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"2024-01-01T00:00", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"2024-01-01T00:00:00+3:00", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"-2024-01-01T00:00:00Z", 0, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "timestamp out of range"},
+		{"02024-01-01T00:00:00Z", 0, ERRCODE_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp with time zone"},
+		{"2024-01-31T23:00:00Z", INT64CONST(760057200000000)},
+		{"2024-02-01T00:00:00Z", INT64CONST(760060800000000)},
+		{"2025-01-01T00:00:00Z", INT64CONST(789004800000000)},
+		{"2024-01-01T00:00:00+03:00", INT64CONST(757371600000000)},
+	};
+	bool		all = true;
+	int			i;
+
+	mercury_value_op = UNIT_OP;
+	mercury_value_secrets = NIL;
+	for (i = 0; i < (int) lengthof(cases); i++)
+	{
+		bool		ok;
+
+		conv_in = cases[i].in;
+		conv_len = strlen(cases[i].in);
+		if (cases[i].sqlstate == 0)
+			ok = no_error(conv_ts, NULL) &&
+				DatumGetTimestampTz(ts_out) == cases[i].want;
+		else
+			ok = conv_fails(conv_ts, cases[i].in, conv_len, cases[i].sqlstate,
+							cases[i].message);
+		if (!ok)
+		{
+			printf("#   %s\n", cases[i].in);
+			all = false;
+		}
+	}
+	report(all, "convert: xs:dateTime values in the usual layout and others, a date's day number kept from the value before, are exact");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1819,6 +1900,7 @@ main(int argc, char **argv)
 	test_reader(canary);
 	test_scanned_utf8();
 	test_row_alloc();
+	test_timestamps();
 	shim_reset();
 	unlink(canary);
 	xmlCleanupParser();
