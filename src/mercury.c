@@ -137,12 +137,29 @@ typedef struct MercuryStream
 	char	   *key_text;		/* as sent */
 } MercuryStream;
 
+/*
+ * xs:integer texts converted before in the scan, and their numerics: a
+ * list's numeric column (a unit's factor) takes few distinct values, and
+ * making a numeric costs a conversion and allocations each time.  A row
+ * gets a copy in its own memory, so an entry may be replaced any time.
+ */
+#define VETIS_NUMERIC_SLOTS	64
+#define VETIS_NUMERIC_KEY	40	/* longer texts are not kept */
+
+typedef struct VetisNumeric
+{
+	int			len;			/* of the text; 0: empty slot */
+	char		text[VETIS_NUMERIC_KEY];
+	Numeric		value;			/* in the scan's memory */
+} VetisNumeric;
+
 /* Per-scan state (ResourceCtx.state). */
 typedef struct VetisScan
 {
 	const VetisOp *op;
 	bool		keep_tree;		/* a jsonb column is wanted */
 	char	   *url;			/* where the requests go */
+	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
 } VetisScan;
 
 /* What an element on the parser's path is to us. */
@@ -3158,6 +3175,49 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 	return (Datum) 0;
 }
 
+/* The slot of an xs:integer text in VetisScan.numerics. */
+static inline VetisNumeric *
+vetis_numeric_slot(VetisScan *vs, const char *s, int len)
+{
+	unsigned int h = (unsigned int) len * 7 + (unsigned char) s[0] * 5 +
+		(unsigned char) s[len - 1] * 3 + (unsigned char) s[len >> 1];
+
+	return &vs->numerics[h % VETIS_NUMERIC_SLOTS];
+}
+
+/* The numeric of this very text if the scan converted it before, or NULL. */
+static inline Numeric
+vetis_numeric_known(VetisScan *vs, const char *s, int len)
+{
+	VetisNumeric *e;
+
+	if (vs == NULL || len <= 0 || len > VETIS_NUMERIC_KEY)
+		return NULL;
+	e = vetis_numeric_slot(vs, s, len);
+	if (e->len != len || memcmp(e->text, s, len) != 0)
+		return NULL;
+	return e->value;
+}
+
+/* Keep the numeric a text was converted to, in place of the slot's last. */
+static void
+vetis_numeric_keep(ResourceCtx *ctx, const char *s, int len, Numeric value)
+{
+	VetisScan  *vs = (VetisScan *) ctx->state;
+	VetisNumeric *e;
+
+	if (len <= 0 || len > VETIS_NUMERIC_KEY)
+		return;
+	e = vetis_numeric_slot(vs, s, len);
+	if (e->len > 0)
+		pfree(e->value);
+	e->len = 0;
+	e->value = MemoryContextAlloc(ctx->scan_cxt, VARSIZE(value));
+	memcpy(e->value, value, VARSIZE(value));
+	memcpy(e->text, s, len);
+	e->len = len;
+}
+
 void
 vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			   int index, const bool *want, Datum *values, bool *nulls)
@@ -3166,21 +3226,27 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	const MercuryUnit *u = &page->units[index];
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
+	VetisScan  *vs = ctx != NULL ? (VetisScan *) ctx->state : NULL;
 	int			colno;
 	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
 	int			nuuids = 0;
 	Size		text_bytes = 0;
 	pg_uuid_t  *uuids = NULL;
 	char	   *texts = NULL;
+	Numeric		known[VETIS_MAX_COLUMNS];	/* of each numeric column, in order */
+	int			nknown = 0;
+	int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
+	int			nmissed = 0;
+	int			i;
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
 
 	/*
-	 * One allocation for the row's UUIDs and (in a UTF-8 database, where a
-	 * text is the bytes as they came) its texts, sized first: a palloc for
-	 * each cost more than the sizing.  The UUIDs first: 16 bytes each, they
-	 * leave the texts int-aligned.
+	 * One allocation for the row's UUIDs, the numerics converted before
+	 * and (in a UTF-8 database, where a text is the bytes as they came) its
+	 * texts, sized first: a palloc for each cost more than the sizing.
+	 * The UUIDs first: 16 bytes each, they leave the rest int-aligned.
 	 */
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
@@ -3193,12 +3259,21 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			nuuids++;
 		else if (op->columns[colno].typid == TEXTOID && direct_texts)
 			text_bytes += mercury_text_room(u->len[f]);
+		else if (op->columns[colno].typid == NUMERICOID)
+		{
+			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
+
+			if (n != NULL)
+				text_bytes += INTALIGN(VARSIZE(n));
+			known[nknown++] = n;
+		}
 	}
 	if (nuuids > 0 || text_bytes > 0)
 	{
 		uuids = palloc(sizeof(pg_uuid_t) * nuuids + text_bytes);
 		texts = (char *) (uuids + nuuids);
 	}
+	nknown = 0;
 
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
@@ -3266,7 +3341,19 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				values[colno] = mercury_timestamp_datum(colno, v, len);
 				break;
 			case NUMERICOID:
-				values[colno] = mercury_integer_datum(colno, v, len);
+				{
+					Numeric		n = known[nknown++];
+
+					if (n != NULL)
+					{
+						memcpy(texts, n, VARSIZE(n));
+						values[colno] = PointerGetDatum(texts);
+						texts += INTALIGN(VARSIZE(n));
+						break;
+					}
+					values[colno] = mercury_integer_datum(colno, v, len);
+					missed[nmissed++] = colno;
+				}
 				break;
 			case INT4OID:
 				values[colno] = vetis_int4_datum(colno, v, len);
@@ -3281,5 +3368,14 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 												   page->utf8_checked, NULL);
 				break;
 		}
+	}
+
+	/* kept only now: a slot replaced before could be one "known" points to */
+	for (i = 0; i < nmissed && vs != NULL; i++)
+	{
+		int			f = op->colfield[missed[i]];
+
+		vetis_numeric_keep(ctx, u->val[f], u->len[f],
+						   DatumGetNumeric(values[missed[i]]));
 	}
 }

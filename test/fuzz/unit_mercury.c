@@ -1874,6 +1874,144 @@ test_timestamps(void)
 	report(all, "convert: xs:dateTime values in the usual layout and others, a date's day number kept from the value before, are exact");
 }
 
+/*
+ * xs:integer texts the scan converted before are not converted again
+ * (issue 14): a row gets a copy of the numeric kept in VetisScan, in its
+ * own allocation; the values are the same as without the scan's state,
+ * also when two texts share a slot and replace each other, and a text
+ * whose conversion failed is not kept.
+ */
+static ResourceCtx *num_ctx;
+
+static void
+fill_ctx(void *arg)
+{
+	MercuryStream ms;
+	ResourceStream stream;
+	bool		want[VETIS_MAX_COLUMNS];
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(want, true, sizeof(want));
+	ms.op = UNIT_OP;
+	stream.arg = &ms;
+	memset(row_nulls, true, sizeof(row_nulls));
+	vetis_fill_row(num_ctx, &stream, row_page, row_index, want, row_values, row_nulls);
+}
+
+static void
+test_numeric_cache(void)
+{
+	const VetisOp *op = UNIT_OP;
+	int			c_factor = op->fieldcol[12];
+	int			c_uuid = op->fieldcol[0];
+	VetisScan	vs;
+	ResourceCtx ctx;
+	const char *values[24];
+	int			nvalues = 0;
+	char		collide[2][8];
+	StringInfoData doc;
+	MercuryPage *page;
+	bool		same = true;
+	bool		copies = true;
+	bool		kept = true;
+	int			i;
+
+	memset(&vs, 0, sizeof(vs));
+	memset(&ctx, 0, sizeof(ctx));
+	vs.op = op;
+	ctx.state = &vs;
+	ctx.scan_cxt = CurrentMemoryContext;
+
+	/* two texts of one slot */
+	strcpy(collide[0], "1");
+	for (i = 2; i < 100000; i++)
+	{
+		snprintf(collide[1], sizeof(collide[1]), "%d", i);
+		if (vetis_numeric_slot(&vs, collide[1], strlen(collide[1])) ==
+			vetis_numeric_slot(&vs, "1", 1))
+			break;
+	}
+	values[nvalues++] = "1";
+	values[nvalues++] = "10";
+	values[nvalues++] = "1";
+	values[nvalues++] = "007";
+	values[nvalues++] = " 42\n";
+	values[nvalues++] = "42";
+	values[nvalues++] = "-0";
+	values[nvalues++] = "1000000000000000000000000";
+	values[nvalues++] = "1000000000000000000000000";
+	values[nvalues++] = collide[1];
+	values[nvalues++] = "1";
+	values[nvalues++] = collide[1];
+	values[nvalues++] = "10";
+	values[nvalues++] = "12345678901234567890123456789012345678901";	/* not kept */
+	values[nvalues++] = "12345678901234567890123456789012345678901";
+	values[nvalues++] = "1x";	/* refused */
+	values[nvalues++] = "10";
+
+	initStringInfo(&doc);
+	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", nvalues, nvalues);
+	for (i = 0; i < nvalues; i++)
+		appendStringInfo(&doc, "<ws:unit><bs:uuid>00000000-0000-4000-8000-0000000000%02x</bs:uuid>"
+						 "<bs:name>n</bs:name><bs:factor>%s</bs:factor></ws:unit>", i, values[i]);
+	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	page = parse_page_of(doc.data);
+
+	mercury_value_op = op;
+	row_page = page;
+	for (i = 0; page != NULL && i < nvalues; i++)
+	{
+		char	   *plain = NULL;
+		char	   *with = NULL;
+		bool		plain_ok;
+		bool		with_ok;
+
+		row_index = i;
+		num_ctx = NULL;
+		plain_ok = no_error(fill_ctx, NULL);
+		if (plain_ok)
+			plain = text_to_cstring((text *) DatumGetPointer(row_values[c_factor]));
+		num_ctx = &ctx;
+		with_ok = no_error(fill_ctx, NULL);
+		if (with_ok)
+		{
+			const char *d = DatumGetPointer(row_values[c_factor]);
+			int			k;
+
+			with = text_to_cstring((text *) d);
+			/* never the kept numeric itself */
+			for (k = 0; k < VETIS_NUMERIC_SLOTS; k++)
+				copies &= vs.numerics[k].len == 0 || d != (const char *) vs.numerics[k].value;
+		}
+		if (plain_ok != with_ok || (plain_ok && strcmp(plain, with) != 0))
+		{
+			printf("#   %s: %s / %s\n", values[i], plain ? plain : "ERROR", with ? with : "ERROR");
+			same = false;
+		}
+		/* converted or refused now, then what the slot holds */
+		kept &= (vetis_numeric_known(&vs, values[i], strlen(values[i])) != NULL) ==
+			(with_ok && strlen(values[i]) <= VETIS_NUMERIC_KEY);
+	}
+	/* "10", kept by the last row: a copy in the row's allocation */
+	if (page != NULL)
+	{
+		row_index = 1;
+		num_ctx = &ctx;
+		copies &= vetis_numeric_known(&vs, "10", 2) != NULL &&
+			no_error(fill_ctx, NULL) &&
+			DatumGetPointer(row_values[c_factor]) ==
+			DatumGetPointer(row_values[c_uuid]) + sizeof(pg_uuid_t) +
+			INTALIGN(VARHDRSZ + 1);	/* after the UUID and the name "n" */
+	}
+	report(page != NULL && same, "numeric cache: xs:integer values are the same with the scan's kept numerics as without, also for two texts of one slot");
+	report(page != NULL && copies, "numeric cache: a row gets a copy of a kept numeric, in the row's allocation");
+	report(page != NULL && kept, "numeric cache: a converted text of up to 40 bytes is kept, a refused or longer one is not");
+	shim_reset();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1901,6 +2039,7 @@ main(int argc, char **argv)
 	test_scanned_utf8();
 	test_row_alloc();
 	test_timestamps();
+	test_numeric_cache();
 	shim_reset();
 	unlink(canary);
 	xmlCleanupParser();
