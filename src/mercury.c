@@ -2678,7 +2678,9 @@ static inline bool
 mercury_datetime_fixed(const char *s, int len, int *year, int *month,
 					   int *day, int *hour, int *minute, int *second)
 {
-	static const uint8 digit_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+	static const uint8 digit_at[14] = {
+		0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18
+	};
 	unsigned int bad = 0;
 	int			i;
 
@@ -2898,18 +2900,19 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
-/*
- * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
- * says the scanner did, in the database's encoding.  In a UTF-8 database
- * it is made at *room when room is not NULL (the row's allocation, sized
- * with mercury_text_room), and *room advanced past it.
- */
+/* What a text of len bytes takes in a row's allocation (vetis_fill_row). */
 static inline Size
 mercury_text_room(int len)
 {
 	return INTALIGN(VARHDRSZ + len);
 }
 
+/*
+ * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
+ * says the scanner did, in the database's encoding.  In a UTF-8 database
+ * it is made at *room when room is not NULL (the row's allocation), and
+ * *room advanced past it.
+ */
 static Datum
 mercury_text_datum(int colno, const char *s, int len, bool checked,
 				   char **room)
