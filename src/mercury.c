@@ -2678,19 +2678,53 @@ static inline bool
 mercury_datetime_fixed(const char *s, int len, int *year, int *month,
 					   int *day, int *hour, int *minute, int *second)
 {
-	static const uint8 digit_at[14] = {
-		0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18
-	};
-	unsigned int bad = 0;
-	int			i;
-
 	if (len < 19)
 		return false;
-	for (i = 0; i < 14; i++)
-		bad |= (unsigned int) (unsigned char) (s[digit_at[i]] - '0') > 9;
-	if (bad | (s[4] != '-') | (s[7] != '-') | (s[10] != 'T') |
-		(s[13] != ':') | (s[16] != ':'))
-		return false;
+#ifndef WORDS_BIGENDIAN
+	{
+		/*
+		 * Eight bytes at a time: "YYYY-MM-", "DDThh:mm" and "hh:mm:ss"
+		 * (s + 11).  A digit is 0x30-0x39: its high half 3, and still 3
+		 * after adding 6 (which, once the high halves are 3, carries into
+		 * no other byte); a separator is its byte.  Byte k of a word is
+		 * s[k] here (little-endian).
+		 */
+		uint64		w0,
+					w1,
+					w2;
+
+#define MERCURY_DIGITS_OK(w, d) \
+	(((w) & ((d) & UINT64CONST(0xF0F0F0F0F0F0F0F0))) == ((d) & UINT64CONST(0x3030303030303030)) && \
+	 (((w) + ((d) & UINT64CONST(0x0606060606060606))) & ((d) & UINT64CONST(0xF0F0F0F0F0F0F0F0))) == \
+	 ((d) & UINT64CONST(0x3030303030303030)))
+		memcpy(&w0, s, 8);
+		memcpy(&w1, s + 8, 8);
+		memcpy(&w2, s + 11, 8);
+		/* digits: bytes 0-3, 5, 6 of w0; 0, 1, 3, 4, 6, 7 of w1 and w2 */
+		if (!MERCURY_DIGITS_OK(w0, UINT64CONST(0x00FFFF00FFFFFFFF)) ||
+			!MERCURY_DIGITS_OK(w1, UINT64CONST(0xFFFF00FFFF00FFFF)) ||
+			!MERCURY_DIGITS_OK(w2, UINT64CONST(0xFFFF00FFFF00FFFF)) ||
+			(w0 & UINT64CONST(0xFF0000FF00000000)) != UINT64CONST(0x2D00002D00000000) ||
+			(w1 & UINT64CONST(0x0000FF0000FF0000)) != UINT64CONST(0x00003A0000540000) ||
+			(w2 & UINT64CONST(0x0000FF0000FF0000)) != UINT64CONST(0x00003A00003A0000))
+			return false;
+#undef MERCURY_DIGITS_OK
+	}
+#else
+	{
+		static const uint8 digit_at[14] = {
+			0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18
+		};
+		unsigned int bad = 0;
+		int			i;
+
+		for (i = 0; i < 14; i++)
+			bad |= (unsigned int) (unsigned char) (s[digit_at[i]] - '0') > 9;
+		if (bad | (s[4] != '-') | (s[7] != '-') | (s[10] != 'T') |
+			(s[13] != ':') | (s[16] != ':'))
+			return false;
+	}
+#endif
 #define MERCURY_D2(at) ((s[at] - '0') * 10 + (s[(at) + 1] - '0'))
 	*year = MERCURY_D2(0) * 100 + MERCURY_D2(2);
 	*month = MERCURY_D2(5);

@@ -1872,6 +1872,60 @@ test_timestamps(void)
 		}
 	}
 	report(all, "convert: xs:dateTime values in the usual layout and others, a date's day number kept from the value before, are exact");
+
+	/*
+	 * The usual layout is recognized eight bytes at a time: every byte at
+	 * every place of it, against a byte-by-byte reading of the layout.
+	 */
+	all = true;
+	{
+		const char *base = "2024-01-31T23:59:58+03:00";
+		int			pos;
+		int			b;
+
+		for (pos = 0; pos < 19; pos++)
+		{
+			for (b = 0; b < 256; b++)
+			{
+				char		in[32];
+				bool		want = true;
+				bool		got;
+				int			k;
+				int			y,
+							mo,
+							d,
+							h,
+							mi,
+							se;
+
+				strcpy(in, base);
+				in[pos] = (char) b;
+				for (k = 0; k < 19; k++)
+				{
+					char		c = in[k];
+
+					if (k == 4 || k == 7)
+						want &= c == '-';
+					else if (k == 10)
+						want &= c == 'T';
+					else if (k == 13 || k == 16)
+						want &= c == ':';
+					else
+						want &= c >= '0' && c <= '9';
+				}
+				want &= strncmp(in, "0000", 4) != 0;
+				got = mercury_datetime_fixed(in, 25, &y, &mo, &d, &h, &mi, &se);
+				if (got != want ||
+					(got && (y != atoi(in) || mo != atoi(in + 5) || d != atoi(in + 8) ||
+							 h != atoi(in + 11) || mi != atoi(in + 14) || se != atoi(in + 17))))
+				{
+					printf("#   byte %d at %d: %d\n", b, pos, got);
+					all = false;
+				}
+			}
+		}
+	}
+	report(all, "convert: every byte at every place of the usual xs:dateTime layout is read as it must be");
 }
 
 /*
