@@ -108,6 +108,14 @@ typedef struct MercuryPage
 	VetisNode  *nodes;
 	const char *text;			/* the texts the nodes' offsets point into */
 	List	   *secrets;		/* of the request, redacted from bad values */
+
+	/*
+	 * Read by src/xmlscan.c, which hands out only valid UTF-8 without a
+	 * zero byte (it checks every character as it scans, and what it
+	 * decodes from a reference); then pg_verify_mbstr would only repeat
+	 * that for each text.  libxml2's texts are verified.
+	 */
+	bool		utf8_checked;
 } MercuryPage;
 
 /* The request of one stream (ResourceStream.arg). */
@@ -129,12 +137,29 @@ typedef struct MercuryStream
 	char	   *key_text;		/* as sent */
 } MercuryStream;
 
+/*
+ * xs:integer texts converted before in the scan, and their numerics: a
+ * list's numeric column (a unit's factor) takes few distinct values, and
+ * making a numeric costs a conversion and allocations each time.  A row
+ * gets a copy in its own memory, so an entry may be replaced any time.
+ */
+#define VETIS_NUMERIC_SLOTS	64
+#define VETIS_NUMERIC_KEY	40	/* longer texts are not kept */
+
+typedef struct VetisNumeric
+{
+	int			len;			/* of the text; 0: empty slot */
+	char		text[VETIS_NUMERIC_KEY];
+	Numeric		value;			/* in the scan's memory */
+} VetisNumeric;
+
 /* Per-scan state (ResourceCtx.state). */
 typedef struct VetisScan
 {
 	const VetisOp *op;
 	bool		keep_tree;		/* a jsonb column is wanted */
 	char	   *url;			/* where the requests go */
+	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
 } VetisScan;
 
 /* What an element on the parser's path is to us. */
@@ -2485,6 +2510,7 @@ vetis_parse_page(ResourceCtx *ctx, ResourceStream *stream,
 	page->nodes = p.nodes;
 	page->text = p.buf;
 	page->secrets = p.secrets;
+	page->utf8_checked = p.scanned;
 	out->nrecords = p.nunits;
 	out->records = page;
 	out->has_next = false;
@@ -2570,9 +2596,8 @@ static const int8 mercury_hex[256] = {
  * result; *bad gets nonzero bits for any other byte.
  */
 static inline __m128i
-mercury_hex16(const char *digits, int *bad)
+mercury_hex16(__m128i c, int *bad)
 {
-	__m128i		c = _mm_loadu_si128((const __m128i *) digits);
 	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
 	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
 	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
@@ -2617,17 +2642,30 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
 #if defined(__SSE2__)
 	{
-		/* the 32 digits without the hyphens, two vectors of 16 */
-		char		digits[32];
+		/*
+		 * The 32 digits without the hyphens, two vectors of 16 put
+		 * together from overlapping loads in registers (copied through
+		 * memory instead, the 16-byte load waits for the smaller stores
+		 * before it).  First: bytes 0-7 of s, 9-12 of s shifted by one,
+		 * 14-17 of s + 2 (its bytes 12-15); second: 19-22 of s + 19, 24-35
+		 * of s + 20 (its bytes 4-15).
+		 */
+		__m128i		a = _mm_loadu_si128((const __m128i *) s);
+		__m128i		b = _mm_loadu_si128((const __m128i *) (s + 2));
+		__m128i		c = _mm_loadu_si128((const __m128i *) (s + 19));
+		__m128i		d = _mm_loadu_si128((const __m128i *) (s + 20));
+		__m128i		m0_7 = _mm_set_epi32(0, 0, -1, -1);
+		__m128i		m8_11 = _mm_set_epi32(0, -1, 0, 0);
+		__m128i		m0_3 = _mm_set_epi32(0, 0, 0, -1);
+		__m128i		first = _mm_or_si128(_mm_or_si128(_mm_and_si128(a, m0_7),
+													  _mm_and_si128(_mm_srli_si128(a, 1), m8_11)),
+										 _mm_andnot_si128(_mm_or_si128(m0_7, m8_11), b));
+		__m128i		second = _mm_or_si128(_mm_and_si128(c, m0_3),
+										  _mm_andnot_si128(m0_3, d));
 
-		memcpy(digits, s, 8);
-		memcpy(digits + 8, s + 9, 4);
-		memcpy(digits + 12, s + 14, 4);
-		memcpy(digits + 16, s + 19, 4);
-		memcpy(digits + 20, s + 24, 12);
 		_mm_storeu_si128((__m128i *) u->data,
-						 _mm_unpacklo_epi64(mercury_hex16(digits, &bad),
-											mercury_hex16(digits + 16, &bad)));
+						 _mm_unpacklo_epi64(mercury_hex16(first, &bad),
+											mercury_hex16(second, &bad)));
 	}
 #else
 	{
@@ -2703,6 +2741,78 @@ mercury_expect(const char **p, const char *end, char c)
 }
 
 /*
+ * YYYY-MM-DDThh:mm:ss at s (len bytes), the layout every Mercury timestamp
+ * has, read in one step: false for anything else (another number of year
+ * digits, a wrong byte) and for the year 0, which the general code then
+ * reads or refuses.  Only the reading: the ranges are checked after.
+ */
+static inline bool
+mercury_datetime_fixed(const char *s, int len, int *year, int *month,
+					   int *day, int *hour, int *minute, int *second)
+{
+	if (len < 19)
+		return false;
+#ifndef WORDS_BIGENDIAN
+	{
+		/*
+		 * Eight bytes at a time: "YYYY-MM-", "DDThh:mm" and "hh:mm:ss"
+		 * (s + 11).  A digit is 0x30-0x39: its high half 3, and still 3
+		 * after adding 6 (which, once the high halves are 3, carries into
+		 * no other byte); a separator is its byte.  Byte k of a word is
+		 * s[k] here (little-endian).
+		 */
+		uint64		w0,
+					w1,
+					w2;
+
+#define MERCURY_DIGITS_OK(w, d) \
+	(((w) & ((d) & UINT64CONST(0xF0F0F0F0F0F0F0F0))) == ((d) & UINT64CONST(0x3030303030303030)) && \
+	 (((w) + ((d) & UINT64CONST(0x0606060606060606))) & ((d) & UINT64CONST(0xF0F0F0F0F0F0F0F0))) == \
+	 ((d) & UINT64CONST(0x3030303030303030)))
+		memcpy(&w0, s, 8);
+		memcpy(&w1, s + 8, 8);
+		memcpy(&w2, s + 11, 8);
+		/* digits: bytes 0-3, 5, 6 of w0; 0, 1, 3, 4, 6, 7 of w1 and w2 */
+		if (!MERCURY_DIGITS_OK(w0, UINT64CONST(0x00FFFF00FFFFFFFF)) ||
+			!MERCURY_DIGITS_OK(w1, UINT64CONST(0xFFFF00FFFF00FFFF)) ||
+			!MERCURY_DIGITS_OK(w2, UINT64CONST(0xFFFF00FFFF00FFFF)) ||
+			(w0 & UINT64CONST(0xFF0000FF00000000)) != UINT64CONST(0x2D00002D00000000) ||
+			(w1 & UINT64CONST(0x0000FF0000FF0000)) != UINT64CONST(0x00003A0000540000) ||
+			(w2 & UINT64CONST(0x0000FF0000FF0000)) != UINT64CONST(0x00003A00003A0000))
+			return false;
+#undef MERCURY_DIGITS_OK
+	}
+#else
+	{
+		static const uint8 digit_at[14] = {
+			0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18
+		};
+		unsigned int bad = 0;
+		int			i;
+
+		for (i = 0; i < 14; i++)
+			bad |= (unsigned int) (unsigned char) (s[digit_at[i]] - '0') > 9;
+		if (bad | (s[4] != '-') | (s[7] != '-') | (s[10] != 'T') |
+			(s[13] != ':') | (s[16] != ':'))
+			return false;
+	}
+#endif
+#define MERCURY_D2(at) ((s[at] - '0') * 10 + (s[(at) + 1] - '0'))
+	*year = MERCURY_D2(0) * 100 + MERCURY_D2(2);
+	*month = MERCURY_D2(5);
+	*day = MERCURY_D2(8);
+	*hour = MERCURY_D2(11);
+	*minute = MERCURY_D2(14);
+	*second = MERCURY_D2(17);
+#undef MERCURY_D2
+	return *year != 0;
+}
+
+/* The last date converted and its day number: rows of a list share dates. */
+static int	mercury_last_ymd = 0;	/* (year * 16 + month) * 32 + day; 0: none */
+static int64 mercury_last_days;
+
+/*
  * xs:dateTime: YYYY-MM-DDThh:mm:ss[.fraction][Z|(+|-)hh:mm].
  *
  * Mercury always writes an offset (+03:00).  A value without one is taken
@@ -2728,6 +2838,7 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 				second;
 	int64		usec = 0;
 	int			tzsec = 0;
+	int			ymd;
 	int64		ndays;
 	TimestampTz result;
 
@@ -2735,34 +2846,40 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 	p = s;
 	end = s + len;
 
-	if (p < end && (*p == '-' || *p == '+'))
-		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-						  "timestamp out of range", s0, len0,
-						  "Years before 1 and signed years are not supported.");
-	while (p + ndigits < end && p[ndigits] >= '0' && p[ndigits] <= '9')
-		ndigits++;
-	if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
-		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
-						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
-	/* beyond timestamptz's last year; also keeps the arithmetic below safe */
-	if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) ||
-		year == 0 || year > 294276)
-		mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-						  "timestamp out of range", s0, len0,
-						  "The year is out of range.");
+	if (mercury_datetime_fixed(s, len, &year, &month, &day, &hour, &minute,
+							   &second))
+		p += 19;
+	else
+	{
+		if (p < end && (*p == '-' || *p == '+'))
+			mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+							  "timestamp out of range", s0, len0,
+							  "Years before 1 and signed years are not supported.");
+		while (p + ndigits < end && p[ndigits] >= '0' && p[ndigits] <= '9')
+			ndigits++;
+		if (ndigits < 4 || (ndigits > 4 && p[0] == '0'))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+		/* beyond timestamptz's last year; also keeps the arithmetic below safe */
+		if (ndigits > 6 || !mercury_digits(&p, end, ndigits, &year) ||
+			year == 0 || year > 294276)
+			mercury_bad_value(colno, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+							  "timestamp out of range", s0, len0,
+							  "The year is out of range.");
 
-	if (!mercury_expect(&p, end, '-') ||
-		!mercury_digits(&p, end, 2, &month) ||
-		!mercury_expect(&p, end, '-') ||
-		!mercury_digits(&p, end, 2, &day) ||
-		!mercury_expect(&p, end, 'T') ||
-		!mercury_digits(&p, end, 2, &hour) ||
-		!mercury_expect(&p, end, ':') ||
-		!mercury_digits(&p, end, 2, &minute) ||
-		!mercury_expect(&p, end, ':') ||
-		!mercury_digits(&p, end, 2, &second))
-		mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
-						  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+		if (!mercury_expect(&p, end, '-') ||
+			!mercury_digits(&p, end, 2, &month) ||
+			!mercury_expect(&p, end, '-') ||
+			!mercury_digits(&p, end, 2, &day) ||
+			!mercury_expect(&p, end, 'T') ||
+			!mercury_digits(&p, end, 2, &hour) ||
+			!mercury_expect(&p, end, ':') ||
+			!mercury_digits(&p, end, 2, &minute) ||
+			!mercury_expect(&p, end, ':') ||
+			!mercury_digits(&p, end, 2, &second))
+			mercury_bad_value(colno, ERRCODE_INVALID_DATETIME_FORMAT, what, s0, len0,
+							  "Expected an xs:dateTime such as 2024-01-01T00:00:00+03:00.");
+	}
 
 	if (p < end && *p == '.')
 	{
@@ -2821,7 +2938,13 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 						  "The hour, minute or second is out of range.");
 
 	/* year <= 294276 and |offset| <= 14h: no int64 overflow here */
-	ndays = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+	ymd = (year * 16 + month) * 32 + day;
+	if (ymd != mercury_last_ymd)
+	{
+		mercury_last_days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+		mercury_last_ymd = ymd;
+	}
+	ndays = mercury_last_days;
 	result = ndays * USECS_PER_DAY +
 		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
 		 tzsec) * USECS_PER_SEC + usec;
@@ -2883,14 +3006,27 @@ mercury_integer_datum(int colno, const char *s0, int len0)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
-/* Text from libxml2 is UTF-8; check it and convert to the database's. */
+/* What a text of len bytes takes in a row's allocation (vetis_fill_row). */
+static inline Size
+mercury_text_room(int len)
+{
+	return INTALIGN(VARHDRSZ + len);
+}
+
+/*
+ * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
+ * says the scanner did, in the database's encoding.  In a UTF-8 database
+ * it is made at *room when room is not NULL (the row's allocation), and
+ * *room advanced past it.
+ */
 static Datum
-mercury_text_datum(int colno, const char *s, int len)
+mercury_text_datum(int colno, const char *s, int len, bool checked,
+				   char **room)
 {
 	char	   *conv;
 
 	/* the verifier refuses a zero byte too: tell which it was */
-	if (!pg_verify_mbstr(PG_UTF8, s, len, true))
+	if (!checked && !pg_verify_mbstr(PG_UTF8, s, len, true))
 	{
 		if (memchr(s, '\0', len) != NULL)
 			mercury_bad_value(colno, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
@@ -2902,7 +3038,17 @@ mercury_text_datum(int colno, const char *s, int len)
 	}
 	/* a UTF-8 database would only verify it again */
 	if (GetDatabaseEncoding() == PG_UTF8)
-		return PointerGetDatum(cstring_to_text_with_len(s, len));
+	{
+		text	   *t;
+
+		if (room == NULL)
+			return PointerGetDatum(cstring_to_text_with_len(s, len));
+		t = (text *) *room;
+		SET_VARSIZE(t, VARHDRSZ + len);
+		memcpy(VARDATA(t), s, len);
+		*room += mercury_text_room(len);
+		return PointerGetDatum(t);
+	}
 	conv = pg_any_to_server(s, len, PG_UTF8);
 	if (conv == s)
 		return PointerGetDatum(cstring_to_text_with_len(s, len));
@@ -3138,6 +3284,49 @@ vetis_jsonb_datum(const MercuryPage *page, const MercuryUnit *u,
 	return (Datum) 0;
 }
 
+/* The slot of an xs:integer text in VetisScan.numerics. */
+static inline VetisNumeric *
+vetis_numeric_slot(VetisScan *vs, const char *s, int len)
+{
+	unsigned int h = (unsigned int) len * 7 + (unsigned char) s[0] * 5 +
+		(unsigned char) s[len - 1] * 3 + (unsigned char) s[len >> 1];
+
+	return &vs->numerics[h % VETIS_NUMERIC_SLOTS];
+}
+
+/* The numeric of this very text if the scan converted it before, or NULL. */
+static inline Numeric
+vetis_numeric_known(VetisScan *vs, const char *s, int len)
+{
+	VetisNumeric *e;
+
+	if (vs == NULL || len <= 0 || len > VETIS_NUMERIC_KEY)
+		return NULL;
+	e = vetis_numeric_slot(vs, s, len);
+	if (e->len != len || memcmp(e->text, s, len) != 0)
+		return NULL;
+	return e->value;
+}
+
+/* Keep the numeric a text was converted to, in place of the slot's last. */
+static void
+vetis_numeric_keep(ResourceCtx *ctx, const char *s, int len, Numeric value)
+{
+	VetisScan  *vs = (VetisScan *) ctx->state;
+	VetisNumeric *e;
+
+	if (len <= 0 || len > VETIS_NUMERIC_KEY)
+		return;
+	e = vetis_numeric_slot(vs, s, len);
+	if (e->len > 0)
+		pfree(e->value);
+	e->len = 0;
+	e->value = MemoryContextAlloc(ctx->scan_cxt, VARSIZE(value));
+	memcpy(e->value, value, VARSIZE(value));
+	memcpy(e->text, s, len);
+	e->len = len;
+}
+
 void
 vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			   int index, const bool *want, Datum *values, bool *nulls)
@@ -3146,11 +3335,55 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	const MercuryUnit *u = &page->units[index];
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
+	VetisScan  *vs = ctx != NULL ? (VetisScan *) ctx->state : NULL;
 	int			colno;
-	pg_uuid_t  *uuids = NULL;	/* this row's, one allocation */
+	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
+	int			nuuids = 0;
+	Size		text_bytes = 0;
+	pg_uuid_t  *uuids = NULL;
+	char	   *texts = NULL;
+	Numeric		known[VETIS_MAX_COLUMNS];	/* of each numeric column, in order */
+	int			nknown = 0;
+	int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
+	int			nmissed = 0;
+	int			i;
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
+
+	/*
+	 * One allocation for the row's UUIDs, the numerics converted before
+	 * and (in a UTF-8 database, where a text is the bytes as they came) its
+	 * texts, sized first: a palloc for each cost more than the sizing.
+	 * The UUIDs first: 16 bytes each, they leave the rest int-aligned.
+	 */
+	for (colno = 0; colno < op->ncolumns; colno++)
+	{
+		int			f = op->colfield[colno];
+
+		if (!want[colno] || op->colkind[colno] != VC_FIELD ||
+			u->val[f] == NULL)
+			continue;
+		if (op->columns[colno].typid == UUIDOID)
+			nuuids++;
+		else if (op->columns[colno].typid == TEXTOID && direct_texts)
+			text_bytes += mercury_text_room(u->len[f]);
+		else if (op->columns[colno].typid == NUMERICOID)
+		{
+			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
+
+			if (n != NULL)
+				text_bytes += INTALIGN(VARSIZE(n));
+			known[nknown++] = n;
+		}
+	}
+	if (nuuids > 0 || text_bytes > 0)
+	{
+		uuids = palloc(sizeof(pg_uuid_t) * nuuids + text_bytes);
+		texts = (char *) (uuids + nuuids);
+	}
+	nknown = 0;
+
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
 		const char *v;
@@ -3206,9 +3439,6 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 		switch (op->columns[colno].typid)
 		{
 			case UUIDOID:
-				/* room for this and every later column (few) */
-				if (uuids == NULL)
-					uuids = palloc(sizeof(pg_uuid_t) * (op->ncolumns - colno));
 				mercury_uuid_parse(colno, v, len, uuids);
 				values[colno] = UUIDPGetDatum(uuids);
 				uuids++;
@@ -3220,14 +3450,41 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				values[colno] = mercury_timestamp_datum(colno, v, len);
 				break;
 			case NUMERICOID:
-				values[colno] = mercury_integer_datum(colno, v, len);
+				{
+					Numeric		n = known[nknown++];
+
+					if (n != NULL)
+					{
+						memcpy(texts, n, VARSIZE(n));
+						values[colno] = PointerGetDatum(texts);
+						texts += INTALIGN(VARSIZE(n));
+						break;
+					}
+					values[colno] = mercury_integer_datum(colno, v, len);
+					missed[nmissed++] = colno;
+				}
 				break;
 			case INT4OID:
 				values[colno] = vetis_int4_datum(colno, v, len);
 				break;
+			case TEXTOID:
+				values[colno] = mercury_text_datum(colno, v, len,
+												   page->utf8_checked,
+												   direct_texts ? &texts : NULL);
+				break;
 			default:
-				values[colno] = mercury_text_datum(colno, v, len);
+				values[colno] = mercury_text_datum(colno, v, len,
+												   page->utf8_checked, NULL);
 				break;
 		}
+	}
+
+	/* kept only now: a slot replaced before could be one "known" points to */
+	for (i = 0; i < nmissed && vs != NULL; i++)
+	{
+		int			f = op->colfield[missed[i]];
+
+		vetis_numeric_keep(ctx, u->val[f], u->len[f],
+						   DatumGetNumeric(values[missed[i]]));
 	}
 }

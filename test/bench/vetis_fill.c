@@ -44,6 +44,8 @@ main(int argc, char **argv)
 	MercuryPage page;
 	MercuryStream ms = {0};
 	ResourceStream stream = {0};
+	ResourceCtx ctx = {0};
+	VetisScan	vs;
 	Datum		values[VETIS_MAX_COLUMNS];
 	bool		nulls[VETIS_MAX_COLUMNS];
 	bool		want[VETIS_MAX_COLUMNS];
@@ -91,10 +93,16 @@ main(int argc, char **argv)
 		page.nodes = p.nodes;
 		page.text = p.buf;
 		page.secrets = NIL;
+		page.utf8_checked = p.scanned;
+		/* a scan's state, new each pass (shim_reset frees what it keeps) */
+		memset(&vs, 0, sizeof(vs));
+		vs.op = op;
+		ctx.state = &vs;
+		ctx.scan_cxt = CurrentMemoryContext;
 		for (i = 0; i < p.nunits; i++)
 		{
 			memset(nulls, true, sizeof(nulls));
-			vetis_fill_row(NULL, &stream, &page, i, want, values, nulls);
+			vetis_fill_row(&ctx, &stream, &page, i, want, values, nulls);
 		}
 		t2 = bench_cpu_now();
 		nunits = p.nunits;

@@ -31,10 +31,11 @@ pglib=$(pg_config --pkglibdir)
 make -s -C "$top" test/mock_api/mock_api >/dev/null || { echo "FAIL - vetis_fill: build the mock"; exit 1; }
 for i in "${!trees[@]}"; do
 	t=$(cd "${trees[$i]}" && pwd)
+	# each tree with its own harness and shim, which follow its mercury.c
 	# shellcheck disable=SC2046
-	if ! gcc -O2 -D_GNU_SOURCE -Wall -Wno-ignored-attributes -I"$pginc" -I"$t/src" -I"$here/../fuzz" \
-		$(pkg-config --cflags libxml-2.0) -o "$build/vetis_fill.$i" "$here/vetis_fill.c" \
-		"$here/../fuzz/pg_shim.c" "$t/src/xmlscan.c" "$t/src/vetis_ops.c" "$t/src/http.c" \
+	if ! gcc -O2 -D_GNU_SOURCE -Wall -Wno-ignored-attributes -I"$pginc" -I"$t/src" -I"$t/test/fuzz" \
+		$(pkg-config --cflags libxml-2.0) -o "$build/vetis_fill.$i" "$t/test/bench/vetis_fill.c" \
+		"$t/test/fuzz/pg_shim.c" "$t/src/xmlscan.c" "$t/src/vetis_ops.c" "$t/src/http.c" \
 		"$pglib/libpgcommon.a" "$pglib/libpgport.a" $(pkg-config --libs libxml-2.0) -lcurl -lm; then
 		echo "FAIL - vetis_fill: build against $t"
 		exit 1
