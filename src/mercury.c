@@ -3059,6 +3059,18 @@ mercury_text_room(int len)
 	return INTALIGN(VARHDRSZ + len);
 }
 
+/* A text made at *room (a row's allocation), *room advanced past it. */
+static inline Datum
+mercury_text_at(const char *s, int len, char **room)
+{
+	text	   *t = (text *) *room;
+
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), s, len);
+	*room += mercury_text_room(len);
+	return PointerGetDatum(t);
+}
+
 /*
  * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
  * says the scanner did, in the database's encoding.  In a UTF-8 database
@@ -3085,15 +3097,9 @@ mercury_text_datum(int colno, const char *s, int len, bool checked,
 	/* a UTF-8 database would only verify it again */
 	if (GetDatabaseEncoding() == PG_UTF8)
 	{
-		text	   *t;
-
 		if (room == NULL)
 			return PointerGetDatum(cstring_to_text_with_len(s, len));
-		t = (text *) *room;
-		SET_VARSIZE(t, VARHDRSZ + len);
-		memcpy(VARDATA(t), s, len);
-		*room += mercury_text_room(len);
-		return PointerGetDatum(t);
+		return mercury_text_at(s, len, room);
 	}
 	conv = pg_any_to_server(s, len, PG_UTF8);
 	if (conv == s)
@@ -3609,8 +3615,12 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 				values[colno] = vetis_int4_datum(colno, v, len);
 				break;
 			case VF_TEXT:
-				values[colno] = mercury_text_datum(colno, v, len,
-												   page->utf8_checked, &texts);
+				/* checked already, in a UTF-8 database: the bytes as they came */
+				if (page->utf8_checked)
+					values[colno] = mercury_text_at(v, len, &texts);
+				else
+					values[colno] = mercury_text_datum(colno, v, len, false,
+													   &texts);
 				break;
 			default:
 				values[colno] = mercury_text_datum(colno, v, len,
