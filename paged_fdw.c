@@ -1590,6 +1590,7 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	error_context_stack = &errcb;
 	st->converting = NULL;
 
+	/* fill_row writes wanted columns only (resource.h): all below natts */
 	if (st->fill_slot)
 	{
 		memset(slot->tts_isnull, true, sizeof(bool) * st->natts);
