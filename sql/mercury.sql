@@ -188,8 +188,10 @@ CREATE FOREIGN TABLE units_all (
   name text, full_name text, common_unit_guid uuid, factor numeric,
   begin_date timestamptz, end_date timestamptz, record jsonb
 ) SERVER mercury OPTIONS (resource 'unit_changes');
-CREATE FOREIGN TABLE units_lead (uuid uuid, guid uuid, active boolean)
-  SERVER mercury OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE units_lead (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
 CREATE FOREIGN TABLE units_dropped (
   uuid uuid, guid uuid, active boolean, last boolean, status text,
   create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
@@ -234,12 +236,17 @@ FROM units_mixed WHERE :w;
 SELECT count(*) AS n,
        count(*) FILTER (WHERE record->>'name' = name AND record->>'uuid' = uuid::text) AS same
 FROM units_all WHERE :w;
--- only some columns read
+-- only some columns read; a table of the first columns alone
+\set u 'update_date >= ''2024-01-01'' AND update_date < ''2024-01-03'''
 SELECT count(*) AS n, count(m.guid) AS guids, count(m.name) AS names
-FROM (SELECT a.uuid, a.guid, a.name FROM units_all a WHERE a.begin_date = '2024-01-01'
-        AND a.end_date = '2024-01-03') m
-JOIN (SELECT uuid, guid, active FROM units_lead WHERE begin_date = '2024-01-01'
-        AND end_date = '2024-01-03') l
+FROM (SELECT uuid, guid, name FROM units_all WHERE :u) m
+JOIN (SELECT uuid, guid, active FROM units_lead WHERE :u) l
   ON l.uuid = m.uuid AND l.guid = m.guid;
-(SELECT uuid, guid, active FROM units_lead WHERE :w)
-EXCEPT ALL (SELECT uuid, guid, active FROM mercury_unit_changes WHERE :w);
+(SELECT * FROM units_lead WHERE :u)
+EXCEPT ALL
+(SELECT uuid, guid, active, last, status, create_date, update_date
+ FROM mercury_unit_changes WHERE :u);
+(SELECT uuid, guid, active, last, status, create_date, update_date
+ FROM mercury_unit_changes WHERE :u)
+EXCEPT ALL (SELECT * FROM units_lead WHERE :u);
+SELECT count(*) AS n FROM units_lead WHERE :u;
