@@ -236,6 +236,30 @@ FROM units_mixed WHERE :w;
 SELECT count(*) AS n,
        count(*) FILTER (WHERE record->>'name' = name AND record->>'uuid' = uuid::text) AS same
 FROM units_all WHERE :w;
+-- every column at its place but two swapped, or one converted: copied
+CREATE FOREIGN TABLE units_swapped (
+  uuid uuid OPTIONS (column_name 'guid'), guid uuid OPTIONS (column_name 'uuid'),
+  active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor numeric,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE units_converted (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor text,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+(SELECT guid, uuid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM units_swapped WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+(SELECT uuid, guid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor::numeric, begin_date, end_date
+ FROM units_converted WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+SELECT count(*) AS n FROM units_swapped WHERE :w;
+SELECT count(*) AS n FROM units_converted WHERE :w;
 -- only some columns read; a table of the first columns alone
 \set u 'update_date >= ''2024-01-01'' AND update_date < ''2024-01-03'''
 SELECT count(*) AS n, count(m.guid) AS guids, count(m.name) AS names
