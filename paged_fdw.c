@@ -182,6 +182,13 @@ typedef struct PagedScanState
 	int16		order_typlen;	/* length and passing, looked up once */
 	bool		order_typbyval;
 
+	/*
+	 * The row is filled right into the slot: attribute i is column i, each
+	 * read exactly when the query needs it, none converted, no column past
+	 * the attributes read, no order check.
+	 */
+	bool		fill_slot;
+
 	/* Async Append */
 	bool		nowait;			/* iterating for an AsyncRequest */
 	bool		blocked;		/* ... and the pager had to wait */
@@ -1284,6 +1291,7 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 	TupleDesc	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
 	PagedScanState *st = palloc0(sizeof(PagedScanState));
 	ListCell   *lc;
+	int			i;
 
 	node->fdw_state = st;
 	paged_resolve(relid, userid, &st->opts, &st->res, &st->attr_colno,
@@ -1354,6 +1362,12 @@ pagedBeginForeignScan(ForeignScanState *node, int eflags)
 		Assert(st->order_colno >= 0);
 		st->want[st->order_colno] = true;
 	}
+
+	st->fill_slot = st->natts <= st->res->ncolumns && st->order_colno < 0;
+	for (i = 0; i < st->res->ncolumns && st->fill_slot; i++)
+		st->fill_slot = i < st->natts ?
+			st->attr_colno[i] == i && !st->convert[i] &&
+			st->attr_needed[i] == st->want[i] : !st->want[i];
 
 	st->explain_cxt = estate->es_query_cxt;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
@@ -1576,6 +1590,15 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 	error_context_stack = &errcb;
 	st->converting = NULL;
 
+	/* fill_row writes wanted columns only (resource.h): all below natts */
+	if (st->fill_slot)
+	{
+		memset(slot->tts_isnull, true, sizeof(bool) * st->natts);
+		st->res->fill_row(&st->rctx, st->row.stream, st->row.records,
+						  st->row.index, st->want, slot->tts_values,
+						  slot->tts_isnull);
+		goto stored;
+	}
 	memset(st->nulls, true, sizeof(bool) * st->res->ncolumns);
 	st->res->fill_row(&st->rctx, st->row.stream, st->row.records,
 					  st->row.index, st->want, st->values, st->nulls);
@@ -1608,6 +1631,7 @@ paged_iterate(ForeignScanState *node, PagedScanState *st)
 			slot->tts_values[i] = st->values[colno];
 	}
 
+stored:
 	error_context_stack = errcb.previous;
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);

@@ -176,3 +176,101 @@ INSERT INTO units_copy SELECT uuid, name, factor FROM mercury_unit_changes
   WHERE begin_date = '2024-01-02' AND end_date = '2024-01-04'
   ON CONFLICT (uuid) DO UPDATE SET name = EXCLUDED.name;
 SELECT count(*), sum(factor) FROM units_copy;
+
+-- A row goes straight into the scan's slot only when attribute i is
+-- resource column i, each read exactly when the query needs it and none
+-- converted; every other table takes the copy.  The same rows either way:
+-- all columns and the record (straight), a leading subset (straight), a
+-- dropped column, columns reordered, duplicated and converted (copied).
+CREATE FOREIGN TABLE units_all (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor numeric,
+  begin_date timestamptz, end_date timestamptz, record jsonb
+) SERVER mercury OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE units_lead (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE units_dropped (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor numeric,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+ALTER FOREIGN TABLE units_dropped DROP COLUMN guid;
+CREATE FOREIGN TABLE units_mixed (
+  factor numeric, name text, uuid uuid, end_date timestamptz, guid uuid,
+  active boolean, last boolean, status text, create_date timestamptz,
+  update_date timestamptz, previous uuid, next uuid, full_name text,
+  common_unit_guid uuid, begin_date timestamptz,
+  uuid_again uuid OPTIONS (column_name 'uuid'),
+  factor_text text OPTIONS (column_name 'factor'),
+  update_text text OPTIONS (column_name 'update_date'),
+  record jsonb
+) SERVER mercury OPTIONS (resource 'unit_changes');
+\set w 'begin_date = ''2024-01-01'' AND end_date = ''2024-01-03'''
+SELECT count(*) AS n FROM mercury_unit_changes WHERE :w;
+(SELECT uuid, guid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM units_all WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+(SELECT * FROM mercury_unit_changes WHERE :w)
+EXCEPT ALL
+(SELECT uuid, guid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM units_mixed WHERE :w);
+(SELECT uuid, guid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM units_mixed WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+(SELECT uuid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM mercury_unit_changes WHERE :w)
+EXCEPT ALL (SELECT * FROM units_dropped WHERE :w);
+SELECT count(*) AS n,
+       count(*) FILTER (WHERE uuid_again = uuid AND factor_text = factor::text
+                        AND update_text = update_date::text
+                        AND record->>'name' = name AND record->>'uuid' = uuid::text) AS same
+FROM units_mixed WHERE :w;
+SELECT count(*) AS n,
+       count(*) FILTER (WHERE record->>'name' = name AND record->>'uuid' = uuid::text) AS same
+FROM units_all WHERE :w;
+-- every column at its place but two swapped, or one converted: copied
+CREATE FOREIGN TABLE units_swapped (
+  uuid uuid OPTIONS (column_name 'guid'), guid uuid OPTIONS (column_name 'uuid'),
+  active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor numeric,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+CREATE FOREIGN TABLE units_converted (
+  uuid uuid, guid uuid, active boolean, last boolean, status text,
+  create_date timestamptz, update_date timestamptz, previous uuid, next uuid,
+  name text, full_name text, common_unit_guid uuid, factor text,
+  begin_date timestamptz, end_date timestamptz
+) SERVER mercury OPTIONS (resource 'unit_changes');
+(SELECT guid, uuid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor, begin_date, end_date
+ FROM units_swapped WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+(SELECT uuid, guid, active, last, status, create_date, update_date, previous, next,
+        name, full_name, common_unit_guid, factor::numeric, begin_date, end_date
+ FROM units_converted WHERE :w)
+EXCEPT ALL (SELECT * FROM mercury_unit_changes WHERE :w);
+SELECT count(*) AS n FROM units_swapped WHERE :w;
+SELECT count(*) AS n FROM units_converted WHERE :w;
+-- only some columns read; a table of the first columns alone
+\set u 'update_date >= ''2024-01-01'' AND update_date < ''2024-01-03'''
+SELECT count(*) AS n, count(m.guid) AS guids, count(m.name) AS names
+FROM (SELECT uuid, guid, name FROM units_all WHERE :u) m
+JOIN (SELECT uuid, guid, active FROM units_lead WHERE :u) l
+  ON l.uuid = m.uuid AND l.guid = m.guid;
+(SELECT * FROM units_lead WHERE :u)
+EXCEPT ALL
+(SELECT uuid, guid, active, last, status, create_date, update_date
+ FROM mercury_unit_changes WHERE :u);
+(SELECT uuid, guid, active, last, status, create_date, update_date
+ FROM mercury_unit_changes WHERE :u)
+EXCEPT ALL (SELECT * FROM units_lead WHERE :u);
+SELECT count(*) AS n FROM units_lead WHERE :u;

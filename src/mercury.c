@@ -153,6 +153,51 @@ typedef struct VetisNumeric
 	Numeric		value;			/* in the scan's memory */
 } VetisNumeric;
 
+/*
+ * What vetis_fill_row makes of one wanted column.  The kinds up to
+ * VF_OTHER are an item field's scalar text converted (NULL when absent);
+ * the rest are made otherwise.
+ */
+typedef enum VetisFillKind
+{
+	VF_UUID,
+	VF_TEXT,					/* text made in the row's allocation */
+	VF_NUMERIC,
+	VF_BOOL,
+	VF_TIMESTAMPTZ,
+	VF_INT4,
+	VF_OTHER,					/* text converted to the database encoding */
+	VF_JSONB,					/* a field kept as jsonb */
+	VF_RECORD,
+	VF_BEGIN,
+	VF_END,
+	VF_KEY
+} VetisFillKind;
+
+typedef struct VetisFillCol
+{
+	int16		colno;
+	uint8		kind;			/* VetisFillKind */
+	int8		field;			/* in the item type, -1 none */
+} VetisFillCol;
+
+/*
+ * The wanted columns of an operation in column order, and those of them
+ * that take room in a row's allocation (UUIDs, numerics, texts made
+ * there), made once for a want array: a row then runs only the code of
+ * the columns it fills, not a test and a dispatch for every column twice.
+ */
+typedef struct VetisFillPlan
+{
+	const VetisOp *op;			/* NULL: not made */
+	bool		direct_texts;	/* UTF-8 database: VF_TEXT, else VF_OTHER */
+	bool		want[VETIS_MAX_COLUMNS];	/* what it was made for */
+	int			ncols;
+	int			nsized;
+	VetisFillCol cols[VETIS_MAX_COLUMNS];
+	VetisFillCol sized[VETIS_MAX_COLUMNS];
+} VetisFillPlan;
+
 /* Per-scan state (ResourceCtx.state). */
 typedef struct VetisScan
 {
@@ -160,6 +205,7 @@ typedef struct VetisScan
 	bool		keep_tree;		/* a jsonb column is wanted */
 	char	   *url;			/* where the requests go */
 	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
+	VetisFillPlan plan;			/* of the last rows filled */
 } VetisScan;
 
 /* What an element on the parser's path is to us. */
@@ -3013,6 +3059,18 @@ mercury_text_room(int len)
 	return INTALIGN(VARHDRSZ + len);
 }
 
+/* A text made at *room (a row's allocation), *room advanced past it. */
+static inline Datum
+mercury_text_at(const char *s, int len, char **room)
+{
+	text	   *t = (text *) *room;
+
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), s, len);
+	*room += mercury_text_room(len);
+	return PointerGetDatum(t);
+}
+
 /*
  * A remote text, UTF-8, checked unless "checked" (MercuryPage.utf8_checked)
  * says the scanner did, in the database's encoding.  In a UTF-8 database
@@ -3039,15 +3097,9 @@ mercury_text_datum(int colno, const char *s, int len, bool checked,
 	/* a UTF-8 database would only verify it again */
 	if (GetDatabaseEncoding() == PG_UTF8)
 	{
-		text	   *t;
-
 		if (room == NULL)
 			return PointerGetDatum(cstring_to_text_with_len(s, len));
-		t = (text *) *room;
-		SET_VARSIZE(t, VARHDRSZ + len);
-		memcpy(VARDATA(t), s, len);
-		*room += mercury_text_room(len);
-		return PointerGetDatum(t);
+		return mercury_text_at(s, len, room);
 	}
 	conv = pg_any_to_server(s, len, PG_UTF8);
 	if (conv == s)
@@ -3327,6 +3379,118 @@ vetis_numeric_keep(ResourceCtx *ctx, const char *s, int len, Numeric value)
 	e->len = len;
 }
 
+/*
+ * The plan of the columns "want" asks of op; direct_texts: texts are made
+ * in the row's allocation (a UTF-8 database).
+ */
+static void
+vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
+				bool direct_texts)
+{
+	int			colno;
+
+	plan->op = op;
+	plan->direct_texts = direct_texts;
+	memcpy(plan->want, want, sizeof(bool) * op->ncolumns);
+	plan->ncols = 0;
+	plan->nsized = 0;
+	for (colno = 0; colno < op->ncolumns; colno++)
+	{
+		VetisFillCol *pc;
+
+		if (!want[colno])
+			continue;
+		pc = &plan->cols[plan->ncols++];
+		pc->colno = colno;
+		pc->field = -1;
+		switch (op->colkind[colno])
+		{
+			case VC_BEGIN:
+				pc->kind = VF_BEGIN;
+				continue;
+			case VC_END:
+				pc->kind = VF_END;
+				continue;
+			case VC_KEY:
+				pc->kind = VF_KEY;
+				continue;
+			case VC_RECORD:
+				pc->kind = VF_RECORD;
+				continue;
+			case VC_FIELD:
+				break;
+		}
+		pc->field = op->colfield[colno];
+		switch (op->columns[colno].typid)
+		{
+			case UUIDOID:
+				pc->kind = VF_UUID;
+				break;
+			case TEXTOID:
+				pc->kind = direct_texts ? VF_TEXT : VF_OTHER;
+				break;
+			case NUMERICOID:
+				pc->kind = VF_NUMERIC;
+				break;
+			case BOOLOID:
+				pc->kind = VF_BOOL;
+				break;
+			case TIMESTAMPTZOID:
+				pc->kind = VF_TIMESTAMPTZ;
+				break;
+			case INT4OID:
+				pc->kind = VF_INT4;
+				break;
+			case JSONBOID:
+				pc->kind = VF_JSONB;
+				break;
+			default:
+				pc->kind = VF_OTHER;
+				break;
+		}
+		if (pc->kind == VF_UUID || pc->kind == VF_TEXT ||
+			pc->kind == VF_NUMERIC)
+			plan->sized[plan->nsized++] = *pc;
+	}
+}
+
+/* A column that is not an item field's scalar text (vetis_fill_row). */
+static void
+vetis_fill_other(const VetisFillCol *pc, const MercuryPage *page,
+				 const MercuryUnit *u, const MercuryStream *ms,
+				 Datum *values, bool *nulls)
+{
+	int			colno = pc->colno;
+
+	switch ((VetisFillKind) pc->kind)
+	{
+		case VF_BEGIN:
+			/* The request's interval, as the user gave it where possible. */
+			values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
+												ms->begin_eq : ms->begin);
+			nulls[colno] = false;
+			break;
+		case VF_END:
+			if (ms->has_end_eq)
+				values[colno] = TimestampTzGetDatum(ms->end_eq);
+			else if (ms->has_end)
+				values[colno] = TimestampTzGetDatum(ms->end);
+			nulls[colno] = !ms->has_end_eq && !ms->has_end;
+			break;
+		case VF_KEY:
+			values[colno] = ms->key;
+			nulls[colno] = false;
+			break;
+		case VF_RECORD:
+		case VF_JSONB:
+			values[colno] = vetis_jsonb_datum(page, u, ms->op, colno,
+											  pc->field, &nulls[colno]);
+			break;
+		default:
+			elog(ERROR, "unexpected VetIS column kind %d", pc->kind);
+	}
+}
+
 void
 vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			   int index, const bool *want, Datum *values, bool *nulls)
@@ -3336,8 +3500,9 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	MercuryStream *ms = (MercuryStream *) stream->arg;
 	const VetisOp *op = ms->op;
 	VetisScan  *vs = ctx != NULL ? (VetisScan *) ctx->state : NULL;
-	int			colno;
 	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
+	VetisFillPlan own;
+	const VetisFillPlan *plan;
 	int			nuuids = 0;
 	Size		text_bytes = 0;
 	pg_uuid_t  *uuids = NULL;
@@ -3351,24 +3516,37 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
 
+	/* the scan's plan while it is the one for these columns, else a new one */
+	if (vs == NULL)
+	{
+		vetis_fill_plan(&own, op, want, direct_texts);
+		plan = &own;
+	}
+	else
+	{
+		if (vs->plan.op != op || vs->plan.direct_texts != direct_texts ||
+			memcmp(vs->plan.want, want, sizeof(bool) * op->ncolumns) != 0)
+			vetis_fill_plan(&vs->plan, op, want, direct_texts);
+		plan = &vs->plan;
+	}
+
 	/*
 	 * One allocation for the row's UUIDs, the numerics converted before
 	 * and (in a UTF-8 database, where a text is the bytes as they came) its
 	 * texts, sized first: a palloc for each cost more than the sizing.
 	 * The UUIDs first: 16 bytes each, they leave the rest int-aligned.
 	 */
-	for (colno = 0; colno < op->ncolumns; colno++)
+	for (i = 0; i < plan->nsized; i++)
 	{
-		int			f = op->colfield[colno];
+		int			f = plan->sized[i].field;
 
-		if (!want[colno] || op->colkind[colno] != VC_FIELD ||
-			u->val[f] == NULL)
+		if (u->val[f] == NULL)
 			continue;
-		if (op->columns[colno].typid == UUIDOID)
+		if (plan->sized[i].kind == VF_UUID)
 			nuuids++;
-		else if (op->columns[colno].typid == TEXTOID && direct_texts)
+		else if (plan->sized[i].kind == VF_TEXT)
 			text_bytes += mercury_text_room(u->len[f]);
-		else if (op->columns[colno].typid == NUMERICOID)
+		else
 		{
 			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
 
@@ -3384,72 +3562,41 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	}
 	nknown = 0;
 
-	for (colno = 0; colno < op->ncolumns; colno++)
+	for (i = 0; i < plan->ncols; i++)
 	{
+		const VetisFillCol *pc = &plan->cols[i];
+		int			colno = pc->colno;
 		const char *v;
 		int			len;
-		int			f;
 
-		if (!want[colno])
-			continue;
-
-		switch (op->colkind[colno])
+		if (pc->kind > VF_OTHER)
 		{
-			case VC_BEGIN:
-				/* The request's interval, as the user gave it where possible. */
-				values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
-													ms->begin_eq : ms->begin);
-				nulls[colno] = false;
-				continue;
-			case VC_END:
-				if (ms->has_end_eq)
-					values[colno] = TimestampTzGetDatum(ms->end_eq);
-				else if (ms->has_end)
-					values[colno] = TimestampTzGetDatum(ms->end);
-				nulls[colno] = !ms->has_end_eq && !ms->has_end;
-				continue;
-			case VC_KEY:
-				values[colno] = ms->key;
-				nulls[colno] = false;
-				continue;
-			case VC_RECORD:
-				values[colno] = vetis_jsonb_datum(page, u, op, colno, -1,
-												  &nulls[colno]);
-				continue;
-			case VC_FIELD:
-				break;
-		}
-
-		f = op->colfield[colno];
-		if (op->columns[colno].typid == JSONBOID)
-		{
-			values[colno] = vetis_jsonb_datum(page, u, op, colno, f,
-											  &nulls[colno]);
+			vetis_fill_other(pc, page, u, ms, values, nulls);
 			continue;
 		}
-		v = u->val[f];
+		v = u->val[pc->field];
 		if (v == NULL)
 		{
 			nulls[colno] = true;
 			continue;
 		}
-		len = u->len[f];
+		len = u->len[pc->field];
 		nulls[colno] = false;
 
-		switch (op->columns[colno].typid)
+		switch ((VetisFillKind) pc->kind)
 		{
-			case UUIDOID:
+			case VF_UUID:
 				mercury_uuid_parse(colno, v, len, uuids);
 				values[colno] = UUIDPGetDatum(uuids);
 				uuids++;
 				break;
-			case BOOLOID:
+			case VF_BOOL:
 				values[colno] = mercury_bool_datum(colno, v, len);
 				break;
-			case TIMESTAMPTZOID:
+			case VF_TIMESTAMPTZ:
 				values[colno] = mercury_timestamp_datum(colno, v, len);
 				break;
-			case NUMERICOID:
+			case VF_NUMERIC:
 				{
 					Numeric		n = known[nknown++];
 
@@ -3464,13 +3611,16 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 					missed[nmissed++] = colno;
 				}
 				break;
-			case INT4OID:
+			case VF_INT4:
 				values[colno] = vetis_int4_datum(colno, v, len);
 				break;
-			case TEXTOID:
-				values[colno] = mercury_text_datum(colno, v, len,
-												   page->utf8_checked,
-												   direct_texts ? &texts : NULL);
+			case VF_TEXT:
+				/* checked already, in a UTF-8 database: the bytes as they came */
+				if (page->utf8_checked)
+					values[colno] = mercury_text_at(v, len, &texts);
+				else
+					values[colno] = mercury_text_datum(colno, v, len, false,
+													   &texts);
 				break;
 			default:
 				values[colno] = mercury_text_datum(colno, v, len,

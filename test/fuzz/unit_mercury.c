@@ -2429,6 +2429,370 @@ test_numeric_cache(void)
 	shim_reset();
 }
 
+/*
+ * The per-scan plan of the wanted columns (issue 14): a row filled with a
+ * subset of the columns, through a scan's VetisScan whose plan is made
+ * again when another subset is asked (as a rescan with other columns
+ * would), has every wanted column as filling that column alone gives it
+ * (values, nulls and ERRORs; rows with a bad value fail exactly when a
+ * subset holds its column), and leaves the other columns alone.  The
+ * operations mix UUIDs, texts, numerics, booleans, timestamps, integers,
+ * jsonb fields (one repeated), the record, begin/end and a key.  The
+ * shim's jsonb is a placeholder: for jsonb only null-ness compares.
+ */
+#define PLAN_UNITS	4
+
+typedef struct PlanFill
+{
+	ResourceCtx *ctx;
+	ResourceStream *stream;
+	MercuryPage *page;
+	int			index;
+	const bool *want;
+	Datum	   *values;
+	bool	   *nulls;
+} PlanFill;
+
+static void
+plan_fill(void *arg)
+{
+	PlanFill   *pf = (PlanFill *) arg;
+
+	vetis_fill_row(pf->ctx, pf->stream, pf->page, pf->index, pf->want,
+				   pf->values, pf->nulls);
+}
+
+/* A page as vetis_parse_page makes it when a jsonb column is wanted. */
+static MercuryPage *
+plan_page(const VetisOp *op, const char *doc, int *nunits)
+{
+	ResourceCtx ctx;
+	VetisScan	vs;
+	MercuryStream ms;
+	ResourceStream stream;
+	PageCursor	cursor;
+	HttpRequest req;
+	HttpResponse resp;
+	PageResult	out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&vs, 0, sizeof(vs));
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(&cursor, 0, sizeof(cursor));
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&out, 0, sizeof(out));
+	vs.op = ms.op = op;
+	vs.keep_tree = true;
+	ctx.state = &vs;
+	stream.arg = &ms;
+	resp.outcome = HTTP_COMPLETED;
+	resp.status = 200;
+	resp.body = pstrdup(doc);
+	resp.len = strlen(doc);
+	if (vetis_parse_page(&ctx, &stream, &cursor, &req, &resp, &out) != PAGE_OK)
+		return NULL;
+	*nunits = out.nrecords;
+	return (MercuryPage *) out.records;
+}
+
+static bool
+plan_same(Oid typid, Datum a, Datum b)
+{
+	switch (typid)
+	{
+		case UUIDOID:
+			return memcmp(DatumGetPointer(a), DatumGetPointer(b),
+						  sizeof(pg_uuid_t)) == 0;
+		case BOOLOID:
+		case INT4OID:
+		case TIMESTAMPTZOID:
+			return a == b;
+		case JSONBOID:
+			return true;
+		default:
+			return VARSIZE_ANY(DatumGetPointer(a)) == VARSIZE_ANY(DatumGetPointer(b)) &&
+				memcmp(DatumGetPointer(a), DatumGetPointer(b),
+					   VARSIZE_ANY(DatumGetPointer(a))) == 0;
+	}
+}
+
+/* Checks one operation's page; false (and a line) at the first difference. */
+static bool
+plan_case(const char *what, const VetisOp *op, const char *doc,
+		  MercuryStream *ms, int expect_units, TimestampTz begin,
+		  TimestampTz end)
+{
+	ResourceStream stream;
+	ResourceCtx ctx;
+	VetisScan  *vs = palloc0(sizeof(VetisScan));
+	MercuryPage *page;
+	int			nunits = 0;
+	Datum		ref[PLAN_UNITS][VETIS_MAX_COLUMNS];
+	bool		refnull[PLAN_UNITS][VETIS_MAX_COLUMNS];
+	int			referr[PLAN_UNITS][VETIS_MAX_COLUMNS];	/* SQLSTATE, 0 none */
+	bool		want[VETIS_MAX_COLUMNS];
+	Datum		values[VETIS_MAX_COLUMNS];
+	bool		nulls[VETIS_MAX_COLUMNS];
+	PlanFill	pf;
+	uint32		seed = 12345;
+	int			nerr = 0;
+	int			u;
+	int			c;
+	int			r;
+
+	memset(&stream, 0, sizeof(stream));
+	memset(&ctx, 0, sizeof(ctx));
+	stream.arg = ms;
+	vs->op = op;
+	ctx.state = vs;
+	ctx.scan_cxt = CurrentMemoryContext;
+	page = plan_page(op, doc, &nunits);
+	if (page == NULL || nunits != expect_units || nunits > PLAN_UNITS)
+	{
+		printf("#   %s: the page was not read (%d units)\n", what, nunits);
+		return false;
+	}
+	mercury_value_op = op;
+
+	/* each column alone, without a scan's state */
+	pf.ctx = NULL;
+	pf.stream = &stream;
+	pf.page = page;
+	pf.want = want;
+	pf.values = values;
+	pf.nulls = nulls;
+	for (u = 0; u < nunits; u++)
+		for (c = 0; c < op->ncolumns; c++)
+		{
+			memset(want, 0, sizeof(want));
+			want[c] = true;
+			memset(nulls, true, sizeof(nulls));
+			pf.index = u;
+			referr[u][c] = no_error(plan_fill, &pf) ? 0 : shim_last_sqlstate();
+			ref[u][c] = values[c];
+			refnull[u][c] = nulls[c];
+			nerr += referr[u][c] != 0;
+		}
+	if (nerr == 0)
+	{
+		printf("#   %s: no column fails alone\n", what);
+		return false;
+	}
+	/* the request's columns: begin, end (-1: NULL) and the key as given */
+	for (c = 0; c < op->ncolumns; c++)
+		if ((op->colkind[c] == VC_BEGIN &&
+			 (refnull[0][c] || DatumGetTimestampTz(ref[0][c]) != begin)) ||
+			(op->colkind[c] == VC_END &&
+			 (refnull[0][c] != (end < 0) ||
+			  (end >= 0 && DatumGetTimestampTz(ref[0][c]) != end))) ||
+			(op->colkind[c] == VC_KEY &&
+			 (refnull[0][c] || ref[0][c] != ms->key)))
+		{
+			printf("#   %s: column %d is not the request's\n", what, c);
+			return false;
+		}
+
+	/* subsets, another one every few rows, through the scan's plan */
+	pf.ctx = &ctx;
+	for (r = 0; r < 400; r++)
+	{
+		int			err = 0;
+		int			got;
+
+		if (r % 3 == 0)
+		{
+			for (c = 0; c < op->ncolumns; c++)
+			{
+				seed = seed * 1103515245 + 12345;
+				/* all, none, or about half of the columns */
+				want[c] = r % 30 == 0 ? true : r % 30 == 3 ? false : (seed >> 16) & 1;
+			}
+		}
+		u = r % nunits;
+		for (c = 0; c < VETIS_MAX_COLUMNS; c++)
+		{
+			values[c] = (Datum) (0x5EED0000 + c);
+			nulls[c] = (c + r) % 2 == 0;
+		}
+		pf.index = u;
+		got = no_error(plan_fill, &pf) ? 0 : shim_last_sqlstate();
+		for (c = 0; c < op->ncolumns && err == 0; c++)
+			if (want[c] && referr[u][c] != 0)
+				err = referr[u][c];
+		if (got != err)
+		{
+			printf("#   %s: row %d, round %d: SQLSTATE %d, alone %d\n", what, u, r, got, err);
+			return false;
+		}
+		if (vs->plan.op != op ||
+			memcmp(vs->plan.want, want, op->ncolumns) != 0)
+		{
+			printf("#   %s: round %d: the plan is not the one of the columns\n", what, r);
+			return false;
+		}
+		if (got != 0)
+			continue;
+		for (c = 0; c < VETIS_MAX_COLUMNS; c++)
+		{
+			bool		ok;
+
+			if (c >= op->ncolumns || !want[c])
+				ok = values[c] == (Datum) (0x5EED0000 + c) &&
+					nulls[c] == ((c + r) % 2 == 0);
+			else
+				ok = nulls[c] == refnull[u][c] &&
+					(nulls[c] || plan_same(op->columns[c].typid, values[c], ref[u][c]));
+			if (!ok)
+			{
+				printf("#   %s: row %d, round %d: column %d differs\n", what, u, r, c);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void
+test_fill_plan(void)
+{
+	const char *items =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getProductItemChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\" xmlns:dt=\"urn:dt\">"
+		"<dt:productItemList count=\"3\" total=\"3\" offset=\"0\">"
+		"<dt:productItem><bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
+		"<bs:guid>00000000-0000-4000-8000-000000000002</bs:guid><bs:active>true</bs:active>"
+		"<bs:last>false</bs:last><bs:status>MOVED</bs:status>"
+		"<bs:createDate>2021-03-04T05:06:07+03:00</bs:createDate>"
+		"<bs:updateDate>2022-01-02T03:04:05Z</bs:updateDate>"
+		"<bs:previous>00000000-0000-4000-8000-000000000003</bs:previous>"
+		"<dt:globalID>4601234567890</dt:globalID><dt:name>\xD0\x9C\xD0\xBE\xD0\xBB\xD0\xBE\xD0\xBA\xD0\xBE</dt:name>"
+		"<dt:code>c1</dt:code><dt:productType>3</dt:productType>"
+		"<dt:product><bs:guid>00000000-0000-4000-8000-000000000004</bs:guid></dt:product>"
+		"<dt:correspondsToGost>true</dt:correspondsToGost><dt:gost>G 1</dt:gost>"
+		"<dt:producer><dt:name>p</dt:name></dt:producer>"
+		"<dt:producing><dt:location><dt:name>a</dt:name></dt:location></dt:producing>"
+		"<dt:producing><dt:location><dt:name>b</dt:name></dt:location></dt:producing>"
+		"<dt:isPublic>false</dt:isPublic></dt:productItem>"
+		"<dt:productItem><bs:uuid>00000000-0000-4000-8000-000000000005</bs:uuid>"
+		"<dt:name xmlns:i=\"" XSI_NS "\" i:nil=\"true\"/><dt:code></dt:code></dt:productItem>"
+		"<dt:productItem><bs:uuid>00000000-0000-4000-8000-000000000006</bs:uuid>"
+		"<bs:active>maybe</bs:active><bs:previous>0000-nothing</bs:previous>"
+		"<dt:name>ok</dt:name><dt:productType>x</dt:productType></dt:productItem>"
+		"</dt:productItemList></ws:getProductItemChangesListResponse></s:Body></s:Envelope>";
+	const char *units =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+		"<ws:unitList count=\"4\" total=\"4\" offset=\"0\">"
+		"<ws:unit><bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
+		"<bs:name>kg</bs:name><bs:fullName>\xD0\xBA\xD0\xB3</bs:fullName><bs:factor>1000</bs:factor></ws:unit>"
+		"<ws:unit><bs:uuid>00000000-0000-4000-8000-000000000002</bs:uuid>"
+		"<bs:name>t</bs:name><bs:factor>1000000000000000000000000</bs:factor>"
+		"<bs:commonUnitGuid>00000000-0000-4000-8000-000000000003</bs:commonUnitGuid></ws:unit>"
+		"<ws:unit><bs:name>g</bs:name><bs:factor>1000</bs:factor></ws:unit>"
+		"<ws:unit><bs:uuid>00000000-0000-4000-8000-000000000004</bs:uuid>"
+		"<bs:factor>1e3</bs:factor><bs:fullName>f</bs:fullName></ws:unit>"
+		"</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>";
+	const char *regions =
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getRegionListByCountryResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\" xmlns:dt=\"urn:dt\">"
+		"<dt:regionList count=\"2\" total=\"2\" offset=\"0\">"
+		"<dt:region><bs:guid>00000000-0000-4000-8000-000000000001</bs:guid>"
+		"<dt:name>r</dt:name><dt:hasStreets>true</dt:hasStreets><dt:odd><dt:x>1</dt:x></dt:odd></dt:region>"
+		"<dt:region><bs:guid>00000000-0000-4000-8000-00000000000g</bs:guid>"
+		"<dt:regionCode>77</dt:regionCode></dt:region>"
+		"</dt:regionList></ws:getRegionListByCountryResponse></s:Body></s:Envelope>";
+	MercuryStream ms;
+	pg_uuid_t	key;
+	bool		ok;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.op = vetis_find_op("product_item_changes");
+	ms.begin = 1000;
+	ms.has_end = true;
+	ms.end = 2000;
+	ok = plan_case("product items, end_date sent", ms.op, items, &ms, 3, 1000, 2000);
+	ms.has_begin_eq = true;
+	ms.begin_eq = 999;
+	ms.has_end = false;
+	ok &= plan_case("product items, begin_date given, no end", ms.op, items, &ms, 3, 999, -1);
+	report(ok, "fill plan: product items (uuid, bool, text, timestamptz, int4, jsonb, repeated jsonb, record, begin/end): any subset of columns, changing, gives each column as alone, and no other");
+
+	memset(&ms, 0, sizeof(ms));
+	ms.op = UNIT_OP;
+	ms.begin = 5;
+	report(plan_case("units", ms.op, units, &ms, 4, 5, -1),
+		   "fill plan: units (numerics kept by the scan among uuids and texts): any subset of columns, changing, gives each column as alone, and no other");
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&key, 0x42, sizeof(key));
+	ms.op = vetis_find_op("regions_by_country");
+	ms.key = UUIDPGetDatum(&key);
+	report(plan_case("regions by country", ms.op, regions, &ms, 2, 0, 0),
+		   "fill plan: regions by country (the key column, an unknown element in the record): any subset of columns, changing, gives each column as alone, and no other");
+	shim_reset();
+}
+
+/*
+ * A scan's plan follows the database encoding: texts made in the row's
+ * allocation in a UTF-8 database are converted (and refused when LATIN1
+ * lacks a character) once the same scan fills in a LATIN1 one.
+ */
+static void
+test_fill_plan_encoding(void)
+{
+	const VetisOp *op = UNIT_OP;
+	MercuryPage *page = parse_page_of(
+		"<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+		"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+		"<ws:unitList count=\"1\" total=\"1\" offset=\"0\">"
+		"<ws:unit><bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
+		"<bs:fullName>\xD0\xBA\xD0\xB3</bs:fullName></ws:unit>"
+		"</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	MercuryStream ms;
+	ResourceStream stream;
+	ResourceCtx ctx;
+	VetisScan	vs;
+	bool		want[VETIS_MAX_COLUMNS];
+	Datum		values[VETIS_MAX_COLUMNS];
+	bool		nulls[VETIS_MAX_COLUMNS];
+	PlanFill	pf;
+	bool		ok;
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&vs, 0, sizeof(vs));
+	memset(want, true, sizeof(want));
+	ms.op = vs.op = op;
+	stream.arg = &ms;
+	ctx.state = &vs;
+	ctx.scan_cxt = CurrentMemoryContext;
+	pf.ctx = &ctx;
+	pf.stream = &stream;
+	pf.page = page;
+	pf.index = 0;
+	pf.want = want;
+	pf.values = values;
+	pf.nulls = nulls;
+	mercury_value_op = op;
+	memset(nulls, true, sizeof(nulls));
+	ok = page != NULL && no_error(plan_fill, &pf) &&
+		text_is(values[MC_NAME + 1], "\xD0\xBA\xD0\xB3") && vs.plan.direct_texts;
+	shim_set_database_encoding(PG_LATIN1);
+	memset(nulls, true, sizeof(nulls));
+	ok = ok && !no_error(plan_fill, &pf) &&
+		shim_last_sqlstate() == ERRCODE_UNTRANSLATABLE_CHARACTER &&
+		!vs.plan.direct_texts;
+	shim_set_database_encoding(PG_UTF8);
+	memset(nulls, true, sizeof(nulls));
+	ok = ok && no_error(plan_fill, &pf) &&
+		text_is(values[MC_NAME + 1], "\xD0\xBA\xD0\xB3") && vs.plan.direct_texts;
+	report(ok, "fill plan: a scan's plan is made again when the database encoding differs (texts converted in LATIN1, made in the row's allocation in UTF-8)");
+	shim_reset();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2458,6 +2822,8 @@ main(int argc, char **argv)
 	test_row_alloc();
 	test_timestamps();
 	test_numeric_cache();
+	test_fill_plan();
+	test_fill_plan_encoding();
 	shim_reset();
 	unlink(canary);
 	xmlCleanupParser();
