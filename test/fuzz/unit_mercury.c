@@ -924,33 +924,13 @@ test_leaf(void)
 }
 
 /*
- * mercury_scan_body's setup, then the scanner without the leaf callback:
- * every element through mercury_scan_start, _text and _end, as before the
- * leaf callback (issue 14).
+ * The scanner without the leaf callback: every element through
+ * mercury_scan_start, _text and _end, as before the leaf callback (issue 14).
  */
 static bool
 scan_three(const char *body, size_t len, MercuryParse *p)
 {
-	XmlScanHandler handler = {
-		.start = mercury_scan_start,
-		.end = mercury_scan_end,
-		.text = mercury_scan_text,
-		.names = p->op->names,
-		.nnames = p->op->type->nfields,
-	};
-	int			f;
-
-	p->scalar_fields = 0;
-	for (f = 0; f < p->op->type->nfields; f++)
-	{
-		p->field_names[f] = (const xmlChar *) p->op->names[f];
-		if (p->op->scalar[f])
-			p->scalar_fields |= 1U << f;
-	}
-	p->unit_name = NULL;
-	p->body = body;
-	p->bodylen = len;
-	return xmlscan_parse(body, len, &handler, p);
+	return mercury_scan_with(body, len, p, false);
 }
 
 /*
