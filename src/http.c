@@ -589,7 +589,13 @@ http_spare_put(char *buf, size_t cap)
 
 	if (buf == NULL)
 		return;
-	if (cap > HTTP_SPARE_MAX_BUF)
+
+	/*
+	 * Kept only while a transaction runs: a buffer freed during abort or
+	 * commit cleanup (a page's memory deleted after the transaction
+	 * callback emptied the pool) would otherwise stay with an idle backend.
+	 */
+	if (cap > HTTP_SPARE_MAX_BUF || !IsTransactionState())
 	{
 		free(buf);
 		return;

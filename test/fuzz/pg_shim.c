@@ -693,6 +693,13 @@ GetDatabaseEncoding(void)
 	return shim_encoding;
 }
 
+/* The harnesses run as inside one transaction. */
+bool
+IsTransactionState(void)
+{
+	return true;
+}
+
 bool
 pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
 {
