@@ -182,10 +182,29 @@ typedef struct VetisFillCol
 } VetisFillCol;
 
 /*
- * The wanted columns of an operation in column order, and those of them
- * that take room in a row's allocation (UUIDs, numerics, texts made
- * there), made once for a want array: a row then runs only the code of
- * the columns it fills, not a test and a dispatch for every column twice.
+ * The groups of VetisFillPlan.fast, in the order vetis_fill_row's first
+ * pass runs them: a loop per kind, without a dispatch per column.
+ */
+typedef enum VetisFillGroup
+{
+	VG_UUID,
+	VG_ROOM,					/* VF_TEXT and VF_NUMERIC, in column order */
+	VG_BOOL,
+	VG_TIMESTAMPTZ,
+	VG_REQUEST,					/* VF_BEGIN, VF_END, VF_KEY */
+	VG_NGROUPS
+} VetisFillGroup;
+
+/* a bit per column number in a uint32 (VetisFillPlan.slow, a row's defer) */
+#define VF_BIT(colno)	((uint32) 1 << (colno))
+StaticAssertDecl(VETIS_MAX_COLUMNS <= 32, "VetIS column bits do not fit");
+
+/*
+ * The wanted columns of an operation, made once for a want array: in
+ * column order (the exact conversions, which raise the ERROR of the first
+ * bad column), and grouped by kind for the first pass of a row, which
+ * raises none and leaves what it cannot convert (and the kinds in "slow")
+ * to the exact code.
  */
 typedef struct VetisFillPlan
 {
@@ -193,9 +212,11 @@ typedef struct VetisFillPlan
 	bool		direct_texts;	/* UTF-8 database: VF_TEXT, else VF_OTHER */
 	bool		want[VETIS_MAX_COLUMNS];	/* what it was made for */
 	int			ncols;
-	int			nsized;
 	VetisFillCol cols[VETIS_MAX_COLUMNS];
-	VetisFillCol sized[VETIS_MAX_COLUMNS];
+	uint32		slow;			/* columns only the exact code converts */
+	uint32		texts;			/* the VF_TEXT columns */
+	uint8		group[VG_NGROUPS + 1];	/* where each group starts in fast */
+	VetisFillCol fast[VETIS_MAX_COLUMNS];
 } VetisFillPlan;
 
 /* Per-scan state (ResourceCtx.state). */
@@ -2680,10 +2701,12 @@ mercury_hex16(__m128i c, int *bad)
 
 /*
  * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
- * written to *u.
+ * written to *u.  Returns 0, or why the text is not a UUID: 1 its length,
+ * 2 any other byte (*u is then undefined).  No ERROR: vetis_fill_row's
+ * first pass must not raise one (mercury_uuid_parse does).
  */
-static void
-mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+static pg_attribute_always_inline int
+mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
 {
 	const char *s = s0;
 	int			len = len0;
@@ -2691,9 +2714,7 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 
 	mercury_trim(&s, &len);
 	if (len != 36)
-		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
-						  "invalid input syntax for type uuid", s0, len0,
-						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
+		return 1;
 
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
 #if defined(__SSE2__)
@@ -2742,24 +2763,48 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 		}
 	}
 #endif
-	if (bad)
+	return bad ? 2 : 0;
+}
+
+/* A UUID as mercury_uuid_scan reads it, or the ERROR that says why not. */
+static void
+mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+{
+	int			r = mercury_uuid_scan(s0, len0, u);
+
+	if (r == 1)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type uuid", s0, len0,
+						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
+	if (r != 0)
 		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 						  "invalid input syntax for type uuid", s0, len0,
 						  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
 }
 
-/* xs:boolean: true, false, 1, 0. */
-static Datum
-mercury_bool_datum(int colno, const char *s0, int len0)
+/* xs:boolean: true, false, 1, 0; -1 for anything else (no ERROR). */
+static pg_attribute_always_inline int
+mercury_bool_scan(const char *s0, int len0)
 {
 	const char *s = s0;
 	int			len = len0;
 
 	mercury_trim(&s, &len);
 	if ((len == 4 && memcmp(s, "true", 4) == 0) || (len == 1 && s[0] == '1'))
-		return BoolGetDatum(true);
+		return 1;
 	if ((len == 5 && memcmp(s, "false", 5) == 0) || (len == 1 && s[0] == '0'))
-		return BoolGetDatum(false);
+		return 0;
+	return -1;
+}
+
+/* xs:boolean, or the ERROR that says it is none. */
+static Datum
+mercury_bool_datum(int colno, const char *s0, int len0)
+{
+	int			r = mercury_bool_scan(s0, len0);
+
+	if (r >= 0)
+		return BoolGetDatum(r != 0);
 	mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 					  "invalid input syntax for type boolean", s0, len0,
 					  "Expected true, false, 1 or 0.");
@@ -3009,6 +3054,71 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 						  "timestamp out of range", s0, len0,
 						  "The value is outside the range of timestamp with time zone.");
 	return TimestampTzGetDatum(result);
+}
+
+/*
+ * The xs:dateTime Mercury writes, YYYY-MM-DDThh:mm:ss and then Z or an
+ * offset (+03:00) and nothing else, into *result as mercury_timestamp_datum
+ * makes it; false for anything else, valid or not (blanks, a fraction, the
+ * hour 24, a bad byte), which that function then converts or refuses.
+ * Raises no ERROR: vetis_fill_row's first pass calls it.
+ */
+static pg_attribute_always_inline bool
+mercury_timestamp_fast(const char *s, int len, TimestampTz *result)
+{
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second;
+	int			tzsec = 0;
+	int			ymd;
+	TimestampTz r;
+
+	if (len == 25)
+	{
+		const char *t = s + 19;
+		unsigned int h1 = (unsigned char) t[1] - '0';
+		unsigned int h2 = (unsigned char) t[2] - '0';
+		unsigned int m1 = (unsigned char) t[4] - '0';
+		unsigned int m2 = (unsigned char) t[5] - '0';
+		int			tzh = h1 * 10 + h2;
+		int			tzm = m1 * 10 + m2;
+
+		if ((t[0] != '+' && t[0] != '-') || t[3] != ':' ||
+			(h1 | h2 | m1 | m2) > 9 ||
+			tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
+			return false;
+		tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
+		if (t[0] == '-')
+			tzsec = -tzsec;
+	}
+	else if (len != 20 || s[19] != 'Z')
+		return false;
+	if (!mercury_datetime_fixed(s, len, &year, &month, &day, &hour, &minute,
+								&second))
+		return false;
+	/* 24:00:00 is the general code's */
+	if (hour > 23 || minute > 59 || second > 59 ||
+		(unsigned int) (month - 1) > 11 || (unsigned int) (day - 1) > 30)
+		return false;
+	/* month 1-12 and day 1-31 make ymd one date's; the last one was valid */
+	ymd = (year * 16 + month) * 32 + day;
+	if (ymd != mercury_last_ymd)
+	{
+		if (day > day_tab[isleap(year) ? 1 : 0][month - 1])
+			return false;
+		mercury_last_days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+		mercury_last_ymd = ymd;
+	}
+	r = mercury_last_days * USECS_PER_DAY +
+		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
+		 tzsec) * USECS_PER_SEC;
+	if (!IS_VALID_TIMESTAMP(r))
+		return false;
+	*result = r;
+	return true;
 }
 
 /* numeric's limit on digits before the decimal point */
@@ -3389,6 +3499,30 @@ vetis_numeric_keep(ResourceCtx *ctx, const char *s, int len, Numeric value)
 	e->len = len;
 }
 
+/* The group of VetisFillPlan.fast of a kind; -1: only the exact code. */
+static int
+vetis_fill_group(VetisFillKind kind)
+{
+	switch (kind)
+	{
+		case VF_UUID:
+			return VG_UUID;
+		case VF_TEXT:
+		case VF_NUMERIC:
+			return VG_ROOM;
+		case VF_BOOL:
+			return VG_BOOL;
+		case VF_TIMESTAMPTZ:
+			return VG_TIMESTAMPTZ;
+		case VF_BEGIN:
+		case VF_END:
+		case VF_KEY:
+			return VG_REQUEST;
+		default:
+			return -1;
+	}
+}
+
 /*
  * The plan of the columns "want" asks of op; direct_texts: texts are made
  * in the row's allocation (a UTF-8 database).
@@ -3398,12 +3532,16 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				bool direct_texts)
 {
 	int			colno;
+	int			g;
+	int			i;
+	int			n = 0;
 
 	plan->op = op;
 	plan->direct_texts = direct_texts;
 	memcpy(plan->want, want, sizeof(bool) * op->ncolumns);
 	plan->ncols = 0;
-	plan->nsized = 0;
+	plan->slow = 0;
+	plan->texts = 0;
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
 		VetisFillCol *pc;
@@ -3426,6 +3564,7 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				continue;
 			case VC_RECORD:
 				pc->kind = VF_RECORD;
+				plan->slow |= VF_BIT(colno);
 				continue;
 			case VC_FIELD:
 				break;
@@ -3458,9 +3597,68 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				pc->kind = VF_OTHER;
 				break;
 		}
-		if (pc->kind == VF_UUID || pc->kind == VF_TEXT ||
-			pc->kind == VF_NUMERIC)
-			plan->sized[plan->nsized++] = *pc;
+		if (pc->kind == VF_TEXT)
+			plan->texts |= VF_BIT(colno);
+		if (vetis_fill_group((VetisFillKind) pc->kind) < 0)
+			plan->slow |= VF_BIT(colno);
+	}
+	for (g = 0; g < VG_NGROUPS; g++)
+	{
+		plan->group[g] = n;
+		for (i = 0; i < plan->ncols; i++)
+			if (vetis_fill_group((VetisFillKind) plan->cols[i].kind) == g)
+				plan->fast[n++] = plan->cols[i];
+	}
+	plan->group[VG_NGROUPS] = n;
+}
+
+/* Whether two want arrays of n columns are the same (once per row). */
+static inline bool
+vetis_want_same(const bool *a, const bool *b, int n)
+{
+	if (n >= 8 && n <= 16)
+	{
+		uint64		a0,
+					a1,
+					b0,
+					b1;
+
+		/* two overlapping words cover the n bytes */
+		memcpy(&a0, a, 8);
+		memcpy(&a1, a + n - 8, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&b1, b + n - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
+/* A column made from the request (begin, end, key): never an ERROR. */
+static pg_attribute_always_inline void
+vetis_fill_request(const VetisFillCol *pc, const MercuryStream *ms,
+				   Datum *values, bool *nulls)
+{
+	int			colno = pc->colno;
+
+	/* The request's interval, as the user gave it where possible. */
+	if (pc->kind == VF_BEGIN)
+	{
+		values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
+											ms->begin_eq : ms->begin);
+		nulls[colno] = false;
+	}
+	else if (pc->kind == VF_END)
+	{
+		if (ms->has_end_eq)
+			values[colno] = TimestampTzGetDatum(ms->end_eq);
+		else if (ms->has_end)
+			values[colno] = TimestampTzGetDatum(ms->end);
+		nulls[colno] = !ms->has_end_eq && !ms->has_end;
+	}
+	else
+	{
+		values[colno] = ms->key;
+		nulls[colno] = false;
 	}
 }
 
@@ -3475,21 +3673,9 @@ vetis_fill_other(const VetisFillCol *pc, const MercuryPage *page,
 	switch ((VetisFillKind) pc->kind)
 	{
 		case VF_BEGIN:
-			/* The request's interval, as the user gave it where possible. */
-			values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
-												ms->begin_eq : ms->begin);
-			nulls[colno] = false;
-			break;
 		case VF_END:
-			if (ms->has_end_eq)
-				values[colno] = TimestampTzGetDatum(ms->end_eq);
-			else if (ms->has_end)
-				values[colno] = TimestampTzGetDatum(ms->end);
-			nulls[colno] = !ms->has_end_eq && !ms->has_end;
-			break;
 		case VF_KEY:
-			values[colno] = ms->key;
-			nulls[colno] = false;
+			vetis_fill_request(pc, ms, values, nulls);
 			break;
 		case VF_RECORD:
 		case VF_JSONB:
@@ -3498,6 +3684,64 @@ vetis_fill_other(const VetisFillCol *pc, const MercuryPage *page,
 			break;
 		default:
 			elog(ERROR, "unexpected VetIS column kind %d", pc->kind);
+	}
+}
+
+/*
+ * One column by the exact code: its value, or the ERROR of its text.  A
+ * numeric converted here is marked in *converted (to be kept).
+ */
+static void
+vetis_fill_exact(const VetisFillCol *pc, const MercuryPage *page,
+				 const MercuryUnit *u, const MercuryStream *ms,
+				 Datum *values, bool *nulls, bool *converted)
+{
+	int			colno = pc->colno;
+	const char *v;
+	int			len;
+
+	if (pc->kind > VF_OTHER)
+	{
+		vetis_fill_other(pc, page, u, ms, values, nulls);
+		return;
+	}
+	v = u->val[pc->field];
+	if (v == NULL)
+	{
+		nulls[colno] = true;
+		return;
+	}
+	len = u->len[pc->field];
+	nulls[colno] = false;
+
+	switch ((VetisFillKind) pc->kind)
+	{
+		case VF_UUID:
+			{
+				pg_uuid_t  *uuid = palloc(sizeof(pg_uuid_t));
+
+				mercury_uuid_parse(colno, v, len, uuid);
+				values[colno] = UUIDPGetDatum(uuid);
+			}
+			break;
+		case VF_BOOL:
+			values[colno] = mercury_bool_datum(colno, v, len);
+			break;
+		case VF_TIMESTAMPTZ:
+			values[colno] = mercury_timestamp_datum(colno, v, len);
+			break;
+		case VF_NUMERIC:
+			values[colno] = mercury_integer_datum(colno, v, len);
+			*converted = true;
+			break;
+		case VF_INT4:
+			values[colno] = vetis_int4_datum(colno, v, len);
+			break;
+		default:
+			/* VF_TEXT of a page the scanner did not check, VF_OTHER */
+			values[colno] = mercury_text_datum(colno, v, len,
+											   page->utf8_checked, NULL);
+			break;
 	}
 }
 
@@ -3513,14 +3757,11 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
 	VetisFillPlan own;
 	const VetisFillPlan *plan;
-	int			nuuids = 0;
-	Size		text_bytes = 0;
+	uint32		defer;
+	Size		room;
 	pg_uuid_t  *uuids = NULL;
-	char	   *texts = NULL;
-	Numeric		known[VETIS_MAX_COLUMNS];	/* of each numeric column, in order */
-	int			nknown = 0;
-	int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
-	int			nmissed = 0;
+	char	   *texts;
+	Numeric		known[VETIS_MAX_COLUMNS];	/* by place in plan->fast */
 	int			i;
 
 	mercury_value_secrets = page->secrets;
@@ -3535,116 +3776,156 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	else
 	{
 		if (vs->plan.op != op || vs->plan.direct_texts != direct_texts ||
-			memcmp(vs->plan.want, want, sizeof(bool) * op->ncolumns) != 0)
+			!vetis_want_same(vs->plan.want, want, op->ncolumns))
 			vetis_fill_plan(&vs->plan, op, want, direct_texts);
 		plan = &vs->plan;
 	}
 
 	/*
-	 * One allocation for the row's UUIDs, the numerics converted before
-	 * and (in a UTF-8 database, where a text is the bytes as they came) its
-	 * texts, sized first: a palloc for each cost more than the sizing.
-	 * The UUIDs first: 16 bytes each, they leave the rest int-aligned.
+	 * The first pass converts what it can without an ERROR; the columns it
+	 * leaves ("defer": a bad or unusual text, a numeric the scan has not
+	 * converted before, the kinds of plan->slow) are converted after it in
+	 * column order by the exact code, which raises the ERROR of the first
+	 * bad column, as converting every column in column order would.
 	 */
-	for (i = 0; i < plan->nsized; i++)
+	defer = plan->slow;
+	if (!page->utf8_checked)
+		defer |= plan->texts;
+
+	/*
+	 * One allocation for the row's UUIDs (room for each, they come first:
+	 * 16 bytes each, they leave the rest int-aligned), the numerics
+	 * converted before and the texts: a palloc for each cost more.
+	 */
+	room = sizeof(pg_uuid_t) * (plan->group[VG_UUID + 1] - plan->group[VG_UUID]);
+	for (i = plan->group[VG_ROOM]; i < plan->group[VG_ROOM + 1]; i++)
 	{
-		int			f = plan->sized[i].field;
+		int			f = plan->fast[i].field;
 
 		if (u->val[f] == NULL)
 			continue;
-		if (plan->sized[i].kind == VF_UUID)
-			nuuids++;
-		else if (plan->sized[i].kind == VF_TEXT)
-			text_bytes += mercury_text_room(u->len[f]);
+		if (plan->fast[i].kind == VF_TEXT)
+			room += mercury_text_room(u->len[f]);
 		else
 		{
 			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
 
 			if (n != NULL)
-				text_bytes += INTALIGN(VARSIZE(n));
-			known[nknown++] = n;
+				room += INTALIGN(VARSIZE(n));
+			known[i] = n;
 		}
 	}
-	if (nuuids > 0 || text_bytes > 0)
-	{
-		uuids = palloc(sizeof(pg_uuid_t) * nuuids + text_bytes);
-		texts = (char *) (uuids + nuuids);
-	}
-	nknown = 0;
+	if (room > 0)
+		uuids = palloc(room);
 
-	for (i = 0; i < plan->ncols; i++)
+	for (i = plan->group[VG_UUID]; i < plan->group[VG_UUID + 1]; i++)
 	{
-		const VetisFillCol *pc = &plan->cols[i];
-		int			colno = pc->colno;
-		const char *v;
-		int			len;
+		const VetisFillCol *pc = &plan->fast[i];
+		const char *v = u->val[pc->field];
 
-		if (pc->kind > VF_OTHER)
-		{
-			vetis_fill_other(pc, page, u, ms, values, nulls);
-			continue;
-		}
-		v = u->val[pc->field];
 		if (v == NULL)
+			nulls[pc->colno] = true;
+		else if (mercury_uuid_scan(v, u->len[pc->field], uuids) != 0)
+			defer |= VF_BIT(pc->colno);
+		else
 		{
-			nulls[colno] = true;
-			continue;
+			values[pc->colno] = UUIDPGetDatum(uuids);
+			nulls[pc->colno] = false;
+			uuids++;
 		}
-		len = u->len[pc->field];
-		nulls[colno] = false;
+	}
+	/* right after the UUIDs made: absent or bad ones take no room */
+	texts = (char *) uuids;
 
-		switch ((VetisFillKind) pc->kind)
+	for (i = plan->group[VG_ROOM]; i < plan->group[VG_ROOM + 1]; i++)
+	{
+		const VetisFillCol *pc = &plan->fast[i];
+		const char *v = u->val[pc->field];
+
+		if (v == NULL)
+			nulls[pc->colno] = true;
+		else if (pc->kind == VF_TEXT)
 		{
-			case VF_UUID:
-				mercury_uuid_parse(colno, v, len, uuids);
-				values[colno] = UUIDPGetDatum(uuids);
-				uuids++;
-				break;
-			case VF_BOOL:
-				values[colno] = mercury_bool_datum(colno, v, len);
-				break;
-			case VF_TIMESTAMPTZ:
-				values[colno] = mercury_timestamp_datum(colno, v, len);
-				break;
-			case VF_NUMERIC:
-				{
-					Numeric		n = known[nknown++];
+			/* checked already, in a UTF-8 database: the bytes as they came */
+			if (!page->utf8_checked)
+				continue;
+			values[pc->colno] = mercury_text_at(v, u->len[pc->field], &texts);
+			nulls[pc->colno] = false;
+		}
+		else if (known[i] != NULL)
+		{
+			Numeric		n = known[i];
 
-					if (n != NULL)
-					{
-						memcpy(texts, n, VARSIZE(n));
-						values[colno] = PointerGetDatum(texts);
-						texts += INTALIGN(VARSIZE(n));
-						break;
-					}
-					values[colno] = mercury_integer_datum(colno, v, len);
-					missed[nmissed++] = colno;
-				}
-				break;
-			case VF_INT4:
-				values[colno] = vetis_int4_datum(colno, v, len);
-				break;
-			case VF_TEXT:
-				/* checked already, in a UTF-8 database: the bytes as they came */
-				if (page->utf8_checked)
-					values[colno] = mercury_text_at(v, len, &texts);
-				else
-					values[colno] = mercury_text_datum(colno, v, len, false,
-													   &texts);
-				break;
-			default:
-				values[colno] = mercury_text_datum(colno, v, len,
-												   page->utf8_checked, NULL);
-				break;
+			memcpy(texts, n, VARSIZE(n));
+			values[pc->colno] = PointerGetDatum(texts);
+			nulls[pc->colno] = false;
+			texts += INTALIGN(VARSIZE(n));
+		}
+		else
+			defer |= VF_BIT(pc->colno);
+	}
+
+	for (i = plan->group[VG_BOOL]; i < plan->group[VG_BOOL + 1]; i++)
+	{
+		const VetisFillCol *pc = &plan->fast[i];
+		const char *v = u->val[pc->field];
+		int			b;
+
+		if (v == NULL)
+			nulls[pc->colno] = true;
+		else if ((b = mercury_bool_scan(v, u->len[pc->field])) < 0)
+			defer |= VF_BIT(pc->colno);
+		else
+		{
+			values[pc->colno] = BoolGetDatum(b != 0);
+			nulls[pc->colno] = false;
 		}
 	}
 
-	/* kept only now: a slot replaced before could be one "known" points to */
-	for (i = 0; i < nmissed && vs != NULL; i++)
+	for (i = plan->group[VG_TIMESTAMPTZ]; i < plan->group[VG_TIMESTAMPTZ + 1]; i++)
 	{
-		int			f = op->colfield[missed[i]];
+		const VetisFillCol *pc = &plan->fast[i];
+		const char *v = u->val[pc->field];
+		TimestampTz ts;
 
-		vetis_numeric_keep(ctx, u->val[f], u->len[f],
-						   DatumGetNumeric(values[missed[i]]));
+		if (v == NULL)
+			nulls[pc->colno] = true;
+		else if (!mercury_timestamp_fast(v, u->len[pc->field], &ts))
+			defer |= VF_BIT(pc->colno);
+		else
+		{
+			values[pc->colno] = TimestampTzGetDatum(ts);
+			nulls[pc->colno] = false;
+		}
+	}
+
+	for (i = plan->group[VG_REQUEST]; i < plan->group[VG_REQUEST + 1]; i++)
+		vetis_fill_request(&plan->fast[i], ms, values, nulls);
+
+	if (defer != 0)
+	{
+		int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
+		int			nmissed = 0;
+
+		for (i = 0; i < plan->ncols; i++)
+		{
+			const VetisFillCol *pc = &plan->cols[i];
+			bool		converted = false;
+
+			if ((defer & (VF_BIT(pc->colno))) == 0)
+				continue;
+			vetis_fill_exact(pc, page, u, ms, values, nulls, &converted);
+			if (converted)
+				missed[nmissed++] = pc->colno;
+		}
+
+		/* kept only now: a slot replaced before could be one "known" points to */
+		for (i = 0; i < nmissed && vs != NULL; i++)
+		{
+			int			f = op->colfield[missed[i]];
+
+			vetis_numeric_keep(ctx, u->val[f], u->len[f],
+							   DatumGetNumeric(values[missed[i]]));
+		}
 	}
 }
