@@ -2669,52 +2669,43 @@ static const int8 mercury_hex[256] = {
 
 #if defined(__SSE2__)
 /*
- * 16 hexadecimal digits (either case) to 8 bytes, in the low half of the
- * result; *bad gets nonzero bits for any other byte.
+ * 16 hexadecimal digits (either case) to their values, one per byte;
+ * *ok keeps its bits only where the byte is a digit.  Signed compares:
+ * bytes from 0x80 are negative, neither digits nor letters.
  */
 static inline __m128i
-mercury_hex16(__m128i c, int *bad)
+mercury_hex16(__m128i c, __m128i *ok)
 {
-	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
-	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
-	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
-								 _mm_set1_epi8('a'));
-	/* unsigned x < n as signed compares of x - 128 against n - 128 */
-	__m128i		bias = _mm_set1_epi8((char) 0x80);
-	__m128i		isd = _mm_cmplt_epi8(_mm_xor_si128(d, bias),
-									 _mm_set1_epi8((char) (10 - 128)));
-	__m128i		isl = _mm_cmplt_epi8(_mm_xor_si128(l, bias),
-									 _mm_set1_epi8((char) (6 - 128)));
-	__m128i		v = _mm_or_si128(_mm_and_si128(isd, d),
-								 _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
-	__m128i		hi;
-	__m128i		lo;
+	/* folding case makes 'A'-'F' 'a'-'f' and leaves '0'-'9' as they are */
+	__m128i		l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+	__m128i		isd = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+									_mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+	__m128i		isl = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+									_mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
 
-	*bad |= _mm_movemask_epi8(_mm_or_si128(isd, isl)) ^ 0xFFFF;
-	/* each 16-bit lane: the first digit in its low byte, the second above */
-	hi = _mm_and_si128(v, _mm_set1_epi16(0x00FF));
-	lo = _mm_srli_epi16(v, 8);
-	return _mm_packus_epi16(_mm_or_si128(_mm_slli_epi16(hi, 4), lo),
-							_mm_setzero_si128());
+	*ok = _mm_and_si128(*ok, _mm_or_si128(isd, isl));
+	/* a digit's low four bits are its value; a letter's, 9 less */
+	return _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(0x0F)),
+						_mm_and_si128(isl, _mm_set1_epi8(9)));
+}
+
+/* Each 16-bit lane's two values (first in the low byte) as hi * 16 + lo. */
+static inline __m128i
+mercury_hex_pairs(__m128i v)
+{
+	return _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4), _mm_srli_epi16(v, 8)),
+						 _mm_set1_epi16(0x00FF));
 }
 #endif
 
 /*
- * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
- * written to *u.  Returns 0, or why the text is not a UUID: 1 its length,
- * 2 any other byte (*u is then undefined).  No ERROR: vetis_fill_row's
- * first pass must not raise one (mercury_uuid_parse does).
+ * The 36 bytes at s as 8-4-4-4-12 hexadecimal digits, either case, into
+ * *u; false (and *u undefined) if they are anything else.
  */
-static pg_attribute_always_inline int
-mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
+static pg_attribute_always_inline bool
+mercury_uuid_read(const char *s, pg_uuid_t *u)
 {
-	const char *s = s0;
-	int			len = len0;
-	int			bad;
-
-	mercury_trim(&s, &len);
-	if (len != 36)
-		return 1;
+	bool		bad;
 
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
 #if defined(__SSE2__)
@@ -2739,10 +2730,13 @@ mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
 										 _mm_andnot_si128(_mm_or_si128(m0_7, m8_11), b));
 		__m128i		second = _mm_or_si128(_mm_and_si128(c, m0_3),
 										  _mm_andnot_si128(m0_3, d));
+		__m128i		ok = _mm_set1_epi8(-1);
+		__m128i		v1 = mercury_hex_pairs(mercury_hex16(first, &ok));
+		__m128i		v2 = mercury_hex_pairs(mercury_hex16(second, &ok));
 
-		_mm_storeu_si128((__m128i *) u->data,
-						 _mm_unpacklo_epi64(mercury_hex16(first, &bad),
-											mercury_hex16(second, &bad)));
+		/* one pack of both: the lanes are 0-255, nothing saturates */
+		_mm_storeu_si128((__m128i *) u->data, _mm_packus_epi16(v1, v2));
+		bad |= _mm_movemask_epi8(ok) != 0xFFFF;
 	}
 #else
 	{
@@ -2763,7 +2757,25 @@ mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
 		}
 	}
 #endif
-	return bad ? 2 : 0;
+	return !bad;
+}
+
+/*
+ * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
+ * written to *u.  Returns 0, or why the text is not a UUID: 1 its length,
+ * 2 any other byte (*u is then undefined).  No ERROR (mercury_uuid_parse
+ * raises it).
+ */
+static int
+mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
+{
+	const char *s = s0;
+	int			len = len0;
+
+	mercury_trim(&s, &len);
+	if (len != 36)
+		return 1;
+	return mercury_uuid_read(s, u) ? 0 : 2;
 }
 
 /* A UUID as mercury_uuid_scan reads it, or the ERROR that says why not. */
@@ -3825,8 +3837,11 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 
 		if (v == NULL)
 			nulls[pc->colno] = true;
-		else if (mercury_uuid_scan(v, u->len[pc->field], uuids) != 0)
+		else if (u->len[pc->field] != 36 || !mercury_uuid_read(v, uuids))
+		{
+			/* blanks around it are the exact code's too */
 			defer |= VF_BIT(pc->colno);
+		}
 		else
 		{
 			values[pc->colno] = UUIDPGetDatum(uuids);
