@@ -3099,7 +3099,7 @@ mercury_timestamp_fast(const char *s, int len, TimestampTz *result)
 		int			tzm = m1 * 10 + m2;
 
 		if ((t[0] != '+' && t[0] != '-') || t[3] != ':' ||
-			(h1 | h2 | m1 | m2) > 9 ||
+			h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 ||
 			tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
 			return false;
 		tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
