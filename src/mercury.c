@@ -3069,62 +3069,106 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 }
 
 /*
+ * Dates and offsets the first pass read last, by their bytes, a few
+ * timestamp columns each their own: a list's rows share them, and the
+ * bytes say all that made them valid.
+ */
+#define MERCURY_KEPT_TS	4
+
+typedef struct MercuryKeptTs
+{
+	bool		date_valid;
+	bool		offset_valid;
+	char		date[10];		/* YYYY-MM-DD */
+	char		offset[6];		/* +hh:mm */
+	int64		days;			/* since 2000-01-01 */
+	int			tzsec;
+} MercuryKeptTs;
+
+static MercuryKeptTs mercury_kept_ts[MERCURY_KEPT_TS];
+
+/*
  * The xs:dateTime Mercury writes, YYYY-MM-DDThh:mm:ss and then Z or an
  * offset (+03:00) and nothing else, into *result as mercury_timestamp_datum
  * makes it; false for anything else, valid or not (blanks, a fraction, the
  * hour 24, a bad byte), which that function then converts or refuses.
- * Raises no ERROR: vetis_fill_row's first pass calls it.
+ * "kept" chooses the entry of mercury_kept_ts (the column's).  Raises no
+ * ERROR: vetis_fill_row's first pass calls it.
  */
 static pg_attribute_always_inline bool
-mercury_timestamp_fast(const char *s, int len, TimestampTz *result)
+mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 {
-	int			year,
-				month,
-				day,
-				hour,
-				minute,
-				second;
-	int			tzsec = 0;
-	int			ymd;
+	MercuryKeptTs *k = &mercury_kept_ts[kept % MERCURY_KEPT_TS];
+	unsigned int h1 = (unsigned char) s[11] - '0';
+	unsigned int h2 = (unsigned char) s[12] - '0';
+	unsigned int mi1 = (unsigned char) s[14] - '0';
+	unsigned int mi2 = (unsigned char) s[15] - '0';
+	unsigned int s1 = (unsigned char) s[17] - '0';
+	unsigned int s2 = (unsigned char) s[18] - '0';
+	int			hour;
+	int			minute;
+	int			second;
+	int			tzsec;
 	TimestampTz r;
 
 	if (len == 25)
 	{
-		const char *t = s + 19;
-		unsigned int h1 = (unsigned char) t[1] - '0';
-		unsigned int h2 = (unsigned char) t[2] - '0';
-		unsigned int m1 = (unsigned char) t[4] - '0';
-		unsigned int m2 = (unsigned char) t[5] - '0';
-		int			tzh = h1 * 10 + h2;
-		int			tzm = m1 * 10 + m2;
+		if (!k->offset_valid || memcmp(k->offset, s + 19, 6) != 0)
+		{
+			const char *t = s + 19;
+			unsigned int th1 = (unsigned char) t[1] - '0';
+			unsigned int th2 = (unsigned char) t[2] - '0';
+			unsigned int tm1 = (unsigned char) t[4] - '0';
+			unsigned int tm2 = (unsigned char) t[5] - '0';
+			int			tzh = th1 * 10 + th2;
+			int			tzm = tm1 * 10 + tm2;
 
-		if ((t[0] != '+' && t[0] != '-') || t[3] != ':' ||
-			h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 ||
-			tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
-			return false;
-		tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
-		if (t[0] == '-')
-			tzsec = -tzsec;
+			if ((t[0] != '+' && t[0] != '-') || t[3] != ':' ||
+				th1 > 9 || th2 > 9 || tm1 > 9 || tm2 > 9 ||
+				tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
+				return false;
+			k->tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
+			if (t[0] == '-')
+				k->tzsec = -k->tzsec;
+			memcpy(k->offset, t, 6);
+			k->offset_valid = true;
+		}
+		tzsec = k->tzsec;
 	}
-	else if (len != 20 || s[19] != 'Z')
+	else if (len == 20 && s[19] == 'Z')
+		tzsec = 0;
+	else
 		return false;
-	if (!mercury_datetime_fixed(s, len, &year, &month, &day, &hour, &minute,
-								&second))
-		return false;
-	/* 24:00:00 is the general code's */
-	if (hour > 23 || minute > 59 || second > 59 ||
-		(unsigned int) (month - 1) > 11 || (unsigned int) (day - 1) > 30)
-		return false;
-	/* month 1-12 and day 1-31 make ymd one date's; the last one was valid */
-	ymd = (year * 16 + month) * 32 + day;
-	if (ymd != mercury_last_ymd)
+
+	if (!k->date_valid || memcmp(k->date, s, 10) != 0)
 	{
-		if (day > day_tab[isleap(year) ? 1 : 0][month - 1])
+		int			year,
+					month,
+					day,
+					h,
+					m,
+					sec;
+
+		if (!mercury_datetime_fixed(s, len, &year, &month, &day, &h, &m,
+									&sec) ||
+			month < 1 || month > 12 ||
+			day < 1 || day > day_tab[isleap(year) ? 1 : 0][month - 1])
 			return false;
-		mercury_last_days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
-		mercury_last_ymd = ymd;
+		k->days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+		memcpy(k->date, s, 10);
+		k->date_valid = true;
 	}
-	r = mercury_last_days * USECS_PER_DAY +
+
+	/* Thh:mm:ss; 24:00:00 is the general code's */
+	if (s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+		h1 > 9 || h2 > 9 || mi1 > 9 || mi2 > 9 || s1 > 9 || s2 > 9)
+		return false;
+	hour = h1 * 10 + h2;
+	minute = mi1 * 10 + mi2;
+	second = s1 * 10 + s2;
+	if (hour > 23 || minute > 59 || second > 59)
+		return false;
+	r = k->days * USECS_PER_DAY +
 		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
 		 tzsec) * USECS_PER_SEC;
 	if (!IS_VALID_TIMESTAMP(r))
@@ -3905,7 +3949,8 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 
 		if (v == NULL)
 			nulls[pc->colno] = true;
-		else if (!mercury_timestamp_fast(v, u->len[pc->field], &ts))
+		else if (!mercury_timestamp_fast(v, u->len[pc->field],
+										 i - plan->group[VG_TIMESTAMPTZ], &ts))
 			defer |= VF_BIT(pc->colno);
 		else
 		{

@@ -3015,6 +3015,9 @@ test_fill_passes(void)
 		};
 		bool		all = true;
 		int			taken = 0;
+		int			prev_y = 0;
+		int			prev_mo = 0;
+		int			prev_d = 0;
 		int			b;
 		int			pos;
 		int			i;
@@ -3031,7 +3034,7 @@ test_fill_passes(void)
 
 					strcpy(in, bases[i]);
 					in[pos] = (char) b;
-					fast_ok = mercury_timestamp_fast(in, len, &fast);
+					fast_ok = mercury_timestamp_fast(in, len, i % 2, &fast);
 					conv_in = in;
 					conv_len = len;
 					general_ok = no_error(conv_ts, NULL);
@@ -3081,12 +3084,20 @@ test_fill_passes(void)
 			mo = (seed >> 16) % 8 == 0 ? (seed >> 8) % 100 : 1 + (seed >> 8) % 12;
 			seed = seed * 1103515245 + 12345;
 			d = (seed >> 16) % 8 == 0 ? (seed >> 8) % 100 : 1 + (seed >> 8) % 31;
-			if (i % 3 == 1)
+			if (i % 3 == 1 && prev_y > 1)
 			{
-				/* the date before, another month: the same key when mo + 16 */
-				y = i % 2 ? y : y - 1;
-				mo += 16;
+				/*
+				 * The date before with its month 16 more and the year one
+				 * less, or its day 32 more and the month one less: the
+				 * same (year * 16 + month) * 32 + day as that date.
+				 */
+				y = prev_y - (i % 2);
+				mo = prev_mo + (i % 2 ? 16 : -1);
+				d = prev_d + (i % 2 ? 0 : 32);
 			}
+			prev_y = y;
+			prev_mo = mo;
+			prev_d = d;
 			seed = seed * 1103515245 + 12345;
 			h = (seed >> 8) % 26;
 			mi = (seed >> 16) % 61;
@@ -3115,7 +3126,7 @@ test_fill_passes(void)
 					layout = true;
 					break;
 			}
-			fast_ok = mercury_timestamp_fast(in, len, &fast);
+			fast_ok = mercury_timestamp_fast(in, len, i % 2, &fast);
 			conv_in = in;
 			conv_len = len;
 			general_ok = no_error(conv_ts, NULL);
