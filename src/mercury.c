@@ -219,6 +219,14 @@ typedef struct VetisFillPlan
 	VetisFillCol fast[VETIS_MAX_COLUMNS];
 } VetisFillPlan;
 
+/*
+ * The room a row's allocation has for its texts and kept numerics (after
+ * its UUIDs): at first, and at most once rows needed more (a row whose
+ * texts do not fit takes more allocations).
+ */
+#define VETIS_ROW_ROOM		256
+#define VETIS_ROW_ROOM_MAX	8192
+
 /* Per-scan state (ResourceCtx.state). */
 typedef struct VetisScan
 {
@@ -227,6 +235,7 @@ typedef struct VetisScan
 	char	   *url;			/* where the requests go */
 	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
 	VetisFillPlan plan;			/* of the last rows filled */
+	int			row_room;		/* for texts and numerics; 0: VETIS_ROW_ROOM */
 } VetisScan;
 
 /* What an element on the parser's path is to us. */
@@ -2678,10 +2687,11 @@ mercury_hex16(__m128i c, __m128i *ok)
 {
 	/* folding case makes 'A'-'F' 'a'-'f' and leaves '0'-'9' as they are */
 	__m128i		l = _mm_or_si128(c, _mm_set1_epi8(0x20));
-	__m128i		isd = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
-									_mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-	__m128i		isl = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
-									_mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
+	/* x > lo and not x > hi: two compares (x < hi + 1 takes three) */
+	__m128i		isd = _mm_andnot_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('9')),
+									   _mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)));
+	__m128i		isl = _mm_andnot_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('f')),
+									   _mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)));
 
 	*ok = _mm_and_si128(*ok, _mm_or_si128(isd, isl));
 	/* a digit's low four bits are its value; a letter's, 9 less */
@@ -3098,7 +3108,7 @@ static MercuryKeptTs mercury_kept_ts[MERCURY_KEPT_TS];
 static pg_attribute_always_inline bool
 mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 {
-	MercuryKeptTs *k = &mercury_kept_ts[kept % MERCURY_KEPT_TS];
+	MercuryKeptTs *k = &mercury_kept_ts[(unsigned int) kept % MERCURY_KEPT_TS];
 	unsigned int h1 = (unsigned char) s[11] - '0';
 	unsigned int h2 = (unsigned char) s[12] - '0';
 	unsigned int mi1 = (unsigned char) s[14] - '0';
@@ -3814,10 +3824,11 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	VetisFillPlan own;
 	const VetisFillPlan *plan;
 	uint32		defer;
-	Size		room;
+	Size		room = 0;		/* for texts and numerics after the UUIDs */
+	Size		needed = 0;		/* what the row's took */
 	pg_uuid_t  *uuids = NULL;
 	char	   *texts;
-	Numeric		known[VETIS_MAX_COLUMNS];	/* by place in plan->fast */
+	char	   *end = NULL;
 	int			i;
 
 	mercury_value_secrets = page->secrets;
@@ -3850,29 +3861,21 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 
 	/*
 	 * One allocation for the row's UUIDs (room for each, they come first:
-	 * 16 bytes each, they leave the rest int-aligned), the numerics
-	 * converted before and the texts: a palloc for each cost more.
+	 * 16 bytes each, they leave the rest int-aligned), then its texts and
+	 * the numerics converted before, as much as rows of the scan needed:
+	 * a palloc for each, or a pass to size them, cost more.
 	 */
-	room = sizeof(pg_uuid_t) * (plan->group[VG_UUID + 1] - plan->group[VG_UUID]);
-	for (i = plan->group[VG_ROOM]; i < plan->group[VG_ROOM + 1]; i++)
+	if (plan->group[VG_ROOM + 1] > plan->group[VG_UUID])
 	{
-		int			f = plan->fast[i].field;
+		Size		nuuids = plan->group[VG_UUID + 1] - plan->group[VG_UUID];
 
-		if (u->val[f] == NULL)
-			continue;
-		if (plan->fast[i].kind == VF_TEXT)
-			room += mercury_text_room(u->len[f]);
+		if (plan->group[VG_ROOM + 1] > plan->group[VG_ROOM])
+			room = vs != NULL && vs->row_room > 0 ? vs->row_room : VETIS_ROW_ROOM;
 		else
-		{
-			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
-
-			if (n != NULL)
-				room += INTALIGN(VARSIZE(n));
-			known[i] = n;
-		}
+			room = 0;
+		uuids = palloc(sizeof(pg_uuid_t) * nuuids + room);
+		end = (char *) (uuids + nuuids) + room;
 	}
-	if (room > 0)
-		uuids = palloc(room);
 
 	for (i = plan->group[VG_UUID]; i < plan->group[VG_UUID + 1]; i++)
 	{
@@ -3900,29 +3903,50 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	{
 		const VetisFillCol *pc = &plan->fast[i];
 		const char *v = u->val[pc->field];
+		int			len = u->len[pc->field];
+		Numeric		n = NULL;
+		Size		need;
 
 		if (v == NULL)
+		{
 			nulls[pc->colno] = true;
-		else if (pc->kind == VF_TEXT)
+			continue;
+		}
+		if (pc->kind == VF_TEXT)
 		{
 			/* checked already, in a UTF-8 database: the bytes as they came */
 			if (!page->utf8_checked)
 				continue;
-			values[pc->colno] = mercury_text_at(v, u->len[pc->field], &texts);
-			nulls[pc->colno] = false;
+			need = mercury_text_room(len);
 		}
-		else if (known[i] != NULL)
+		else if ((n = vetis_numeric_known(vs, v, len)) != NULL)
+			need = INTALIGN(VARSIZE(n));
+		else
 		{
-			Numeric		n = known[i];
+			defer |= VF_BIT(pc->colno);
+			continue;
+		}
+		needed += need;
+		if (unlikely(need > (Size) (end - texts)))
+		{
+			/* the rest of the row's in one more (rows after it get more) */
+			Size		more = Max(need, VETIS_ROW_ROOM);
 
+			texts = palloc(more);
+			end = texts + more;
+		}
+		if (n == NULL)
+			values[pc->colno] = mercury_text_at(v, len, &texts);
+		else
+		{
 			memcpy(texts, n, VARSIZE(n));
 			values[pc->colno] = PointerGetDatum(texts);
-			nulls[pc->colno] = false;
-			texts += INTALIGN(VARSIZE(n));
+			texts += need;
 		}
-		else
-			defer |= VF_BIT(pc->colno);
+		nulls[pc->colno] = false;
 	}
+	if (unlikely(needed > room) && vs != NULL)
+		vs->row_room = Min(MAXALIGN(needed), VETIS_ROW_ROOM_MAX);
 
 	for (i = plan->group[VG_BOOL]; i < plan->group[VG_BOOL + 1]; i++)
 	{
