@@ -3089,13 +3089,21 @@ typedef struct MercuryKeptTs
 {
 	bool		date_valid;
 	bool		offset_valid;
-	char		date[10];		/* YYYY-MM-DD */
-	char		offset[6];		/* +hh:mm */
+	uint16		date2;			/* bytes 8-9 of YYYY-MM-DD */
+	uint64		date8;			/* bytes 0-7 */
+	uint64		offset;			/* the 8 bytes "ss+hh:mm" from 17, "ss" 0 */
 	int64		days;			/* since 2000-01-01 */
 	int			tzsec;
 } MercuryKeptTs;
 
 static MercuryKeptTs mercury_kept_ts[MERCURY_KEPT_TS];
+
+/* keeps bytes 2-7 (in memory order) of a word loaded with memcpy */
+static const union
+{
+	uint8		b[8];
+	uint64		w;
+}			mercury_offset_mask = {{0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}};
 
 /*
  * The xs:dateTime Mercury writes, YYYY-MM-DDThh:mm:ss and then Z or an
@@ -3119,11 +3127,17 @@ mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 	int			minute;
 	int			second;
 	int			tzsec;
+	uint64		date8;
+	uint16		date2;
 	TimestampTz r;
 
 	if (len == 25)
 	{
-		if (!k->offset_valid || memcmp(k->offset, s + 19, 6) != 0)
+		uint64		offset;
+
+		memcpy(&offset, s + 17, 8);
+		offset &= mercury_offset_mask.w;
+		if (!k->offset_valid || k->offset != offset)
 		{
 			const char *t = s + 19;
 			unsigned int th1 = (unsigned char) t[1] - '0';
@@ -3140,7 +3154,7 @@ mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 			k->tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
 			if (t[0] == '-')
 				k->tzsec = -k->tzsec;
-			memcpy(k->offset, t, 6);
+			k->offset = offset;
 			k->offset_valid = true;
 		}
 		tzsec = k->tzsec;
@@ -3150,7 +3164,9 @@ mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 	else
 		return false;
 
-	if (!k->date_valid || memcmp(k->date, s, 10) != 0)
+	memcpy(&date8, s, 8);
+	memcpy(&date2, s + 8, 2);
+	if (!k->date_valid || k->date8 != date8 || k->date2 != date2)
 	{
 		int			year,
 					month,
@@ -3165,7 +3181,8 @@ mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 			day < 1 || day > day_tab[isleap(year) ? 1 : 0][month - 1])
 			return false;
 		k->days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
-		memcpy(k->date, s, 10);
+		k->date8 = date8;
+		k->date2 = date2;
 		k->date_valid = true;
 	}
 
@@ -3830,6 +3847,7 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	char	   *texts;
 	char	   *end = NULL;
 	int			i;
+	int			last;			/* a group's end: stores to nulls alias it */
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
@@ -3877,39 +3895,43 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 		end = (char *) (uuids + nuuids) + room;
 	}
 
-	for (i = plan->group[VG_UUID]; i < plan->group[VG_UUID + 1]; i++)
+	for (i = plan->group[VG_UUID], last = plan->group[VG_UUID + 1]; i < last; i++)
 	{
 		const VetisFillCol *pc = &plan->fast[i];
-		const char *v = u->val[pc->field];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
 
 		if (v == NULL)
-			nulls[pc->colno] = true;
-		else if (u->len[pc->field] != 36 || !mercury_uuid_read(v, uuids))
+			nulls[colno] = true;
+		else if (u->len[f] != 36 || !mercury_uuid_read(v, uuids))
 		{
 			/* blanks around it are the exact code's too */
-			defer |= VF_BIT(pc->colno);
+			defer |= VF_BIT(colno);
 		}
 		else
 		{
-			values[pc->colno] = UUIDPGetDatum(uuids);
-			nulls[pc->colno] = false;
+			values[colno] = UUIDPGetDatum(uuids);
+			nulls[colno] = false;
 			uuids++;
 		}
 	}
 	/* right after the UUIDs made: absent or bad ones take no room */
 	texts = (char *) uuids;
 
-	for (i = plan->group[VG_ROOM]; i < plan->group[VG_ROOM + 1]; i++)
+	for (i = plan->group[VG_ROOM], last = plan->group[VG_ROOM + 1]; i < last; i++)
 	{
 		const VetisFillCol *pc = &plan->fast[i];
-		const char *v = u->val[pc->field];
-		int			len = u->len[pc->field];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
+		int			len = u->len[f];
 		Numeric		n = NULL;
 		Size		need;
 
 		if (v == NULL)
 		{
-			nulls[pc->colno] = true;
+			nulls[colno] = true;
 			continue;
 		}
 		if (pc->kind == VF_TEXT)
@@ -3923,7 +3945,7 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			need = INTALIGN(VARSIZE(n));
 		else
 		{
-			defer |= VF_BIT(pc->colno);
+			defer |= VF_BIT(colno);
 			continue;
 		}
 		needed += need;
@@ -3936,50 +3958,54 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			end = texts + more;
 		}
 		if (n == NULL)
-			values[pc->colno] = mercury_text_at(v, len, &texts);
+			values[colno] = mercury_text_at(v, len, &texts);
 		else
 		{
 			memcpy(texts, n, VARSIZE(n));
-			values[pc->colno] = PointerGetDatum(texts);
+			values[colno] = PointerGetDatum(texts);
 			texts += need;
 		}
-		nulls[pc->colno] = false;
+		nulls[colno] = false;
 	}
 	if (unlikely(needed > room) && vs != NULL)
 		vs->row_room = Min(MAXALIGN(needed), VETIS_ROW_ROOM_MAX);
 
-	for (i = plan->group[VG_BOOL]; i < plan->group[VG_BOOL + 1]; i++)
+	for (i = plan->group[VG_BOOL], last = plan->group[VG_BOOL + 1]; i < last; i++)
 	{
 		const VetisFillCol *pc = &plan->fast[i];
-		const char *v = u->val[pc->field];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
 		int			b;
 
 		if (v == NULL)
-			nulls[pc->colno] = true;
-		else if ((b = mercury_bool_scan(v, u->len[pc->field])) < 0)
-			defer |= VF_BIT(pc->colno);
+			nulls[colno] = true;
+		else if ((b = mercury_bool_scan(v, u->len[f])) < 0)
+			defer |= VF_BIT(colno);
 		else
 		{
-			values[pc->colno] = BoolGetDatum(b != 0);
-			nulls[pc->colno] = false;
+			values[colno] = BoolGetDatum(b != 0);
+			nulls[colno] = false;
 		}
 	}
 
-	for (i = plan->group[VG_TIMESTAMPTZ]; i < plan->group[VG_TIMESTAMPTZ + 1]; i++)
+	for (i = plan->group[VG_TIMESTAMPTZ], last = plan->group[VG_TIMESTAMPTZ + 1]; i < last; i++)
 	{
 		const VetisFillCol *pc = &plan->fast[i];
-		const char *v = u->val[pc->field];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
 		TimestampTz ts;
 
 		if (v == NULL)
-			nulls[pc->colno] = true;
-		else if (!mercury_timestamp_fast(v, u->len[pc->field],
+			nulls[colno] = true;
+		else if (!mercury_timestamp_fast(v, u->len[f],
 										 i - plan->group[VG_TIMESTAMPTZ], &ts))
-			defer |= VF_BIT(pc->colno);
+			defer |= VF_BIT(colno);
 		else
 		{
-			values[pc->colno] = TimestampTzGetDatum(ts);
-			nulls[pc->colno] = false;
+			values[colno] = TimestampTzGetDatum(ts);
+			nulls[colno] = false;
 		}
 	}
 
