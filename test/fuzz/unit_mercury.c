@@ -2810,6 +2810,12 @@ static const char *const pass_texts[] = {
 };
 static const char *const pass_numerics[] = {"1", "10", "1000000000000000000000000", " 42", "1x", "-0", NULL};
 
+static void
+conv_bool(void *arg)
+{
+	conv_out = mercury_bool_datum(UNIT_OP->fieldcol[2], conv_in, conv_len);
+}
+
 typedef struct PassRef
 {
 	const VetisFillPlan *plan;
@@ -3048,8 +3054,115 @@ test_fill_passes(void)
 			}
 		}
 	}
+	/*
+	 * Texts longer than a row's first room: right, and a row like it after
+	 * it has them in its one allocation, right after its UUID.
+	 */
+	{
+		char		longer[301];
+		VetisScan  *vs2 = palloc0(sizeof(VetisScan));
+		ResourceCtx ctx2;
+		MercuryPage *page2;
+		Datum		values[VETIS_MAX_COLUMNS];
+		bool		nulls[VETIS_MAX_COLUMNS];
+		PlanFill	pf;
+		int			c_uuid = op->fieldcol[0];
+		int			c_name = op->fieldcol[9];
+		int			c_full = op->fieldcol[10];
+		bool		grown = true;
+		int			k;
+
+		memset(longer, 'x', 300);
+		longer[300] = '\0';
+		resetStringInfo(&doc);
+		appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+						 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+						 "<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit>"
+						 "<bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
+						 "<bs:name>%s</bs:name><bs:fullName>y%s</bs:fullName></ws:unit>"
+						 "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>",
+						 longer, longer);
+		page2 = parse_page_of(doc.data);
+		memset(&ctx2, 0, sizeof(ctx2));
+		vs2->op = op;
+		ctx2.state = vs2;
+		ctx2.scan_cxt = CurrentMemoryContext;
+		memset(want, true, sizeof(want));
+		pf.ctx = &ctx2;
+		pf.stream = &stream;
+		pf.page = page2;
+		pf.index = 0;
+		pf.want = want;
+		pf.values = values;
+		pf.nulls = nulls;
+		for (k = 0; k < 2 && page2 != NULL; k++)
+		{
+			memset(nulls, true, sizeof(nulls));
+			grown &= no_error(plan_fill, &pf) && text_is(values[c_name], longer) &&
+				VARSIZE(DatumGetPointer(values[c_full])) == VARHDRSZ + 301 &&
+				uuid_is(values[c_uuid], 1);
+		}
+		grown &= page2 != NULL &&
+			DatumGetPointer(values[c_name]) == DatumGetPointer(values[c_uuid]) + sizeof(pg_uuid_t) &&
+			DatumGetPointer(values[c_full]) == DatumGetPointer(values[c_name]) +
+			INTALIGN(VARHDRSZ + 300);
+		report(grown, "fill passes: texts longer than a row's first room are right, and a row after it has them in its one allocation");
+	}
+
 	report(page != NULL && same && nerrors > 100 && nrows_ok > 100,
 		   "fill passes: generated rows give the values, NULLs or first ERROR (SQLSTATE, message, column) of the exact converters in column order, as columns, encoding and interval change within a scan");
+
+	/*
+	 * xs:boolean, which both passes read with mercury_bool_scan: every
+	 * text of up to 6 bytes over its letters, digits and blanks, and a few
+	 * others, against the lexical space (true, false, 1, 0, XML blanks
+	 * around them); the ERROR's SQLSTATE and message when refused.
+	 */
+	{
+		static const char alphabet[] = "truefals10 \t\n\rxT";
+		const int	nalpha = sizeof(alphabet) - 1;
+		bool		all = true;
+		int			len;
+		long		n;
+		long		total;
+
+		mercury_value_op = op;
+		for (len = 0, total = 1; len <= 6; len++, total *= nalpha)
+			for (n = 0; n < total; n++)
+			{
+				char		in[8];
+				const char *t;
+				int			tl;
+				long		x = n;
+				int			k;
+				int			want;
+				int			got;
+
+				for (k = 0; k < len; k++, x /= nalpha)
+					in[k] = alphabet[x % nalpha];
+				in[len] = '\0';
+				t = in;
+				tl = len;
+				while (tl > 0 && strchr(" \t\n\r", t[0]) != NULL)
+					t++, tl--;
+				while (tl > 0 && strchr(" \t\n\r", t[tl - 1]) != NULL)
+					tl--;
+				want = (tl == 4 && memcmp(t, "true", 4) == 0) || (tl == 1 && t[0] == '1') ? 1 :
+					(tl == 5 && memcmp(t, "false", 5) == 0) || (tl == 1 && t[0] == '0') ? 0 : -1;
+				got = mercury_bool_scan(in, len);
+				if (got != want)
+				{
+					printf("#   \"%s\": %d, want %d\n", in, got, want);
+					all = false;
+				}
+			}
+		conv_in = "maybe";
+		conv_len = 5;
+		all &= !no_error(conv_bool, NULL) &&
+			shim_last_sqlstate() == ERRCODE_INVALID_TEXT_REPRESENTATION &&
+			strcmp(shim_last_message(), "invalid input syntax for type boolean in column \"active\": \"maybe\"") == 0;
+		report(all, "fill passes: xs:boolean, every text of up to 6 bytes over its letters and blanks, read as its lexical space says; a bad one's ERROR");
+	}
 
 	/* the first pass's timestamps against the general code */
 	{
