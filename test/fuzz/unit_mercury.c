@@ -3056,7 +3056,7 @@ test_fill_passes(void)
 	}
 	/*
 	 * Texts longer than a row's first room: right, and a row like it after
-	 * it has them in its one allocation, right after its UUID.
+	 * it has them in its one allocation, right after its UUIDs.
 	 */
 	{
 		char		longer[301];
@@ -3079,7 +3079,11 @@ test_fill_passes(void)
 						 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
 						 "<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit>"
 						 "<bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
-						 "<bs:name>%s</bs:name><bs:fullName>y%s</bs:fullName></ws:unit>"
+						 "<bs:guid>00000000-0000-4000-8000-000000000002</bs:guid>"
+						 "<bs:previous>00000000-0000-4000-8000-000000000003</bs:previous>"
+						 "<bs:next>00000000-0000-4000-8000-000000000004</bs:next>"
+						 "<bs:name>%s</bs:name><bs:fullName>y%s</bs:fullName>"
+						 "<bs:commonUnitGuid>00000000-0000-4000-8000-000000000005</bs:commonUnitGuid></ws:unit>"
 						 "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>",
 						 longer, longer);
 		page2 = parse_page_of(doc.data);
@@ -3103,7 +3107,8 @@ test_fill_passes(void)
 				uuid_is(values[c_uuid], 1);
 		}
 		grown &= page2 != NULL &&
-			DatumGetPointer(values[c_name]) == DatumGetPointer(values[c_uuid]) + sizeof(pg_uuid_t) &&
+			/* every UUID there: the room is exactly what the row needed */
+			DatumGetPointer(values[c_name]) == DatumGetPointer(values[c_uuid]) + 5 * sizeof(pg_uuid_t) &&
 			DatumGetPointer(values[c_full]) == DatumGetPointer(values[c_name]) +
 			INTALIGN(VARHDRSZ + 300);
 		report(grown, "fill passes: texts longer than a row's first room are right, and a row after it has them in its one allocation");
