@@ -3117,12 +3117,12 @@ static pg_attribute_always_inline bool
 mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 {
 	MercuryKeptTs *k = &mercury_kept_ts[(unsigned int) kept % MERCURY_KEPT_TS];
-	unsigned int h1 = (unsigned char) s[11] - '0';
-	unsigned int h2 = (unsigned char) s[12] - '0';
-	unsigned int mi1 = (unsigned char) s[14] - '0';
-	unsigned int mi2 = (unsigned char) s[15] - '0';
-	unsigned int s1 = (unsigned char) s[17] - '0';
-	unsigned int s2 = (unsigned char) s[18] - '0';
+	unsigned int h1,
+				h2,
+				mi1,
+				mi2,
+				s1,
+				s2;
 	int			hour;
 	int			minute;
 	int			second;
@@ -3186,7 +3186,13 @@ mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
 		k->date_valid = true;
 	}
 
-	/* Thh:mm:ss; 24:00:00 is the general code's */
+	/* Thh:mm:ss (the text has 20 or 25 bytes); 24:00:00 is the general code's */
+	h1 = (unsigned char) s[11] - '0';
+	h2 = (unsigned char) s[12] - '0';
+	mi1 = (unsigned char) s[14] - '0';
+	mi2 = (unsigned char) s[15] - '0';
+	s1 = (unsigned char) s[17] - '0';
+	s2 = (unsigned char) s[18] - '0';
 	if (s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
 		h1 > 9 || h2 > 9 || mi1 > 9 || mi2 > 9 || s1 > 9 || s2 > 9)
 		return false;

@@ -3216,6 +3216,32 @@ test_fill_passes(void)
 		report(all && taken > 3 * 100, "fill passes: every byte at every place of the two xs:dateTime layouts the first pass reads: it takes what the general code accepts, with the same value");
 
 		/*
+		 * Every beginning of the layouts, in an allocation of its own size
+		 * (ASan's bounds): taken whole, refused cut, nothing read past it.
+		 */
+		all = true;
+		for (i = 0; i < (int) lengthof(bases); i++)
+		{
+			int			full = strlen(bases[i]);
+			int			len;
+
+			for (len = 0; len <= full; len++)
+			{
+				char	   *in = palloc(Max(len, 1));
+				TimestampTz fast = 0;
+
+				memcpy(in, bases[i], len);
+				if (mercury_timestamp_fast(in, len, 0, &fast) != (len == full))
+				{
+					printf("#   %.*s: %s\n", len, bases[i], len == full ? "refused" : "taken");
+					all = false;
+				}
+				pfree(in);
+			}
+		}
+		report(all, "fill passes: every beginning of the xs:dateTime layouts, in an allocation of its size: only the whole one is taken, nothing is read past the end");
+
+		/*
 		 * Generated values, months and days up to 99 (invalid ones, and
 		 * some whose day number key would equal a valid date's) after
 		 * valid dates, so that the kept day number is hit and missed.
