@@ -182,10 +182,29 @@ typedef struct VetisFillCol
 } VetisFillCol;
 
 /*
- * The wanted columns of an operation in column order, and those of them
- * that take room in a row's allocation (UUIDs, numerics, texts made
- * there), made once for a want array: a row then runs only the code of
- * the columns it fills, not a test and a dispatch for every column twice.
+ * The groups of VetisFillPlan.fast, in the order vetis_fill_row's first
+ * pass runs them: a loop per kind, without a dispatch per column.
+ */
+typedef enum VetisFillGroup
+{
+	VG_UUID,
+	VG_ROOM,					/* VF_TEXT and VF_NUMERIC, in column order */
+	VG_BOOL,
+	VG_TIMESTAMPTZ,
+	VG_REQUEST,					/* VF_BEGIN, VF_END, VF_KEY */
+	VG_NGROUPS
+} VetisFillGroup;
+
+/* a bit per column number in a uint32 (VetisFillPlan.slow, a row's defer) */
+#define VF_BIT(colno)	((uint32) 1 << (colno))
+StaticAssertDecl(VETIS_MAX_COLUMNS <= 32, "VetIS column bits do not fit");
+
+/*
+ * The wanted columns of an operation, made once for a want array: in
+ * column order (the exact conversions, which raise the ERROR of the first
+ * bad column), and grouped by kind for the first pass of a row, which
+ * raises none and leaves what it cannot convert (and the kinds in "slow")
+ * to the exact code.
  */
 typedef struct VetisFillPlan
 {
@@ -193,10 +212,20 @@ typedef struct VetisFillPlan
 	bool		direct_texts;	/* UTF-8 database: VF_TEXT, else VF_OTHER */
 	bool		want[VETIS_MAX_COLUMNS];	/* what it was made for */
 	int			ncols;
-	int			nsized;
 	VetisFillCol cols[VETIS_MAX_COLUMNS];
-	VetisFillCol sized[VETIS_MAX_COLUMNS];
+	uint32		slow;			/* columns only the exact code converts */
+	uint32		texts;			/* the VF_TEXT columns */
+	uint8		group[VG_NGROUPS + 1];	/* where each group starts in fast */
+	VetisFillCol fast[VETIS_MAX_COLUMNS];
 } VetisFillPlan;
+
+/*
+ * The room a row's allocation has for its texts and kept numerics (after
+ * its UUIDs): at first, and at most once rows needed more (a row whose
+ * texts do not fit takes more allocations).
+ */
+#define VETIS_ROW_ROOM		256
+#define VETIS_ROW_ROOM_MAX	8192
 
 /* Per-scan state (ResourceCtx.state). */
 typedef struct VetisScan
@@ -206,6 +235,7 @@ typedef struct VetisScan
 	char	   *url;			/* where the requests go */
 	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
 	VetisFillPlan plan;			/* of the last rows filled */
+	int			row_room;		/* for texts and numerics; 0: VETIS_ROW_ROOM */
 } VetisScan;
 
 /* What an element on the parser's path is to us. */
@@ -2648,52 +2678,44 @@ static const int8 mercury_hex[256] = {
 
 #if defined(__SSE2__)
 /*
- * 16 hexadecimal digits (either case) to 8 bytes, in the low half of the
- * result; *bad gets nonzero bits for any other byte.
+ * 16 hexadecimal digits (either case) to their values, one per byte;
+ * *ok keeps its bits only where the byte is a digit.  Signed compares:
+ * bytes from 0x80 are negative, neither digits nor letters.
  */
 static inline __m128i
-mercury_hex16(__m128i c, int *bad)
+mercury_hex16(__m128i c, __m128i *ok)
 {
-	/* '0'..'9' become 0..9; after folding case, 'a'..'f' become 0..5 */
-	__m128i		d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
-	__m128i		l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)),
-								 _mm_set1_epi8('a'));
-	/* unsigned x < n as signed compares of x - 128 against n - 128 */
-	__m128i		bias = _mm_set1_epi8((char) 0x80);
-	__m128i		isd = _mm_cmplt_epi8(_mm_xor_si128(d, bias),
-									 _mm_set1_epi8((char) (10 - 128)));
-	__m128i		isl = _mm_cmplt_epi8(_mm_xor_si128(l, bias),
-									 _mm_set1_epi8((char) (6 - 128)));
-	__m128i		v = _mm_or_si128(_mm_and_si128(isd, d),
-								 _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
-	__m128i		hi;
-	__m128i		lo;
+	/* folding case makes 'A'-'F' 'a'-'f' and leaves '0'-'9' as they are */
+	__m128i		l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+	/* x > lo and not x > hi: two compares (x < hi + 1 takes three) */
+	__m128i		isd = _mm_andnot_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('9')),
+									   _mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)));
+	__m128i		isl = _mm_andnot_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('f')),
+									   _mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)));
 
-	*bad |= _mm_movemask_epi8(_mm_or_si128(isd, isl)) ^ 0xFFFF;
-	/* each 16-bit lane: the first digit in its low byte, the second above */
-	hi = _mm_and_si128(v, _mm_set1_epi16(0x00FF));
-	lo = _mm_srli_epi16(v, 8);
-	return _mm_packus_epi16(_mm_or_si128(_mm_slli_epi16(hi, 4), lo),
-							_mm_setzero_si128());
+	*ok = _mm_and_si128(*ok, _mm_or_si128(isd, isl));
+	/* a digit's low four bits are its value; a letter's, 9 less */
+	return _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(0x0F)),
+						_mm_and_si128(isl, _mm_set1_epi8(9)));
+}
+
+/* Each 16-bit lane's two values (first in the low byte) as hi * 16 + lo. */
+static inline __m128i
+mercury_hex_pairs(__m128i v)
+{
+	return _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4), _mm_srli_epi16(v, 8)),
+						 _mm_set1_epi16(0x00FF));
 }
 #endif
 
 /*
- * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
- * written to *u.
+ * The 36 bytes at s as 8-4-4-4-12 hexadecimal digits, either case, into
+ * *u; false (and *u undefined) if they are anything else.
  */
-static void
-mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+static pg_attribute_always_inline bool
+mercury_uuid_read(const char *s, pg_uuid_t *u)
 {
-	const char *s = s0;
-	int			len = len0;
-	int			bad;
-
-	mercury_trim(&s, &len);
-	if (len != 36)
-		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
-						  "invalid input syntax for type uuid", s0, len0,
-						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
+	bool		bad;
 
 	bad = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
 #if defined(__SSE2__)
@@ -2718,10 +2740,13 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 										 _mm_andnot_si128(_mm_or_si128(m0_7, m8_11), b));
 		__m128i		second = _mm_or_si128(_mm_and_si128(c, m0_3),
 										  _mm_andnot_si128(m0_3, d));
+		__m128i		ok = _mm_set1_epi8(-1);
+		__m128i		v1 = mercury_hex_pairs(mercury_hex16(first, &ok));
+		__m128i		v2 = mercury_hex_pairs(mercury_hex16(second, &ok));
 
-		_mm_storeu_si128((__m128i *) u->data,
-						 _mm_unpacklo_epi64(mercury_hex16(first, &bad),
-											mercury_hex16(second, &bad)));
+		/* one pack of both: the lanes are 0-255, nothing saturates */
+		_mm_storeu_si128((__m128i *) u->data, _mm_packus_epi16(v1, v2));
+		bad |= _mm_movemask_epi8(ok) != 0xFFFF;
 	}
 #else
 	{
@@ -2742,24 +2767,66 @@ mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
 		}
 	}
 #endif
-	if (bad)
+	return !bad;
+}
+
+/*
+ * 8-4-4-4-12 hexadecimal digits, either case; nothing else.  The value is
+ * written to *u.  Returns 0, or why the text is not a UUID: 1 its length,
+ * 2 any other byte (*u is then undefined).  No ERROR (mercury_uuid_parse
+ * raises it).
+ */
+static int
+mercury_uuid_scan(const char *s0, int len0, pg_uuid_t *u)
+{
+	const char *s = s0;
+	int			len = len0;
+
+	mercury_trim(&s, &len);
+	if (len != 36)
+		return 1;
+	return mercury_uuid_read(s, u) ? 0 : 2;
+}
+
+/* A UUID as mercury_uuid_scan reads it, or the ERROR that says why not. */
+static void
+mercury_uuid_parse(int colno, const char *s0, int len0, pg_uuid_t *u)
+{
+	int			r = mercury_uuid_scan(s0, len0, u);
+
+	if (r == 1)
+		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  "invalid input syntax for type uuid", s0, len0,
+						  "A UUID has 36 characters: 8-4-4-4-12 hexadecimal digits.");
+	if (r != 0)
 		mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 						  "invalid input syntax for type uuid", s0, len0,
 						  "Expected 8-4-4-4-12 hexadecimal digits separated by hyphens.");
 }
 
-/* xs:boolean: true, false, 1, 0. */
-static Datum
-mercury_bool_datum(int colno, const char *s0, int len0)
+/* xs:boolean: true, false, 1, 0; -1 for anything else (no ERROR). */
+static pg_attribute_always_inline int
+mercury_bool_scan(const char *s0, int len0)
 {
 	const char *s = s0;
 	int			len = len0;
 
 	mercury_trim(&s, &len);
 	if ((len == 4 && memcmp(s, "true", 4) == 0) || (len == 1 && s[0] == '1'))
-		return BoolGetDatum(true);
+		return 1;
 	if ((len == 5 && memcmp(s, "false", 5) == 0) || (len == 1 && s[0] == '0'))
-		return BoolGetDatum(false);
+		return 0;
+	return -1;
+}
+
+/* xs:boolean, or the ERROR that says it is none. */
+static Datum
+mercury_bool_datum(int colno, const char *s0, int len0)
+{
+	int			r = mercury_bool_scan(s0, len0);
+
+	if (r >= 0)
+		return BoolGetDatum(r != 0);
 	mercury_bad_value(colno, ERRCODE_INVALID_TEXT_REPRESENTATION,
 					  "invalid input syntax for type boolean", s0, len0,
 					  "Expected true, false, 1 or 0.");
@@ -3009,6 +3076,138 @@ mercury_timestamp_datum(int colno, const char *s0, int len0)
 						  "timestamp out of range", s0, len0,
 						  "The value is outside the range of timestamp with time zone.");
 	return TimestampTzGetDatum(result);
+}
+
+/*
+ * Dates and offsets the first pass read last, by their bytes, a few
+ * timestamp columns each their own: a list's rows share them, and the
+ * bytes say all that made them valid.
+ */
+#define MERCURY_KEPT_TS	4
+
+typedef struct MercuryKeptTs
+{
+	bool		date_valid;
+	bool		offset_valid;
+	uint16		date2;			/* bytes 8-9 of YYYY-MM-DD */
+	uint64		date8;			/* bytes 0-7 */
+	uint64		offset;			/* the 8 bytes "ss+hh:mm" from 17, "ss" 0 */
+	int64		days;			/* since 2000-01-01 */
+	int			tzsec;
+} MercuryKeptTs;
+
+static MercuryKeptTs mercury_kept_ts[MERCURY_KEPT_TS];
+
+/* keeps bytes 2-7 (in memory order) of a word loaded with memcpy */
+static const union
+{
+	uint8		b[8];
+	uint64		w;
+}			mercury_offset_mask = {{0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}};
+
+/*
+ * The xs:dateTime Mercury writes, YYYY-MM-DDThh:mm:ss and then Z or an
+ * offset (+03:00) and nothing else, into *result as mercury_timestamp_datum
+ * makes it; false for anything else, valid or not (blanks, a fraction, the
+ * hour 24, a bad byte), which that function then converts or refuses.
+ * "kept" chooses the entry of mercury_kept_ts (the column's).  Raises no
+ * ERROR: vetis_fill_row's first pass calls it.
+ */
+static pg_attribute_always_inline bool
+mercury_timestamp_fast(const char *s, int len, int kept, TimestampTz *result)
+{
+	MercuryKeptTs *k = &mercury_kept_ts[(unsigned int) kept % MERCURY_KEPT_TS];
+	unsigned int h1,
+				h2,
+				mi1,
+				mi2,
+				s1,
+				s2;
+	int			hour;
+	int			minute;
+	int			second;
+	int			tzsec;
+	uint64		date8;
+	uint16		date2;
+	TimestampTz r;
+
+	if (len == 25)
+	{
+		uint64		offset;
+
+		memcpy(&offset, s + 17, 8);
+		offset &= mercury_offset_mask.w;
+		if (!k->offset_valid || k->offset != offset)
+		{
+			const char *t = s + 19;
+			unsigned int th1 = (unsigned char) t[1] - '0';
+			unsigned int th2 = (unsigned char) t[2] - '0';
+			unsigned int tm1 = (unsigned char) t[4] - '0';
+			unsigned int tm2 = (unsigned char) t[5] - '0';
+			int			tzh = th1 * 10 + th2;
+			int			tzm = tm1 * 10 + tm2;
+
+			if ((t[0] != '+' && t[0] != '-') || t[3] != ':' ||
+				th1 > 9 || th2 > 9 || tm1 > 9 || tm2 > 9 ||
+				tzm > 59 || tzh > 14 || (tzh == 14 && tzm != 0))
+				return false;
+			k->tzsec = tzh * SECS_PER_HOUR + tzm * SECS_PER_MINUTE;
+			if (t[0] == '-')
+				k->tzsec = -k->tzsec;
+			k->offset = offset;
+			k->offset_valid = true;
+		}
+		tzsec = k->tzsec;
+	}
+	else if (len == 20 && s[19] == 'Z')
+		tzsec = 0;
+	else
+		return false;
+
+	memcpy(&date8, s, 8);
+	memcpy(&date2, s + 8, 2);
+	if (!k->date_valid || k->date8 != date8 || k->date2 != date2)
+	{
+		int			year,
+					month,
+					day,
+					h,
+					m,
+					sec;
+
+		if (!mercury_datetime_fixed(s, len, &year, &month, &day, &h, &m,
+									&sec) ||
+			month < 1 || month > 12 ||
+			day < 1 || day > day_tab[isleap(year) ? 1 : 0][month - 1])
+			return false;
+		k->days = (int64) date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+		k->date8 = date8;
+		k->date2 = date2;
+		k->date_valid = true;
+	}
+
+	/* Thh:mm:ss (the text has 20 or 25 bytes); 24:00:00 is the general code's */
+	h1 = (unsigned char) s[11] - '0';
+	h2 = (unsigned char) s[12] - '0';
+	mi1 = (unsigned char) s[14] - '0';
+	mi2 = (unsigned char) s[15] - '0';
+	s1 = (unsigned char) s[17] - '0';
+	s2 = (unsigned char) s[18] - '0';
+	if (s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+		h1 > 9 || h2 > 9 || mi1 > 9 || mi2 > 9 || s1 > 9 || s2 > 9)
+		return false;
+	hour = h1 * 10 + h2;
+	minute = mi1 * 10 + mi2;
+	second = s1 * 10 + s2;
+	if (hour > 23 || minute > 59 || second > 59)
+		return false;
+	r = k->days * USECS_PER_DAY +
+		((int64) hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE + second -
+		 tzsec) * USECS_PER_SEC;
+	if (!IS_VALID_TIMESTAMP(r))
+		return false;
+	*result = r;
+	return true;
 }
 
 /* numeric's limit on digits before the decimal point */
@@ -3389,6 +3588,30 @@ vetis_numeric_keep(ResourceCtx *ctx, const char *s, int len, Numeric value)
 	e->len = len;
 }
 
+/* The group of VetisFillPlan.fast of a kind; -1: only the exact code. */
+static int
+vetis_fill_group(VetisFillKind kind)
+{
+	switch (kind)
+	{
+		case VF_UUID:
+			return VG_UUID;
+		case VF_TEXT:
+		case VF_NUMERIC:
+			return VG_ROOM;
+		case VF_BOOL:
+			return VG_BOOL;
+		case VF_TIMESTAMPTZ:
+			return VG_TIMESTAMPTZ;
+		case VF_BEGIN:
+		case VF_END:
+		case VF_KEY:
+			return VG_REQUEST;
+		default:
+			return -1;
+	}
+}
+
 /*
  * The plan of the columns "want" asks of op; direct_texts: texts are made
  * in the row's allocation (a UTF-8 database).
@@ -3398,12 +3621,16 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				bool direct_texts)
 {
 	int			colno;
+	int			g;
+	int			i;
+	int			n = 0;
 
 	plan->op = op;
 	plan->direct_texts = direct_texts;
 	memcpy(plan->want, want, sizeof(bool) * op->ncolumns);
 	plan->ncols = 0;
-	plan->nsized = 0;
+	plan->slow = 0;
+	plan->texts = 0;
 	for (colno = 0; colno < op->ncolumns; colno++)
 	{
 		VetisFillCol *pc;
@@ -3426,6 +3653,7 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				continue;
 			case VC_RECORD:
 				pc->kind = VF_RECORD;
+				plan->slow |= VF_BIT(colno);
 				continue;
 			case VC_FIELD:
 				break;
@@ -3458,9 +3686,68 @@ vetis_fill_plan(VetisFillPlan *plan, const VetisOp *op, const bool *want,
 				pc->kind = VF_OTHER;
 				break;
 		}
-		if (pc->kind == VF_UUID || pc->kind == VF_TEXT ||
-			pc->kind == VF_NUMERIC)
-			plan->sized[plan->nsized++] = *pc;
+		if (pc->kind == VF_TEXT)
+			plan->texts |= VF_BIT(colno);
+		if (vetis_fill_group((VetisFillKind) pc->kind) < 0)
+			plan->slow |= VF_BIT(colno);
+	}
+	for (g = 0; g < VG_NGROUPS; g++)
+	{
+		plan->group[g] = n;
+		for (i = 0; i < plan->ncols; i++)
+			if (vetis_fill_group((VetisFillKind) plan->cols[i].kind) == g)
+				plan->fast[n++] = plan->cols[i];
+	}
+	plan->group[VG_NGROUPS] = n;
+}
+
+/* Whether two want arrays of n columns are the same (once per row). */
+static inline bool
+vetis_want_same(const bool *a, const bool *b, int n)
+{
+	if (n >= 8 && n <= 16)
+	{
+		uint64		a0,
+					a1,
+					b0,
+					b1;
+
+		/* two overlapping words cover the n bytes */
+		memcpy(&a0, a, 8);
+		memcpy(&a1, a + n - 8, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&b1, b + n - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
+/* A column made from the request (begin, end, key): never an ERROR. */
+static pg_attribute_always_inline void
+vetis_fill_request(const VetisFillCol *pc, const MercuryStream *ms,
+				   Datum *values, bool *nulls)
+{
+	int			colno = pc->colno;
+
+	/* The request's interval, as the user gave it where possible. */
+	if (pc->kind == VF_BEGIN)
+	{
+		values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
+											ms->begin_eq : ms->begin);
+		nulls[colno] = false;
+	}
+	else if (pc->kind == VF_END)
+	{
+		if (ms->has_end_eq)
+			values[colno] = TimestampTzGetDatum(ms->end_eq);
+		else if (ms->has_end)
+			values[colno] = TimestampTzGetDatum(ms->end);
+		nulls[colno] = !ms->has_end_eq && !ms->has_end;
+	}
+	else
+	{
+		values[colno] = ms->key;
+		nulls[colno] = false;
 	}
 }
 
@@ -3475,21 +3762,9 @@ vetis_fill_other(const VetisFillCol *pc, const MercuryPage *page,
 	switch ((VetisFillKind) pc->kind)
 	{
 		case VF_BEGIN:
-			/* The request's interval, as the user gave it where possible. */
-			values[colno] = TimestampTzGetDatum(ms->has_begin_eq ?
-												ms->begin_eq : ms->begin);
-			nulls[colno] = false;
-			break;
 		case VF_END:
-			if (ms->has_end_eq)
-				values[colno] = TimestampTzGetDatum(ms->end_eq);
-			else if (ms->has_end)
-				values[colno] = TimestampTzGetDatum(ms->end);
-			nulls[colno] = !ms->has_end_eq && !ms->has_end;
-			break;
 		case VF_KEY:
-			values[colno] = ms->key;
-			nulls[colno] = false;
+			vetis_fill_request(pc, ms, values, nulls);
 			break;
 		case VF_RECORD:
 		case VF_JSONB:
@@ -3498,6 +3773,64 @@ vetis_fill_other(const VetisFillCol *pc, const MercuryPage *page,
 			break;
 		default:
 			elog(ERROR, "unexpected VetIS column kind %d", pc->kind);
+	}
+}
+
+/*
+ * One column by the exact code: its value, or the ERROR of its text.  A
+ * numeric converted here is marked in *converted (to be kept).
+ */
+static void
+vetis_fill_exact(const VetisFillCol *pc, const MercuryPage *page,
+				 const MercuryUnit *u, const MercuryStream *ms,
+				 Datum *values, bool *nulls, bool *converted)
+{
+	int			colno = pc->colno;
+	const char *v;
+	int			len;
+
+	if (pc->kind > VF_OTHER)
+	{
+		vetis_fill_other(pc, page, u, ms, values, nulls);
+		return;
+	}
+	v = u->val[pc->field];
+	if (v == NULL)
+	{
+		nulls[colno] = true;
+		return;
+	}
+	len = u->len[pc->field];
+	nulls[colno] = false;
+
+	switch ((VetisFillKind) pc->kind)
+	{
+		case VF_UUID:
+			{
+				pg_uuid_t  *uuid = palloc(sizeof(pg_uuid_t));
+
+				mercury_uuid_parse(colno, v, len, uuid);
+				values[colno] = UUIDPGetDatum(uuid);
+			}
+			break;
+		case VF_BOOL:
+			values[colno] = mercury_bool_datum(colno, v, len);
+			break;
+		case VF_TIMESTAMPTZ:
+			values[colno] = mercury_timestamp_datum(colno, v, len);
+			break;
+		case VF_NUMERIC:
+			values[colno] = mercury_integer_datum(colno, v, len);
+			*converted = true;
+			break;
+		case VF_INT4:
+			values[colno] = vetis_int4_datum(colno, v, len);
+			break;
+		default:
+			/* VF_TEXT of a page the scanner did not check, VF_OTHER */
+			values[colno] = mercury_text_datum(colno, v, len,
+											   page->utf8_checked, NULL);
+			break;
 	}
 }
 
@@ -3513,15 +3846,14 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	bool		direct_texts = GetDatabaseEncoding() == PG_UTF8;
 	VetisFillPlan own;
 	const VetisFillPlan *plan;
-	int			nuuids = 0;
-	Size		text_bytes = 0;
+	uint32		defer;
+	Size		room = 0;		/* for texts and numerics after the UUIDs */
+	Size		needed = 0;		/* what the row's took */
 	pg_uuid_t  *uuids = NULL;
-	char	   *texts = NULL;
-	Numeric		known[VETIS_MAX_COLUMNS];	/* of each numeric column, in order */
-	int			nknown = 0;
-	int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
-	int			nmissed = 0;
+	char	   *texts;
+	char	   *end = NULL;
 	int			i;
+	int			last;			/* a group's end: stores to nulls alias it */
 
 	mercury_value_secrets = page->secrets;
 	mercury_value_op = op;
@@ -3535,116 +3867,181 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 	else
 	{
 		if (vs->plan.op != op || vs->plan.direct_texts != direct_texts ||
-			memcmp(vs->plan.want, want, sizeof(bool) * op->ncolumns) != 0)
+			!vetis_want_same(vs->plan.want, want, op->ncolumns))
 			vetis_fill_plan(&vs->plan, op, want, direct_texts);
 		plan = &vs->plan;
 	}
 
 	/*
-	 * One allocation for the row's UUIDs, the numerics converted before
-	 * and (in a UTF-8 database, where a text is the bytes as they came) its
-	 * texts, sized first: a palloc for each cost more than the sizing.
-	 * The UUIDs first: 16 bytes each, they leave the rest int-aligned.
+	 * The first pass converts what it can without an ERROR; the columns it
+	 * leaves ("defer": a bad or unusual text, a numeric the scan has not
+	 * converted before, the kinds of plan->slow) are converted after it in
+	 * column order by the exact code, which raises the ERROR of the first
+	 * bad column, as converting every column in column order would.
 	 */
-	for (i = 0; i < plan->nsized; i++)
-	{
-		int			f = plan->sized[i].field;
+	defer = plan->slow;
+	if (!page->utf8_checked)
+		defer |= plan->texts;
 
-		if (u->val[f] == NULL)
-			continue;
-		if (plan->sized[i].kind == VF_UUID)
-			nuuids++;
-		else if (plan->sized[i].kind == VF_TEXT)
-			text_bytes += mercury_text_room(u->len[f]);
+	/*
+	 * One allocation for the row's UUIDs (room for each, they come first:
+	 * 16 bytes each, they leave the rest int-aligned), then its texts and
+	 * the numerics converted before, as much as rows of the scan needed:
+	 * a palloc for each, or a pass to size them, cost more.
+	 */
+	if (plan->group[VG_ROOM + 1] > plan->group[VG_UUID])
+	{
+		Size		nuuids = plan->group[VG_UUID + 1] - plan->group[VG_UUID];
+
+		if (plan->group[VG_ROOM + 1] > plan->group[VG_ROOM])
+			room = vs != NULL && vs->row_room > 0 ? vs->row_room : VETIS_ROW_ROOM;
+		else
+			room = 0;
+		uuids = palloc(sizeof(pg_uuid_t) * nuuids + room);
+		end = (char *) (uuids + nuuids) + room;
+	}
+
+	for (i = plan->group[VG_UUID], last = plan->group[VG_UUID + 1]; i < last; i++)
+	{
+		const VetisFillCol *pc = &plan->fast[i];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
+
+		if (v == NULL)
+			nulls[colno] = true;
+		else if (u->len[f] != 36 || !mercury_uuid_read(v, uuids))
+		{
+			/* blanks around it are the exact code's too */
+			defer |= VF_BIT(colno);
+		}
 		else
 		{
-			Numeric		n = vetis_numeric_known(vs, u->val[f], u->len[f]);
-
-			if (n != NULL)
-				text_bytes += INTALIGN(VARSIZE(n));
-			known[nknown++] = n;
+			values[colno] = UUIDPGetDatum(uuids);
+			nulls[colno] = false;
+			uuids++;
 		}
 	}
-	if (nuuids > 0 || text_bytes > 0)
-	{
-		uuids = palloc(sizeof(pg_uuid_t) * nuuids + text_bytes);
-		texts = (char *) (uuids + nuuids);
-	}
-	nknown = 0;
+	/* right after the UUIDs made: absent or bad ones take no room */
+	texts = (char *) uuids;
 
-	for (i = 0; i < plan->ncols; i++)
+	for (i = plan->group[VG_ROOM], last = plan->group[VG_ROOM + 1]; i < last; i++)
 	{
-		const VetisFillCol *pc = &plan->cols[i];
+		const VetisFillCol *pc = &plan->fast[i];
 		int			colno = pc->colno;
-		const char *v;
-		int			len;
+		int			f = pc->field;
+		const char *v = u->val[f];
+		int			len = u->len[f];
+		Numeric		n = NULL;
+		Size		need;
 
-		if (pc->kind > VF_OTHER)
-		{
-			vetis_fill_other(pc, page, u, ms, values, nulls);
-			continue;
-		}
-		v = u->val[pc->field];
 		if (v == NULL)
 		{
 			nulls[colno] = true;
 			continue;
 		}
-		len = u->len[pc->field];
-		nulls[colno] = false;
-
-		switch ((VetisFillKind) pc->kind)
+		if (pc->kind == VF_TEXT)
 		{
-			case VF_UUID:
-				mercury_uuid_parse(colno, v, len, uuids);
-				values[colno] = UUIDPGetDatum(uuids);
-				uuids++;
-				break;
-			case VF_BOOL:
-				values[colno] = mercury_bool_datum(colno, v, len);
-				break;
-			case VF_TIMESTAMPTZ:
-				values[colno] = mercury_timestamp_datum(colno, v, len);
-				break;
-			case VF_NUMERIC:
-				{
-					Numeric		n = known[nknown++];
+			/* checked already, in a UTF-8 database: the bytes as they came */
+			if (!page->utf8_checked)
+				continue;
+			need = mercury_text_room(len);
+		}
+		else if ((n = vetis_numeric_known(vs, v, len)) != NULL)
+			need = INTALIGN(VARSIZE(n));
+		else
+		{
+			defer |= VF_BIT(colno);
+			continue;
+		}
+		needed += need;
+		if (unlikely(need > (Size) (end - texts)))
+		{
+			/* the rest of the row's in one more (rows after it get more) */
+			Size		more = Max(need, VETIS_ROW_ROOM);
 
-					if (n != NULL)
-					{
-						memcpy(texts, n, VARSIZE(n));
-						values[colno] = PointerGetDatum(texts);
-						texts += INTALIGN(VARSIZE(n));
-						break;
-					}
-					values[colno] = mercury_integer_datum(colno, v, len);
-					missed[nmissed++] = colno;
-				}
-				break;
-			case VF_INT4:
-				values[colno] = vetis_int4_datum(colno, v, len);
-				break;
-			case VF_TEXT:
-				/* checked already, in a UTF-8 database: the bytes as they came */
-				if (page->utf8_checked)
-					values[colno] = mercury_text_at(v, len, &texts);
-				else
-					values[colno] = mercury_text_datum(colno, v, len, false,
-													   &texts);
-				break;
-			default:
-				values[colno] = mercury_text_datum(colno, v, len,
-												   page->utf8_checked, NULL);
-				break;
+			texts = palloc(more);
+			end = texts + more;
+		}
+		if (n == NULL)
+			values[colno] = mercury_text_at(v, len, &texts);
+		else
+		{
+			memcpy(texts, n, VARSIZE(n));
+			values[colno] = PointerGetDatum(texts);
+			texts += need;
+		}
+		nulls[colno] = false;
+	}
+	if (unlikely(needed > room) && vs != NULL)
+		vs->row_room = Min(MAXALIGN(needed), VETIS_ROW_ROOM_MAX);
+
+	for (i = plan->group[VG_BOOL], last = plan->group[VG_BOOL + 1]; i < last; i++)
+	{
+		const VetisFillCol *pc = &plan->fast[i];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
+		int			b;
+
+		if (v == NULL)
+			nulls[colno] = true;
+		else if ((b = mercury_bool_scan(v, u->len[f])) < 0)
+			defer |= VF_BIT(colno);
+		else
+		{
+			values[colno] = BoolGetDatum(b != 0);
+			nulls[colno] = false;
 		}
 	}
 
-	/* kept only now: a slot replaced before could be one "known" points to */
-	for (i = 0; i < nmissed && vs != NULL; i++)
+	for (i = plan->group[VG_TIMESTAMPTZ], last = plan->group[VG_TIMESTAMPTZ + 1]; i < last; i++)
 	{
-		int			f = op->colfield[missed[i]];
+		const VetisFillCol *pc = &plan->fast[i];
+		int			colno = pc->colno;
+		int			f = pc->field;
+		const char *v = u->val[f];
+		TimestampTz ts;
 
-		vetis_numeric_keep(ctx, u->val[f], u->len[f],
-						   DatumGetNumeric(values[missed[i]]));
+		if (v == NULL)
+			nulls[colno] = true;
+		else if (!mercury_timestamp_fast(v, u->len[f],
+										 i - plan->group[VG_TIMESTAMPTZ], &ts))
+			defer |= VF_BIT(colno);
+		else
+		{
+			values[colno] = TimestampTzGetDatum(ts);
+			nulls[colno] = false;
+		}
+	}
+
+	for (i = plan->group[VG_REQUEST]; i < plan->group[VG_REQUEST + 1]; i++)
+		vetis_fill_request(&plan->fast[i], ms, values, nulls);
+
+	if (defer != 0)
+	{
+		int			missed[VETIS_MAX_COLUMNS];	/* numeric columns converted */
+		int			nmissed = 0;
+
+		for (i = 0; i < plan->ncols; i++)
+		{
+			const VetisFillCol *pc = &plan->cols[i];
+			bool		converted = false;
+
+			if ((defer & (VF_BIT(pc->colno))) == 0)
+				continue;
+			vetis_fill_exact(pc, page, u, ms, values, nulls, &converted);
+			if (converted)
+				missed[nmissed++] = pc->colno;
+		}
+
+		/* kept only now: a slot replaced before could be one "known" points to */
+		for (i = 0; i < nmissed && vs != NULL; i++)
+		{
+			int			f = op->colfield[missed[i]];
+
+			vetis_numeric_keep(ctx, u->val[f], u->len[f],
+							   DatumGetNumeric(values[missed[i]]));
+		}
 	}
 }

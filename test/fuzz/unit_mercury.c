@@ -2773,6 +2773,564 @@ test_fill_plan_encoding(void)
 	shim_reset();
 }
 
+/*
+ * vetis_fill_row's two passes (issue 14): a first pass by kind that raises
+ * no ERROR and leaves what it cannot convert to the exact converters,
+ * run after it in column order.  Rows of generated values (valid, unusual
+ * but valid, bad, absent) for every column kind of unit_changes, with the
+ * wanted columns, the database encoding and the request's interval
+ * changing within one scan, with and without the scan's state: each row
+ * gives what the exact converters give column by column in column order,
+ * the values and NULLs of the wanted columns (the others left alone), or
+ * the same ERROR, SQLSTATE and message (which names the column), as the
+ * first bad column there.  Then the first pass's timestamp reading
+ * against the general one: every byte at every place of the two layouts
+ * it takes, and generated values, in a sequence that hits and misses the
+ * kept day number.
+ */
+static const char *const pass_uuids[] = {
+	"0123abcd-89ab-cdef-0f1e-2d3c4b5a6978", "0123ABCD-89AB-CDEF-0F1E-2D3C4B5A6978",
+	" 00000000-0000-4000-8000-00000000000f\n", "0123abcd-89ab-cdef-0f1e-2d3c4b5a697",
+	"0123abcd-89ab-cdef-0f1e-2d3c4b5a697g", "0123abcd+89ab-cdef-0f1e-2d3c4b5a6978", NULL
+};
+static const char *const pass_bools[] = {"true", "false", "1", "0", " true", "false\n", "maybe", "", NULL};
+static const char *const pass_timestamps[] = {
+	"2024-01-01T00:00:00+03:00", "2024-02-29T10:20:30Z", "2024-02-29T10:20:30-14:00",
+	"2024-02-29T10:20:30.5-05:30", "1999-12-31T24:00:00Z", " 2024-01-01T00:00:00+03:00",
+	"2023-02-29T00:00:00Z", "2024-13-01T00:00:00+03:00", "2024-01-01T00:00:00+14:30",
+	"2024-01-01T00:00:00+03:0", "0000-01-01T00:00:00Z", "x", NULL
+};
+static const char *const pass_texts[] = {
+	"a", "\xD0\x95\xD0\xB4", "", "CREATED", NULL,
+	/* longer than a row's first room together: more allocations */
+	"0123456789012345678901234567890123456789012345678901234567890123456789"
+	"0123456789012345678901234567890123456789012345678901234567890123456789"
+	"0123456789012345678901234567890123456789012345678901234567890123456789",
+	"\xD0\x95\xD0\xB4\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x86\xD0\xB0 0123456789012345678901234567890123456789"
+};
+static const char *const pass_numerics[] = {"1", "10", "1000000000000000000000000", " 42", "1x", "-0", NULL};
+
+static void
+conv_bool(void *arg)
+{
+	conv_out = mercury_bool_datum(UNIT_OP->fieldcol[2], conv_in, conv_len);
+}
+
+typedef struct PassRef
+{
+	const VetisFillPlan *plan;
+	MercuryPage *page;
+	int			index;
+	MercuryStream *ms;
+	Datum	   *values;
+	bool	   *nulls;
+} PassRef;
+
+/* the exact converters alone, column by column in column order */
+static void
+pass_exact(void *arg)
+{
+	PassRef    *r = (PassRef *) arg;
+	int			i;
+
+	for (i = 0; i < r->plan->ncols; i++)
+	{
+		bool		converted = false;
+
+		vetis_fill_exact(&r->plan->cols[i], r->page, &r->page->units[r->index],
+						 r->ms, r->values, r->nulls, &converted);
+	}
+}
+
+static const char *
+pass_pick(const char *const *pool, int n, uint32 *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return pool[(*seed >> 16) % n];
+}
+
+static void
+test_fill_passes(void)
+{
+	const VetisOp *op = UNIT_OP;
+	enum
+	{
+		NROWS = 240
+	};
+	StringInfoData doc;
+	MercuryPage *page;
+	MercuryStream ms;
+	ResourceStream stream;
+	ResourceCtx ctx;
+	VetisScan  *vs = palloc0(sizeof(VetisScan));
+	bool		want[VETIS_MAX_COLUMNS];
+	uint32		seed = 4242;
+	bool		same = true;
+	int			nerrors = 0;
+	int			nrows_ok = 0;
+	int			r;
+	int			c;
+	int			f;
+
+	initStringInfo(&doc);
+	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", NROWS, NROWS);
+	for (r = 0; r < NROWS; r++)
+	{
+		appendStringInfoString(&doc, "<ws:unit>");
+		for (f = 0; f < op->type->nfields; f++)
+		{
+			const char *v;
+
+			switch (op->type->fields[f].typid)
+			{
+				case UUIDOID:
+					v = pass_pick(pass_uuids, lengthof(pass_uuids), &seed);
+					break;
+				case BOOLOID:
+					v = pass_pick(pass_bools, lengthof(pass_bools), &seed);
+					break;
+				case TIMESTAMPTZOID:
+					v = pass_pick(pass_timestamps, lengthof(pass_timestamps), &seed);
+					break;
+				case NUMERICOID:
+					v = pass_pick(pass_numerics, lengthof(pass_numerics), &seed);
+					break;
+				default:
+					v = pass_pick(pass_texts, lengthof(pass_texts), &seed);
+					break;
+			}
+			/* most rows mostly valid, so that some fill without an ERROR */
+			if (r % 4 == 0 && v != NULL)
+				v = op->type->fields[f].typid == UUIDOID ? pass_uuids[r % 3] :
+					op->type->fields[f].typid == BOOLOID ? pass_bools[r % 6] :
+					op->type->fields[f].typid == TIMESTAMPTZOID ? pass_timestamps[r % 6] :
+					op->type->fields[f].typid == NUMERICOID ? pass_numerics[r % 4] : v;
+			if (v != NULL)
+				appendStringInfo(&doc, "<bs:%s>%s</bs:%s>", op->type->fields[f].elem,
+								 v, op->type->fields[f].elem);
+		}
+		appendStringInfoString(&doc, "</ws:unit>");
+	}
+	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	page = parse_page_of(doc.data);
+
+	memset(&ms, 0, sizeof(ms));
+	memset(&stream, 0, sizeof(stream));
+	memset(&ctx, 0, sizeof(ctx));
+	ms.op = vs->op = op;
+	stream.arg = &ms;
+	ctx.state = vs;
+	ctx.scan_cxt = CurrentMemoryContext;
+	mercury_value_op = op;
+	mercury_value_secrets = NIL;
+	memset(want, true, sizeof(want));
+
+	for (r = 0; page != NULL && r < 6 * NROWS; r++)
+	{
+		int			index = (r * 7) % NROWS;
+		bool		latin1 = (r / NROWS) % 3 == 2;
+		Datum		values[VETIS_MAX_COLUMNS];
+		bool		nulls[VETIS_MAX_COLUMNS];
+		Datum		refv[VETIS_MAX_COLUMNS];
+		bool		refn[VETIS_MAX_COLUMNS];
+		VetisFillPlan refplan;
+		PassRef		ref;
+		PlanFill	pf;
+		bool		ref_ok;
+		bool		got_ok;
+		int			ref_state = 0;
+		char	   *ref_msg = NULL;
+
+		/* other columns every few rows: all, none, about half */
+		if (r % 5 == 0)
+			for (c = 0; c < op->ncolumns; c++)
+			{
+				seed = seed * 1103515245 + 12345;
+				want[c] = r % 50 == 0 ? true : r % 50 == 5 ? false : (seed >> 16) & 1;
+			}
+		/* the request's interval, other for other streams */
+		ms.begin = r;
+		ms.has_end = r % 2 == 0;
+		ms.end = 2 * r;
+		ms.has_begin_eq = r % 3 == 0;
+		ms.begin_eq = 3 * r;
+		ms.has_end_eq = r % 5 == 0;
+		ms.end_eq = 5 * r;
+		shim_set_database_encoding(latin1 ? PG_LATIN1 : PG_UTF8);
+
+		vetis_fill_plan(&refplan, op, want, !latin1);
+		memset(refn, true, sizeof(refn));
+		ref.plan = &refplan;
+		ref.page = page;
+		ref.index = index;
+		ref.ms = &ms;
+		ref.values = refv;
+		ref.nulls = refn;
+		ref_ok = no_error(pass_exact, &ref);
+		if (!ref_ok)
+		{
+			ref_state = shim_last_sqlstate();
+			ref_msg = pstrdup(shim_last_message());
+			nerrors++;
+		}
+
+		for (c = 0; c < VETIS_MAX_COLUMNS; c++)
+		{
+			values[c] = (Datum) (0x5EED0000 + c);
+			nulls[c] = (c + r) % 2 == 0;
+		}
+		pf.ctx = r % 7 == 3 ? NULL : &ctx;
+		pf.stream = &stream;
+		pf.page = page;
+		pf.index = index;
+		pf.want = want;
+		pf.values = values;
+		pf.nulls = nulls;
+		got_ok = no_error(plan_fill, &pf);
+		if (got_ok != ref_ok ||
+			(!ref_ok && (shim_last_sqlstate() != ref_state ||
+						 strcmp(shim_last_message(), ref_msg) != 0)))
+		{
+			printf("#   row %d, round %d: %s / exact: %s\n", index, r,
+				   got_ok ? "no ERROR" : shim_last_message(), ref_ok ? "no ERROR" : ref_msg);
+			same = false;
+			continue;
+		}
+		if (!ref_ok)
+			continue;
+		nrows_ok++;
+		for (c = 0; c < VETIS_MAX_COLUMNS; c++)
+		{
+			bool		ok;
+
+			if (c >= op->ncolumns || !want[c])
+				ok = values[c] == (Datum) (0x5EED0000 + c) && nulls[c] == ((c + r) % 2 == 0);
+			else
+				ok = nulls[c] == refn[c] &&
+					(nulls[c] || plan_same(op->columns[c].typid, values[c], refv[c]));
+			if (!ok)
+			{
+				printf("#   row %d, round %d: column %d differs\n", index, r, c);
+				same = false;
+			}
+		}
+	}
+	shim_set_database_encoding(PG_UTF8);
+
+	/*
+	 * One column left out, then all again, for each column in turn through
+	 * the scan's plan: the plan is made again whichever byte of want
+	 * differs.  Row 0 has every field valid (r % 4 == 0 above).
+	 */
+	for (c = 0; page != NULL && c < op->ncolumns; c++)
+	{
+		Datum		values[VETIS_MAX_COLUMNS];
+		bool		nulls[VETIS_MAX_COLUMNS];
+		PlanFill	pf;
+		int			k;
+
+		pf.ctx = &ctx;
+		pf.stream = &stream;
+		pf.page = page;
+		pf.index = 0;
+		pf.want = want;
+		pf.values = values;
+		pf.nulls = nulls;
+		for (k = 0; k < 2; k++)
+		{
+			memset(want, true, sizeof(want));
+			want[c] = k == 1;
+			/* filled: a value written, or NULL */
+			values[c] = (Datum) 0x5EED;
+			nulls[c] = false;
+			if (!no_error(plan_fill, &pf) ||
+				(k == 0) != (values[c] == (Datum) 0x5EED && !nulls[c]))
+			{
+				printf("#   column %d %s: %s\n", c, k == 0 ? "left out" : "wanted again",
+					   values[c] == (Datum) 0x5EED ? "not filled" : "filled");
+				same = false;
+			}
+		}
+	}
+	/*
+	 * Texts longer than a row's first room: right, and a row like it after
+	 * it has them in its one allocation, right after its UUIDs.
+	 */
+	{
+		char		longer[301];
+		VetisScan  *vs2 = palloc0(sizeof(VetisScan));
+		ResourceCtx ctx2;
+		MercuryPage *page2;
+		Datum		values[VETIS_MAX_COLUMNS];
+		bool		nulls[VETIS_MAX_COLUMNS];
+		PlanFill	pf;
+		int			c_uuid = op->fieldcol[0];
+		int			c_name = op->fieldcol[9];
+		int			c_full = op->fieldcol[10];
+		bool		grown = true;
+		int			k;
+
+		memset(longer, 'x', 300);
+		longer[300] = '\0';
+		resetStringInfo(&doc);
+		appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+						 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+						 "<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit>"
+						 "<bs:uuid>00000000-0000-4000-8000-000000000001</bs:uuid>"
+						 "<bs:guid>00000000-0000-4000-8000-000000000002</bs:guid>"
+						 "<bs:previous>00000000-0000-4000-8000-000000000003</bs:previous>"
+						 "<bs:next>00000000-0000-4000-8000-000000000004</bs:next>"
+						 "<bs:name>%s</bs:name><bs:fullName>y%s</bs:fullName>"
+						 "<bs:commonUnitGuid>00000000-0000-4000-8000-000000000005</bs:commonUnitGuid></ws:unit>"
+						 "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>",
+						 longer, longer);
+		page2 = parse_page_of(doc.data);
+		memset(&ctx2, 0, sizeof(ctx2));
+		vs2->op = op;
+		ctx2.state = vs2;
+		ctx2.scan_cxt = CurrentMemoryContext;
+		memset(want, true, sizeof(want));
+		pf.ctx = &ctx2;
+		pf.stream = &stream;
+		pf.page = page2;
+		pf.index = 0;
+		pf.want = want;
+		pf.values = values;
+		pf.nulls = nulls;
+		for (k = 0; k < 2 && page2 != NULL; k++)
+		{
+			memset(nulls, true, sizeof(nulls));
+			grown &= no_error(plan_fill, &pf) && text_is(values[c_name], longer) &&
+				VARSIZE(DatumGetPointer(values[c_full])) == VARHDRSZ + 301 &&
+				uuid_is(values[c_uuid], 1);
+		}
+		grown &= page2 != NULL &&
+			/* every UUID there: the room is exactly what the row needed */
+			DatumGetPointer(values[c_name]) == DatumGetPointer(values[c_uuid]) + 5 * sizeof(pg_uuid_t) &&
+			DatumGetPointer(values[c_full]) == DatumGetPointer(values[c_name]) +
+			INTALIGN(VARHDRSZ + 300);
+		report(grown, "fill passes: texts longer than a row's first room are right, and a row after it has them in its one allocation");
+	}
+
+	report(page != NULL && same && nerrors > 100 && nrows_ok > 100,
+		   "fill passes: generated rows give the values, NULLs or first ERROR (SQLSTATE, message, column) of the exact converters in column order, as columns, encoding and interval change within a scan");
+
+	/*
+	 * xs:boolean, which both passes read with mercury_bool_scan: every
+	 * text of up to 6 bytes over its letters, digits and blanks, and a few
+	 * others, against the lexical space (true, false, 1, 0, XML blanks
+	 * around them); the ERROR's SQLSTATE and message when refused.
+	 */
+	{
+		static const char alphabet[] = "truefals10 \t\n\rxT";
+		const int	nalpha = sizeof(alphabet) - 1;
+		bool		all = true;
+		int			len;
+		long		n;
+		long		total;
+
+		mercury_value_op = op;
+		for (len = 0, total = 1; len <= 6; len++, total *= nalpha)
+			for (n = 0; n < total; n++)
+			{
+				char		in[8];
+				const char *t;
+				int			tl;
+				long		x = n;
+				int			k;
+				int			want;
+				int			got;
+
+				for (k = 0; k < len; k++, x /= nalpha)
+					in[k] = alphabet[x % nalpha];
+				in[len] = '\0';
+				t = in;
+				tl = len;
+				while (tl > 0 && strchr(" \t\n\r", t[0]) != NULL)
+					t++, tl--;
+				while (tl > 0 && strchr(" \t\n\r", t[tl - 1]) != NULL)
+					tl--;
+				want = (tl == 4 && memcmp(t, "true", 4) == 0) || (tl == 1 && t[0] == '1') ? 1 :
+					(tl == 5 && memcmp(t, "false", 5) == 0) || (tl == 1 && t[0] == '0') ? 0 : -1;
+				got = mercury_bool_scan(in, len);
+				if (got != want)
+				{
+					printf("#   \"%s\": %d, want %d\n", in, got, want);
+					all = false;
+				}
+			}
+		conv_in = "maybe";
+		conv_len = 5;
+		all &= !no_error(conv_bool, NULL) &&
+			shim_last_sqlstate() == ERRCODE_INVALID_TEXT_REPRESENTATION &&
+			strcmp(shim_last_message(), "invalid input syntax for type boolean in column \"active\": \"maybe\"") == 0;
+		report(all, "fill passes: xs:boolean, every text of up to 6 bytes over its letters and blanks, read as its lexical space says; a bad one's ERROR");
+	}
+
+	/* the first pass's timestamps against the general code */
+	{
+		static const char *const bases[] = {
+			"2024-01-31T23:59:58+03:00", "2024-02-29T00:00:00Z", "1999-12-31T23:59:59-14:00"
+		};
+		bool		all = true;
+		int			taken = 0;
+		int			prev_y = 0;
+		int			prev_mo = 0;
+		int			prev_d = 0;
+		int			b;
+		int			pos;
+		int			i;
+
+		for (i = 0; i < (int) lengthof(bases); i++)
+			for (pos = 0; pos < (int) strlen(bases[i]); pos++)
+				for (b = 0; b < 256; b++)
+				{
+					char		in[32];
+					int			len = strlen(bases[i]);
+					TimestampTz fast = 0;
+					bool		fast_ok;
+					bool		general_ok;
+
+					strcpy(in, bases[i]);
+					in[pos] = (char) b;
+					fast_ok = mercury_timestamp_fast(in, len, i % 2, &fast);
+					conv_in = in;
+					conv_len = len;
+					general_ok = no_error(conv_ts, NULL);
+					/*
+					 * one byte other: never 24:00:00 or a fraction; blanks
+					 * at either end are the general code's
+					 */
+					if (fast_ok != (general_ok && !((pos == 0 || pos == len - 1) &&
+													mercury_is_space(in[pos]))) ||
+						(fast_ok && DatumGetTimestampTz(ts_out) != fast))
+					{
+						printf("#   %s (byte %d at %d): first pass %d, general %d\n",
+							   bases[i], b, pos, fast_ok, general_ok);
+						all = false;
+					}
+					taken += fast_ok;
+				}
+		report(all && taken > 3 * 100, "fill passes: every byte at every place of the two xs:dateTime layouts the first pass reads: it takes what the general code accepts, with the same value");
+
+		/*
+		 * Every beginning of the layouts, in an allocation of its own size
+		 * (ASan's bounds): taken whole, refused cut, nothing read past it.
+		 */
+		all = true;
+		for (i = 0; i < (int) lengthof(bases); i++)
+		{
+			int			full = strlen(bases[i]);
+			int			len;
+
+			for (len = 0; len <= full; len++)
+			{
+				char	   *in = palloc(Max(len, 1));
+				TimestampTz fast = 0;
+
+				memcpy(in, bases[i], len);
+				if (mercury_timestamp_fast(in, len, 0, &fast) != (len == full))
+				{
+					printf("#   %.*s: %s\n", len, bases[i], len == full ? "refused" : "taken");
+					all = false;
+				}
+				pfree(in);
+			}
+		}
+		report(all, "fill passes: every beginning of the xs:dateTime layouts, in an allocation of its size: only the whole one is taken, nothing is read past the end");
+
+		/*
+		 * Generated values, months and days up to 99 (invalid ones, and
+		 * some whose day number key would equal a valid date's) after
+		 * valid dates, so that the kept day number is hit and missed.
+		 */
+		all = true;
+		taken = 0;
+		for (i = 0; i < 200000; i++)
+		{
+			char		in[40];
+			int			y,
+						mo,
+						d,
+						h,
+						mi,
+						se,
+						tzh,
+						tzm;
+			int			len;
+			TimestampTz fast = 0;
+			bool		fast_ok;
+			bool		general_ok;
+			bool		layout;
+
+			seed = seed * 1103515245 + 12345;
+			y = 1 + (seed >> 8) % 9999;
+			seed = seed * 1103515245 + 12345;
+			mo = (seed >> 16) % 8 == 0 ? (seed >> 8) % 100 : 1 + (seed >> 8) % 12;
+			seed = seed * 1103515245 + 12345;
+			d = (seed >> 16) % 8 == 0 ? (seed >> 8) % 100 : 1 + (seed >> 8) % 31;
+			if (i % 3 == 1 && prev_y > 1)
+			{
+				/*
+				 * The date before with its month 16 more and the year one
+				 * less, or its day 32 more and the month one less: the
+				 * same (year * 16 + month) * 32 + day as that date.
+				 */
+				y = prev_y - (i % 2);
+				mo = prev_mo + (i % 2 ? 16 : -1);
+				d = prev_d + (i % 2 ? 0 : 32);
+			}
+			prev_y = y;
+			prev_mo = mo;
+			prev_d = d;
+			seed = seed * 1103515245 + 12345;
+			h = (seed >> 8) % 26;
+			mi = (seed >> 16) % 61;
+			seed = seed * 1103515245 + 12345;
+			se = (seed >> 8) % 61;
+			tzh = (seed >> 16) % 16;
+			seed = seed * 1103515245 + 12345;
+			tzm = (seed >> 8) % 61;
+			switch ((seed >> 16) % 6)
+			{
+				case 0:
+					len = snprintf(in, sizeof(in), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
+					layout = true;
+					break;
+				case 1:
+					len = snprintf(in, sizeof(in), "%04d-%02d-%02dT%02d:%02d:%02d.5+%02d:%02d", y, mo, d, h, mi, se, tzh, tzm);
+					layout = false;
+					break;
+				case 2:
+					len = snprintf(in, sizeof(in), "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, se);
+					layout = false;
+					break;
+				default:
+					len = snprintf(in, sizeof(in), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, se,
+								   (seed >> 20) & 1 ? '-' : '+', tzh, tzm);
+					layout = true;
+					break;
+			}
+			fast_ok = mercury_timestamp_fast(in, len, i % 2, &fast);
+			conv_in = in;
+			conv_len = len;
+			general_ok = no_error(conv_ts, NULL);
+			/* the first pass leaves 24:00:00 to the general code */
+			if ((fast_ok && (!general_ok || DatumGetTimestampTz(ts_out) != fast)) ||
+				(!fast_ok && general_ok && layout && h != 24))
+			{
+				printf("#   %s: first pass %d, general %d\n", in, fast_ok, general_ok);
+				all = false;
+			}
+			taken += fast_ok;
+		}
+		report(all && taken > 50000, "fill passes: generated xs:dateTime values: the first pass takes each the general code accepts in its layouts, with the same value, and nothing else");
+	}
+	shim_reset();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2804,6 +3362,7 @@ main(int argc, char **argv)
 	test_numeric_cache();
 	test_fill_plan();
 	test_fill_plan_encoding();
+	test_fill_passes();
 	shim_reset();
 	unlink(canary);
 	xmlCleanupParser();
