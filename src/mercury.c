@@ -270,6 +270,13 @@ typedef struct MercuryParse
 								 * schema order) */
 	uint32		scalar_fields;	/* bit per field: op->scalar (scanner only) */
 
+	/*
+	 * depth while an item is the innermost element and nothing is
+	 * skipped, without a tree: where a leaf may be a field of the item
+	 * (mercury_scan_leaf_named); else -1
+	 */
+	int			leaf_depth;
+
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
 	int64		count;
@@ -1321,6 +1328,7 @@ mercury_xml_close(MercuryParse *p)
 			break;
 		case ME_UNIT:
 			p->units[p->nunits - 1].end_node = p->nnodes;
+			p->leaf_depth = -1;
 			break;
 		case ME_FAULTSTRING:
 			if (p->collect)
@@ -1706,6 +1714,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 	}
 	p->nodestack[p->depth] = node;
 	p->stack[p->depth++] = kind;
+	/* (skip is 0 here; a field would be pushed one deeper) */
+	if (kind == ME_UNIT && !p->keep_tree && p->depth < MERCURY_MAX_DEPTH)
+		p->leaf_depth = p->depth;
 }
 
 static void
@@ -1887,6 +1898,7 @@ mercury_parse_init(MercuryParse *p, const VetisOp *op, bool keep_tree)
 	p->offset = -1;
 	p->has_more = -1;
 	p->erroffset = -1;
+	p->leaf_depth = -1;
 }
 
 /*
@@ -2095,6 +2107,44 @@ mercury_scan_leaf(void *arg, const char *lname, const char *prefix,
 	return mercury_scan_leaf_other(p, lname, prefix, uri, s, len);
 }
 
+/* the rest of mercury_scan_leaf_named (out of line: see there) */
+static pg_noinline bool
+mercury_scan_leaf_slow(MercuryParse *p, const XmlScanName *name,
+					   const char *s, size_t len)
+{
+	return mercury_scan_leaf(p, name->lname, name->prefix, name->uri, s, len);
+}
+
+/*
+ * The scanner's leaf callback: the names list is the item type's fields,
+ * so a field's index comes with its name.  The hot path, a scalar field
+ * of an item, not seen before, with text, is what mercury_scan_leaf does
+ * for it, with the item's state in one test (see leaf_depth); the rest
+ * goes there.
+ */
+static bool
+mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
+						size_t len)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+	MercuryUnit *u = p->unit;
+	unsigned int f = (unsigned int) name->index;	/* -1: not a field */
+
+	if (likely(p->depth == p->leaf_depth && p->skip == 0 &&
+			   f < VETIS_MAX_FIELDS &&
+			   (p->scalar_fields & ~u->seen & (1U << f)) &&
+			   len > 0 && mercury_in_body(p, s, len)))
+	{
+		u->seen |= 1U << f;
+		u->val[f] = s;
+		u->len[f] = (int) len;
+		p->used_body = true;
+		return true;
+	}
+	/* a call of its own, so that the hot path saves no registers */
+	return mercury_scan_leaf_slow(p, name, s, len);
+}
+
 /*
  * Scan a body with the fast scanner; "leaf": with the leaf callback (the
  * tests also scan without it, every element through start/text/end).
@@ -2106,7 +2156,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
-		.leaf = leaf ? mercury_scan_leaf : NULL,
+		.leaf_named = leaf ? mercury_scan_leaf_named : NULL,
 		.names = p->op->names,
 		.nnames = p->op->type->nfields,
 	};

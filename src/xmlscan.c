@@ -90,9 +90,7 @@ typedef struct XsCached
 	unsigned int scope;			/* 0: empty */
 	size_t		qlen;
 	const char *qname;			/* an earlier occurrence in the document */
-	const char *lname;
-	const char *prefix;
-	const char *uri;
+	XmlScanName name;			/* the callbacks' arguments */
 	unsigned int next;			/* index of the plain start tag after it */
 	unsigned int next2;			/* the different one after it before that */
 } XsCached;
@@ -104,6 +102,7 @@ typedef struct XsScan
 	const XmlScanHandler *h;
 	void	   *arg;
 	XmlScanLeaf leaf;			/* h->leaf, one load less per leaf */
+	XmlScanLeafNamed leaf_named;	/* h->leaf_named, likewise */
 	XsBinding	bind[XS_MAX_BINDINGS];
 	int			nbind;
 	XsOpen		open[XS_MAX_DEPTH];
@@ -452,7 +451,10 @@ xs_copy(XsScan *s, const char *src, size_t len)
 	return d;
 }
 
-/* The canonical pointer for a local name the handler listed, or NULL. */
+/*
+ * The canonical pointer for a local name the handler listed, or NULL;
+ * then s->lastname is its index in the list.
+ */
 static const char *
 xs_listed(XsScan *s, const XsName *n)
 {
@@ -683,15 +685,17 @@ xs_leaf_end(const char *end, const char *qname, size_t qlen, const char **t)
  * any) and end.
  */
 static inline XS_ALWAYS_INLINE bool
-xs_leaf_events(const XsScan *s, const char *lname, const char *prefix,
-			   const char *uri, const char *text, size_t len)
+xs_leaf_events(const XsScan *s, const XmlScanName *n, const char *text,
+			   size_t len)
 {
+	if (s->leaf_named != NULL)
+		return s->leaf_named(s->arg, n, text, len);
 	if (s->leaf != NULL)
-		return s->leaf(s->arg, lname, prefix, uri, text, len);
+		return s->leaf(s->arg, n->lname, n->prefix, n->uri, text, len);
 	/* no attributes, but a valid array as before, not NULL */
-	return s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) &&
+	return s->h->start(s->arg, n->lname, n->prefix, n->uri, 0, xs_no_attrs) &&
 		(len == 0 || s->h->text(s->arg, text, len)) &&
-		s->h->end(s->arg, lname, prefix, uri);
+		s->h->end(s->arg, n->lname, n->prefix, n->uri);
 }
 
 #ifdef XS_SSE2
@@ -758,8 +762,7 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 											   e->key)) == 0xFFFF))
 			return p;
 		s->last = g;
-		if (!xs_leaf_events(s, e->lname, e->prefix, e->uri, p + 2 + n,
-							t - (p + 2 + n)))
+		if (!xs_leaf_events(s, &e->name, p + 2 + n, t - (p + 2 + n)))
 			return NULL;
 		p = t + 3 + n;
 	}
@@ -782,9 +785,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	unsigned int place = XS_CACHE;	/* none */
 	size_t		used = s->used;
 	bool		empty = *p == '/';
-	const char *lname = NULL;
-	const char *prefix = NULL;
-	const char *uri = NULL;
+	const XmlScanName *nm = NULL;	/* in the cache, or own */
+	XmlScanName own;
 	int			w;
 #ifdef XS_SSE2
 	__m128i		key = _mm_setzero_si128();
@@ -797,9 +799,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		if (short_name)
 			mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
 		key = hit->key;
-		lname = hit->lname;
-		prefix = hit->prefix;
-		uri = hit->uri;
+		nm = &hit->name;
 		place = hit - s->cache;
 	}
 	else if (short_name)
@@ -825,9 +825,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			if (e->scope == s->scope &&
 				_mm_movemask_epi8(_mm_cmpeq_epi8(e->key, key)) == 0xFFFF)
 			{
-				lname = e->lname;
-				prefix = e->prefix;
-				uri = e->uri;
+				nm = &e->name;
 				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
@@ -847,23 +845,22 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			if (e->scope == s->scope && e->qlen == name->qlen &&
 				xs_same(e->qname, name->qname, name->qlen))
 			{
-				lname = e->lname;
-				prefix = e->prefix;
-				uri = e->uri;
+				nm = &e->name;
 				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
 	}
-	if (lname == NULL)
+	if (nm == NULL)
 	{
 		bool		found;
 
-		uri = xs_lookup(s, name->prefix, name->plen, &found, &prefix);
+		own.uri = xs_lookup(s, name->prefix, name->plen, &found, &own.prefix);
 		if (!found)
 			return NULL;		/* undeclared prefix */
-		lname = xs_listed(s, name);
-		if (lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
+		own.lname = xs_listed(s, name);
+		own.index = own.lname != NULL ? s->lastname : -1;
+		if (own.lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
 		{
 			/* a copy that lives as long as the cache */
 			char	   *d = s->carena + s->cused;
@@ -871,9 +868,10 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			memcpy(d, name->local, name->llen);
 			d[name->llen] = '\0';
 			s->cused += name->llen + 1;
-			lname = d;
+			own.lname = d;
 		}
-		if (lname != NULL)
+		nm = &own;
+		if (own.lname != NULL)
 		{
 			XsCached   *e = &s->cache[h];
 
@@ -896,13 +894,11 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			e->scope = s->scope;
 			e->qlen = name->qlen;
 			e->qname = name->qname;
-			e->lname = lname;
-			e->prefix = prefix;
-			e->uri = uri;
+			e->name = own;
 			e->next = 0;
 			e->next2 = 0;
 		}
-		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
+		else if ((own.lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
 	}
 
@@ -926,7 +922,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (empty)
 	{
 		p += 2;
-		if (!xs_leaf_events(s, lname, prefix, uri, p, 0))
+		if (!xs_leaf_events(s, nm, p, 0))
 			return NULL;
 		s->used = used;
 		return p;
@@ -972,19 +968,19 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		}
 		if (leaf)
 		{
-			if (!xs_leaf_events(s, lname, prefix, uri, p, t - p))
+			if (!xs_leaf_events(s, nm, p, t - p))
 				return NULL;
 			s->used = used;
 			return t + 3 + name->qlen;
 		}
 	}
-	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
+	if (!s->h->start(s->arg, nm->lname, nm->prefix, nm->uri, 0, xs_no_attrs))
 		return NULL;
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
-	s->open[s->depth].lname = lname;
-	s->open[s->depth].prefix = prefix;
-	s->open[s->depth].uri = uri;
+	s->open[s->depth].lname = nm->lname;
+	s->open[s->depth].prefix = nm->prefix;
+	s->open[s->depth].uri = nm->uri;
 	s->open[s->depth].nbind = s->nbind;
 	s->open[s->depth].scope = s->scope;
 	s->open[s->depth].arena = used;
@@ -1564,6 +1560,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->h = handler;
 	s->arg = arg;
 	s->leaf = handler->leaf;
+	s->leaf_named = handler->leaf_named;
 	s->nbind = 0;
 	s->depth = 0;
 	s->used = 0;

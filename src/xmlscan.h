@@ -47,6 +47,22 @@
 typedef bool (*XmlScanLeaf) (void *arg, const char *lname, const char *prefix,
 							 const char *uri, const char *s, size_t len);
 
+/*
+ * An element's names for XmlScanHandler.leaf_named: the start and end
+ * callbacks' arguments, and the index of the local name in
+ * XmlScanHandler.names (-1 if it is not one of them).
+ */
+typedef struct XmlScanName
+{
+	const char *lname;
+	const char *prefix;
+	const char *uri;
+	int			index;
+} XmlScanName;
+
+typedef bool (*XmlScanLeafNamed) (void *arg, const XmlScanName *name,
+								  const char *s, size_t len);
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {
@@ -76,6 +92,14 @@ typedef struct XmlScanHandler
 	 * valid.
 	 */
 	XmlScanLeaf leaf;
+
+	/*
+	 * Optional, taken instead of leaf when set: the same call, with the
+	 * names in one struct (valid during the call only) that also says
+	 * which of names the local name is, so that the handler neither looks
+	 * it up nor gets three pointers passed.
+	 */
+	XmlScanLeafNamed leaf_named;
 } XmlScanHandler;
 
 /*

@@ -564,17 +564,35 @@ leaf_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
 	return leaf_end(arg, lname, prefix, uri);
 }
 
+static const char *const leaf_names[] = {"name", "N"};
+
 /*
- * Scan doc with start, text and end (with_leaf false) or with the leaf
- * callback too; the events, or NULL if the scanner gave up.  *leaves (if
- * not NULL) gets the number of leaf calls, and they are taken out of the
- * events.
+ * The leaf_named callback: logged as leaf_leaf does, and the name's index
+ * checked: names[index] is the very pointer passed as the local name, or
+ * -1 for a local name that is none of them (else "BADINDEX" is logged).
  */
-static char *
-leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
+static bool
+leaf_named(void *arg, const XmlScanName *name, const char *s, size_t len)
 {
-	static const char *const names[] = {"name", "N"};
-	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, names, 2};
+	LeafLog    *l = arg;
+	int			i;
+
+	if (name->index >= 0 ? name->index >= (int) lengthof(leaf_names) ||
+		leaf_names[name->index] != name->lname : false)
+		appendStringInfoString(&l->out, "BADINDEX");
+	for (i = 0; i < (int) lengthof(leaf_names) && name->index < 0; i++)
+	{
+		if (strcmp(leaf_names[i], name->lname) == 0)
+			appendStringInfoString(&l->out, "BADINDEX");
+	}
+	return leaf_leaf(arg, name->lname, name->prefix, name->uri, s, len);
+}
+
+/* One scan of leaf_scan_with: leaf is 0 (none), 1 (leaf) or 2 (leaf_named). */
+static char *
+leaf_scan_once(const char *doc, size_t len, int leaf, int *leaves)
+{
+	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, leaf_names, 2};
 	LeafLog		l;
 	char	   *copy = malloc(len > 0 ? len : 1);
 	bool		ok;
@@ -582,8 +600,10 @@ leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
 				j,
 				n = 0;
 
-	if (with_leaf)
+	if (leaf == 1)
 		h.leaf = leaf_leaf;
+	else if (leaf == 2)
+		h.leaf_named = leaf_named;
 	memcpy(copy, doc, len);
 	initStringInfo(&l.out);
 	ok = xmlscan_parse(copy, len, &h, &l);
@@ -604,6 +624,46 @@ leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
 	if (leaves != NULL)
 		*leaves = n;
 	return l.out.data;
+}
+
+/*
+ * Scan doc with start, text and end (with_leaf false) or with the leaf
+ * callback too; the events, or NULL if the scanner gave up.  *leaves (if
+ * not NULL) gets the number of leaf calls, and they are taken out of the
+ * events.  With the leaf callback, the document is scanned with leaf_named
+ * too, which must give the same events and leaf calls (else the result
+ * says so, and matches no expected events).
+ */
+static char *
+leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
+{
+	char	   *got;
+	char	   *named;
+	int			n = 0,
+				nn = 0;
+
+	if (!with_leaf)
+		return leaf_scan_once(doc, len, 0, leaves);
+	got = leaf_scan_once(doc, len, 1, &n);
+	named = leaf_scan_once(doc, len, 2, &nn);
+	if (leaves != NULL)
+		*leaves = n;
+	if (got == NULL && named == NULL)
+		return NULL;
+	if (got == NULL || named == NULL || n != nn || strcmp(got, named) != 0)
+	{
+		char	   *diff = psprintf("leaf and leaf_named differ: %s (%d leaves) / %s (%d leaves)",
+									got ? got : "(gave up)", n,
+									named ? named : "(gave up)", nn);
+
+		if (got != NULL)
+			pfree(got);
+		if (named != NULL)
+			pfree(named);
+		return diff;
+	}
+	pfree(named);
+	return got;
 }
 
 static char *
@@ -1038,6 +1098,15 @@ test_leaf_mercury(void)
 						break;
 					case 13:
 						appendStringInfo(&doc, "<bs:%s>&#x41;</bs:%s>", n, n);
+						break;
+					case 14:
+						/* leaves named as fields inside an element skipped */
+						appendStringInfo(&doc, "<bs:other><bs:%s>z</bs:%s><bs:%s/></bs:other><bs:%s>%d</bs:%s>",
+										 n, n, n, n, u, n);
+						break;
+					case 15:
+						/* inside a field: a field's element has no children */
+						appendStringInfo(&doc, "<bs:%s><bs:%s>z</bs:%s></bs:%s>", n, n, n, n);
 						break;
 					default:
 						appendStringInfo(&doc, "<bs:%s>v%d-%d-%s</bs:%s>", n, u, f, n, n);
