@@ -700,6 +700,26 @@ xs_leaf_events(const XsScan *s, const XmlScanName *n, const char *text,
 
 #ifdef XS_SSE2
 /*
+ * xs_same for names of 16 bytes or more: up to 32 bytes in two 16-byte
+ * steps, the second overlapping the first.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_same_long(const char *a, const char *b, size_t n)
+{
+	if (n <= 32)
+	{
+		__m128i		x = _mm_xor_si128(_mm_loadu_si128((const __m128i *) a),
+									  _mm_loadu_si128((const __m128i *) b));
+		__m128i		y = _mm_xor_si128(_mm_loadu_si128((const __m128i *) (a + n - 16)),
+									  _mm_loadu_si128((const __m128i *) (b + n - 16)));
+
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x, y),
+												_mm_setzero_si128())) == 0xFFFF;
+	}
+	return xs_same(a, b, n);
+}
+
+/*
  * Whether the start tag at p ('<') is the element name of cache entry e,
  * without attributes: the bytes after '<' are its name (as cached, so
  * checked then) and '>' or "/>" follows.  A key is a name of under 16
@@ -718,54 +738,122 @@ xs_guessed(const XsScan *s, const XsCached *e, const char *p)
 		 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
 														_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
 										  e->key)) == 0xFFFF :
-		 (size_t) (s->end - p) >= n + 3 && xs_same(p + 1, e->qname, n)) &&
+		 (size_t) (s->end - p) >= n + 3 && xs_same_long(p + 1, e->qname, n)) &&
 		(p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'));
 }
 
 /*
- * Most start tags inside a record are guessed (see the content loop) and
- * open a leaf with plain text: from p on, as long as that is so, each one
- * is finished here with the entry at hand (its end found and its end tag
- * compared with the key as in xs_start_plain; a guess teaches nothing, an
- * entry's names are not in the arena), without going back to the content
- * loop between them.  Returns where it stopped (p itself if at once), or
- * NULL if a callback stopped the scan; *guess is the entry guessed for the
- * start tag there, or XS_CACHE if it is none.
+ * Inside a record, most of the document is guessed start tags (see the
+ * content loop) of leaves with plain text, the records' end tags, white
+ * space between them and the next record's guessed start tag: from p on,
+ * as long as that is so, each is finished here with the entry at hand,
+ * without going back to the content loop between them (a guess teaches
+ * nothing, an entry's names are not in the arena):
+ *
+ * - a guessed "<name>" whose text ends at "</name>": the leaf's events;
+ * - a guessed "<name>" whose content is anything else: its start event,
+ *   and it is pushed, as xs_start_plain does (which it would do too: the
+ *   leaf test is the same, and near the end of the document, where
+ *   xs_start_plain tests byte by byte, the run stops instead);
+ * - "</name>" of the innermost open element, written without white
+ *   space, but the root's: its end event, and it is popped;
+ * - white space up to the next '<': a text event, as xs_text makes.
+ *
+ * Returns where it stopped (p itself if at once), or NULL if a callback
+ * stopped the scan; *guess is the entry guessed for the start tag there,
+ * or XS_CACHE if it is none.
  */
 static const char *
 xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 {
 	const char *end = s->end;
+	unsigned int last = s->last;	/* kept here, stored when it stops */
 
 	for (;;)
 	{
-		const XsCached *last = &s->cache[s->last];
-		unsigned int g = last->next;
+		const XsCached *l = &s->cache[last];
+		unsigned int g = l->next;
 		const XsCached *e = &s->cache[g];
 		size_t		n;
 		const char *t;
 
 		*guess = XS_CACHE;
-		if (end - p < 2 || p[0] != '<' || !xs_name_start(p[1]))
-			return p;
+		if (end - p < 2)
+			break;
+		if (p[0] != '<')
+		{
+			/* white space before a tag: one text, as xs_text would pass */
+			t = p;
+			while (t < end && xs_is_space(*t))
+				t++;
+			if (t == p || t >= end || *t != '<')
+				break;
+			if (!s->h->text(s->arg, p, t - p))
+				return NULL;
+			p = t;
+			continue;
+		}
+		if (p[1] == '/')
+		{
+			/* the end tag of the innermost open element (the root: not here) */
+			XsOpen	   *o = &s->open[s->depth - 1];
+
+			n = o->qlen;
+			if (s->depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
+				!(n < 16 ? xs_same(p + 2, o->qname, n) : xs_same_long(p + 2, o->qname, n)))
+				break;
+			if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
+				return NULL;
+			s->nbind = o->nbind;
+			s->scope = o->scope;
+			s->used = o->arena;
+			s->depth--;
+			p += n + 3;
+			continue;
+		}
+		if (!xs_name_start(p[1]))
+			break;
 		if (!xs_guessed(s, e, p) &&
-			!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
-			return p;
+			!xs_guessed(s, (e = &s->cache[(g = l->next2)]), p))
+			break;
 		*guess = g;
 		n = e->qlen;
-		if (n >= 16 || p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
-			return p;
+		if (p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
+			break;
 		t = xs_text_run(p + 2 + n, end);
-		if (!(end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
-			  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-															 _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
-											   e->key)) == 0xFFFF))
-			return p;
-		s->last = g;
-		if (!xs_leaf_events(s, &e->name, p + 2 + n, t - (p + 2 + n)))
+		/* near the end: xs_start_plain's byte-by-byte test */
+		if (end - t < 18 || (size_t) (end - t) < n + 3)
+			break;
+		last = g;
+		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+			(n < 16 ?
+			 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+															_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+											  e->key)) == 0xFFFF :
+			 xs_same_long(t + 2, e->qname, n)))
+		{
+			if (!xs_leaf_events(s, &e->name, p + 2 + n, t - (p + 2 + n)))
+				return NULL;
+			p = t + 3 + n;
+			continue;
+		}
+		/* not a leaf: opened, as xs_start_plain opens it */
+		if (!s->h->start(s->arg, e->name.lname, e->name.prefix, e->name.uri, 0,
+						 xs_no_attrs))
 			return NULL;
-		p = t + 3 + n;
+		s->open[s->depth].qname = p + 1;
+		s->open[s->depth].qlen = n;
+		s->open[s->depth].lname = e->name.lname;
+		s->open[s->depth].prefix = e->name.prefix;
+		s->open[s->depth].uri = e->name.uri;
+		s->open[s->depth].nbind = s->nbind;
+		s->open[s->depth].scope = s->scope;
+		s->open[s->depth].arena = s->used;
+		s->depth++;
+		p += 2 + n;
 	}
+	s->last = last;
+	return p;
 }
 #endif
 
