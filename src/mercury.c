@@ -268,7 +268,8 @@ typedef struct MercuryParse
 	bool		used_body;		/* some unit points into the body */
 	int			next_field;		/* the field expected next (fields come in
 								 * schema order) */
-	uint32		scalar_fields;	/* bit per field: op->scalar (scanner only) */
+	uint64		scalar_fields;	/* bit per field: op->scalar (scanner only;
+								 * bit 63 is no field) */
 
 	/*
 	 * depth while an item is the innermost element and nothing is
@@ -2128,12 +2129,14 @@ mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 {
 	MercuryParse *p = (MercuryParse *) arg;
 	MercuryUnit *u = p->unit;
-	unsigned int f = (unsigned int) name->index;	/* -1: not a field */
+	/* an index below nfields, or -1, which is bit 63: no field */
+	unsigned int f = (unsigned int) name->index & 63;
+	uintptr_t	off = (uintptr_t) s - (uintptr_t) p->body;
 
+	/* (len - 1 < bodylen - off: len > 0 and the text within the body) */
 	if (likely(p->depth == p->leaf_depth && p->skip == 0 &&
-			   f < VETIS_MAX_FIELDS &&
-			   (p->scalar_fields & ~u->seen & (1U << f)) &&
-			   len > 0 && mercury_in_body(p, s, len)))
+			   (p->scalar_fields & ~(uint64) u->seen & (UINT64CONST(1) << f)) &&
+			   off < p->bodylen && len - 1 < p->bodylen - off))
 	{
 		u->seen |= 1U << f;
 		u->val[f] = s;
@@ -2168,7 +2171,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 	{
 		p->field_names[f] = (const xmlChar *) p->op->names[f];
 		if (p->op->scalar[f])
-			p->scalar_fields |= 1U << f;
+			p->scalar_fields |= UINT64CONST(1) << f;
 	}
 	p->unit_name = NULL;
 	/* scalar fields alone may point into the body */

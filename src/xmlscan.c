@@ -86,6 +86,7 @@ typedef struct XsCached
 {
 #ifdef XS_SSE2
 	__m128i		key;			/* a name of under 16 bytes, zeros after it */
+	__m128i		mask;			/* ones where key has the name: qlen < 16 */
 #endif
 	unsigned int scope;			/* 0: empty */
 	size_t		qlen;
@@ -767,7 +768,11 @@ static const char *
 xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 {
 	const char *end = s->end;
-	unsigned int last = s->last;	/* kept here, stored when it stops */
+	/* kept here, stored when they change or the run stops */
+	unsigned int last = s->last;
+	unsigned int scope = s->scope;
+	int			depth = s->depth;
+	unsigned int found;
 
 	for (;;)
 	{
@@ -777,9 +782,9 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		size_t		n;
 		const char *t;
 
-		*guess = XS_CACHE;
-		if (end - p < 2)
-			break;
+		found = XS_CACHE;
+		if (end - p < 18)
+			break;				/* the content loop's byte-by-byte tests */
 		if (p[0] != '<')
 		{
 			/* white space before a tag: one text, as xs_text would pass */
@@ -796,39 +801,54 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		if (p[1] == '/')
 		{
 			/* the end tag of the innermost open element (the root: not here) */
-			XsOpen	   *o = &s->open[s->depth - 1];
+			XsOpen	   *o = &s->open[depth - 1];
 
 			n = o->qlen;
-			if (s->depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
+			if (depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
 				!(n < 16 ? xs_same(p + 2, o->qname, n) : xs_same_long(p + 2, o->qname, n)))
 				break;
 			if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
 				return NULL;
 			s->nbind = o->nbind;
-			s->scope = o->scope;
+			s->scope = scope = o->scope;
 			s->used = o->arena;
-			s->depth--;
+			s->depth = --depth;
 			p += n + 3;
 			continue;
 		}
+
+		/*
+		 * The guesses, as xs_guessed (with the scope and the mask at
+		 * hand; p has 18 bytes left)
+		 */
 		if (!xs_name_start(p[1]))
 			break;
-		if (!xs_guessed(s, e, p) &&
-			!xs_guessed(s, (e = &s->cache[(g = l->next2)]), p))
-			break;
-		*guess = g;
 		n = e->qlen;
-		if (p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
+		if (!(e->scope == scope &&
+			  (n < 16 ?
+			   _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+															  e->mask),
+												e->key)) == 0xFFFF :
+			   (size_t) (end - p) >= n + 3 && xs_same_long(p + 1, e->qname, n)) &&
+			  (p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'))))
+		{
+			e = &s->cache[(g = l->next2)];
+			if (!xs_guessed(s, e, p))
+				break;
+			n = e->qlen;
+		}
+		found = g;
+		if (p[1 + n] != '>' || depth >= XS_MAX_DEPTH)
 			break;
 		t = xs_text_run(p + 2 + n, end);
-		/* near the end: xs_start_plain's byte-by-byte test */
-		if (end - t < 18 || (size_t) (end - t) < n + 3)
+		/* near the end: xs_start_plain's byte-by-byte test (n + 3 <= 18) */
+		if ((size_t) (end - t) < n + 18)
 			break;
 		last = g;
 		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
 			(n < 16 ?
 			 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-															_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
+															e->mask),
 											  e->key)) == 0xFFFF :
 			 xs_same_long(t + 2, e->qname, n)))
 		{
@@ -841,18 +861,19 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		if (!s->h->start(s->arg, e->name.lname, e->name.prefix, e->name.uri, 0,
 						 xs_no_attrs))
 			return NULL;
-		s->open[s->depth].qname = p + 1;
-		s->open[s->depth].qlen = n;
-		s->open[s->depth].lname = e->name.lname;
-		s->open[s->depth].prefix = e->name.prefix;
-		s->open[s->depth].uri = e->name.uri;
-		s->open[s->depth].nbind = s->nbind;
-		s->open[s->depth].scope = s->scope;
-		s->open[s->depth].arena = s->used;
-		s->depth++;
+		s->open[depth].qname = p + 1;
+		s->open[depth].qlen = n;
+		s->open[depth].lname = e->name.lname;
+		s->open[depth].prefix = e->name.prefix;
+		s->open[depth].uri = e->name.uri;
+		s->open[depth].nbind = s->nbind;
+		s->open[depth].scope = scope;
+		s->open[depth].arena = s->used;
+		s->depth = ++depth;
 		p += 2 + n;
 	}
 	s->last = last;
+	*guess = found;
 	return p;
 }
 #endif
@@ -978,6 +999,9 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 #ifdef XS_SSE2
 			/* a long name has a key of zeros, which no short one equals */
 			e->key = key;
+			e->mask = name->qlen < 16 ?
+				_mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen)) :
+				_mm_setzero_si128();
 #endif
 			e->scope = s->scope;
 			e->qlen = name->qlen;
