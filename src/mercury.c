@@ -1593,6 +1593,8 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					p->skip = 1;
 					return;
 				}
+				/* the scanner's next ones are this very pointer too */
+				p->unit_name = lname;
 				if (!mercury_add_unit(p))
 					return;
 				kind = ME_UNIT;
@@ -2011,6 +2013,19 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 			return true;
 		}
 	}
+	else if (p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
+			 p->stack[p->depth - 1] == ME_LIST &&
+			 (const xmlChar *) lname == p->unit_name)
+	{
+		/* an item, named as the one before: what mercury_sax_start does */
+		if (!mercury_add_unit(p))
+			return false;
+		p->nodestack[p->depth] = -1;
+		p->stack[p->depth++] = ME_UNIT;
+		if (!p->keep_tree)
+			p->leaf_depth = p->depth;
+		return true;
+	}
 	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
 					  (const xmlChar **) attrs);
@@ -2034,6 +2049,14 @@ mercury_scan_end(void *arg, const char *lname, const char *prefix,
 			u->val[p->field] = mercury_text_end(p, &u->len[p->field]);
 		}
 		p->field = -1;
+		return true;
+	}
+	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_UNIT)
+	{
+		/* an item's end: what mercury_xml_close does for it */
+		p->depth--;
+		p->unit->end_node = p->nnodes;
+		p->leaf_depth = -1;
 		return true;
 	}
 	mercury_sax_end(p, (const xmlChar *) lname, (const xmlChar *) prefix,
@@ -2164,6 +2187,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		.nnames = p->op->type->nfields,
 	};
 	int			f;
+	bool		ok;
 
 	/* the scanner hands out the field names as these pointers */
 	p->scalar_fields = 0;
@@ -2180,7 +2204,10 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		p->body = body;
 		p->bodylen = len;
 	}
-	return xmlscan_parse(body, len, &handler, p);
+	ok = xmlscan_parse(body, len, &handler, p);
+	/* it may point into the scanner's state, which is gone */
+	p->unit_name = NULL;
+	return ok;
 }
 
 static bool
@@ -2266,6 +2293,12 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 		const MercuryUnit *a = &q.units[i];
 		const MercuryUnit *b = &fast->units[i];
 		int			f;
+
+		if (a->first_node != b->first_node || a->end_node != b->end_node)
+		{
+			fprintf(stderr, "mercury crosscheck: the elements of unit %d differ\n", i + 1);
+			abort();
+		}
 
 		for (f = 0; f < q.op->type->nfields; f++)
 		{

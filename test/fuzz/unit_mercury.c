@@ -1366,6 +1366,16 @@ test_leaf_mercury(void)
 						/* inside a field: a field's element has no children */
 						appendStringInfo(&doc, "<bs:%s><bs:%s>z</bs:%s></bs:%s>", n, n, n, n);
 						break;
+					case 16:
+						/* an item's name inside an item: no item */
+						appendStringInfo(&doc, "<ws:unit><bs:%s>z</bs:%s></ws:unit><bs:%s>%d</bs:%s>",
+										 n, n, n, u, n);
+						break;
+					case 17:
+						/* or inside a field: a field's element has no children */
+						appendStringInfo(&doc, "<bs:%s><ws:unit><bs:%s>z</bs:%s></ws:unit></bs:%s>",
+										 n, n, n, n);
+						break;
 					default:
 						appendStringInfo(&doc, "<bs:%s>v%d-%d-%s</bs:%s>", n, u, f, n, n);
 						break;
