@@ -82,7 +82,8 @@ typedef struct XsOpen
  * the same qualified name under the same bindings gets the same callback
  * arguments.  Valid while XsScan.scope equals its scope.
  */
-typedef struct XsCached
+typedef struct XsCached XsCached;
+struct XsCached
 {
 #ifdef XS_SSE2
 	__m128i		key;			/* a name of under 16 bytes, zeros after it */
@@ -94,7 +95,10 @@ typedef struct XsCached
 	XmlScanName name;			/* the callbacks' arguments */
 	unsigned int next;			/* index of the plain start tag after it */
 	unsigned int next2;			/* the different one after it before that */
-} XsCached;
+	/* &cache[next], &cache[next2]: for the leaf run, one load each */
+	const XsCached *pnext;
+	const XsCached *pnext2;
+};
 
 typedef struct XsScan
 {
@@ -769,20 +773,18 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 {
 	const char *end = s->end;
 	/* kept here, stored when they change or the run stops */
-	unsigned int last = s->last;
+	const XsCached *last = &s->cache[s->last];
 	unsigned int scope = s->scope;
 	int			depth = s->depth;
-	unsigned int found;
+	const XsCached *found;		/* the guess where it stopped, or NULL */
 
 	for (;;)
 	{
-		const XsCached *l = &s->cache[last];
-		unsigned int g = l->next;
-		const XsCached *e = &s->cache[g];
+		const XsCached *e = last->pnext;
 		size_t		n;
 		const char *t;
 
-		found = XS_CACHE;
+		found = NULL;
 		if (end - p < 18)
 			break;				/* the content loop's byte-by-byte tests */
 		if (p[0] != '<')
@@ -832,19 +834,19 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 			   (size_t) (end - p) >= n + 3 && xs_same_long(p + 1, e->qname, n)) &&
 			  (p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'))))
 		{
-			e = &s->cache[(g = l->next2)];
+			e = last->pnext2;
 			if (!xs_guessed(s, e, p))
 				break;
 			n = e->qlen;
 		}
-		found = g;
+		found = e;
 		if (p[1 + n] != '>' || depth >= XS_MAX_DEPTH)
 			break;
 		t = xs_text_run(p + 2 + n, end);
 		/* near the end: xs_start_plain's byte-by-byte test (n + 3 <= 18) */
 		if ((size_t) (end - t) < n + 18)
 			break;
-		last = g;
+		last = e;
 		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
 			(n < 16 ?
 			 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
@@ -872,8 +874,8 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		s->depth = ++depth;
 		p += 2 + n;
 	}
-	s->last = last;
-	*guess = found;
+	s->last = last - s->cache;
+	*guess = found != NULL ? found - s->cache : XS_CACHE;
 	return p;
 }
 #endif
@@ -1009,6 +1011,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			e->name = own;
 			e->next = 0;
 			e->next2 = 0;
+			e->pnext = e->pnext2 = &s->cache[0];
 		}
 		else if ((own.lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
@@ -1027,6 +1030,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		{
 			last->next2 = last->next;
 			last->next = place;
+			last->pnext2 = last->pnext;
+			last->pnext = &s->cache[place];
 		}
 		s->last = place;
 	}
@@ -1682,6 +1687,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->cused = 0;
 	s->last = 0;
 	memset(s->cache, 0, sizeof(s->cache));
+	for (i = 0; i < XS_CACHE; i++)
+		s->cache[i].pnext = s->cache[i].pnext2 = &s->cache[0];
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();
