@@ -821,10 +821,9 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 
 		/*
 		 * The guesses, as xs_guessed (with the scope and the mask at
-		 * hand; p has 18 bytes left)
+		 * hand; p has 18 bytes left).  A name matched starts with a name
+		 * character, so "<!" and "<?" match none.
 		 */
-		if (!xs_name_start(p[1]))
-			break;
 		n = e->qlen;
 		if (!(e->scope == scope &&
 			  (n < 16 ?
