@@ -776,17 +776,15 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 	const XsCached *last = &s->cache[s->last];
 	unsigned int scope = s->scope;
 	int			depth = s->depth;
-	const XsCached *found;		/* the guess where it stopped, or NULL */
+	const XsCached *found = NULL;	/* the guess where it stopped */
 
-	for (;;)
+	/* with fewer than 18 bytes left, the content loop's byte-by-byte tests */
+	while (end - p >= 18)
 	{
 		const XsCached *e = last->pnext;
 		size_t		n;
 		const char *t;
 
-		found = NULL;
-		if (end - p < 18)
-			break;				/* the content loop's byte-by-byte tests */
 		if (p[0] != '<')
 		{
 			/* white space before a tag: one text, as xs_text would pass */
@@ -838,13 +836,19 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 				break;
 			n = e->qlen;
 		}
-		found = e;
 		if (p[1 + n] != '>' || depth >= XS_MAX_DEPTH)
+		{
+			found = e;
 			break;
+		}
 		t = xs_text_run(p + 2 + n, end);
+
 		/* near the end: xs_start_plain's byte-by-byte test (n + 3 <= 18) */
 		if ((size_t) (end - t) < n + 18)
+		{
+			found = e;
 			break;
+		}
 		last = e;
 		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
 			(n < 16 ?
