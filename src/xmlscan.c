@@ -772,10 +772,8 @@ static const char *
 xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 {
 	const char *end = s->end;
-	/* kept here, stored when they change or the run stops */
+	/* kept here, stored when the run stops */
 	const XsCached *last = &s->cache[s->last];
-	unsigned int scope = s->scope;
-	int			depth = s->depth;
 	const XsCached *found = NULL;	/* the guess where it stopped */
 
 	/* with fewer than 18 bytes left, the content loop's byte-by-byte tests */
@@ -801,29 +799,29 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		if (p[1] == '/')
 		{
 			/* the end tag of the innermost open element (the root: not here) */
-			XsOpen	   *o = &s->open[depth - 1];
+			XsOpen	   *o = &s->open[s->depth - 1];
 
 			n = o->qlen;
-			if (depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
+			if (s->depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
 				!(n < 16 ? xs_same(p + 2, o->qname, n) : xs_same_long(p + 2, o->qname, n)))
 				break;
 			if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
 				return NULL;
 			s->nbind = o->nbind;
-			s->scope = scope = o->scope;
+			s->scope = o->scope;
 			s->used = o->arena;
-			s->depth = --depth;
+			s->depth--;
 			p += n + 3;
 			continue;
 		}
 
 		/*
-		 * The guesses, as xs_guessed (with the scope and the mask at
-		 * hand; p has 18 bytes left).  A name matched starts with a name
-		 * character, so "<!" and "<?" match none.
+		 * The guesses, as xs_guessed (with the mask at hand; p has 18
+		 * bytes left).  A name matched starts with a name character, so
+		 * "<!" and "<?" match none.
 		 */
 		n = e->qlen;
-		if (!(e->scope == scope &&
+		if (!(e->scope == s->scope &&
 			  (n < 16 ?
 			   _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
 															  e->mask),
@@ -836,7 +834,7 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 				break;
 			n = e->qlen;
 		}
-		if (p[1 + n] != '>' || depth >= XS_MAX_DEPTH)
+		if (p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
 		{
 			found = e;
 			break;
@@ -866,15 +864,15 @@ xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 		if (!s->h->start(s->arg, e->name.lname, e->name.prefix, e->name.uri, 0,
 						 xs_no_attrs))
 			return NULL;
-		s->open[depth].qname = p + 1;
-		s->open[depth].qlen = n;
-		s->open[depth].lname = e->name.lname;
-		s->open[depth].prefix = e->name.prefix;
-		s->open[depth].uri = e->name.uri;
-		s->open[depth].nbind = s->nbind;
-		s->open[depth].scope = scope;
-		s->open[depth].arena = s->used;
-		s->depth = ++depth;
+		s->open[s->depth].qname = p + 1;
+		s->open[s->depth].qlen = n;
+		s->open[s->depth].lname = e->name.lname;
+		s->open[s->depth].prefix = e->name.prefix;
+		s->open[s->depth].uri = e->name.uri;
+		s->open[s->depth].nbind = s->nbind;
+		s->open[s->depth].scope = s->scope;
+		s->open[s->depth].arena = s->used;
+		s->depth++;
 		p += 2 + n;
 	}
 	s->last = last - s->cache;
