@@ -2153,13 +2153,16 @@ mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 	MercuryUnit *u = p->unit;
 	/* an index below nfields, or -1, which is bit 63: no field */
 	unsigned int f = (unsigned int) name->index & 63;
-	uintptr_t	off = (uintptr_t) s - (uintptr_t) p->body;
 
-	/* (len - 1 < bodylen - off: len > 0 and the text within the body) */
 	if (likely(p->depth == p->leaf_depth && p->skip == 0 &&
 			   (p->scalar_fields & ~(uint64) u->seen & (UINT64CONST(1) << f)) &&
-			   off < p->bodylen && len - 1 < p->bodylen - off))
+			   len > 0))
 	{
+		/*
+		 * A leaf's text is a piece of the document (xmlscan.h), which is
+		 * the body here (leaf_depth is set only without a tree)
+		 */
+		Assert(mercury_in_body(p, s, len));
 		u->seen |= 1U << f;
 		u->val[f] = s;
 		u->len[f] = (int) len;

@@ -86,7 +86,8 @@ typedef struct XmlScanHandler
 	 * content is one piece of plain text, or nothing (<p:a/>, <p:a></p:a>),
 	 * may be passed in this one call instead: the arguments of its start
 	 * and end callbacks and its text (len 0 when empty; s is then not to be
-	 * read).  Equivalent to start(no attributes), text (if len > 0), end.
+	 * read), which is a piece of the document itself, never a copy.
+	 * Equivalent to start(no attributes), text (if len > 0), end.
 	 * Which elements take it is the scanner's choice; the rest go the
 	 * usual way.  Last in the struct so that initializers without it stay
 	 * valid.

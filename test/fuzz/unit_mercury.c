@@ -508,6 +508,8 @@ test_scanner(void)
 typedef struct LeafLog
 {
 	StringInfoData out;
+	const char *doc;			/* the document scanned, doc[0..len) */
+	size_t		len;
 } LeafLog;
 
 static bool
@@ -557,6 +559,9 @@ leaf_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
 {
 	LeafLog    *l = arg;
 
+	/* a leaf's text is a piece of the document itself (xmlscan.h) */
+	if (len > 0 && (s < l->doc || s > l->doc + l->len || len > (size_t) (l->doc + l->len - s)))
+		appendStringInfoString(&l->out, "OUTSIDE");
 	appendStringInfoChar(&l->out, LEAF_MARK);
 	leaf_start(arg, lname, prefix, uri, 0, NULL);
 	if (len > 0)
@@ -606,6 +611,8 @@ leaf_scan_once(const char *doc, size_t len, int leaf, int *leaves)
 		h.leaf_named = leaf_named;
 	memcpy(copy, doc, len);
 	initStringInfo(&l.out);
+	l.doc = copy;
+	l.len = len;
 	ok = xmlscan_parse(copy, len, &h, &l);
 	free(copy);
 	if (!ok)
