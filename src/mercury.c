@@ -298,7 +298,15 @@ typedef struct MercuryParse
 	bool		used_body;		/* some unit points into the body */
 	int			next_field;		/* the field expected next (fields come in
 								 * schema order) */
-	uint32		scalar_fields;	/* bit per field: op->scalar (scanner only) */
+	uint64		scalar_fields;	/* bit per field: op->scalar (scanner only;
+								 * bit 63 is no field) */
+
+	/*
+	 * depth while an item is the innermost element and nothing is
+	 * skipped, without a tree: where a leaf may be a field of the item
+	 * (mercury_scan_leaf_named); else -1
+	 */
+	int			leaf_depth;
 
 	/* list answer */
 	int64		total;			/* list attributes, -1 if absent */
@@ -1351,6 +1359,7 @@ mercury_xml_close(MercuryParse *p)
 			break;
 		case ME_UNIT:
 			p->units[p->nunits - 1].end_node = p->nnodes;
+			p->leaf_depth = -1;
 			break;
 		case ME_FAULTSTRING:
 			if (p->collect)
@@ -1370,7 +1379,6 @@ static bool
 mercury_add_unit(MercuryParse *p)
 {
 	MercuryUnit *u;
-	int			f;
 
 	if (p->nunits >= MERCURY_MAX_PAGE)
 	{
@@ -1410,8 +1418,8 @@ mercury_add_unit(MercuryParse *p)
 	}
 	u = &p->units[p->nunits++];
 	p->unit = u;
-	for (f = 0; f < p->nfields; f++)
-		u->val[f] = NULL;
+	/* all of them: a constant size, which the compiler clears inline */
+	memset(u->val, 0, sizeof(u->val));
 	u->seen = 0;
 	u->first_node = u->end_node = p->nnodes;
 	p->next_field = 0;
@@ -1614,6 +1622,8 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 					p->skip = 1;
 					return;
 				}
+				/* the scanner's next ones are this very pointer too */
+				p->unit_name = lname;
 				if (!mercury_add_unit(p))
 					return;
 				kind = ME_UNIT;
@@ -1736,6 +1746,9 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 	}
 	p->nodestack[p->depth] = node;
 	p->stack[p->depth++] = kind;
+	/* (skip is 0 here; a field would be pushed one deeper) */
+	if (kind == ME_UNIT && !p->keep_tree && p->depth < MERCURY_MAX_DEPTH)
+		p->leaf_depth = p->depth;
 }
 
 static void
@@ -1917,6 +1930,7 @@ mercury_parse_init(MercuryParse *p, const VetisOp *op, bool keep_tree)
 	p->offset = -1;
 	p->has_more = -1;
 	p->erroffset = -1;
+	p->leaf_depth = -1;
 }
 
 /*
@@ -2028,6 +2042,19 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 			return true;
 		}
 	}
+	else if (p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
+			 p->stack[p->depth - 1] == ME_LIST &&
+			 (const xmlChar *) lname == p->unit_name)
+	{
+		/* an item, named as the one before: what mercury_sax_start does */
+		if (!mercury_add_unit(p))
+			return false;
+		p->nodestack[p->depth] = -1;
+		p->stack[p->depth++] = ME_UNIT;
+		if (!p->keep_tree)
+			p->leaf_depth = p->depth;
+		return true;
+	}
 	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
 					  (const xmlChar **) attrs);
@@ -2051,6 +2078,14 @@ mercury_scan_end(void *arg, const char *lname, const char *prefix,
 			u->val[p->field] = mercury_text_end(p, &u->len[p->field]);
 		}
 		p->field = -1;
+		return true;
+	}
+	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_UNIT)
+	{
+		/* an item's end: what mercury_xml_close does for it */
+		p->depth--;
+		p->unit->end_node = p->nnodes;
+		p->leaf_depth = -1;
 		return true;
 	}
 	mercury_sax_end(p, (const xmlChar *) lname, (const xmlChar *) prefix,
@@ -2125,6 +2160,49 @@ mercury_scan_leaf(void *arg, const char *lname, const char *prefix,
 	return mercury_scan_leaf_other(p, lname, prefix, uri, s, len);
 }
 
+/* the rest of mercury_scan_leaf_named (out of line: see there) */
+static pg_noinline bool
+mercury_scan_leaf_slow(MercuryParse *p, const XmlScanName *name,
+					   const char *s, size_t len)
+{
+	return mercury_scan_leaf(p, name->lname, name->prefix, name->uri, s, len);
+}
+
+/*
+ * The scanner's leaf callback: the names list is the item type's fields,
+ * so a field's index comes with its name.  The hot path, a scalar field
+ * of an item, not seen before, with text, is what mercury_scan_leaf does
+ * for it, with the item's state in one test (see leaf_depth); the rest
+ * goes there.
+ */
+static bool
+mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
+						size_t len)
+{
+	MercuryParse *p = (MercuryParse *) arg;
+	MercuryUnit *u = p->unit;
+	/* an index below nfields, or -1, which is bit 63: no field */
+	unsigned int f = (unsigned int) name->index & 63;
+
+	if (likely(p->depth == p->leaf_depth && p->skip == 0 &&
+			   (p->scalar_fields & ~(uint64) u->seen & (UINT64CONST(1) << f)) &&
+			   len > 0))
+	{
+		/*
+		 * A leaf's text is a piece of the document (xmlscan.h), which is
+		 * the body here (leaf_depth is set only without a tree)
+		 */
+		Assert(mercury_in_body(p, s, len));
+		u->seen |= 1U << f;
+		u->val[f] = s;
+		u->len[f] = (int) len;
+		p->used_body = true;
+		return true;
+	}
+	/* a call of its own, so that the hot path saves no registers */
+	return mercury_scan_leaf_slow(p, name, s, len);
+}
+
 /*
  * Scan a body with the fast scanner; "leaf": with the leaf callback (the
  * tests also scan without it, every element through start/text/end).
@@ -2136,11 +2214,12 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
-		.leaf = leaf ? mercury_scan_leaf : NULL,
+		.leaf_named = leaf ? mercury_scan_leaf_named : NULL,
 		.names = p->op->names,
 		.nnames = p->op->type->nfields,
 	};
 	int			f;
+	bool		ok;
 
 	/* the scanner hands out the field names as these pointers */
 	p->scalar_fields = 0;
@@ -2148,7 +2227,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 	{
 		p->field_names[f] = (const xmlChar *) p->op->names[f];
 		if (p->op->scalar[f])
-			p->scalar_fields |= 1U << f;
+			p->scalar_fields |= UINT64CONST(1) << f;
 	}
 	p->unit_name = NULL;
 	/* scalar fields alone may point into the body */
@@ -2157,7 +2236,10 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		p->body = body;
 		p->bodylen = len;
 	}
-	return xmlscan_parse(body, len, &handler, p);
+	ok = xmlscan_parse(body, len, &handler, p);
+	/* it may point into the scanner's state, which is gone */
+	p->unit_name = NULL;
+	return ok;
 }
 
 static bool
@@ -2243,6 +2325,12 @@ mercury_crosscheck(const char *body, size_t len, const MercuryParse *fast)
 		const MercuryUnit *a = &q.units[i];
 		const MercuryUnit *b = &fast->units[i];
 		int			f;
+
+		if (a->first_node != b->first_node || a->end_node != b->end_node)
+		{
+			fprintf(stderr, "mercury crosscheck: the elements of unit %d differ\n", i + 1);
+			abort();
+		}
 
 		for (f = 0; f < q.op->type->nfields; f++)
 		{

@@ -82,20 +82,23 @@ typedef struct XsOpen
  * the same qualified name under the same bindings gets the same callback
  * arguments.  Valid while XsScan.scope equals its scope.
  */
-typedef struct XsCached
+typedef struct XsCached XsCached;
+struct XsCached
 {
 #ifdef XS_SSE2
 	__m128i		key;			/* a name of under 16 bytes, zeros after it */
+	__m128i		mask;			/* ones where key has the name: qlen < 16 */
 #endif
 	unsigned int scope;			/* 0: empty */
 	size_t		qlen;
 	const char *qname;			/* an earlier occurrence in the document */
-	const char *lname;
-	const char *prefix;
-	const char *uri;
+	XmlScanName name;			/* the callbacks' arguments */
 	unsigned int next;			/* index of the plain start tag after it */
 	unsigned int next2;			/* the different one after it before that */
-} XsCached;
+	/* &cache[next], &cache[next2]: for the leaf run, one load each */
+	const XsCached *pnext;
+	const XsCached *pnext2;
+};
 
 typedef struct XsScan
 {
@@ -104,6 +107,7 @@ typedef struct XsScan
 	const XmlScanHandler *h;
 	void	   *arg;
 	XmlScanLeaf leaf;			/* h->leaf, one load less per leaf */
+	XmlScanLeafNamed leaf_named;	/* h->leaf_named, likewise */
 	XsBinding	bind[XS_MAX_BINDINGS];
 	int			nbind;
 	XsOpen		open[XS_MAX_DEPTH];
@@ -452,7 +456,10 @@ xs_copy(XsScan *s, const char *src, size_t len)
 	return d;
 }
 
-/* The canonical pointer for a local name the handler listed, or NULL. */
+/*
+ * The canonical pointer for a local name the handler listed, or NULL;
+ * then s->lastname is its index in the list.
+ */
 static const char *
 xs_listed(XsScan *s, const XsName *n)
 {
@@ -683,18 +690,40 @@ xs_leaf_end(const char *end, const char *qname, size_t qlen, const char **t)
  * any) and end.
  */
 static inline XS_ALWAYS_INLINE bool
-xs_leaf_events(const XsScan *s, const char *lname, const char *prefix,
-			   const char *uri, const char *text, size_t len)
+xs_leaf_events(const XsScan *s, const XmlScanName *n, const char *text,
+			   size_t len)
 {
+	if (s->leaf_named != NULL)
+		return s->leaf_named(s->arg, n, text, len);
 	if (s->leaf != NULL)
-		return s->leaf(s->arg, lname, prefix, uri, text, len);
+		return s->leaf(s->arg, n->lname, n->prefix, n->uri, text, len);
 	/* no attributes, but a valid array as before, not NULL */
-	return s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs) &&
+	return s->h->start(s->arg, n->lname, n->prefix, n->uri, 0, xs_no_attrs) &&
 		(len == 0 || s->h->text(s->arg, text, len)) &&
-		s->h->end(s->arg, lname, prefix, uri);
+		s->h->end(s->arg, n->lname, n->prefix, n->uri);
 }
 
 #ifdef XS_SSE2
+/*
+ * xs_same for names of 16 bytes or more: up to 32 bytes in two 16-byte
+ * steps, the second overlapping the first.
+ */
+static inline XS_ALWAYS_INLINE bool
+xs_same_long(const char *a, const char *b, size_t n)
+{
+	if (n <= 32)
+	{
+		__m128i		x = _mm_xor_si128(_mm_loadu_si128((const __m128i *) a),
+									  _mm_loadu_si128((const __m128i *) b));
+		__m128i		y = _mm_xor_si128(_mm_loadu_si128((const __m128i *) (a + n - 16)),
+									  _mm_loadu_si128((const __m128i *) (b + n - 16)));
+
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x, y),
+												_mm_setzero_si128())) == 0xFFFF;
+	}
+	return xs_same(a, b, n);
+}
+
 /*
  * Whether the start tag at p ('<') is the element name of cache entry e,
  * without attributes: the bytes after '<' are its name (as cached, so
@@ -714,55 +743,141 @@ xs_guessed(const XsScan *s, const XsCached *e, const char *p)
 		 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
 														_mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
 										  e->key)) == 0xFFFF :
-		 (size_t) (s->end - p) >= n + 3 && xs_same(p + 1, e->qname, n)) &&
+		 (size_t) (s->end - p) >= n + 3 && xs_same_long(p + 1, e->qname, n)) &&
 		(p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'));
 }
 
 /*
- * Most start tags inside a record are guessed (see the content loop) and
- * open a leaf with plain text: from p on, as long as that is so, each one
- * is finished here with the entry at hand (its end found and its end tag
- * compared with the key as in xs_start_plain; a guess teaches nothing, an
- * entry's names are not in the arena), without going back to the content
- * loop between them.  Returns where it stopped (p itself if at once), or
- * NULL if a callback stopped the scan; *guess is the entry guessed for the
- * start tag there, or XS_CACHE if it is none.
+ * Inside a record, most of the document is guessed start tags (see the
+ * content loop) of leaves with plain text, the records' end tags, white
+ * space between them and the next record's guessed start tag: from p on,
+ * as long as that is so, each is finished here with the entry at hand,
+ * without going back to the content loop between them (a guess teaches
+ * nothing, an entry's names are not in the arena):
+ *
+ * - a guessed "<name>" whose text ends at "</name>": the leaf's events;
+ * - a guessed "<name>" whose content is anything else: its start event,
+ *   and it is pushed, as xs_start_plain does (which it would do too: the
+ *   leaf test is the same, and near the end of the document, where
+ *   xs_start_plain tests byte by byte, the run stops instead);
+ * - "</name>" of the innermost open element, written without white
+ *   space, but the root's: its end event, and it is popped;
+ * - white space up to the next '<': a text event, as xs_text makes.
+ *
+ * Returns where it stopped (p itself if at once), or NULL if a callback
+ * stopped the scan; *guess is the entry guessed for the start tag there,
+ * or XS_CACHE if it is none.
  */
 static const char *
 xs_leaf_run(XsScan *s, const char *p, unsigned int *guess)
 {
 	const char *end = s->end;
+	/* kept here, stored when the run stops */
+	const XsCached *last = &s->cache[s->last];
+	const XsCached *found = NULL;	/* the guess where it stopped */
 
-	for (;;)
+	/* with fewer than 18 bytes left, the content loop's byte-by-byte tests */
+	while (end - p >= 18)
 	{
-		const XsCached *last = &s->cache[s->last];
-		unsigned int g = last->next;
-		const XsCached *e = &s->cache[g];
+		const XsCached *e = last->pnext;
 		size_t		n;
 		const char *t;
 
-		*guess = XS_CACHE;
-		if (end - p < 2 || p[0] != '<' || !xs_name_start(p[1]))
-			return p;
-		if (!xs_guessed(s, e, p) &&
-			!xs_guessed(s, (e = &s->cache[(g = last->next2)]), p))
-			return p;
-		*guess = g;
+		if (p[0] != '<')
+		{
+			/* white space before a tag: one text, as xs_text would pass */
+			t = p;
+			while (t < end && xs_is_space(*t))
+				t++;
+			if (t == p || t >= end || *t != '<')
+				break;
+			if (!s->h->text(s->arg, p, t - p))
+				return NULL;
+			p = t;
+			continue;
+		}
+		if (p[1] == '/')
+		{
+			/* the end tag of the innermost open element (the root: not here) */
+			XsOpen	   *o = &s->open[s->depth - 1];
+
+			n = o->qlen;
+			if (s->depth < 2 || (size_t) (end - p) < n + 3 || p[2 + n] != '>' ||
+				!(n < 16 ? xs_same(p + 2, o->qname, n) : xs_same_long(p + 2, o->qname, n)))
+				break;
+			if (!s->h->end(s->arg, o->lname, o->prefix, o->uri))
+				return NULL;
+			s->nbind = o->nbind;
+			s->scope = o->scope;
+			s->used = o->arena;
+			s->depth--;
+			p += n + 3;
+			continue;
+		}
+
+		/*
+		 * The guesses, as xs_guessed (with the mask at hand; p has 18
+		 * bytes left).  A name matched starts with a name character, so
+		 * "<!" and "<?" match none.
+		 */
 		n = e->qlen;
-		if (n >= 16 || p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
-			return p;
+		if (!(e->scope == s->scope &&
+			  (n < 16 ?
+			   _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (p + 1)),
+															  e->mask),
+												e->key)) == 0xFFFF :
+			   (size_t) (end - p) >= n + 3 && xs_same_long(p + 1, e->qname, n)) &&
+			  (p[1 + n] == '>' || (p[1 + n] == '/' && p[2 + n] == '>'))))
+		{
+			e = last->pnext2;
+			if (!xs_guessed(s, e, p))
+				break;
+			n = e->qlen;
+		}
+		if (p[1 + n] != '>' || s->depth >= XS_MAX_DEPTH)
+		{
+			found = e;
+			break;
+		}
 		t = xs_text_run(p + 2 + n, end);
-		if (!(end - t >= 18 && t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
-			  _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
-															 _mm_loadu_si128((const __m128i *) (xs_ones + 16 - n))),
-											   e->key)) == 0xFFFF))
-			return p;
-		s->last = g;
-		if (!xs_leaf_events(s, e->lname, e->prefix, e->uri, p + 2 + n,
-							t - (p + 2 + n)))
+
+		/* near the end: xs_start_plain's byte-by-byte test (n + 3 <= 18) */
+		if ((size_t) (end - t) < n + 18)
+		{
+			found = e;
+			break;
+		}
+		last = e;
+		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+			(n < 16 ?
+			 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
+															e->mask),
+											  e->key)) == 0xFFFF :
+			 xs_same_long(t + 2, e->qname, n)))
+		{
+			if (!xs_leaf_events(s, &e->name, p + 2 + n, t - (p + 2 + n)))
+				return NULL;
+			p = t + 3 + n;
+			continue;
+		}
+		/* not a leaf: opened, as xs_start_plain opens it */
+		if (!s->h->start(s->arg, e->name.lname, e->name.prefix, e->name.uri, 0,
+						 xs_no_attrs))
 			return NULL;
-		p = t + 3 + n;
+		s->open[s->depth].qname = p + 1;
+		s->open[s->depth].qlen = n;
+		s->open[s->depth].lname = e->name.lname;
+		s->open[s->depth].prefix = e->name.prefix;
+		s->open[s->depth].uri = e->name.uri;
+		s->open[s->depth].nbind = s->nbind;
+		s->open[s->depth].scope = s->scope;
+		s->open[s->depth].arena = s->used;
+		s->depth++;
+		p += 2 + n;
 	}
+	s->last = last - s->cache;
+	*guess = found != NULL ? found - s->cache : XS_CACHE;
+	return p;
 }
 #endif
 
@@ -782,9 +897,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	unsigned int place = XS_CACHE;	/* none */
 	size_t		used = s->used;
 	bool		empty = *p == '/';
-	const char *lname = NULL;
-	const char *prefix = NULL;
-	const char *uri = NULL;
+	const XmlScanName *nm = NULL;	/* in the cache, or own */
+	XmlScanName own;
 	int			w;
 #ifdef XS_SSE2
 	__m128i		key = _mm_setzero_si128();
@@ -797,9 +911,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		if (short_name)
 			mask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen));
 		key = hit->key;
-		lname = hit->lname;
-		prefix = hit->prefix;
-		uri = hit->uri;
+		nm = &hit->name;
 		place = hit - s->cache;
 	}
 	else if (short_name)
@@ -825,9 +937,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			if (e->scope == s->scope &&
 				_mm_movemask_epi8(_mm_cmpeq_epi8(e->key, key)) == 0xFFFF)
 			{
-				lname = e->lname;
-				prefix = e->prefix;
-				uri = e->uri;
+				nm = &e->name;
 				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
@@ -847,23 +957,22 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			if (e->scope == s->scope && e->qlen == name->qlen &&
 				xs_same(e->qname, name->qname, name->qlen))
 			{
-				lname = e->lname;
-				prefix = e->prefix;
-				uri = e->uri;
+				nm = &e->name;
 				place = (h + w) & (XS_CACHE - 1);
 				break;
 			}
 		}
 	}
-	if (lname == NULL)
+	if (nm == NULL)
 	{
 		bool		found;
 
-		uri = xs_lookup(s, name->prefix, name->plen, &found, &prefix);
+		own.uri = xs_lookup(s, name->prefix, name->plen, &found, &own.prefix);
 		if (!found)
 			return NULL;		/* undeclared prefix */
-		lname = xs_listed(s, name);
-		if (lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
+		own.lname = xs_listed(s, name);
+		own.index = own.lname != NULL ? s->lastname : -1;
+		if (own.lname == NULL && name->llen < XS_CACHE_ARENA - s->cused)
 		{
 			/* a copy that lives as long as the cache */
 			char	   *d = s->carena + s->cused;
@@ -871,9 +980,10 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			memcpy(d, name->local, name->llen);
 			d[name->llen] = '\0';
 			s->cused += name->llen + 1;
-			lname = d;
+			own.lname = d;
 		}
-		if (lname != NULL)
+		nm = &own;
+		if (own.lname != NULL)
 		{
 			XsCached   *e = &s->cache[h];
 
@@ -892,17 +1002,19 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 #ifdef XS_SSE2
 			/* a long name has a key of zeros, which no short one equals */
 			e->key = key;
+			e->mask = name->qlen < 16 ?
+				_mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen)) :
+				_mm_setzero_si128();
 #endif
 			e->scope = s->scope;
 			e->qlen = name->qlen;
 			e->qname = name->qname;
-			e->lname = lname;
-			e->prefix = prefix;
-			e->uri = uri;
+			e->name = own;
 			e->next = 0;
 			e->next2 = 0;
+			e->pnext = e->pnext2 = &s->cache[0];
 		}
-		else if ((lname = xs_copy(s, name->local, name->llen)) == NULL)
+		else if ((own.lname = xs_copy(s, name->local, name->llen)) == NULL)
 			return NULL;
 	}
 
@@ -919,6 +1031,8 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		{
 			last->next2 = last->next;
 			last->next = place;
+			last->pnext2 = last->pnext;
+			last->pnext = &s->cache[place];
 		}
 		s->last = place;
 	}
@@ -926,7 +1040,7 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 	if (empty)
 	{
 		p += 2;
-		if (!xs_leaf_events(s, lname, prefix, uri, p, 0))
+		if (!xs_leaf_events(s, nm, p, 0))
 			return NULL;
 		s->used = used;
 		return p;
@@ -972,19 +1086,19 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 		}
 		if (leaf)
 		{
-			if (!xs_leaf_events(s, lname, prefix, uri, p, t - p))
+			if (!xs_leaf_events(s, nm, p, t - p))
 				return NULL;
 			s->used = used;
 			return t + 3 + name->qlen;
 		}
 	}
-	if (!s->h->start(s->arg, lname, prefix, uri, 0, xs_no_attrs))
+	if (!s->h->start(s->arg, nm->lname, nm->prefix, nm->uri, 0, xs_no_attrs))
 		return NULL;
 	s->open[s->depth].qname = name->qname;
 	s->open[s->depth].qlen = name->qlen;
-	s->open[s->depth].lname = lname;
-	s->open[s->depth].prefix = prefix;
-	s->open[s->depth].uri = uri;
+	s->open[s->depth].lname = nm->lname;
+	s->open[s->depth].prefix = nm->prefix;
+	s->open[s->depth].uri = nm->uri;
 	s->open[s->depth].nbind = s->nbind;
 	s->open[s->depth].scope = s->scope;
 	s->open[s->depth].arena = used;
@@ -1564,6 +1678,7 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->h = handler;
 	s->arg = arg;
 	s->leaf = handler->leaf;
+	s->leaf_named = handler->leaf_named;
 	s->nbind = 0;
 	s->depth = 0;
 	s->used = 0;
@@ -1573,6 +1688,8 @@ xmlscan_parse(const char *doc, size_t len, const XmlScanHandler *handler,
 	s->cused = 0;
 	s->last = 0;
 	memset(s->cache, 0, sizeof(s->cache));
+	for (i = 0; i < XS_CACHE; i++)
+		s->cache[i].pnext = s->cache[i].pnext2 = &s->cache[0];
 	for (i = 0; i < handler->nnames && i < XS_MAX_NAMES; i++)
 		s->namelen[i] = strlen(handler->names[i]);
 	xs_init_classes();

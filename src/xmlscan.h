@@ -47,6 +47,22 @@
 typedef bool (*XmlScanLeaf) (void *arg, const char *lname, const char *prefix,
 							 const char *uri, const char *s, size_t len);
 
+/*
+ * An element's names for XmlScanHandler.leaf_named: the start and end
+ * callbacks' arguments, and the index of the local name in
+ * XmlScanHandler.names (-1 if it is not one of them).
+ */
+typedef struct XmlScanName
+{
+	const char *lname;
+	const char *prefix;
+	const char *uri;
+	int			index;
+} XmlScanName;
+
+typedef bool (*XmlScanLeafNamed) (void *arg, const XmlScanName *name,
+								  const char *s, size_t len);
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {
@@ -70,12 +86,21 @@ typedef struct XmlScanHandler
 	 * content is one piece of plain text, or nothing (<p:a/>, <p:a></p:a>),
 	 * may be passed in this one call instead: the arguments of its start
 	 * and end callbacks and its text (len 0 when empty; s is then not to be
-	 * read).  Equivalent to start(no attributes), text (if len > 0), end.
+	 * read), which is a piece of the document itself, never a copy.
+	 * Equivalent to start(no attributes), text (if len > 0), end.
 	 * Which elements take it is the scanner's choice; the rest go the
 	 * usual way.  Last in the struct so that initializers without it stay
 	 * valid.
 	 */
 	XmlScanLeaf leaf;
+
+	/*
+	 * Optional, taken instead of leaf when set: the same call, with the
+	 * names in one struct (valid during the call only) that also says
+	 * which of names the local name is, so that the handler neither looks
+	 * it up nor gets three pointers passed.
+	 */
+	XmlScanLeafNamed leaf_named;
 } XmlScanHandler;
 
 /*

@@ -508,6 +508,8 @@ test_scanner(void)
 typedef struct LeafLog
 {
 	StringInfoData out;
+	const char *doc;			/* the document scanned, doc[0..len) */
+	size_t		len;
 } LeafLog;
 
 static bool
@@ -557,6 +559,9 @@ leaf_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
 {
 	LeafLog    *l = arg;
 
+	/* a leaf's text is a piece of the document itself (xmlscan.h) */
+	if (len > 0 && (s < l->doc || s > l->doc + l->len || len > (size_t) (l->doc + l->len - s)))
+		appendStringInfoString(&l->out, "OUTSIDE");
 	appendStringInfoChar(&l->out, LEAF_MARK);
 	leaf_start(arg, lname, prefix, uri, 0, NULL);
 	if (len > 0)
@@ -564,17 +569,35 @@ leaf_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
 	return leaf_end(arg, lname, prefix, uri);
 }
 
+static const char *const leaf_names[] = {"name", "N"};
+
 /*
- * Scan doc with start, text and end (with_leaf false) or with the leaf
- * callback too; the events, or NULL if the scanner gave up.  *leaves (if
- * not NULL) gets the number of leaf calls, and they are taken out of the
- * events.
+ * The leaf_named callback: logged as leaf_leaf does, and the name's index
+ * checked: names[index] is the very pointer passed as the local name, or
+ * -1 for a local name that is none of them (else "BADINDEX" is logged).
  */
-static char *
-leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
+static bool
+leaf_named(void *arg, const XmlScanName *name, const char *s, size_t len)
 {
-	static const char *const names[] = {"name", "N"};
-	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, names, 2};
+	LeafLog    *l = arg;
+	int			i;
+
+	if (name->index >= 0 ? name->index >= (int) lengthof(leaf_names) ||
+		leaf_names[name->index] != name->lname : false)
+		appendStringInfoString(&l->out, "BADINDEX");
+	for (i = 0; i < (int) lengthof(leaf_names) && name->index < 0; i++)
+	{
+		if (strcmp(leaf_names[i], name->lname) == 0)
+			appendStringInfoString(&l->out, "BADINDEX");
+	}
+	return leaf_leaf(arg, name->lname, name->prefix, name->uri, s, len);
+}
+
+/* One scan of leaf_scan_with: leaf is 0 (none), 1 (leaf) or 2 (leaf_named). */
+static char *
+leaf_scan_once(const char *doc, size_t len, int leaf, int *leaves)
+{
+	XmlScanHandler h = {leaf_start, leaf_end, leaf_text, leaf_names, 2};
 	LeafLog		l;
 	char	   *copy = malloc(len > 0 ? len : 1);
 	bool		ok;
@@ -582,10 +605,14 @@ leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
 				j,
 				n = 0;
 
-	if (with_leaf)
+	if (leaf == 1)
 		h.leaf = leaf_leaf;
+	else if (leaf == 2)
+		h.leaf_named = leaf_named;
 	memcpy(copy, doc, len);
 	initStringInfo(&l.out);
+	l.doc = copy;
+	l.len = len;
 	ok = xmlscan_parse(copy, len, &h, &l);
 	free(copy);
 	if (!ok)
@@ -604,6 +631,46 @@ leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
 	if (leaves != NULL)
 		*leaves = n;
 	return l.out.data;
+}
+
+/*
+ * Scan doc with start, text and end (with_leaf false) or with the leaf
+ * callback too; the events, or NULL if the scanner gave up.  *leaves (if
+ * not NULL) gets the number of leaf calls, and they are taken out of the
+ * events.  With the leaf callback, the document is scanned with leaf_named
+ * too, which must give the same events and leaf calls (else the result
+ * says so, and matches no expected events).
+ */
+static char *
+leaf_scan_with(const char *doc, size_t len, bool with_leaf, int *leaves)
+{
+	char	   *got;
+	char	   *named;
+	int			n = 0,
+				nn = 0;
+
+	if (!with_leaf)
+		return leaf_scan_once(doc, len, 0, leaves);
+	got = leaf_scan_once(doc, len, 1, &n);
+	named = leaf_scan_once(doc, len, 2, &nn);
+	if (leaves != NULL)
+		*leaves = n;
+	if (got == NULL && named == NULL)
+		return NULL;
+	if (got == NULL || named == NULL || n != nn || strcmp(got, named) != 0)
+	{
+		char	   *diff = psprintf("leaf and leaf_named differ: %s (%d leaves) / %s (%d leaves)",
+									got ? got : "(gave up)", n,
+									named ? named : "(gave up)", nn);
+
+		if (got != NULL)
+			pfree(got);
+		if (named != NULL)
+			pfree(named);
+		return diff;
+	}
+	pfree(named);
+	return got;
 }
 
 static char *
@@ -887,6 +954,55 @@ test_leaf(void)
 			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B, NULL, 0},
 			{"<r><" LONG_A ">1</" LONG_A "><" LONG_B ">2</" LONG_B "><" LONG_A ">1</" LONG_A "><" LONG_B ">2</Bbbbbbbbbbbbbbbbbbb3></r>",
 				NULL, 0},
+			/*
+			 * records (issue 14: the leaf run finishes their end tags, the
+			 * white space after them and the next start tag): what it
+			 * must leave to the content loop, or refuse
+			 */
+#define REC "<u><N>1</N><M>2</M></u>"
+#define EREC "S(u,-,-,0)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(u)"
+#define PAD "                    "
+			{"<r>" REC "\n" REC "\n" REC "\n x" REC "\t" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n x;" EREC "T\t;" EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\n&amp;" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;T&;" EREC "E(r)", 8},
+			{"<r>" REC "\n" REC "\n" REC "\n<![CDATA[c]]>" REC "\n<!--c-->" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;Tc;" EREC "T\n;" EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\r\n" REC "</r>" PAD, NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2</M></v>\n" REC "</r>" PAD, NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2</M></uu>\n" REC "</r>" PAD, NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2</M></u\n" REC "</r>" PAD, NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2</M></u \n>\n" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;" EREC "T\n;" EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\n<u/>\n<u></u>\n<u>\n</u>\n" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;S(u,-,-,0)E(u)T\n;S(u,-,-,0)E(u)T\n;S(u,-,-,0)T\n;E(u)T\n;"
+				EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\n<u a='1'><N>1</N><M>2</M></u>\n" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;S(u,-,-,1)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;E(M)E(u)T\n;" EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>&lt;</N><M><![CDATA[2]]></M></u>\n<u><N>1<!---->1</N><M>2 </M ></u>\n" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;S(u,-,-,0)S(N,-,-,0)T<;E(N)S(M,-,-,0)T2;E(M)E(u)T\n;"
+				"S(u,-,-,0)S(N,-,-,0)T1;T1;E(N)S(M,-,-,0)T2 ;E(M)E(u)T\n;" EREC "E(r)", 8},
+			/* a text followed by a tag that is not its end tag but for one byte */
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2<qM>3</qM></M></u>\n" REC "</r>" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "T\n;S(u,-,-,0)S(N,-,-,0)T1;E(N)S(M,-,-,0)T2;S(qM,-,-,0)T3;E(qM)E(M)E(u)T\n;"
+				EREC "E(r)", 10},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2<\?M>3</M></u>\n" REC "</r>" PAD, NULL, 0},
+			/* the document ends in a record, or in a tag of one */
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M", NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u><N>1</N><M>2</M></u", NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n<u", NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n" PAD PAD, NULL, 0},
+			{"<r>" REC "\n" REC "\n" REC "\n</r", NULL, 0},
+			/* the root's end tag is the content loop's: nothing after it is text */
+			{"<r>" REC "\n" REC "\n" REC "</r>\n<!--c-->\n" PAD,
+				"S(r,-,-,0)" EREC "T\n;" EREC "T\n;" EREC "E(r)", 6},
+			{"<r>" REC "\n" REC "\n" REC "</r>\n<r/>" PAD, NULL, 0},
+			/* records in records, and a record's name bound again */
+			{"<r xmlns:a='urn:1'><a:u>" REC REC REC "</a:u>\n<a:u>" REC REC "</a:u><a:u xmlns:a='urn:2'>" REC "</a:u>\n<a:u>" REC "</a:u></r>" PAD,
+				"S(r,-,-,0)S(u,a,urn:1,0)" EREC EREC EREC "E(u)T\n;S(u,a,urn:1,0)" EREC EREC "E(u)S(u,a,urn:2,0)" EREC "E(u)T\n;S(u,a,urn:1,0)" EREC "E(u)E(r)", 14},
+#undef REC
+#undef EREC
+#undef PAD
 		};
 
 		for (i = 0; i < (int) lengthof(more); i++)
@@ -919,6 +1035,215 @@ test_leaf(void)
 #undef LONG_A
 #undef LONG_B
 	}
+	pfree(doc.data);
+	pfree(want.data);
+}
+
+/*
+ * A generated name of qlen bytes: "a:" and local bytes (qlen >= 3), or
+ * local bytes alone, the last one "last"; its local name and prefix as the
+ * callbacks get them.
+ */
+static void
+run_name(char *qname, int qlen, char c, char last, const char **local,
+		 const char **prefix, const char **uri)
+{
+	int			i,
+				from = qlen >= 3 ? 2 : 0;
+
+	if (from)
+		memcpy(qname, "a:", 2);
+	for (i = from; i < qlen; i++)
+		qname[i] = c;
+	qname[qlen - 1] = last;
+	qname[qlen] = '\0';
+	*local = qname + from;
+	*prefix = from ? "a" : "-";
+	*uri = from ? "urn:a" : "-";
+}
+
+/*
+ * Records of leaves (issue 14): the scanner's leaf run also finishes a
+ * record's end tag, the white space after it and the next record's start
+ * tag.  Three records of three leaves, leaf names of 1-40 bytes (16-40:
+ * compared in two 16-byte steps up to 32, in words beyond; two of the
+ * leaves differ only in their last byte), record names of 1-40 bytes,
+ * texts of 0-40 bytes, white space of 0-20 bytes around the leaves and
+ * between the records, 0-19 bytes after the root: the end tags and the
+ * texts' ends fall on every place of a 16-byte step and near the end of
+ * the document.  Each document is scanned with start/text/end and with the
+ * leaf callbacks against the events written down while making it (every
+ * leaf one leaf call); every proper prefix of some is refused, and so is
+ * any byte of the second record's end tag or of the third record's start
+ * tag changed.
+ */
+static void
+test_records(void)
+{
+	static const char *const spaces[] = {"", "\n", " \t\n ", "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"};
+	static const int rlens[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 40};
+	StringInfoData doc,
+				want;
+	int			qlen,
+				tlen,
+				r,
+				k,
+				i,
+				docs = 0,
+				nprefix = 0,
+				nmut = 0;
+	bool		all_ok = true,
+				prefixes_ok = true,
+				mutations_ok = true;
+
+	initStringInfo(&doc);
+	initStringInfo(&want);
+	for (qlen = 1; qlen <= 40; qlen++)
+	{
+		for (tlen = 0; tlen <= 40; tlen++)
+		{
+			for (r = 0; r < (int) lengthof(rlens); r++)
+			{
+				char		x[48],
+							y[48],
+							rn[48],
+							text[48];
+				const char *xl,
+						   *xp,
+						   *xu,
+						   *yl,
+						   *yp,
+						   *yu,
+						   *rl,
+						   *rp,
+						   *ru;
+				const char *in = spaces[(qlen + tlen) % 4];
+				const char *between = spaces[(qlen + tlen + r) % 4];
+				int			pad = (qlen * 7 + tlen * 3 + r) % 20;
+				int			leaves[3];
+				char	   *got;
+				int			mode;
+
+				run_name(x, qlen, 'x', 'x', &xl, &xp, &xu);
+				run_name(y, qlen, 'x', 'y', &yl, &yp, &yu);
+				run_name(rn, rlens[r], 'R', 'R', &rl, &rp, &ru);
+				for (i = 0; i < tlen; i++)
+					text[i] = "0123456789-:T+ abc"[(i + r) % 18];
+				text[tlen] = '\0';
+				resetStringInfo(&doc);
+				resetStringInfo(&want);
+				appendStringInfoString(&doc, "<r xmlns:a=\"urn:a\">");
+				appendStringInfoString(&want, "S(r,-,-,0)");
+				for (k = 0; k < 3; k++)
+				{
+					appendStringInfo(&doc, "<%s>%s<%s>%s</%s><N>%d</N><%s>%s</%s>%s</%s>%s",
+									 rn, in, x, text, x, k, y, text, y, in, rn, between);
+					appendStringInfo(&want, "S(%s,%s,%s,0)", rl, rp, ru);
+					if (*in)
+						appendStringInfo(&want, "T%s;", in);
+					appendStringInfo(&want, "S(%s,%s,%s,0)", xl, xp, xu);
+					if (tlen > 0)
+						appendStringInfo(&want, "T%s;", text);
+					appendStringInfo(&want, "E(%s)S(N,-,-,0)T%d;E(N)S(%s,%s,%s,0)", xl, k, yl, yp, yu);
+					if (tlen > 0)
+						appendStringInfo(&want, "T%s;", text);
+					appendStringInfo(&want, "E(%s)", yl);
+					if (*in)
+						appendStringInfo(&want, "T%s;", in);
+					appendStringInfo(&want, "E(%s)", rl);
+					if (*between)
+						appendStringInfo(&want, "T%s;", between);
+				}
+				appendStringInfo(&doc, "</r>%*s", pad, "");
+				appendStringInfoString(&want, "E(r)");
+				docs++;
+
+				/* start/text/end, leaf (and leaf_named, in leaf_scan_with) */
+				for (mode = 0; mode < 2; mode++)
+				{
+					got = leaf_scan_with(doc.data, doc.len, mode == 1, &leaves[mode]);
+					if (got == NULL || strcmp(got, want.data) != 0 ||
+						(mode == 1 && leaves[mode] != 9))
+					{
+						if (all_ok)
+							printf("#   %s\n#   %s: got  %s (%d leaves)\n#   want %s\n", doc.data,
+								   mode ? "leaf" : "start/text/end",
+								   got ? got : "(gave up)", mode ? leaves[mode] : 0, want.data);
+						all_ok = false;
+					}
+					if (got != NULL)
+						pfree(got);
+				}
+
+				/* every proper prefix up to the root's end: not a document */
+				if (tlen % 8 == 0 && r % 3 == 0)
+				{
+					for (i = 0; i < doc.len - pad; i++)
+					{
+						nprefix++;
+						got = leaf_scan(doc.data, i);
+						if (got == NULL)
+							got = leaf_scan_with(doc.data, i, true, NULL);
+						if (got != NULL)
+						{
+							if (prefixes_ok)
+								printf("#   accepted %d bytes of %s\n", i, doc.data);
+							prefixes_ok = false;
+							pfree(got);
+						}
+					}
+				}
+
+				/*
+				 * the second record's end tag, or the third's start tag,
+				 * with a byte changed: refused
+				 */
+				if (tlen % 5 == 0)
+				{
+					char	   *tags[2];
+					char	   *b;
+					int			t;
+
+					tags[0] = doc.data;
+					for (k = 0; k < 2; k++)
+					{
+						tags[0] = strstr(tags[0] + 1, "</");
+						tags[0] = strstr(tags[0], rn);
+						while (tags[0][-1] != '/')
+							tags[0] = strstr(tags[0] + 1, rn);
+					}
+					tags[0] -= 2;	/* "</" of the second record's end tag */
+					tags[1] = strchr(tags[0] + 1, '<');
+					for (t = 0; t < 2; t++)
+					{
+						for (b = tags[t]; b == tags[t] || b[-1] != '>'; b++)
+						{
+							char		save = *b;
+
+							*b = save == '>' ? ' ' : (save == 'x' || save == 'R' ? 'q' : 'x');
+							if (b == tags[t] + 1 && t == 0)
+								*b = '<';
+							nmut++;
+							got = leaf_scan(doc.data, doc.len);
+							if (got == NULL)
+								got = leaf_scan_with(doc.data, doc.len, true, NULL);
+							if (got != NULL)
+							{
+								if (mutations_ok)
+									printf("#   accepted %s\n", doc.data);
+								mutations_ok = false;
+								pfree(got);
+							}
+							*b = save;
+						}
+					}
+				}
+			}
+		}
+	}
+	report(all_ok, psprintf("scanner: %d documents of three records of leaves (names of 1-40 bytes, texts of 0-40, white space between): the events written down, with start/text/end and the leaf callbacks (each leaf one call)", docs));
+	report(prefixes_ok, psprintf("scanner: %d proper prefixes of those documents refused", nprefix));
+	report(mutations_ok, psprintf("scanner: %d changed bytes of a record's end tag or the next record's start tag refused", nmut));
 	pfree(doc.data);
 	pfree(want.data);
 }
@@ -1038,6 +1363,25 @@ test_leaf_mercury(void)
 						break;
 					case 13:
 						appendStringInfo(&doc, "<bs:%s>&#x41;</bs:%s>", n, n);
+						break;
+					case 14:
+						/* leaves named as fields inside an element skipped */
+						appendStringInfo(&doc, "<bs:other><bs:%s>z</bs:%s><bs:%s/></bs:other><bs:%s>%d</bs:%s>",
+										 n, n, n, n, u, n);
+						break;
+					case 15:
+						/* inside a field: a field's element has no children */
+						appendStringInfo(&doc, "<bs:%s><bs:%s>z</bs:%s></bs:%s>", n, n, n, n);
+						break;
+					case 16:
+						/* an item's name inside an item: no item */
+						appendStringInfo(&doc, "<ws:unit><bs:%s>z</bs:%s></ws:unit><bs:%s>%d</bs:%s>",
+										 n, n, n, u, n);
+						break;
+					case 17:
+						/* or inside a field: a field's element has no children */
+						appendStringInfo(&doc, "<bs:%s><ws:unit><bs:%s>z</bs:%s></ws:unit></bs:%s>",
+										 n, n, n, n);
 						break;
 					default:
 						appendStringInfo(&doc, "<bs:%s>v%d-%d-%s</bs:%s>", n, u, f, n, n);
@@ -3351,6 +3695,7 @@ main(int argc, char **argv)
 	test_convert();
 	test_scanner();
 	test_leaf();
+	test_records();
 	test_leaf_mercury();
 	test_text_places();
 	test_limits();
