@@ -3093,13 +3093,10 @@ test_fill_plan_encoding(void)
 	stream.arg = &ms;
 	ctx.state = &vs;
 	ctx.scan_cxt = CurrentMemoryContext;
-	pf.ctx = &ctx;
-	pf.stream = &stream;
-	pf.page = page;
-	pf.index = 0;
-	pf.want = want;
-	pf.values = values;
-	pf.nulls = nulls;
+	pf = (PlanFill) {
+		.ctx = &ctx, .stream = &stream, .page = page,
+		.index = 0, .want = want, .values = values, .nulls = nulls
+	};
 	mercury_value_op = op;
 	memset(nulls, true, sizeof(nulls));
 	ok = page != NULL && no_error(plan_fill, &pf) &&
@@ -3325,13 +3322,10 @@ test_fill_passes(void)
 			values[c] = (Datum) (0x5EED0000 + c);
 			nulls[c] = (c + r) % 2 == 0;
 		}
-		pf.ctx = r % 7 == 3 ? NULL : &ctx;
-		pf.stream = &stream;
-		pf.page = page;
-		pf.index = index;
-		pf.want = want;
-		pf.values = values;
-		pf.nulls = nulls;
+		pf = (PlanFill) {
+			.ctx = r % 7 == 3 ? NULL : &ctx, .stream = &stream, .page = page,
+			.index = index, .want = want, .values = values, .nulls = nulls
+		};
 		got_ok = no_error(plan_fill, &pf);
 		if (got_ok != ref_ok ||
 			(!ref_ok && (shim_last_sqlstate() != ref_state ||
@@ -3375,13 +3369,10 @@ test_fill_passes(void)
 		PlanFill	pf;
 		int			k;
 
-		pf.ctx = &ctx;
-		pf.stream = &stream;
-		pf.page = page;
-		pf.index = 0;
-		pf.want = want;
-		pf.values = values;
-		pf.nulls = nulls;
+		pf = (PlanFill) {
+			.ctx = &ctx, .stream = &stream, .page = page,
+			.index = 0, .want = want, .values = values, .nulls = nulls
+		};
 		for (k = 0; k < 2; k++)
 		{
 			memset(want, true, sizeof(want));
@@ -3436,13 +3427,10 @@ test_fill_passes(void)
 		ctx2.state = vs2;
 		ctx2.scan_cxt = CurrentMemoryContext;
 		memset(want, true, sizeof(want));
-		pf.ctx = &ctx2;
-		pf.stream = &stream;
-		pf.page = page2;
-		pf.index = 0;
-		pf.want = want;
-		pf.values = values;
-		pf.nulls = nulls;
+		pf = (PlanFill) {
+			.ctx = &ctx2, .stream = &stream, .page = page2,
+			.index = 0, .want = want, .values = values, .nulls = nulls
+		};
 		for (k = 0; k < 2 && page2 != NULL; k++)
 		{
 			memset(nulls, true, sizeof(nulls));
