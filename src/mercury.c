@@ -1617,12 +1617,16 @@ mercury_sax_start(void *arg, const xmlChar *lname, const xmlChar *prefix,
 				break;
 
 			case ME_LIST:
-				if (lname != p->unit_name && strcmp(name, p->op->item) != 0)
+				/*
+				 * By name: a pointer equal to an earlier item's name may be
+				 * another name the scanner copied to the same place.
+				 */
+				if (strcmp(name, p->op->item) != 0)
 				{
 					p->skip = 1;
 					return;
 				}
-				/* the scanner's next ones are this very pointer too */
+				/* the scanner's next ones are most likely this pointer too */
 				p->unit_name = lname;
 				if (!mercury_add_unit(p))
 					return;
@@ -2044,9 +2048,13 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 	}
 	else if (p->skip == 0 && p->depth > 0 && p->depth < MERCURY_MAX_DEPTH &&
 			 p->stack[p->depth - 1] == ME_LIST &&
-			 (const xmlChar *) lname == p->unit_name)
+			 (const xmlChar *) lname == p->unit_name &&
+			 strcmp(lname, p->op->item) == 0)
 	{
-		/* an item, named as the one before: what mercury_sax_start does */
+		/*
+		 * An item, named as the one before (the pointer alone is no proof,
+		 * see mercury_sax_start): what mercury_sax_start does.
+		 */
 		if (!mercury_add_unit(p))
 			return false;
 		p->nodestack[p->depth] = -1;

@@ -3663,6 +3663,86 @@ test_fill_passes(void)
 	shim_reset();
 }
 
+/*
+ * An item is known by its name, not by where the scanner keeps the name:
+ * a name it copies into its per-element arena (a start tag with
+ * attributes) may lie where the previous item's did, so a sibling of
+ * another name in the list must still be skipped, read with and without
+ * the leaf callback, and by libxml2.
+ */
+static void
+test_item_names(void)
+{
+	static const char *const lists[] = {
+		/* the item's name and then another's at the same arena place */
+		"<ws:unit a=\"1\"><bs:name>u1</bs:name></ws:unit>"
+		"<ws:uxit a=\"1\"><bs:name>x</bs:name></ws:uxit>",
+		"<ws:unit a=\"1\"><bs:name>u1</bs:name></ws:unit>"
+		"<ws:othername a=\"1\"><bs:name>x</bs:name></ws:othername>"
+		"<ws:unit a=\"2\"><bs:name>u2</bs:name></ws:unit>",
+		"<ws:unit><bs:name>u1</bs:name></ws:unit>"
+		"<ws:uxit a=\"1\"><bs:name>x</bs:name></ws:uxit>"
+		"<ws:unit><bs:name>u2</bs:name></ws:unit>",
+		"<ws:unit a=\"1\"><bs:name>u1</bs:name></ws:unit>"
+		"<ws:uxit><bs:name>x</bs:name></ws:uxit>"
+		"<ws:unit a=\"1\"><bs:name>u2</bs:name></ws:unit>"
+		"<ws:uxit a=\"1\"/><ws:unix a=\"1\"></ws:unix>",
+	};
+	int			i,
+				mode;
+
+	for (i = 0; i < (int) lengthof(lists); i++)
+	{
+		StringInfoData doc;
+		const char *q;
+		int			items = 0;
+		MercuryParse px;
+		bool		okx;
+		char		what[160];
+
+		initStringInfo(&doc);
+		appendStringInfo(&doc,
+						 "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+						 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+						 "<ws:unitList count=\"1\" total=\"1\" offset=\"0\">%s</ws:unitList>"
+						 "</ws:getUnitChangesListResponse></s:Body></s:Envelope>",
+						 lists[i]);
+		for (q = lists[i]; (q = strstr(q, "<ws:unit")) != NULL; q++)
+			if (q[8] == ' ' || q[8] == '>')
+				items++;
+		mercury_parse_init(&px, UNIT_OP, false);
+		px.size = doc.len + 1;
+		px.buf = palloc(px.size);
+		mercury_parse_body(doc.data, doc.len, &px);
+		mercury_parse_finish(&px);
+		okx = !px.failed;
+		snprintf(what, sizeof(what),
+				 "list %d: libxml2 reads %d items, one per <ws:unit>", i, items);
+		report(okx && px.nunits == items, what);
+		for (mode = 0; mode < 3; mode++)
+		{
+			MercuryParse p;
+			bool		ok;
+
+			if (mode == 2)
+				ok = scan_only(doc.data, doc.len, &p);
+			else
+			{
+				mercury_parse_init(&p, UNIT_OP, false);
+				p.size = doc.len + 1;
+				p.buf = palloc(p.size);
+				ok = mercury_scan_with(doc.data, doc.len, &p, mode == 1) &&
+					(mercury_parse_finish(&p), !p.failed);
+			}
+			snprintf(what, sizeof(what),
+					 "list %d, scanner %s: %d items, as libxml2", i,
+					 mode == 0 ? "start/text/end" : mode == 1 ? "with leaves" : "as pages are read",
+					 items);
+			report(ok && p.nunits == items, what);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3685,6 +3765,7 @@ main(int argc, char **argv)
 	test_leaf();
 	test_records();
 	test_leaf_mercury();
+	test_item_names();
 	test_text_places();
 	test_limits();
 	test_redaction();
