@@ -2045,9 +2045,12 @@ scan_name(const char *before, const char *seq, size_t seqlen,
 	return scan_only(doc.data, doc.len, p);
 }
 
-/* A page as vetis_parse_page makes it from an answer. */
+/*
+ * A page as vetis_parse_page makes it from an answer to op; keep_tree: as
+ * when a jsonb column is wanted.  *nunits (if given) gets its records.
+ */
 static MercuryPage *
-parse_page_of(const char *doc)
+page_of(const VetisOp *op, const char *doc, bool keep_tree, int *nunits)
 {
 	ResourceCtx ctx;
 	VetisScan	vs;
@@ -2066,17 +2069,29 @@ parse_page_of(const char *doc)
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	memset(&out, 0, sizeof(out));
-	vs.op = ms.op = UNIT_OP;
+	vs.op = ms.op = op;
+	vs.keep_tree = keep_tree;
 	ctx.state = &vs;
 	stream.arg = &ms;
 	resp.outcome = HTTP_COMPLETED;
 	resp.status = 200;
 	resp.body = pstrdup(doc);
 	resp.len = strlen(doc);
-	if (vetis_parse_page(&ctx, &stream, &cursor, &req, &resp, &out) != PAGE_OK ||
-		out.nrecords < 1)
+	if (vetis_parse_page(&ctx, &stream, &cursor, &req, &resp, &out) != PAGE_OK)
 		return NULL;
+	if (nunits != NULL)
+		*nunits = out.nrecords;
 	return (MercuryPage *) out.records;
+}
+
+/* A unit page with at least one unit, as vetis_parse_page makes it. */
+static MercuryPage *
+parse_page_of(const char *doc)
+{
+	int			n;
+	MercuryPage *page = page_of(UNIT_OP, doc, false, &n);
+
+	return page != NULL && n >= 1 ? page : NULL;
 }
 
 static MercuryPage *fill_page;
@@ -2786,41 +2801,6 @@ plan_fill(void *arg)
 				   pf->values, pf->nulls);
 }
 
-/* A page as vetis_parse_page makes it when a jsonb column is wanted. */
-static MercuryPage *
-plan_page(const VetisOp *op, const char *doc, int *nunits)
-{
-	ResourceCtx ctx;
-	VetisScan	vs;
-	MercuryStream ms;
-	ResourceStream stream;
-	PageCursor	cursor;
-	HttpRequest req;
-	HttpResponse resp;
-	PageResult	out;
-
-	memset(&ctx, 0, sizeof(ctx));
-	memset(&vs, 0, sizeof(vs));
-	memset(&ms, 0, sizeof(ms));
-	memset(&stream, 0, sizeof(stream));
-	memset(&cursor, 0, sizeof(cursor));
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	memset(&out, 0, sizeof(out));
-	vs.op = ms.op = op;
-	vs.keep_tree = true;
-	ctx.state = &vs;
-	stream.arg = &ms;
-	resp.outcome = HTTP_COMPLETED;
-	resp.status = 200;
-	resp.body = pstrdup(doc);
-	resp.len = strlen(doc);
-	if (vetis_parse_page(&ctx, &stream, &cursor, &req, &resp, &out) != PAGE_OK)
-		return NULL;
-	*nunits = out.nrecords;
-	return (MercuryPage *) out.records;
-}
-
 static bool
 plan_same(Oid typid, Datum a, Datum b)
 {
@@ -2872,7 +2852,7 @@ plan_case(const char *what, const VetisOp *op, const char *doc,
 	vs->op = op;
 	ctx.state = vs;
 	ctx.scan_cxt = CurrentMemoryContext;
-	page = plan_page(op, doc, &nunits);
+	page = page_of(op, doc, true, &nunits);
 	if (page == NULL || nunits != expect_units || nunits > PLAN_UNITS)
 	{
 		printf("#   %s: the page was not read (%d units)\n", what, nunits);
