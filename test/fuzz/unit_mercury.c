@@ -2769,6 +2769,118 @@ test_numeric_cache(void)
 }
 
 /*
+ * A scan's rows share one buffer for their UUIDs, texts and numerics
+ * (issue 14): each row's values are the same as a row filled on its own
+ * gives, the buffer is used again by the next row, and it grows when a
+ * row needs more than the rows before it did.
+ */
+static void
+test_row_buf(void)
+{
+	const VetisOp *op = UNIT_OP;
+	int			c_uuid = op->fieldcol[0];
+	int			c_name = op->fieldcol[9];
+	int			c_factor = op->fieldcol[12];
+	VetisScan	vs;
+	ResourceCtx ctx;
+	StringInfoData doc;
+	MercuryPage *page;
+	char		big[1201];
+	const char *names[5];
+	int			nrows = 5;
+	bool		same = true;
+	bool		reused = true;
+	bool		grew = false;
+	char	   *first_buf = NULL;
+	Size		first_size = 0;
+	int			i;
+
+	memset(&vs, 0, sizeof(vs));
+	memset(&ctx, 0, sizeof(ctx));
+	vs.op = op;
+	vs.cxt = CurrentMemoryContext;
+	ctx.state = &vs;
+	ctx.scan_cxt = CurrentMemoryContext;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	names[0] = "a";
+	names[1] = "bb";
+	names[2] = big;				/* more than the first rows' room */
+	names[3] = "c";
+	names[4] = "dd";
+
+	initStringInfo(&doc);
+	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
+					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
+					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", nrows, nrows);
+	for (i = 0; i < nrows; i++)
+		appendStringInfo(&doc, "<ws:unit><bs:uuid>00000000-0000-4000-8000-0000000000%02x</bs:uuid>"
+						 "<bs:guid>00000000-0000-4000-9000-0000000000%02x</bs:guid>"
+						 "<bs:name>%s</bs:name><bs:factor>%d</bs:factor></ws:unit>",
+						 i, i + 16, names[i], i + 1);
+	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	page = parse_page_of(doc.data);
+
+	mercury_value_op = op;
+	row_page = page;
+	for (i = 0; page != NULL && i < nrows; i++)
+	{
+		pg_uuid_t	plain_uuid;
+		char	   *plain_name;
+		char	   *plain_factor;
+		char	   *name;
+		char	   *factor;
+
+		row_index = i;
+		num_ctx = NULL;
+		if (!no_error(fill_ctx, NULL))
+		{
+			same = false;
+			break;
+		}
+		memcpy(&plain_uuid, DatumGetPointer(row_values[c_uuid]), sizeof(plain_uuid));
+		plain_name = text_to_cstring((text *) DatumGetPointer(row_values[c_name]));
+		plain_factor = text_to_cstring((text *) DatumGetPointer(row_values[c_factor]));
+
+		num_ctx = &ctx;
+		if (!no_error(fill_ctx, NULL))
+		{
+			same = false;
+			break;
+		}
+		name = text_to_cstring((text *) DatumGetPointer(row_values[c_name]));
+		factor = text_to_cstring((text *) DatumGetPointer(row_values[c_factor]));
+		if (memcmp(&plain_uuid, DatumGetPointer(row_values[c_uuid]), sizeof(plain_uuid)) != 0 ||
+			strcmp(plain_name, name) != 0 || strcmp(plain_name, names[i]) != 0 ||
+			strcmp(plain_factor, factor) != 0)
+		{
+			printf("#   row %d: %s / %s, %s / %s\n", i, plain_name, name, plain_factor, factor);
+			same = false;
+		}
+
+		/* the row's values are in the scan's buffer */
+		if (DatumGetPointer(row_values[c_uuid]) != vs.row_buf)
+			reused = false;
+		if (i == 0)
+		{
+			first_buf = vs.row_buf;
+			first_size = vs.row_buf_size;
+		}
+		else if (i == 1 && (vs.row_buf != first_buf || vs.row_buf_size != first_size))
+			reused = false;
+		/* the row after the big one asks for the room that one needed */
+		if (i == 3)
+			grew = vs.row_buf_size > first_size && vs.row_buf_size >= sizeof(big);
+		else if (i == 4 && vs.row_buf_size < sizeof(big))
+			grew = false;
+	}
+	report(page != NULL && same, "row buffer: each row's UUIDs, texts and numerics through the scan's buffer are the ones a row filled on its own has");
+	report(page != NULL && reused, "row buffer: the rows of a scan use one buffer again and again");
+	report(page != NULL && grew, "row buffer: the buffer grows when a row needs more room than the ones before");
+	shim_reset();
+}
+
+/*
  * The per-scan plan of the wanted columns (issue 14): a row filled with a
  * subset of the columns, through a scan's VetisScan whose plan is made
  * again when another subset is asked (as a rescan with other columns
@@ -3754,6 +3866,7 @@ main(int argc, char **argv)
 	test_row_alloc();
 	test_timestamps();
 	test_numeric_cache();
+	test_row_buf();
 	test_fill_plan();
 	test_fill_plan_encoding();
 	test_fill_passes();
