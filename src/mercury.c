@@ -52,6 +52,7 @@
 #include "resource.h"
 #include "vetis.h"
 #include "xmlscan.h"
+#include "xmlscan_run.h"
 
 #define MERCURY_MAX_PAGE	1000
 
@@ -2183,7 +2184,7 @@ mercury_scan_leaf_slow(MercuryParse *p, const XmlScanName *name,
  * for it, with the item's state in one test (see leaf_depth); the rest
  * goes there.
  */
-static bool
+static inline bool
 mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 						size_t len)
 {
@@ -2211,18 +2212,45 @@ mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 	return mercury_scan_leaf_slow(p, name, s, len);
 }
 
+#ifdef XS_SSE2
+/* mercury_scan_leaf_named for the leaf run below */
+static pg_attribute_always_inline bool
+mercury_run_leaf(const XsScan *s, const XmlScanName *name, const char *text,
+				 size_t len)
+{
+	return mercury_scan_leaf_named(s->arg, name, text, len);
+}
+
 /*
- * Scan a body with the fast scanner; "leaf": with the leaf callback (the
- * tests also scan without it, every element through start/text/end).
+ * The scanner's leaf run with mercury_scan_leaf_named compiled in
+ * (XmlScanHandler.leaf_run): most of a page is fields, and in the
+ * generic run each is an indirect call whose callee loads its state anew.
+ */
+static const char *
+mercury_leaf_run(XsScan *s, const char *p, unsigned int *guess)
+{
+	return xs_leaf_run_with(s, p, guess, mercury_run_leaf, xs_run_start,
+							xs_run_end, xs_run_text);
+}
+#endif
+
+/*
+ * Scan a body with the fast scanner; "leaf": 0 without the leaf callback,
+ * every element through start/text/end; 1 with it, in the scanner's
+ * generic leaf run; 2 with it in mercury_leaf_run too, as pages are read.
+ * (The tests scan each way and compare.)
  */
 static bool
-mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
+mercury_scan_with(const char *body, size_t len, MercuryParse *p, int leaf)
 {
 	XmlScanHandler handler = {
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
-		.leaf_named = leaf ? mercury_scan_leaf_named : NULL,
+		.leaf_named = leaf > 0 ? mercury_scan_leaf_named : NULL,
+#ifdef XS_SSE2
+		.leaf_run = leaf > 1 ? mercury_leaf_run : NULL,
+#endif
 		.names = p->op->names,
 		.nnames = p->op->type->nfields,
 	};
@@ -2253,7 +2281,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 static bool
 mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 {
-	return mercury_scan_with(body, len, p, true);
+	return mercury_scan_with(body, len, p, 2);
 }
 
 /* Start over, keeping the buffers. */
