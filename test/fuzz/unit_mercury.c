@@ -3778,6 +3778,17 @@ test_item_names(void)
 			"<bs:other><bs:name>q2</bs:name></bs:other>"
 			"<ws:unit><bs:other><bs:name>z3</bs:name></bs:other><bs:name>u3</bs:name></ws:unit>"
 		"<bs:other><bs:name>q3</bs:name></bs:other>", 3},
+		/* items inside another element beside the items (skipped) */
+		{"<ws:unit><bs:name>u1</bs:name></ws:unit>"
+			"<ws:uxit><ws:unit><bs:name>z1</bs:name></ws:unit></ws:uxit>"
+			"<ws:unit><bs:name>u2</bs:name></ws:unit>"
+			"<ws:uxit><ws:unit><bs:name>z2</bs:name></ws:unit></ws:uxit>"
+			"<ws:unit><bs:name>u3</bs:name></ws:unit>"
+		"<ws:uxit><ws:unit><bs:name>z3</bs:name></ws:unit></ws:uxit>", 3},
+		/* a field not read as a leaf, then its name beside the items */
+		{"<ws:unit><bs:name>a&amp;1</bs:name></ws:unit><bs:name>b&amp;1</bs:name>"
+			"<ws:unit><bs:name>a&amp;2</bs:name></ws:unit><bs:name>b&amp;2</bs:name>"
+		"<ws:unit><bs:name>a&amp;3</bs:name></ws:unit><bs:name>b&amp;3</bs:name>", 3},
 	};
 	int			i,
 				mode;
