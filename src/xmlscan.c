@@ -655,6 +655,15 @@ xs_start_plain(XsScan *s, const XsName *name, const char *p,
 			e->mask = name->qlen < 16 ?
 				_mm_loadu_si128((const __m128i *) (xs_ones + 16 - name->qlen)) :
 				_mm_setzero_si128();
+			if (name->qlen <= 13)
+			{
+				char		b[16] = {'<', '/'};
+
+				memcpy(b + 2, name->qname, name->qlen);
+				b[2 + name->qlen] = '>';
+				e->endkey = _mm_loadu_si128((const __m128i *) b);
+				e->endmask = _mm_loadu_si128((const __m128i *) (xs_ones + 16 - (name->qlen + 3)));
+			}
 #endif
 			e->scope = s->scope;
 			e->qlen = name->qlen;

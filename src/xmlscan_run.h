@@ -80,6 +80,9 @@ struct XsCached
 #ifdef XS_SSE2
 	__m128i		key;			/* a name of under 16 bytes, zeros after it */
 	__m128i		mask;			/* ones where key has the name: qlen < 16 */
+	/* "</name>" and zeros, and ones where it is: qlen <= 13, else unused */
+	__m128i		endkey;
+	__m128i		endmask;
 #endif
 	unsigned int scope;			/* 0: empty */
 	size_t		qlen;
@@ -521,7 +524,12 @@ xs_leaf_run_with(XsScan *s, const char *p, unsigned int *guess,
 			break;
 		}
 		last = e;
-		if (t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
+		/* the end tag: up to 16 bytes in one compare, else in parts */
+		if (n <= 13 ?
+			_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) t),
+														   e->endmask),
+											 e->endkey)) == 0xFFFF :
+			t[0] == '<' && t[1] == '/' && t[2 + n] == '>' &&
 			(n < 16 ?
 			 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *) (t + 2)),
 															e->mask),
