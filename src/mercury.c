@@ -2076,7 +2076,6 @@ static pg_attribute_always_inline bool
 mercury_scan_end_inline(MercuryParse *p, const char *lname, const char *prefix,
 						const char *uri)
 {
-
 	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_FIELD &&
 		p->field >= 0 && p->nodestack[p->depth - 1] < 0)
 	{
@@ -2117,7 +2116,7 @@ mercury_scan_text_inline(MercuryParse *p, const char *s, size_t len)
 	if (!p->collect)
 		return !p->failed;
 	/* a field's text in one piece: only point to it (see mercury_sax_text) */
-	if (p->collect && p->direct && p->piece == NULL && p->skip == 0 &&
+	if (p->direct && p->piece == NULL && p->skip == 0 &&
 		len > 0 && mercury_in_body(p, s, len))
 	{
 		p->piece = s;
