@@ -63,6 +63,8 @@ src/diadoc_search.o src/diadoc_search.bc: $(PB_HDRS) src/diadoc.h src/diadoc_doc
 $(PB_OBJS): $(PB_HDRS)
 # The table of VetIS operations is expanded in these.
 src/mercury.o src/vetis_ops.o src/resource.o src/mercury.bc src/vetis_ops.bc src/resource.bc: src/vetis.h src/resource.h
+# The scanner's leaf run is instantiated in both.
+src/xmlscan.o src/mercury.o src/xmlscan.bc src/mercury.bc: src/xmlscan.h src/xmlscan_run.h
 
 # The mock API server used by the tests and the demo.
 MOCK_CFLAGS = -O2 -g -Wall -Wextra -Wno-unused-parameter -Iproto $(XML2_CFLAGS)
@@ -75,12 +77,12 @@ mock: test/mock_api/mock_api
 .PHONY: mock
 
 # The benchmark's baseline: the same fetching and parsing without PostgreSQL.
-test/bench/baseline: test/bench/baseline.c src/xmlscan.c src/xmlscan.h $(PB_SRCS) $(PB_HDRS)
+test/bench/baseline: test/bench/baseline.c src/xmlscan.c src/xmlscan.h src/xmlscan_run.h $(PB_SRCS) $(PB_HDRS)
 	$(CC) $(MOCK_CFLAGS) -Isrc -o $@ test/bench/baseline.c src/xmlscan.c $(PB_SRCS) \
 		-lcurl -lprotobuf-c
 
 # The scanner alone on saved pages, compiled as the extension compiles it.
-test/bench/xmlscan_bench: test/bench/xmlscan_bench.c src/xmlscan.c src/xmlscan.h
+test/bench/xmlscan_bench: test/bench/xmlscan_bench.c src/xmlscan.c src/xmlscan.h src/xmlscan_run.h
 	$(CC) $(CFLAGS) $(CFLAGS_SL) -Isrc -o $@ test/bench/xmlscan_bench.c src/xmlscan.c
 
 bench: test/bench/baseline test/bench/xmlscan_bench

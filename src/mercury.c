@@ -52,6 +52,7 @@
 #include "resource.h"
 #include "vetis.h"
 #include "xmlscan.h"
+#include "xmlscan_run.h"
 
 #define MERCURY_MAX_PAGE	1000
 
@@ -268,6 +269,8 @@ typedef struct MercuryParse
 	const xmlChar *field_names[VETIS_MAX_FIELDS];	/* as the parser hands
 													 * them out */
 	const xmlChar *unit_name;
+	/* an item's name from the scanner's name cache (see mercury_run_start) */
+	const char *run_item;
 
 	/* the path from the root to the current element, elements we track */
 	MercuryElem stack[MERCURY_MAX_DEPTH];
@@ -2074,12 +2077,10 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 	return !p->failed;
 }
 
-static bool
-mercury_scan_end(void *arg, const char *lname, const char *prefix,
-				 const char *uri)
+static pg_attribute_always_inline bool
+mercury_scan_end_inline(MercuryParse *p, const char *lname, const char *prefix,
+						const char *uri)
 {
-	MercuryParse *p = (MercuryParse *) arg;
-
 	if (p->skip == 0 && p->depth > 0 && p->stack[p->depth - 1] == ME_FIELD &&
 		p->field >= 0 && p->nodestack[p->depth - 1] < 0)
 	{
@@ -2107,12 +2108,20 @@ mercury_scan_end(void *arg, const char *lname, const char *prefix,
 }
 
 static bool
-mercury_scan_text(void *arg, const char *s, size_t len)
+mercury_scan_end(void *arg, const char *lname, const char *prefix,
+				 const char *uri)
 {
-	MercuryParse *p = (MercuryParse *) arg;
+	return mercury_scan_end_inline((MercuryParse *) arg, lname, prefix, uri);
+}
 
+static pg_attribute_always_inline bool
+mercury_scan_text_inline(MercuryParse *p, const char *s, size_t len)
+{
+	/* nothing kept (white space between items): mercury_sax_text's test */
+	if (!p->collect)
+		return !p->failed;
 	/* a field's text in one piece: only point to it (see mercury_sax_text) */
-	if (p->collect && p->direct && p->piece == NULL && p->skip == 0 &&
+	if (p->direct && p->piece == NULL && p->skip == 0 &&
 		len > 0 && mercury_in_body(p, s, len))
 	{
 		p->piece = s;
@@ -2121,6 +2130,12 @@ mercury_scan_text(void *arg, const char *s, size_t len)
 	}
 	mercury_sax_text(p, (const xmlChar *) s, (int) len);
 	return !p->failed;
+}
+
+static bool
+mercury_scan_text(void *arg, const char *s, size_t len)
+{
+	return mercury_scan_text_inline((MercuryParse *) arg, s, len);
 }
 
 /*
@@ -2188,7 +2203,7 @@ mercury_scan_leaf_slow(MercuryParse *p, const XmlScanName *name,
  * for it, with the item's state in one test (see leaf_depth); the rest
  * goes there.
  */
-static bool
+static inline bool
 mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 						size_t len)
 {
@@ -2216,18 +2231,95 @@ mercury_scan_leaf_named(void *arg, const XmlScanName *name, const char *s,
 	return mercury_scan_leaf_slow(p, name, s, len);
 }
 
+#ifdef XS_SSE2
 /*
- * Scan a body with the fast scanner; "leaf": with the leaf callback (the
- * tests also scan without it, every element through start/text/end).
+ * Mercury's copy of the scanner's leaf run (XmlScanHandler.leaf_run), with
+ * the callbacks inlined: most of a page is fields, and in the generic run
+ * each is an indirect call whose callee loads its state anew.  The other
+ * events of a run are an item's start and end tags and the white space
+ * between items.
+ */
+static pg_attribute_always_inline bool
+mercury_run_leaf(const XsScan *s, const XmlScanName *name, const char *text,
+				 size_t len)
+{
+	return mercury_scan_leaf_named(s->arg, name, text, len);
+}
+
+/*
+ * A start tag in the run: the name is a cache entry's, whose local name
+ * lies in the handler's names or the cache's arena, neither rewritten
+ * during a scan.  So once it has been found to be the item's name (by
+ * strcmp, in mercury_scan_start or mercury_sax_start), the same pointer
+ * is the same name for the rest of the scan, and the next item is added
+ * without the compare.  (An item's name is compared as a pointer nowhere
+ * else: 0b17e66.)
+ */
+static pg_attribute_always_inline bool
+mercury_run_start(const XsScan *s, const XmlScanName *n)
+{
+	MercuryParse *p = (MercuryParse *) s->arg;
+	int			depth = p->depth;
+
+	if (n->lname == p->run_item && p->skip == 0 && depth > 0 &&
+		depth < MERCURY_MAX_DEPTH && p->stack[depth - 1] == ME_LIST)
+	{
+		/* what mercury_scan_start does for an item */
+		if (!mercury_add_unit(p))
+			return false;
+		p->nodestack[depth] = -1;
+		p->stack[depth] = ME_UNIT;
+		p->depth = depth + 1;
+		if (!p->keep_tree)
+			p->leaf_depth = depth + 1;
+		return true;
+	}
+	if (!xs_run_start(s, n))
+		return false;
+	/* an item begun (the callbacks push ME_UNIT for nothing else) */
+	if (p->skip == 0 && p->depth == depth + 1 && p->stack[depth] == ME_UNIT)
+		p->run_item = n->lname;
+	return true;
+}
+
+static pg_attribute_always_inline bool
+mercury_run_end(const XsScan *s, const XsOpen *o)
+{
+	return mercury_scan_end_inline((MercuryParse *) s->arg, o->lname,
+								   o->prefix, o->uri);
+}
+
+static pg_attribute_always_inline bool
+mercury_run_text(const XsScan *s, const char *text, size_t len)
+{
+	return mercury_scan_text_inline((MercuryParse *) s->arg, text, len);
+}
+
+static const char *
+mercury_leaf_run(XsScan *s, const char *p, unsigned int *guess)
+{
+	return xs_leaf_run_with(s, p, guess, mercury_run_leaf, mercury_run_start,
+							mercury_run_end, mercury_run_text);
+}
+#endif
+
+/*
+ * Scan a body with the fast scanner; "leaf": 0 without the leaf callback,
+ * every element through start/text/end; 1 with it, in the scanner's
+ * generic leaf run; 2 with it in mercury_leaf_run too, as pages are read.
+ * (The tests scan each way and compare.)
  */
 static bool
-mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
+mercury_scan_with(const char *body, size_t len, MercuryParse *p, int leaf)
 {
 	XmlScanHandler handler = {
 		.start = mercury_scan_start,
 		.end = mercury_scan_end,
 		.text = mercury_scan_text,
-		.leaf_named = leaf ? mercury_scan_leaf_named : NULL,
+		.leaf_named = leaf > 0 ? mercury_scan_leaf_named : NULL,
+#ifdef XS_SSE2
+		.leaf_run = leaf > 1 ? mercury_leaf_run : NULL,
+#endif
 		.names = p->op->names,
 		.nnames = p->op->type->nfields,
 	};
@@ -2243,6 +2335,7 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 			p->scalar_fields |= UINT64CONST(1) << f;
 	}
 	p->unit_name = NULL;
+	p->run_item = NULL;
 	/* scalar fields alone may point into the body */
 	if (!p->keep_tree)
 	{
@@ -2250,15 +2343,16 @@ mercury_scan_with(const char *body, size_t len, MercuryParse *p, bool leaf)
 		p->bodylen = len;
 	}
 	ok = xmlscan_parse(body, len, &handler, p);
-	/* it may point into the scanner's state, which is gone */
+	/* they may point into the scanner's state, which is gone */
 	p->unit_name = NULL;
+	p->run_item = NULL;
 	return ok;
 }
 
 static bool
 mercury_scan_body(const char *body, size_t len, MercuryParse *p)
 {
-	return mercury_scan_with(body, len, p, true);
+	return mercury_scan_with(body, len, p, 2);
 }
 
 /* Start over, keeping the buffers. */

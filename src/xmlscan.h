@@ -63,6 +63,11 @@ typedef struct XmlScanName
 typedef bool (*XmlScanLeafNamed) (void *arg, const XmlScanName *name,
 								  const char *s, size_t len);
 
+/* see XmlScanHandler.leaf_run; the scanner's state is xmlscan_run.h's */
+struct XsScan;
+typedef const char *(*XmlScanLeafRun) (struct XsScan *s, const char *p,
+									   unsigned int *guess);
+
 /* Each callback returns false to stop the scan (xmlscan_parse then fails). */
 typedef struct XmlScanHandler
 {
@@ -101,6 +106,17 @@ typedef struct XmlScanHandler
 	 * it up nor gets three pointers passed.
 	 */
 	XmlScanLeafNamed leaf_named;
+
+	/*
+	 * Optional, for code built with xmlscan_run.h alone: a copy of the
+	 * scanner's leaf run made with xs_leaf_run_with and functions that do
+	 * what the generic ones would do with this handler's callbacks, so
+	 * that they can be inlined into its loop.  The scan then makes the
+	 * same calls as without it; leaf_named is still needed (the rest of
+	 * the scanner calls it).  Ignored where the run needs SSE2 and there
+	 * is none.
+	 */
+	XmlScanLeafRun leaf_run;
 } XmlScanHandler;
 
 /*

@@ -2,8 +2,9 @@
 # The XML scanner's CPU cost per Mercury unit, without PostgreSQL: builds
 # test/bench/xmlscan_bench, saves one page of the mock API (1000 units,
 # uncompressed) and scans it LOOPS times per repeat (xmlscan_bench.c), with
-# start/text/end callbacks and then with the leaf callback too (as
-# src/mercury.c scans): both lines must show the same event hash.
+# start/text/end callbacks, then with the leaf callback too, then with it as
+# leaf_named in a copy of the leaf run with the callbacks compiled in (as
+# src/mercury.c scans): all three lines must show the same event hash.
 #
 #   test/bench/xmlscan.sh [LOOPS [REPEATS]]
 #
@@ -25,9 +26,15 @@ curl -sf -o "$tmp/page.xml" -u test-user:test-password -H 'Content-Type: text/xm
 	--data-binary @"$tmp/req.xml" "http://127.0.0.1:$port/mercury/ok"
 three=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}")
 leaf=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}" -l)
+own=$("$here/xmlscan_bench" "$tmp/page.xml" -n "${1:-100}" -r "${2:-9}" -s)
 echo "$three"
 echo "$leaf"
+echo "$own"
 if [ "${three##*hash=}" != "${leaf##*hash=}" ]; then
 	echo "FAIL - xmlscan.sh: the leaf callback gives other events than start/text/end"
+	exit 1
+fi
+if [ "${three##*hash=}" != "${own##*hash=}" ]; then
+	echo "FAIL - xmlscan.sh: the copy of the leaf run gives other events than start/text/end"
 	exit 1
 fi

@@ -2,13 +2,16 @@
  * xmlscan_bench.c
  *		CPU cost of src/xmlscan.c alone: scan saved pages many times.
  *
- *	xmlscan_bench FILE... [-n LOOPS] [-r REPEATS] [-l]
+ *	xmlscan_bench FILE... [-n LOOPS] [-r REPEATS] [-l | -s]
  *
  * Each repeat scans every FILE LOOPS times with callbacks that only count
  * and hash what they are given (the names list is the Mercury unit's, as
  * src/mercury.c passes it), and takes the thread's CPU time.  With -l the
  * handler has the leaf callback too (as src/mercury.c's has), which hashes
- * what start, text and end would: the same hash in both modes.  Prints the
+ * what start, text and end would: the same hash in both modes.  With -s
+ * it is passed as leaf_named, in a copy of the scanner's leaf run with the
+ * callbacks compiled in (XmlScanHandler.leaf_run, as src/mercury.c makes
+ * its own): the same hash again.  Prints the
  * median over the repeats in ns per byte and ns per unit (a "unit"
  * element), the fastest repeat (less disturbed on a shared machine), and a
  * hash of every callback's arguments: the same hash before and after a
@@ -25,6 +28,7 @@
 #include <time.h>
 
 #include "xmlscan.h"
+#include "xmlscan_run.h"
 
 static const char *const unit_fields[] = {
 	"uuid", "guid", "active", "last", "status", "createDate", "updateDate",
@@ -128,6 +132,46 @@ b_leaf(void *arg, const char *lname, const char *prefix, const char *uri,
 	return true;
 }
 
+/* -s: the leaf callback as leaf_named, and in the copy of the leaf run */
+static bool
+b_named(void *arg, const XmlScanName *n, const char *s, size_t len)
+{
+	return b_leaf(arg, n->lname, n->prefix, n->uri, s, len);
+}
+
+#ifdef XS_SSE2
+static inline XS_ALWAYS_INLINE bool
+run_leaf(const XsScan *s, const XmlScanName *n, const char *text, size_t len)
+{
+	return b_named(s->arg, n, text, len);
+}
+
+static inline XS_ALWAYS_INLINE bool
+run_start(const XsScan *s, const XmlScanName *n)
+{
+	return b_start(s->arg, n->lname, n->prefix, n->uri, 0, xs_no_attrs);
+}
+
+static inline XS_ALWAYS_INLINE bool
+run_end(const XsScan *s, const XsOpen *o)
+{
+	return b_end(s->arg, o->lname, o->prefix, o->uri);
+}
+
+static inline XS_ALWAYS_INLINE bool
+run_text(const XsScan *s, const char *text, size_t len)
+{
+	return b_text(s->arg, text, len);
+}
+
+static const char *
+b_leaf_run(XsScan *s, const char *p, unsigned int *guess)
+{
+	return xs_leaf_run_with(s, p, guess, run_leaf, run_start, run_end,
+							run_text);
+}
+#endif
+
 static double
 cpu_seconds(void)
 {
@@ -178,6 +222,13 @@ main(int argc, char **argv)
 			repeats = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-l") == 0)
 			h.leaf = b_leaf;
+		else if (strcmp(argv[i], "-s") == 0)
+		{
+			h.leaf_named = b_named;
+#ifdef XS_SSE2
+			h.leaf_run = b_leaf_run;
+#endif
+		}
 		else if (ndocs < 64)
 		{
 			FILE	   *f = fopen(argv[i], "rb");
@@ -204,7 +255,7 @@ main(int argc, char **argv)
 	}
 	if (ndocs == 0 || loops < 1 || repeats < 1)
 	{
-		fprintf(stderr, "usage: xmlscan_bench FILE... [-n LOOPS] [-r REPEATS] [-l]\n");
+		fprintf(stderr, "usage: xmlscan_bench FILE... [-n LOOPS] [-r REPEATS] [-l | -s]\n");
 		return 2;
 	}
 
@@ -236,7 +287,8 @@ main(int argc, char **argv)
 	}
 	qsort(secs, repeats, sizeof(double), cmp_double);
 	printf("%s bytes=%zu units=%ld loops=%ld repeats=%d ns_per_byte=%.3f ns_per_unit=%.1f (min %.1f) MB_per_s=%.0f hash=%016llx\n",
-		   h.leaf != NULL ? "leaf" : "start/text/end", bytes, units, loops, repeats,
+		   h.leaf_named != NULL ? "leaf_named, own run" : h.leaf != NULL ? "leaf" : "start/text/end",
+		   bytes, units, loops, repeats,
 		   secs[repeats / 2] * 1e9 / ((double) bytes * loops),
 		   units ? secs[repeats / 2] * 1e9 / ((double) units * loops) : 0.0,
 		   units ? secs[0] * 1e9 / ((double) units * loops) : 0.0,
