@@ -364,6 +364,11 @@ test_encoding(void)
 	"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">" \
 	"<ws:unitList count=\"1\" total=\"1\" offset=\"0\"><ws:unit>"
 #define ENV_CLOSE "</ws:unit></ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>"
+/* a list's answer around items: the format takes count and total */
+#define LIST_OPEN_FMT "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>" \
+	"<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">" \
+	"<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">"
+#define LIST_CLOSE "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>"
 
 static void
 test_scanner(void)
@@ -1486,7 +1491,7 @@ test_leaf_mercury(void)
 			}
 			appendStringInfoString(&doc, "</ws:unit>\n");
 		}
-		appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+		appendStringInfoString(&doc, LIST_CLOSE);
 
 		mercury_parse_init(&pl, op, false);
 		pl.size = doc.len + 1;
@@ -2790,13 +2795,11 @@ test_numeric_cache(void)
 	values[nvalues++] = "10";
 
 	initStringInfo(&doc);
-	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
-					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
-					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", nvalues, nvalues);
+	appendStringInfo(&doc, LIST_OPEN_FMT, nvalues, nvalues);
 	for (i = 0; i < nvalues; i++)
 		appendStringInfo(&doc, "<ws:unit><bs:uuid>00000000-0000-4000-8000-0000000000%02x</bs:uuid>"
 						 "<bs:name>n</bs:name><bs:factor>%s</bs:factor></ws:unit>", i, values[i]);
-	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	appendStringInfoString(&doc, LIST_CLOSE);
 	page = parse_page_of(doc.data);
 
 	mercury_value_op = op;
@@ -2893,15 +2896,13 @@ test_row_buf(void)
 	names[4] = "dd";
 
 	initStringInfo(&doc);
-	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
-					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
-					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", nrows, nrows);
+	appendStringInfo(&doc, LIST_OPEN_FMT, nrows, nrows);
 	for (i = 0; i < nrows; i++)
 		appendStringInfo(&doc, "<ws:unit><bs:uuid>00000000-0000-4000-8000-0000000000%02x</bs:uuid>"
 						 "<bs:guid>00000000-0000-4000-9000-0000000000%02x</bs:guid>"
 						 "<bs:name>%s</bs:name><bs:factor>%d</bs:factor></ws:unit>",
 						 i, i + 16, names[i], i + 1);
-	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	appendStringInfoString(&doc, LIST_CLOSE);
 	page = parse_page_of(doc.data);
 
 	mercury_value_op = op;
@@ -3389,9 +3390,7 @@ test_fill_passes(void)
 	int			f;
 
 	initStringInfo(&doc);
-	appendStringInfo(&doc, "<s:Envelope xmlns:s=\"" SOAP_ENV_NS "\"><s:Body>"
-					 "<ws:getUnitChangesListResponse xmlns:ws=\"urn:ws\" xmlns:bs=\"urn:bs\">"
-					 "<ws:unitList count=\"%d\" total=\"%d\" offset=\"0\">", NROWS, NROWS);
+	appendStringInfo(&doc, LIST_OPEN_FMT, NROWS, NROWS);
 	for (r = 0; r < NROWS; r++)
 	{
 		appendStringInfoString(&doc, "<ws:unit>");
@@ -3429,7 +3428,7 @@ test_fill_passes(void)
 		}
 		appendStringInfoString(&doc, "</ws:unit>");
 	}
-	appendStringInfoString(&doc, "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>");
+	appendStringInfoString(&doc, LIST_CLOSE);
 	page = parse_page_of(doc.data);
 
 	memset(&ms, 0, sizeof(ms));
