@@ -237,7 +237,6 @@ typedef struct VetisScan
 	VetisNumeric numerics[VETIS_NUMERIC_SLOTS];
 	VetisFillPlan plan;			/* of the last rows filled */
 	int			row_room;		/* for texts and numerics; 0: VETIS_ROW_ROOM */
-	MemoryContext cxt;			/* the scan's, where row_buf lives */
 	char	   *row_buf;		/* a row's UUIDs, texts and numerics */
 	Size		row_buf_size;
 } VetisScan;
@@ -627,8 +626,6 @@ vetis_begin(ResourceCtx *ctx)
 {
 	VetisScan  *vs = MemoryContextAllocZero(ctx->scan_cxt, sizeof(VetisScan));
 	int			c;
-
-	vs->cxt = ctx->scan_cxt;
 
 	/* Basic authentication: nothing to obtain before the first page. */
 	vs->op = vetis_op_of(ctx->opts);
@@ -4030,24 +4027,23 @@ vetis_fill_exact(const VetisFillCol *pc, const MercuryPage *page,
 }
 
 /*
- * Where a row's UUIDs, texts and numerics go: the scan's buffer, used
- * again by every row.  A row's values need to last only until the next
- * row is asked for (a slot's values do), and a row that allocates nothing
- * else leaves the row context untouched, so resetting it costs nothing.
- * Without a scan's context (the unit tests' own VetisScan), a palloc.
+ * Where a row's UUIDs, texts and numerics go: the scan's buffer (in the
+ * scan's context, with VetisScan), used again by every row.  A row's
+ * values need to last only until the next row is asked for (a slot's
+ * values do), and a row that allocates nothing else leaves the row
+ * context untouched, so resetting it costs nothing.  Without a scan, a
+ * palloc.
  */
 static inline char *
-vetis_row_buf(VetisScan *vs, Size size)
+vetis_row_buf(ResourceCtx *ctx, VetisScan *vs, Size size)
 {
-	if (vs == NULL || vs->cxt == NULL)
+	if (vs == NULL)
 		return palloc(size);
 	if (unlikely(size > vs->row_buf_size))
 	{
 		if (vs->row_buf != NULL)
 			pfree(vs->row_buf);
-		vs->row_buf = NULL;
-		vs->row_buf_size = 0;
-		vs->row_buf = MemoryContextAlloc(vs->cxt, size);
+		vs->row_buf = MemoryContextAlloc(ctx->scan_cxt, size);
 		vs->row_buf_size = size;
 	}
 	return vs->row_buf;
@@ -4116,7 +4112,7 @@ vetis_fill_row(ResourceCtx *ctx, ResourceStream *stream, void *records,
 			room = vs != NULL && vs->row_room > 0 ? vs->row_room : VETIS_ROW_ROOM;
 		else
 			room = 0;
-		uuids = (pg_uuid_t *) vetis_row_buf(vs, sizeof(pg_uuid_t) * nuuids + room);
+		uuids = (pg_uuid_t *) vetis_row_buf(ctx, vs, sizeof(pg_uuid_t) * nuuids + room);
 		end = (char *) (uuids + nuuids) + room;
 	}
 

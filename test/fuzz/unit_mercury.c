@@ -2884,7 +2884,6 @@ test_row_buf(void)
 	memset(&vs, 0, sizeof(vs));
 	memset(&ctx, 0, sizeof(ctx));
 	vs.op = op;
-	vs.cxt = CurrentMemoryContext;
 	ctx.state = &vs;
 	ctx.scan_cxt = CurrentMemoryContext;
 	memset(big, 'x', sizeof(big) - 1);
