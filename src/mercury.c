@@ -2028,6 +2028,23 @@ mercury_scan_field(const MercuryParse *p, const char *lname)
  * they are handled here directly when nothing unusual is about them
  * (attributes, a field seen before), the rest by the SAX callbacks.
  */
+/*
+ * An item's start tag in a list, known to be one (mercury_scan_start,
+ * mercury_run_start): a unit added and the item open, as
+ * mercury_sax_start would leave them.
+ */
+static pg_attribute_always_inline bool
+mercury_item_begin(MercuryParse *p)
+{
+	if (!mercury_add_unit(p))
+		return false;
+	p->nodestack[p->depth] = -1;
+	p->stack[p->depth++] = ME_UNIT;
+	if (!p->keep_tree)
+		p->leaf_depth = p->depth;
+	return true;
+}
+
 static bool
 mercury_scan_start(void *arg, const char *lname, const char *prefix,
 				   const char *uri, int nattrs, const char **attrs)
@@ -2060,13 +2077,7 @@ mercury_scan_start(void *arg, const char *lname, const char *prefix,
 		 * An item, named as the one before (the pointer alone is no proof,
 		 * see mercury_sax_start): what mercury_sax_start does.
 		 */
-		if (!mercury_add_unit(p))
-			return false;
-		p->nodestack[p->depth] = -1;
-		p->stack[p->depth++] = ME_UNIT;
-		if (!p->keep_tree)
-			p->leaf_depth = p->depth;
-		return true;
+		return mercury_item_begin(p);
 	}
 	mercury_sax_start(p, (const xmlChar *) lname, (const xmlChar *) prefix,
 					  (const xmlChar *) uri, 0, NULL, nattrs, 0,
@@ -2260,17 +2271,7 @@ mercury_run_start(const XsScan *s, const XmlScanName *n)
 
 	if (n->lname == p->run_item && p->skip == 0 && depth > 0 &&
 		depth < MERCURY_MAX_DEPTH && p->stack[depth - 1] == ME_LIST)
-	{
-		/* what mercury_scan_start does for an item */
-		if (!mercury_add_unit(p))
-			return false;
-		p->nodestack[depth] = -1;
-		p->stack[depth] = ME_UNIT;
-		p->depth = depth + 1;
-		if (!p->keep_tree)
-			p->leaf_depth = depth + 1;
-		return true;
-	}
+		return mercury_item_begin(p);
 	if (!xs_run_start(s, n))
 		return false;
 	/* an item begun (the callbacks push ME_UNIT for nothing else) */
