@@ -2727,6 +2727,16 @@ test_timestamps(void)
  */
 static ResourceCtx *num_ctx;
 
+/* ctx as a scan of op's with vs as its state, in the current context */
+static void
+scan_ctx_of(ResourceCtx *ctx, VetisScan *vs, const VetisOp *op)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	vs->op = op;
+	ctx->state = vs;
+	ctx->scan_cxt = CurrentMemoryContext;
+}
+
 static void
 fill_ctx(void *arg)
 {
@@ -2762,10 +2772,7 @@ test_numeric_cache(void)
 	int			i;
 
 	memset(&vs, 0, sizeof(vs));
-	memset(&ctx, 0, sizeof(ctx));
-	vs.op = op;
-	ctx.state = &vs;
-	ctx.scan_cxt = CurrentMemoryContext;
+	scan_ctx_of(&ctx, &vs, op);
 
 	/* two texts of one slot */
 	strcpy(collide[0], "1");
@@ -2882,10 +2889,7 @@ test_row_buf(void)
 	int			i;
 
 	memset(&vs, 0, sizeof(vs));
-	memset(&ctx, 0, sizeof(ctx));
-	vs.op = op;
-	ctx.state = &vs;
-	ctx.scan_cxt = CurrentMemoryContext;
+	scan_ctx_of(&ctx, &vs, op);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	names[0] = "a";
@@ -3042,11 +3046,8 @@ plan_case(const char *what, const VetisOp *op, const char *doc,
 	int			r;
 
 	memset(&stream, 0, sizeof(stream));
-	memset(&ctx, 0, sizeof(ctx));
 	stream.arg = ms;
-	vs->op = op;
-	ctx.state = vs;
-	ctx.scan_cxt = CurrentMemoryContext;
+	scan_ctx_of(&ctx, vs, op);
 	page = page_of(op, doc, true, &nunits);
 	if (page == NULL || nunits != expect_units || nunits > PLAN_UNITS)
 	{
@@ -3261,13 +3262,11 @@ test_fill_plan_encoding(void)
 
 	memset(&ms, 0, sizeof(ms));
 	memset(&stream, 0, sizeof(stream));
-	memset(&ctx, 0, sizeof(ctx));
 	memset(&vs, 0, sizeof(vs));
 	memset(want, true, sizeof(want));
-	ms.op = vs.op = op;
+	ms.op = op;
 	stream.arg = &ms;
-	ctx.state = &vs;
-	ctx.scan_cxt = CurrentMemoryContext;
+	scan_ctx_of(&ctx, &vs, op);
 	pf = (PlanFill) {
 		.ctx = &ctx, .stream = &stream, .page = page,
 		.index = 0, .want = want, .values = values, .nulls = nulls
@@ -3432,11 +3431,9 @@ test_fill_passes(void)
 
 	memset(&ms, 0, sizeof(ms));
 	memset(&stream, 0, sizeof(stream));
-	memset(&ctx, 0, sizeof(ctx));
-	ms.op = vs->op = op;
+	ms.op = op;
 	stream.arg = &ms;
-	ctx.state = vs;
-	ctx.scan_cxt = CurrentMemoryContext;
+	scan_ctx_of(&ctx, vs, op);
 	mercury_value_op = op;
 	mercury_value_secrets = NIL;
 	memset(want, true, sizeof(want));
@@ -3595,10 +3592,7 @@ test_fill_passes(void)
 						 "</ws:unitList></ws:getUnitChangesListResponse></s:Body></s:Envelope>",
 						 longer, longer);
 		page2 = parse_page_of(doc.data);
-		memset(&ctx2, 0, sizeof(ctx2));
-		vs2->op = op;
-		ctx2.state = vs2;
-		ctx2.scan_cxt = CurrentMemoryContext;
+		scan_ctx_of(&ctx2, vs2, op);
 		memset(want, true, sizeof(want));
 		pf = (PlanFill) {
 			.ctx = &ctx2, .stream = &stream, .page = page2,
